@@ -1,0 +1,83 @@
+import type { DatabaseRole } from '../home/types.js'
+
+/** The identity every backup carries so restore can refuse foreign archives and formats newer than it knows. */
+export const MANIFEST_FORMAT = 'xlr-backup'
+export const MANIFEST_VERSION = 1
+export const MANIFEST_ENTRY = 'manifest.json'
+/** Zip entry prefixes: the home's files, the database dumps. */
+export const HOME_PREFIX = 'home/'
+export const DATABASE_PREFIX = 'database/'
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT
+  formatVersion: number
+  tool: { name: string; version: string }
+  /** ISO 8601, UTC. */
+  createdAt: string
+  host: string
+  home: {
+    path: string
+    xlReleaseVersion: string | null
+    era: 'sql' | 'jcr' | 'unknown'
+    server: { httpPort: number; bindAddress: string; contextRoot: string; ssl: boolean }
+  }
+  /** Top-level folders of the home with their totals. */
+  components: ComponentSummary[]
+  /** Exclusion globs applied (relative to the home). */
+  exclusions: string[]
+  /** Every entry of the zip but the manifest itself, in archive order. */
+  files: FileRecord[]
+  databases: DatabaseRecord[]
+  /** Set when the file was encrypted; never holds a secret. */
+  encryption?: { format: 'age'; recipients: number; passphrase: boolean }
+}
+
+export interface ComponentSummary {
+  /** Top-level folder name ('conf', 'repository', …), or '.' for files directly in the home. */
+  name: string
+  files: number
+  bytes: number
+}
+
+export interface FileRecord {
+  /** Zip entry name, e.g. 'home/conf/xl-release.conf' (folders end with '/'). */
+  path: string
+  type: 'file' | 'directory' | 'symlink'
+  /** Permission bits (mode & 0o7777). */
+  mode: number
+  /** Modification time, ms since the epoch. */
+  mtime: number
+  /** Bytes of content (0 for folders; link text length for symlinks). */
+  size: number
+  /** Hex SHA-256 of the content (of the link text for symlinks); absent for folders. */
+  sha256?: string
+  /** Symlink target as stored. */
+  target?: string
+}
+
+export interface DatabaseRecord {
+  /** The roles this database serves; two roles sharing one database are dumped once. */
+  roles: DatabaseRole[]
+  engine: string
+  /** JDBC URL with any password removed. */
+  url: string
+  host: string | null
+  port: number | null
+  database: string | null
+  /** Embedded databases (H2, Derby) live in the home and are covered by the home archive: no dump. */
+  embedded: boolean
+  /** Dump details; absent for embedded databases. */
+  dump?: {
+    /** 'pg-custom', 'pg-directory', 'mysql-sql-gzip', 'custom-command'. */
+    format: string
+    /** Zip entry prefix holding the dump, e.g. 'database/repository/'. */
+    prefix: string
+    bytes: number
+    /** SHA-256 of the dump when it is a single file. */
+    sha256?: string
+    tool: { name: string; version: string }
+    serverVersion: string | null
+    startedAt: string
+    finishedAt: string
+  }
+}

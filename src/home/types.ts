@@ -1,0 +1,62 @@
+/** What the tool knows about an XL Release server home after reading it (see docs/ and shared xlr-reference). */
+export interface HomeInfo {
+  /** Absolute, symlink-resolved path of XL_RELEASE_SERVER_HOME. */
+  path: string
+  /** conf/xl-release-server.conf, with defaults applied when the file or a key is missing. */
+  server: ServerConfig
+  /** The database settings found in the config, by role; absent roles are not configured (embedded default). */
+  databases: ConfiguredDatabases
+  /** Installed product version from lib/ jar names, or null when it cannot be told. */
+  version: string | null
+  /** 'jcr' for Jackrabbit-era homes (≤7.2), 'sql' for 7.5+, 'unknown' when neither can be told. */
+  era: 'sql' | 'jcr' | 'unknown'
+  /** Top-level folders present in the home (conf, lib, repository, …), sorted. */
+  folders: string[]
+  /** Config files that were read, relative to the home (for the log and the manifest). */
+  configFilesRead: string[]
+}
+
+export interface ServerConfig {
+  /** http.port, default 5516. */
+  httpPort: number
+  /** http.bind.address, default 0.0.0.0. */
+  bindAddress: string
+  /** http.context.root, default '/'. */
+  contextRoot: string
+  ssl: boolean
+  serverUrl: string | null
+}
+
+export type DatabaseRole = 'repository' | 'archive'
+
+/** One database as the home's config describes it (values as written, passwords possibly `{b64}` encrypted). */
+export interface ConfiguredDatabase {
+  role: DatabaseRole
+  url: string
+  username: string | null
+  password: string | null
+  driver: string | null
+  /** Where it was found, e.g. 'conf/xl-release.conf: xl.database' or 'conf/jackrabbit-repository.xml: PersistenceManager'. */
+  source: string
+}
+
+export type ConfiguredDatabases = Partial<Record<DatabaseRole, ConfiguredDatabase>>
+
+/** Top-level folders of a home, with what a restore should treat as user data by default. */
+export const USER_DATA_FOLDERS = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports'] as const
+export const KNOWN_FOLDERS = [
+  'bin',
+  'conf',
+  'lib',
+  'plugins',
+  'ext',
+  'hotfix',
+  'repository',
+  'archive',
+  'reports',
+  'export',
+  'log',
+  'work',
+  'serviceWrapper',
+  'doc'
+] as const

@@ -1,0 +1,45 @@
+import type { Logger } from '../shared/logger.js'
+
+/** Where finished backups go and where restore finds them. One implementation per `storage` input value. */
+export interface BackupStorage {
+  readonly kind: StorageKind
+  /**
+   * A local path where the backup file may be written while it is made. For `directory` it sits in the
+   * destination folder under a temporary name, so publishing is a rename and a crash leaves no file that looks done.
+   */
+  stagingPath(fileName: string): Promise<string>
+  /** Makes a finished staged file the backup called `fileName`; the staged file is consumed. */
+  publish(stagedFile: string, fileName: string, logger: Logger): Promise<PublishedBackup>
+  /** Removes a staged file after a failure (never throws when it is already gone). */
+  discard(stagedFile: string): Promise<void>
+  /** Finds one backup: by exact name, or the newest whose name starts with a prefix. */
+  find(query: BackupQuery, logger: Logger): Promise<FoundBackup>
+  /** Fetches a found backup into `destDir` (streamed, digest checked) and returns the local file path. */
+  fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string>
+}
+
+export type StorageKind = 'directory' | 'artifact' | 'cache'
+
+export interface PublishedBackup {
+  name: string
+  /** Local path for `directory`; the artifact or cache key otherwise. */
+  location: string
+  size: number
+  /** Hex SHA-256 of the stored file (ciphertext when encrypted). */
+  sha256: string
+  artifactId?: number
+  artifactUrl?: string
+  cacheKey?: string
+}
+
+export type BackupQuery = { name: string } | { prefix: string }
+
+export interface FoundBackup {
+  name: string
+  /** Backend-specific handle (a path, an artifact id, a cache key). */
+  ref: string
+  size: number | null
+  /** Hex SHA-256 the fetched bytes must match, when the backend knows it. */
+  sha256: string | null
+  createdAt: string | null
+}
