@@ -1,0 +1,34 @@
+import { mkdtemp, open, chmod } from 'node:fs/promises'
+import { createWriteStream, type WriteStream } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+
+/** Backups hold every secret of the server: whatever we write for them is readable by the owner only. */
+export const PRIVATE_FILE_MODE = 0o600
+export const PRIVATE_DIR_MODE = 0o700
+
+/** A new owner-only temporary folder under `parent` (default: the OS temp folder). */
+export async function makePrivateTempDir(prefix: string, parent: string = os.tmpdir()): Promise<string> {
+  const dir = await mkdtemp(path.join(parent, prefix))
+  await chmod(dir, PRIVATE_DIR_MODE)
+  return dir
+}
+
+/** Creates (or truncates) `file` with mode 0600 before a byte is written, and returns a stream to it. */
+export async function createPrivateWriteStream(file: string): Promise<WriteStream> {
+  const handle = await open(file, 'w', PRIVATE_FILE_MODE)
+  // open() honours the umask only at creation; an existing file keeps its mode, so set it explicitly.
+  await handle.chmod(PRIVATE_FILE_MODE)
+  return createWriteStream('', { fd: handle.fd, autoClose: true })
+}
+
+/** Writes `data` to `file` owner-only (for option files that hold a password, a manifest, a journal). */
+export async function writePrivateFile(file: string, data: string | Buffer): Promise<void> {
+  const handle = await open(file, 'w', PRIVATE_FILE_MODE)
+  try {
+    await handle.chmod(PRIVATE_FILE_MODE)
+    await handle.writeFile(data)
+  } finally {
+    await handle.close()
+  }
+}
