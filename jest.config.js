@@ -10,7 +10,7 @@ export default {
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 120000,
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
   verbose: false
 }

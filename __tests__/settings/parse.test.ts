@@ -1,0 +1,74 @@
+import { parseSettings, defaultBackupName } from '../../src/settings/parse.js'
+import { Input } from '../../src/settings/inputs.js'
+import { InputError } from '../../src/shared/errors.js'
+
+function reader(values: Partial<Record<Input, string>>) {
+  return (name: Input): string => values[name] ?? ''
+}
+
+describe('parseSettings', () => {
+  it('applies the defaults of the inputs table', () => {
+    const s = parseSettings(reader({ [Input.Home]: '/opt/xlr' }), {})
+    expect(s.mode).toBe('backup')
+    expect(s.home).toBe('/opt/xlr')
+    expect(s.storage.kind).toBe('artifact')
+    expect(s.backup.compressionLevel).toBe(6)
+    expect(s.backup.exclude).toEqual([])
+    expect(s.database.mode).toBe('auto')
+    expect(s.database.jobs).toBe(1)
+    expect(s.server.stopTimeoutSeconds).toBe(300)
+    expect(s.restore).toMatchObject({ components: 'default', safetyDump: true, resetIndexes: 'auto', dryRun: false })
+    expect(s.storage.name).toMatch(/^xlr-backup-[A-Za-z0-9_.-]+-\d{8}T\d{6}Z$/)
+  })
+
+  it('reads repository from the environment when the input is unset', () => {
+    const s = parseSettings(reader({ [Input.Home]: '/h' }), { GITHUB_REPOSITORY: 'acme/ops' })
+    expect(s.storage.repository).toBe('acme/ops')
+  })
+
+  it.each([
+    [{ [Input.Home]: '' }, Input.Home, /required for mode 'backup'/],
+    [{ [Input.Home]: '/h', [Input.Storage]: 's3' }, Input.Storage, /"s3"; valid values are 'artifact', 'directory', 'cache'/],
+    [{ [Input.Home]: '/h', [Input.CompressionLevel]: '10' }, Input.CompressionLevel, /from 0 to 9, got 10/],
+    [{ [Input.Home]: '/h', [Input.CompressionLevel]: 'fast' }, Input.CompressionLevel, /whole number/],
+    [{ [Input.Home]: '/h', [Input.Storage]: 'directory' }, Input.Path, /needs the 'path' input/],
+    [{ [Input.Home]: '/h', [Input.Name]: 'nightly:1' }, Input.Name, /cannot be named with/],
+    [{ [Input.Home]: '/h', [Input.RunId]: 'abc' }, Input.RunId, /whole number/],
+    [{ [Input.Home]: '/h', [Input.DryRun]: 'yes' }, Input.DryRun, /'true' or 'false'/],
+    [{ [Input.Home]: '/h', [Input.RetentionDays]: '91' }, Input.RetentionDays, /from 1 to 90/],
+    [{ [Input.Mode]: 'restore', [Input.Home]: '/h' }, Input.Name, /needs 'name'/],
+    [{ [Input.Mode]: 'verify', [Input.Name]: 'a', [Input.NamePrefix]: 'b' }, Input.NamePrefix, /either 'name'/]
+  ])('refuses %j naming the input', (values, input, message) => {
+    let caught: unknown
+    try {
+      parseSettings(reader(values), {})
+    } catch (e) {
+      caught = e
+    }
+    expect(caught).toBeInstanceOf(InputError)
+    expect((caught as InputError).input).toBe(input)
+    expect((caught as InputError).message).toMatch(message)
+  })
+
+  it('keeps passwords verbatim and splits key lists by line', () => {
+    const s = parseSettings(
+      reader({
+        [Input.Home]: '/h',
+        [Input.DatabasePassword]: ' pa ss ',
+        [Input.EncryptionRecipients]: 'age1aaa\n# comment\n\nage1bbb\n',
+        [Input.Exclude]: 'log/**\r\nwork/**'
+      }),
+      {}
+    )
+    expect(s.database.repository.password).toBe(' pa ss ')
+    expect(s.encryption.recipients).toEqual(['age1aaa', 'age1bbb'])
+    expect(s.backup.exclude).toEqual(['log/**', 'work/**'])
+  })
+
+  it('names backups so they sort by time', () => {
+    const a = defaultBackupName(new Date('2026-01-02T03:04:05.678Z'), 'xlr prod/1')
+    const b = defaultBackupName(new Date('2026-11-02T03:04:05Z'), 'xlr prod/1')
+    expect(a).toBe('xlr-backup-xlr-prod-1-20260102T030405Z')
+    expect([b, a].sort()).toEqual([a, b])
+  })
+})

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: machine set-up, dependencies, lint and types, dist/ staleness, Jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash .ci/setup-machine.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run lint
+bash scripts/check-dist.sh
+npm test

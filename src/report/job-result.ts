@@ -1,0 +1,26 @@
+import type { Output } from '../settings/inputs.js'
+import type { Mode } from '../settings/settings.js'
+
+/** What a finished job hands its front end: outputs to set and a summary to render (job summary or console). */
+export interface JobResult {
+  mode: Mode
+  outputs: Partial<Record<Output, string>>
+  summary: JobSummary
+}
+
+export interface JobSummary {
+  title: string
+  /** Label/value pairs shown first (backup name, size, duration, …). */
+  facts: [string, string][]
+  tables: SummaryTable[]
+  /** Warnings and notes worth seeing after the run (also logged as they happen). */
+  notes: string[]
+  /** Optional link shown under the facts (e.g. the artifact). */
+  link?: { text: string; href: string }
+}
+
+export interface SummaryTable {
+  caption: string
+  header: string[]
+  rows: string[][]
+}

@@ -1,0 +1,24 @@
+import * as core from '@actions/core'
+import type { JobSummary } from './job-result.js'
+
+/** Writes the job summary with @actions/core's summary builder (GITHUB_STEP_SUMMARY). */
+export async function writeJobSummary(summary: JobSummary): Promise<void> {
+  const s = core.summary.addHeading(summary.title, 2)
+  s.addTable([
+    [
+      { data: 'What', header: true },
+      { data: 'Value', header: true }
+    ],
+    ...summary.facts.map(([k, v]) => [k, v])
+  ])
+  if (summary.link) s.addLink(summary.link.text, summary.link.href).addBreak()
+  for (const table of summary.tables) {
+    s.addHeading(table.caption, 3)
+    s.addTable([table.header.map(h => ({ data: h, header: true })), ...table.rows])
+  }
+  if (summary.notes.length > 0) {
+    s.addHeading('Notes', 3)
+    s.addList(summary.notes)
+  }
+  await s.write()
+}

@@ -1,0 +1,338 @@
+/**
+ * Every input of the action, in one table: the action reads them with @actions/core, the CLI as `--<name>` flags,
+ * and action.yml is generated from this table (scripts/write-action-yml.ts; a test keeps them in step).
+ */
+export enum Input {
+  Mode = 'mode',
+  Home = 'home',
+  Storage = 'storage',
+  Path = 'path',
+  Name = 'name',
+  NamePrefix = 'name-prefix',
+  RunId = 'run-id',
+  Repository = 'repository',
+  GithubToken = 'github-token',
+  RetentionDays = 'retention-days',
+  CompressionLevel = 'compression-level',
+  Exclude = 'exclude',
+  Threads = 'threads',
+  Port = 'port',
+  StopCommand = 'stop-command',
+  StartCommand = 'start-command',
+  StopTimeout = 'stop-timeout',
+  StartTimeout = 'start-timeout',
+  Database = 'database',
+  DatabaseUrl = 'database-url',
+  DatabaseUsername = 'database-username',
+  DatabasePassword = 'database-password',
+  ArchiveDatabaseUrl = 'archive-database-url',
+  ArchiveDatabaseUsername = 'archive-database-username',
+  ArchiveDatabasePassword = 'archive-database-password',
+  DatabaseJobs = 'database-jobs',
+  DatabaseBackupCommand = 'database-backup-command',
+  DatabaseRestoreCommand = 'database-restore-command',
+  Components = 'components',
+  PreviousPath = 'previous-path',
+  SafetyDump = 'safety-dump',
+  ResetIndexes = 'reset-indexes',
+  AllowVersionMismatch = 'allow-version-mismatch',
+  AllowForeignDatabase = 'allow-foreign-database',
+  CreateDatabase = 'create-database',
+  InterruptedRestore = 'interrupted-restore',
+  DryRun = 'dry-run',
+  EncryptionRecipients = 'encryption-recipients',
+  EncryptionPassphrase = 'encryption-passphrase',
+  DecryptionIdentity = 'decryption-identity',
+  RequireEncryption = 'require-encryption'
+}
+
+export interface InputSpec {
+  name: Input
+  description: string
+  /** The default as action.yml shows it ('' when there is none). */
+  default: string
+  /** Values that must never be printed: registered with setSecret / masked in CLI errors. */
+  secret?: boolean
+}
+
+export const INPUTS: InputSpec[] = [
+  {
+    name: Input.Mode,
+    default: 'backup',
+    description:
+      "What to do: 'backup' (archive the home and dump its databases), 'restore' (put a backup back into the home), or 'verify' (prove a backup restorable without touching any home)."
+  },
+  {
+    name: Input.Home,
+    default: '',
+    description:
+      'Path of the XL Release server home (XL_RELEASE_SERVER_HOME: the folder holding conf/, lib/, repository/). Required for backup and restore.'
+  },
+  {
+    name: Input.Storage,
+    default: 'artifact',
+    description:
+      "Where backups go and are found: 'artifact' (a workflow artifact), 'directory' (a folder on the runner, e.g. a NAS mount; set 'path'), or 'cache' (the Actions cache; for handing a backup between jobs, or on GitHub Enterprise Server)."
+  },
+  {
+    name: Input.Path,
+    default: '',
+    description:
+      "With 'storage: directory', the folder that holds the backups. Also the temporary folder for other storages (default: the runner's temp folder)."
+  },
+  {
+    name: Input.Name,
+    default: '',
+    description:
+      "Backup: the backup's name (default 'xlr-backup-<host>-<UTC time>', unique and sortable). Restore/verify: the exact name of the backup to fetch."
+  },
+  {
+    name: Input.NamePrefix,
+    default: '',
+    description:
+      "Restore/verify: fetch the newest backup whose name starts with this prefix (e.g. 'xlr-backup-prod-'). Use instead of 'name'."
+  },
+  {
+    name: Input.RunId,
+    default: '',
+    description:
+      "Restore/verify with 'storage: artifact': the workflow run that uploaded the backup (default: this run)."
+  },
+  {
+    name: Input.Repository,
+    default: '${{ github.repository }}',
+    description: "Restore/verify: the 'owner/name' repository whose runs hold the backup."
+  },
+  {
+    name: Input.GithubToken,
+    default: '${{ github.token }}',
+    description:
+      "Token to read artifacts of other runs ('run-id' or 'name-prefix'); needs 'actions: read' on 'repository'."
+  },
+  {
+    name: Input.RetentionDays,
+    default: '',
+    description: "Days to keep the backup artifact (1-90; default: the repository's setting)."
+  },
+  {
+    name: Input.CompressionLevel,
+    default: '6',
+    description:
+      'Deflate level for the backup ZIP, 0 (store) to 9 (smallest). Files that are already compressed (jars, zips, images) are always stored.'
+  },
+  {
+    name: Input.Exclude,
+    default: '',
+    description:
+      "Newline-separated globs, relative to the home, of files to leave out (e.g. 'log/**'). By default nothing is left out, as the vendor recommends."
+  },
+  {
+    name: Input.Threads,
+    default: '0',
+    description: 'How many threads compress and unpack at once; 0 uses every core. Lower it on a busy machine.'
+  },
+  {
+    name: Input.Port,
+    default: '',
+    description: "The server's HTTP port, when 'http.port' in conf/xl-release-server.conf is not the one it listens on."
+  },
+  {
+    name: Input.StopCommand,
+    default: '',
+    description:
+      "Shell command that stops the server (e.g. 'sudo systemctl stop xl-release'). Without it a running server makes the action fail."
+  },
+  {
+    name: Input.StartCommand,
+    default: '',
+    description:
+      'Shell command that starts the server again after the work, also when the work failed (only when the action stopped it).'
+  },
+  {
+    name: Input.StopTimeout,
+    default: '300',
+    description: "Seconds to wait, after 'stop-command', for the port to close and the server's processes to end."
+  },
+  {
+    name: Input.StartTimeout,
+    default: '600',
+    description: "Seconds to wait, after 'start-command', for the server's port to answer."
+  },
+  {
+    name: Input.Database,
+    default: 'auto',
+    description:
+      "'auto' dumps the external databases found in conf/xl-release.conf, 'none' skips databases, or an engine ('postgresql', 'mysql', 'mariadb', 'oracle', 'sqlserver', 'db2') to force one."
+  },
+  {
+    name: Input.DatabaseUrl,
+    default: '',
+    description: 'JDBC URL of the repository database, overriding the one in the config (restore: the target database).'
+  },
+  {
+    name: Input.DatabaseUsername,
+    default: '',
+    description: 'User of the repository database, overriding the config.'
+  },
+  {
+    name: Input.DatabasePassword,
+    default: '',
+    secret: true,
+    description:
+      'Password of the repository database (from a secret). Needed when the config holds an encrypted {b64} password.'
+  },
+  {
+    name: Input.ArchiveDatabaseUrl,
+    default: '',
+    description: 'JDBC URL of the archive (reporting) database, overriding the config (restore: the target database).'
+  },
+  {
+    name: Input.ArchiveDatabaseUsername,
+    default: '',
+    description: 'User of the archive database, overriding the config.'
+  },
+  {
+    name: Input.ArchiveDatabasePassword,
+    default: '',
+    secret: true,
+    description: 'Password of the archive database (from a secret).'
+  },
+  {
+    name: Input.DatabaseJobs,
+    default: '1',
+    description:
+      'Parallel jobs for pg_dump/pg_restore. Above 1, PostgreSQL dumps use the directory format, which dumps tables in parallel.'
+  },
+  {
+    name: Input.DatabaseBackupCommand,
+    default: '',
+    description:
+      'Shell command that dumps a database the action has no built-in tool for (Oracle, SQL Server, DB2). It gets XLR_DB_* variables; see docs/databases.md.'
+  },
+  {
+    name: Input.DatabaseRestoreCommand,
+    default: '',
+    description: "Shell command that restores such a dump; the counterpart of 'database-backup-command'."
+  },
+  {
+    name: Input.Components,
+    default: 'default',
+    description:
+      "Restore: what to restore. 'default' is the user data (repository, conf, ext, plugins, and archive, hotfix, reports when present, plus the databases); 'all' is the complete home; or a comma-separated list (add 'databases' for the dumps)."
+  },
+  {
+    name: Input.PreviousPath,
+    default: '',
+    description:
+      'Restore: folder that keeps everything the restore replaced (default: a .xlr-restore-<id>/previous folder in the home). Must be on the same filesystem as the home.'
+  },
+  {
+    name: Input.SafetyDump,
+    default: 'true',
+    description: 'Restore: dump each database into the previous folder before overwriting it.'
+  },
+  {
+    name: Input.ResetIndexes,
+    default: 'auto',
+    description:
+      "Restore: empty the JCR search indexes so the server rebuilds them. 'auto' does it when the repository folder and the database come from different moments; 'true' always; 'false' never."
+  },
+  {
+    name: Input.AllowVersionMismatch,
+    default: 'false',
+    description:
+      "Restore: allow restoring data into a home whose XL Release version differs from the backup's (restoring 'all' is always allowed: that is how an upgrade is rolled back)."
+  },
+  {
+    name: Input.AllowForeignDatabase,
+    default: 'false',
+    description:
+      "Restore: allow restoring into a non-empty database whose tables are not XL Release's. Check 'database-url' first."
+  },
+  {
+    name: Input.CreateDatabase,
+    default: 'false',
+    description: 'Restore/verify: create a target database that does not exist yet.'
+  },
+  {
+    name: Input.InterruptedRestore,
+    default: '',
+    description:
+      "Restore: what to do with a restore that was interrupted earlier (the runner died): 'rollback' puts the home back as it was before it, 'finish' completes it."
+  },
+  {
+    name: Input.DryRun,
+    default: 'false',
+    description:
+      'Restore: print the plan (what is replaced, what is kept where, which databases are overwritten, space needed) and change nothing.'
+  },
+  {
+    name: Input.EncryptionRecipients,
+    default: '',
+    description:
+      "Backup: age public keys ('age1…'), one per line, to encrypt the backup to. The backup job needs no secret."
+  },
+  {
+    name: Input.EncryptionPassphrase,
+    default: '',
+    secret: true,
+    description: 'Backup: encrypt with this passphrase instead (restore/verify: decrypt with it). From a secret.'
+  },
+  {
+    name: Input.DecryptionIdentity,
+    default: '',
+    secret: true,
+    description: "Restore/verify: age secret key(s) ('AGE-SECRET-KEY-1…') that open an encrypted backup. From a secret."
+  },
+  {
+    name: Input.RequireEncryption,
+    default: 'false',
+    description: 'Refuse to write (backup) or read (restore/verify) a backup that is not encrypted.'
+  }
+]
+
+export enum Output {
+  BackupName = 'backup-name',
+  BackupPath = 'backup-path',
+  BackupSize = 'backup-size',
+  BackupSha256 = 'backup-sha256',
+  XlReleaseVersion = 'xl-release-version',
+  ArtifactId = 'artifact-id',
+  ArtifactName = 'artifact-name',
+  ArtifactUrl = 'artifact-url',
+  ArtifactDigest = 'artifact-digest',
+  CacheKey = 'cache-key',
+  RestoredComponents = 'restored-components',
+  PreviousPath = 'previous-path',
+  DurationSeconds = 'duration-seconds',
+  Verified = 'verified'
+}
+
+export const OUTPUTS: { name: Output; description: string }[] = [
+  { name: Output.BackupName, description: 'Name of the backup made, restored or verified.' },
+  {
+    name: Output.BackupPath,
+    description: "Path of the backup file (the stored file with 'storage: directory'; the local copy otherwise)."
+  },
+  { name: Output.BackupSize, description: 'Size of the backup file in bytes.' },
+  { name: Output.BackupSha256, description: 'SHA-256 of the backup file (of the ciphertext when encrypted).' },
+  { name: Output.XlReleaseVersion, description: 'XL Release version of the backed-up home (empty when unknown).' },
+  { name: Output.ArtifactId, description: "ID of the uploaded artifact ('storage: artifact')." },
+  { name: Output.ArtifactName, description: "Name of the uploaded artifact ('storage: artifact')." },
+  { name: Output.ArtifactUrl, description: "Link to the artifact on the run's page ('storage: artifact')." },
+  {
+    name: Output.ArtifactDigest,
+    description: "SHA-256 digest of the artifact as the service recorded it ('sha256:…')."
+  },
+  { name: Output.CacheKey, description: "Cache key of the saved or restored backup ('storage: cache')." },
+  {
+    name: Output.RestoredComponents,
+    description: 'Restore: comma-separated components restored (or planned, in a dry run).'
+  },
+  {
+    name: Output.PreviousPath,
+    description: 'Restore: folder that keeps everything the restore replaced, until you delete it.'
+  },
+  { name: Output.DurationSeconds, description: 'How long the work took, in seconds.' },
+  { name: Output.Verified, description: "Verify: 'true' when every entry and dump checked out." }
+]

@@ -1,0 +1,201 @@
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { InputError } from '../shared/errors.js'
+import { Input, INPUTS } from './inputs.js'
+import type { Mode, Settings } from './settings.js'
+import type { Engine } from '../database/types.js'
+import type { StorageKind } from '../storage/types.js'
+
+/** Reads one raw input by name ('' when unset). The action passes core.getInput, the CLI its parsed flags. */
+export type InputReader = (name: Input) => string
+
+const MODES: Mode[] = ['backup', 'restore', 'verify']
+const STORAGES: StorageKind[] = ['artifact', 'directory', 'cache']
+const DATABASE_MODES = ['auto', 'none', 'postgresql', 'mysql', 'mariadb', 'oracle', 'sqlserver', 'db2']
+/** Characters the artifact service refuses in names; refused for every storage so a name works everywhere. */
+const FORBIDDEN_NAME_CHARS = /[":<>|*?\r\n\\/]/
+
+/** Turns raw inputs into validated Settings, throwing an InputError that names the input, the value and the fix. */
+export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
+  const get = (name: Input): string => read(name).trim() || defaultOf(name)
+  const mode = oneOf(Input.Mode, get(Input.Mode), MODES)
+  const homeRaw = get(Input.Home)
+  if (mode !== 'verify' && homeRaw === '') {
+    throw new InputError(
+      Input.Home,
+      `Input '${Input.Home}' is required for mode '${mode}': set it to the XL Release server home (the folder holding conf/ and lib/).`
+    )
+  }
+  const storageKind = oneOf(Input.Storage, get(Input.Storage), STORAGES)
+  const storagePath = get(Input.Path)
+  if (storageKind === 'directory' && storagePath === '') {
+    throw new InputError(
+      Input.Path,
+      `'${Input.Storage}: directory' needs the '${Input.Path}' input: the folder that holds the backups.`
+    )
+  }
+  const name = get(Input.Name)
+  const namePrefix = get(Input.NamePrefix)
+  if (name && namePrefix) {
+    throw new InputError(
+      Input.NamePrefix,
+      `Set either '${Input.Name}' (an exact backup) or '${Input.NamePrefix}' (the newest backup with that prefix), not both.`
+    )
+  }
+  for (const [input, value] of [
+    [Input.Name, name],
+    [Input.NamePrefix, namePrefix]
+  ] as const) {
+    if (FORBIDDEN_NAME_CHARS.test(value)) {
+      throw new InputError(
+        input,
+        `Input '${input}' (${JSON.stringify(value)}) contains a character backups cannot be named with: " : < > | * ? \\ / or a line break. Use letters, digits, '-', '_' and '.'.`
+      )
+    }
+  }
+  if (mode !== 'backup' && storageKind !== 'directory' && !name && !namePrefix) {
+    throw new InputError(
+      Input.Name,
+      `Mode '${mode}' needs '${Input.Name}' (an exact backup name) or '${Input.NamePrefix}' (the newest backup with that prefix).`
+    )
+  }
+  if (mode !== 'backup' && storageKind === 'directory' && !name && !namePrefix) {
+    throw new InputError(
+      Input.Name,
+      `Mode '${mode}' needs '${Input.Name}' (an exact backup name) or '${Input.NamePrefix}' (the newest backup with that prefix) to pick a backup from '${storagePath}'.`
+    )
+  }
+  const runIdRaw = get(Input.RunId)
+  const runId = runIdRaw === '' ? null : integer(Input.RunId, runIdRaw, 1, Number.MAX_SAFE_INTEGER)
+  const repository = get(Input.Repository) || env.GITHUB_REPOSITORY || ''
+  if (repository && !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+    throw new InputError(
+      Input.Repository,
+      `Input '${Input.Repository}' must be 'owner/name', got ${JSON.stringify(repository)}.`
+    )
+  }
+  const githubToken = get(Input.GithubToken)
+  const retentionRaw = get(Input.RetentionDays)
+  const retentionDays = retentionRaw === '' ? null : integer(Input.RetentionDays, retentionRaw, 1, 90)
+
+  const home = homeRaw === '' ? '' : path.resolve(homeRaw)
+  const effectiveName = mode === 'backup' ? name || defaultBackupName(new Date()) : name
+
+  const portRaw = get(Input.Port)
+  const jobs = integer(Input.DatabaseJobs, get(Input.DatabaseJobs), 1, 64)
+  const recipients = lines(get(Input.EncryptionRecipients))
+  const passphrase = read(Input.EncryptionPassphrase)
+  const identities = lines(read(Input.DecryptionIdentity))
+
+  return {
+    mode,
+    home,
+    storage: {
+      kind: storageKind,
+      path: storagePath === '' ? '' : path.resolve(storagePath),
+      name: effectiveName,
+      namePrefix,
+      runId,
+      repository,
+      githubToken,
+      retentionDays
+    },
+    backup: {
+      compressionLevel: integer(Input.CompressionLevel, get(Input.CompressionLevel), 0, 9),
+      exclude: lines(get(Input.Exclude))
+    },
+    server: {
+      port: portRaw === '' ? null : integer(Input.Port, portRaw, 1, 65535),
+      stopCommand: get(Input.StopCommand),
+      startCommand: get(Input.StartCommand),
+      stopTimeoutSeconds: integer(Input.StopTimeout, get(Input.StopTimeout), 1, 86400),
+      startTimeoutSeconds: integer(Input.StartTimeout, get(Input.StartTimeout), 1, 86400)
+    },
+    database: {
+      mode: oneOf(Input.Database, get(Input.Database), DATABASE_MODES) as 'auto' | 'none' | Engine,
+      repository: role(read, Input.DatabaseUrl, Input.DatabaseUsername, Input.DatabasePassword),
+      archive: role(read, Input.ArchiveDatabaseUrl, Input.ArchiveDatabaseUsername, Input.ArchiveDatabasePassword),
+      jobs,
+      backupCommand: get(Input.DatabaseBackupCommand) || undefined,
+      restoreCommand: get(Input.DatabaseRestoreCommand) || undefined
+    },
+    restore: {
+      components: get(Input.Components),
+      previousPath: get(Input.PreviousPath) === '' ? '' : path.resolve(get(Input.PreviousPath)),
+      safetyDump: boolean(Input.SafetyDump, get(Input.SafetyDump)),
+      resetIndexes: oneOf(Input.ResetIndexes, get(Input.ResetIndexes), ['auto', 'true', 'false'] as const),
+      allowVersionMismatch: boolean(Input.AllowVersionMismatch, get(Input.AllowVersionMismatch)),
+      allowForeignDatabase: boolean(Input.AllowForeignDatabase, get(Input.AllowForeignDatabase)),
+      createDatabase: boolean(Input.CreateDatabase, get(Input.CreateDatabase)),
+      interrupted: oneOf(Input.InterruptedRestore, get(Input.InterruptedRestore), ['', 'rollback', 'finish'] as const),
+      dryRun: boolean(Input.DryRun, get(Input.DryRun))
+    },
+    encryption: { recipients, passphrase: passphrase === '' ? undefined : passphrase },
+    decryption: { identities, passphrase: passphrase === '' ? undefined : passphrase },
+    requireEncryption: boolean(Input.RequireEncryption, get(Input.RequireEncryption)),
+    threads: integer(Input.Threads, get(Input.Threads), 0, 256)
+  }
+}
+
+/** The table's default; '${{ … }}' defaults are filled in by the runner, so outside it they mean unset. */
+function defaultOf(name: Input): string {
+  const fallback = INPUTS.find(i => i.name === name)?.default ?? ''
+  return fallback.startsWith('${{') ? '' : fallback
+}
+
+/** 'xlr-backup-<host>-<UTC yyyymmddThhmmssZ>': unique per host and second, and sorts by time. */
+export function defaultBackupName(now: Date, host: string = os.hostname()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+  const safeHost = host.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^-+|-+$/g, '') || 'host'
+  return `xlr-backup-${safeHost}-${stamp}`
+}
+
+function role(
+  read: InputReader,
+  url: Input,
+  username: Input,
+  password: Input
+): { url?: string; username?: string; password?: string } {
+  const u = read(url).trim()
+  const n = read(username).trim()
+  // Passwords are taken verbatim: leading or trailing spaces can be part of one.
+  const p = read(password)
+  return { ...(u ? { url: u } : {}), ...(n ? { username: n } : {}), ...(p ? { password: p } : {}) }
+}
+
+function oneOf<T extends string>(input: Input, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  const shown = allowed.map(a => (a === '' ? "'' (unset)" : `'${a}'`)).join(', ')
+  throw new InputError(input, `Input '${input}' has the value ${JSON.stringify(value)}; valid values are ${shown}.`)
+}
+
+function integer(input: Input, value: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(value)) {
+    throw new InputError(
+      input,
+      `Input '${input}' must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}.`
+    )
+  }
+  const n = Number(value)
+  if (n < min || n > max) {
+    throw new InputError(input, `Input '${input}' must be from ${min} to ${max}, got ${n}.`)
+  }
+  return n
+}
+
+function boolean(input: Input, value: string): boolean {
+  // The YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.
+  if (['true', 'True', 'TRUE'].includes(value)) return true
+  if (['false', 'False', 'FALSE'].includes(value)) return false
+  throw new InputError(input, `Input '${input}' must be 'true' or 'false', got ${JSON.stringify(value)}.`)
+}
+
+function lines(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map(l => l.trim())
+    .filter(l => l !== '' && !l.startsWith('#'))
+}

@@ -1,0 +1,62 @@
+import type { DatabaseSettings } from '../database/types.js'
+import type { StorageKind } from '../storage/types.js'
+import type { EncryptionSettings, DecryptionSettings } from '../crypto/types.js'
+
+export type Mode = 'backup' | 'restore' | 'verify'
+
+/** Everything a run needs, parsed and validated from the inputs (action) or flags (CLI). */
+export interface Settings {
+  mode: Mode
+  /** Absolute path of the server home ('' for verify, which touches no home). */
+  home: string
+  storage: StorageSettings
+  backup: BackupSettings
+  server: ServerSettings
+  database: DatabaseSettings
+  restore: RestoreSettings
+  encryption: EncryptionSettings
+  decryption: DecryptionSettings
+  requireEncryption: boolean
+  /** 0 = every core. */
+  threads: number
+}
+
+export interface StorageSettings {
+  kind: StorageKind
+  /** Folder of backups for 'directory'; temp folder otherwise ('' = the runner's temp). */
+  path: string
+  /** Backup: the name to give (always set after parsing). Restore: an exact name, or ''. */
+  name: string
+  /** Restore: newest backup whose name starts with this. */
+  namePrefix: string
+  /** Another run's id (artifact storage), or null for this run. */
+  runId: number | null
+  repository: string
+  githubToken: string
+  retentionDays: number | null
+}
+
+export interface BackupSettings {
+  compressionLevel: number
+  exclude: string[]
+}
+
+export interface ServerSettings {
+  port: number | null
+  stopCommand: string
+  startCommand: string
+  stopTimeoutSeconds: number
+  startTimeoutSeconds: number
+}
+
+export interface RestoreSettings {
+  components: string
+  previousPath: string
+  safetyDump: boolean
+  resetIndexes: 'auto' | 'true' | 'false'
+  allowVersionMismatch: boolean
+  allowForeignDatabase: boolean
+  createDatabase: boolean
+  interrupted: '' | 'rollback' | 'finish'
+  dryRun: boolean
+}
