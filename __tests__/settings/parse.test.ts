@@ -28,7 +28,11 @@ describe('parseSettings', () => {
 
   it.each([
     [{ [Input.Home]: '' }, Input.Home, /required for mode 'backup'/],
-    [{ [Input.Home]: '/h', [Input.Storage]: 's3' }, Input.Storage, /"s3"; valid values are 'artifact', 'directory', 'cache'/],
+    [
+      { [Input.Home]: '/h', [Input.Storage]: 's3' },
+      Input.Storage,
+      /"s3"; valid values are 'artifact', 'directory', 'cache'/
+    ],
     [{ [Input.Home]: '/h', [Input.CompressionLevel]: '10' }, Input.CompressionLevel, /from 0 to 9, got 10/],
     [{ [Input.Home]: '/h', [Input.CompressionLevel]: 'fast' }, Input.CompressionLevel, /whole number/],
     [{ [Input.Home]: '/h', [Input.Storage]: 'directory' }, Input.Path, /needs the 'path' input/],

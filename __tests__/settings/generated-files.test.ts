@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs'
-import { renderActionYml } from '../../scripts/write-action-yml.js'
+import { renderActionYml, renderReadme } from '../../scripts/write-generated.js'
 import { INPUTS } from '../../src/settings/inputs.js'
 
 describe('action.yml', () => {
-  it('is generated from the inputs table (run: npx tsx scripts/write-action-yml.ts)', () => {
+  it('is generated from the inputs table (run: npx tsx scripts/write-generated.ts)', () => {
     expect(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')).toBe(renderActionYml())
+  })
+
+  it("keeps the README's input and output tables in step (run: npx tsx scripts/write-generated.ts)", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    expect(readme).toBe(renderReadme(readme))
   })
 
   it('describes every input and runs on node24 from dist/', () => {
