@@ -6,6 +6,9 @@ export interface GuardFinding {
   detail: string
   pid?: number
   port?: number
+  /** The address a port finding is about (127.0.0.1, ::1, the bind address). */
+  address?: string
+  /** Absolute path of a lock file. */
   path?: string
 }
 
@@ -17,13 +20,41 @@ export interface GuardReport {
 export interface ServerControl {
   /** Shell command that stops the server (e.g. `systemctl stop xl-release`). */
   stopCommand?: string
-  /** Shell command that starts it again. */
+  /** Shell command that starts it again; it must return once the server is launched. */
   startCommand?: string
+  /** How long the stop command plus the wait for every probe to clear may take. */
   stopTimeoutSeconds: number
+  /** How long the start command plus the wait for the port to answer may take. */
   startTimeoutSeconds: number
 }
 
 export interface GuardOptions {
-  /** Overrides http.port from the config. */
+  /** Overrides http.port from the config (the `port` input). */
   port?: number
+  /** Where the process list comes from; defaults to the one for this platform (/proc, PowerShell, ps). */
+  processLister?: ProcessLister
+  /** Connect timeout of one port probe, in milliseconds (default 1500). */
+  probeTimeoutMs?: number
+  /** Pause between two rounds of probes while waiting for a stop or start, in milliseconds (default 1000). */
+  pollIntervalMs?: number
+  /** What the guarded work is called in messages ('backup', 'restore'); default 'backup'. */
+  purpose?: string
+}
+
+/** One running process as the operating system lists it. */
+export interface ProcessInfo {
+  pid: number
+  /** Parent PID, null when the listing does not tell. */
+  ppid: number | null
+  /** The arguments as the OS keeps them (Linux /proc cmdline); null where only a joined command line is known. */
+  argv: string[] | null
+  /** The command line joined with spaces (Linux) or as the OS reports it (Windows, macOS). */
+  commandLine: string
+  /** Working folder, null when the OS does not tell or we may not read it (another user's process). */
+  cwd: string | null
+}
+
+/** Lists the processes of this machine; behind an interface so callers and tests can scope or replace it. */
+export interface ProcessLister {
+  list(): Promise<ProcessInfo[]>
 }

@@ -1,0 +1,214 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { InputError, ServerRunningError } from '../shared/errors.js'
+import type { Logger } from '../shared/logger.js'
+import type { HomeInfo } from '../home/types.js'
+import {
+  blockingFindings,
+  checkServer,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  describeFindings,
+  effectivePort,
+  serverRunningError,
+  warnNonBlocking
+} from './check-server.js'
+import { ServerStartError } from './errors.js'
+import { addressesToProbe, formatHostPort, probePort } from './port-probe.js'
+import { defaultProcessLister } from './process-list.js'
+import { runShellCommand } from './shell-command.js'
+import type { GuardOptions, GuardReport, ServerControl } from './types.js'
+
+export const DEFAULT_POLL_INTERVAL_MS = 1000
+
+/**
+ * Runs `work` with XL Release stopped. A server found stopped is left stopped. A running one is stopped with the
+ * stop-command (or the work is refused), every probe must clear before the work starts, and afterwards the
+ * start-command runs whether the work succeeded or not. The work's own error always wins; a start failure is then
+ * logged as an error.
+ */
+export async function withServerStopped<T>(
+  home: HomeInfo,
+  control: ServerControl,
+  opts: GuardOptions,
+  logger: Logger,
+  work: () => Promise<T>
+): Promise<T> {
+  validateControl(control)
+  const purpose = opts.purpose ?? 'backup'
+  // One lister for every round of probes.
+  const probeOpts: GuardOptions = { ...opts, processLister: opts.processLister ?? defaultProcessLister() }
+
+  const first = await checkServer(home, probeOpts, logger)
+  if (!first.running) {
+    warnNonBlocking(first, logger)
+    logger.info(`XL Release is not running: it is left as found and will not be started after the ${purpose}.`)
+    return await work()
+  }
+  if (!control.stopCommand) throw serverRunningError(home, first, purpose)
+
+  logger.info(`XL Release is running; stopping it for the ${purpose}:\n${describeFindings(blockingFindings(first))}`)
+  try {
+    const stopped = await stopServer(home, control, probeOpts, logger, purpose)
+    warnNonBlocking(stopped, logger)
+  } catch (stopError) {
+    // The stop-command ran and may have stopped part of the server: bring it back before reporting.
+    await startAfterFailure(home, control, probeOpts, logger, purpose, `stopping it for the ${purpose} failed`)
+    throw stopError
+  }
+
+  let result: T
+  try {
+    result = await work()
+  } catch (workError) {
+    await startAfterFailure(home, control, probeOpts, logger, purpose, `the ${purpose} failed`)
+    throw workError
+  }
+  if (!control.startCommand) {
+    logger.warning(
+      `XL Release was stopped for the ${purpose} and no 'start-command' is set: it stays stopped. Start it yourself.`
+    )
+    return result
+  }
+  await startServer(home, control, probeOpts, logger, purpose, true)
+  return result
+}
+
+function validateControl(control: ServerControl): void {
+  const check = (value: number, input: string): void => {
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new InputError(input, `Input '${input}' must be a positive number of seconds, got '${value}'.`)
+    }
+  }
+  check(control.stopTimeoutSeconds, 'stop-timeout')
+  check(control.startTimeoutSeconds, 'start-timeout')
+}
+
+async function stopServer(
+  home: HomeInfo,
+  control: ServerControl,
+  opts: GuardOptions,
+  logger: Logger,
+  purpose: string
+): Promise<GuardReport> {
+  const seconds = control.stopTimeoutSeconds
+  const deadline = Date.now() + seconds * 1000
+  const started = Date.now()
+  const run = await runShellCommand(control.stopCommand ?? '', 'stop-command', deadline - Date.now(), logger)
+  if (run.timedOut) {
+    throw new ServerRunningError(
+      `The stop-command did not finish within stop-timeout (${seconds} s) and was killed; the ${purpose} was not ` +
+        "started. Check the 'stop-command', or increase 'stop-timeout' if the server needs longer to shut down."
+    )
+  }
+  if (run.exitCode !== 0) {
+    const report = await checkServer(home, opts, logger)
+    const how = run.exitCode === null ? `was killed by ${run.signal}` : `exited with code ${run.exitCode}`
+    if (report.running) {
+      throw new ServerRunningError(
+        `The stop-command ${how} and XL Release is still running, so the ${purpose} was not started. Still up:\n` +
+          `${describeFindings(blockingFindings(report))}\nFix the 'stop-command' (its output is in the log above).`
+      )
+    }
+    logger.warning(`The stop-command ${how}, but every probe says XL Release is stopped now; going on.`)
+    return report
+  }
+  const interval = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
+  for (;;) {
+    const report = await checkServer(home, opts, logger)
+    if (!report.running) {
+      logger.info(`XL Release is stopped (${((Date.now() - started) / 1000).toFixed(1)} s after the stop-command).`)
+      return report
+    }
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      throw new ServerRunningError(
+        `The stop-command finished, but XL Release was still running when stop-timeout (${seconds} s) ran out, ` +
+          `so the ${purpose} was not started. Still up:\n${describeFindings(blockingFindings(report))}\n` +
+          "Check that the 'stop-command' stops the server of this home, or increase 'stop-timeout' if it needs " +
+          'longer to shut down.'
+      )
+    }
+    await sleep(Math.min(interval, left))
+  }
+}
+
+/** After a failed stop or a failed work: try to start, but only log a failure so the first error stays the one thrown. */
+async function startAfterFailure(
+  home: HomeInfo,
+  control: ServerControl,
+  opts: GuardOptions,
+  logger: Logger,
+  purpose: string,
+  what: string
+): Promise<void> {
+  if (!control.startCommand) {
+    logger.warning(
+      `XL Release may have been stopped by the stop-command and no 'start-command' is set: start it yourself.`
+    )
+    return
+  }
+  logger.info(`Starting XL Release again because ${what}.`)
+  try {
+    await startServer(home, control, opts, logger, purpose, false)
+  } catch (startError) {
+    logger.error((startError as Error).message)
+  }
+}
+
+async function startServer(
+  home: HomeInfo,
+  control: ServerControl,
+  opts: GuardOptions,
+  logger: Logger,
+  purpose: string,
+  workSucceeded: boolean
+): Promise<void> {
+  const seconds = control.startTimeoutSeconds
+  const fail = (reason: string): ServerStartError =>
+    new ServerStartError(
+      workSucceeded
+        ? `The ${purpose} itself succeeded, but XL Release was not started again: ${reason}. Start it by hand.`
+        : `Starting XL Release again after the failed ${purpose} failed too: ${reason}. Start it by hand.`,
+      workSucceeded
+    )
+  const deadline = Date.now() + seconds * 1000
+  const started = Date.now()
+  let run
+  try {
+    run = await runShellCommand(control.startCommand ?? '', 'start-command', deadline - Date.now(), logger)
+  } catch (err) {
+    throw fail(`the start-command could not be run (${(err as Error).message})`)
+  }
+  if (run.timedOut) {
+    throw fail(
+      `the start-command did not return within start-timeout (${seconds} s) and was killed. It must return once the ` +
+        "server is launched: use e.g. 'systemctl start xl-release' or 'nohup bin/run.sh > /dev/null 2>&1 &'"
+    )
+  }
+  if (run.exitCode !== 0) {
+    const how = run.exitCode === null ? `was killed by ${run.signal}` : `exited with code ${run.exitCode}`
+    throw fail(`the start-command ${how} (its output is in the log above)`)
+  }
+  const { port } = effectivePort(home, opts)
+  const addresses = addressesToProbe(home.server.bindAddress)
+  const interval = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
+  const timeout = opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
+  for (;;) {
+    const results = await Promise.all(addresses.map(a => probePort(a, port, timeout)))
+    const open = results.find(r => r.state === 'open')
+    if (open) {
+      logger.info(
+        `XL Release is up again: port ${port} answers at ${formatHostPort(open.address, port)} ` +
+          `(${((Date.now() - started) / 1000).toFixed(1)} s after the start-command).`
+      )
+      return
+    }
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      throw fail(
+        `nothing answered on port ${port} (${addresses.map(a => formatHostPort(a, port)).join(', ')}) within ` +
+          `start-timeout (${seconds} s) after the start-command; increase 'start-timeout' if the server starts slowly`
+      )
+    }
+    await sleep(Math.min(interval, left))
+  }
+}
