@@ -1,0 +1,156 @@
+import type { FileHandle } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { Readable, pipeline } from 'node:stream'
+import * as zlib from 'node:zlib'
+import { promisify } from 'node:util'
+import { IntegrityError } from '../shared/errors.js'
+import { LOCAL_SIGNATURE, readAt } from './zip-central-directory.js'
+
+/** Where an entry's bytes are and what they must turn out to be. */
+export interface EntryLocation {
+  name: string
+  method: number
+  crc32: number
+  compressedSize: number
+  size: number
+  localHeaderOffset: number
+  /** Expected SHA-256 (hex); null skips the hash (the manifest entry itself, which has none). */
+  sha256: string | null
+}
+
+/** Receives the checked-as-it-goes content; the whole content is proven only once `readEntryContent` resolves. */
+export type ContentSink = (chunk: Buffer) => Promise<void>
+
+/** Entries up to this compressed size are read with one pread and inflated as one buffer; bigger ones stream. */
+const WHOLE_ENTRY_LIMIT = 4 * 1024 * 1024
+/** Below this, inflating on the main thread costs less than the hop to the thread pool. */
+const SYNC_INFLATE_LIMIT = 32 * 1024
+const STREAM_CHUNK = 1024 * 1024
+/** Room for the local header's extra field (timestamps, ZIP64) in the first read, saving a second one. */
+const LOCAL_EXTRA_GUESS = 128
+
+const inflateRaw = promisify(zlib.inflateRaw) as (buffer: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>
+
+/**
+ * Reads, inflates and checks one entry — local header agrees with the central directory, size, CRC-32 and SHA-256 —
+ * handing the content to `sink` (null just verifies). Memory stays bounded: big entries stream in 1 MiB pieces.
+ */
+export async function readEntryContent(
+  fd: FileHandle,
+  file: string,
+  entry: EntryLocation,
+  sink: ContentSink | null
+): Promise<void> {
+  const nameLength = Buffer.byteLength(entry.name)
+  const whole = entry.compressedSize <= WHOLE_ENTRY_LIMIT
+  const firstRead = 30 + nameLength + LOCAL_EXTRA_GUESS + (whole ? entry.compressedSize : 0)
+  const head = await readAt(fd, entry.localHeaderOffset, firstRead)
+  if (head.length < 30 || head.readUInt32LE(0) !== LOCAL_SIGNATURE) {
+    throw bad(file, entry, 'its local header is missing (the archive is damaged or truncated)')
+  }
+  const localNameLength = head.readUInt16LE(26)
+  const dataStart = 30 + localNameLength + head.readUInt16LE(28)
+  if (head.length < 30 + localNameLength || head.toString('utf8', 30, 30 + localNameLength) !== entry.name) {
+    // Two names for one entry is how "zip confusion" attacks show one file to a checker and another to the unpacker.
+    throw bad(file, entry, 'its local header names a different file than the central directory')
+  }
+  if (head.readUInt16LE(8) !== entry.method) {
+    throw bad(file, entry, 'its local header disagrees with the central directory on the compression method')
+  }
+  const dataOffset = entry.localHeaderOffset + dataStart
+  if (whole) {
+    let data: Buffer
+    if (dataStart + entry.compressedSize <= head.length) {
+      data = head.subarray(dataStart, dataStart + entry.compressedSize)
+    } else {
+      data = await readAt(fd, dataOffset, entry.compressedSize)
+    }
+    if (data.length !== entry.compressedSize) throw bad(file, entry, 'its data is cut short (the archive is truncated)')
+    const content = await inflateWhole(file, entry, data)
+    check(file, entry, content.length, zlib.crc32(content), entry.sha256 ? sha256(content) : null)
+    if (sink) await sink(content)
+    return
+  }
+  await streamEntry(fd, file, entry, dataOffset, sink)
+}
+
+async function inflateWhole(file: string, entry: EntryLocation, data: Buffer): Promise<Buffer> {
+  if (entry.method === 0) return data
+  // One byte of headroom: more output than the directory promised is caught without inflating a bomb to the end.
+  const options = { maxOutputLength: entry.size + 1 }
+  try {
+    return entry.compressedSize <= SYNC_INFLATE_LIMIT
+      ? zlib.inflateRawSync(data, options)
+      : await inflateRaw(data, options)
+  } catch (error) {
+    throw bad(file, entry, `its compressed data is corrupt (${(error as Error).message})`, error)
+  }
+}
+
+async function streamEntry(
+  fd: FileHandle,
+  file: string,
+  entry: EntryLocation,
+  dataOffset: number,
+  sink: ContentSink | null
+): Promise<void> {
+  async function* compressed(): AsyncGenerator<Buffer> {
+    let position = dataOffset
+    let remaining = entry.compressedSize
+    while (remaining > 0) {
+      const chunk = await readAt(fd, position, Math.min(STREAM_CHUNK, remaining))
+      if (chunk.length === 0) throw bad(file, entry, 'its data is cut short (the archive is truncated)')
+      position += chunk.length
+      remaining -= chunk.length
+      yield chunk
+    }
+  }
+  const source = Readable.from(compressed(), { objectMode: false, highWaterMark: 1 })
+  const content: Readable =
+    entry.method === 0
+      ? source
+      : pipeline(source, zlib.createInflateRaw({ chunkSize: 256 * 1024 }), () => {
+          // Errors surface through the iteration below.
+        })
+  const hash = entry.sha256 ? createHash('sha256') : null
+  let crc = 0
+  let size = 0
+  try {
+    for await (const chunk of content as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > entry.size) throw bad(file, entry, `it inflates to more than the ${entry.size} bytes it declares`)
+      crc = zlib.crc32(chunk, crc)
+      hash?.update(chunk)
+      if (sink) await sink(chunk)
+    }
+  } catch (error) {
+    content.destroy()
+    if (error instanceof IntegrityError) throw error
+    throw bad(file, entry, `its compressed data is corrupt (${(error as Error).message})`, error)
+  }
+  check(file, entry, size, crc, hash ? hash.digest('hex') : null)
+}
+
+function check(file: string, entry: EntryLocation, size: number, crc: number, sha: string | null): void {
+  if (size !== entry.size) throw bad(file, entry, `it holds ${size} bytes, the archive declares ${entry.size}`)
+  if (crc >>> 0 !== entry.crc32 >>> 0) {
+    throw bad(file, entry, `its CRC-32 is ${hex8(crc)}, the archive declares ${hex8(entry.crc32)}`)
+  }
+  if (entry.sha256 !== null && sha !== entry.sha256) {
+    throw bad(file, entry, `its SHA-256 is ${sha}, the manifest says ${entry.sha256}`)
+  }
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0')
+}
+
+function bad(file: string, entry: EntryLocation, detail: string, cause?: unknown): IntegrityError {
+  return new IntegrityError(`the backup ${file} is damaged: entry ${entry.name}: ${detail} — use another backup`, {
+    cause
+  })
+}

@@ -1,0 +1,193 @@
+import { constants as fsConstants } from 'node:fs'
+import {
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  readdir,
+  realpath,
+  symlink,
+  chmod,
+  utimes,
+  type FileHandle
+} from 'node:fs/promises'
+import * as path from 'node:path'
+import { IntegrityError, RestoreError } from '../shared/errors.js'
+import type { Progress } from '../shared/progress.js'
+import { isInside, linkEscapeReason, pathKey } from './entry-safety.js'
+import { runBounded } from './run-bounded.js'
+import { defaultThreads } from './verify.js'
+import type { ArchiveEntry, BackupArchive } from './zip-reader.js'
+
+export interface ExtractOptions {
+  /** Archive prefix to unpack, ending with '/': 'home/', 'home/conf/', 'database/repository/'. Stripped on disk. */
+  prefix: string
+  /** Folder to unpack into; must be empty or absent (it is created, owner-only). */
+  dest: string
+  progress?: Progress
+  /** Entries unpacked at once (default: twice the CPUs, at least 4). */
+  threads?: number
+}
+
+export interface ExtractReport {
+  files: number
+  directories: number
+  symlinks: number
+  /** Bytes of file content written. */
+  bytes: number
+  seconds: number
+}
+
+/** O_EXCL refuses anything already there (a planted file or link); O_NOFOLLOW says so again for the last component. */
+const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW
+/** Set-id bits are dropped: the restored files belong to whoever runs the restore, often root. */
+const MODE_MASK = 0o1777
+/** Folders stay writable for us until their contents are in; their own modes come last. */
+const WORK_DIR_MODE = 0o700
+
+/**
+ * Unpacks the entries under `prefix` into `dest`, checking every byte against the manifest as it is written (size,
+ * CRC-32, SHA-256): folders (empty ones too), files with their modes and times, symlinks. A damaged entry throws
+ * IntegrityError and leaves `dest` partly filled — callers unpack into a staging folder, so nothing the user has is
+ * touched. Nothing is ever written through a symlink: the archive was refused at open if any entry lies under a link
+ * or a link leaves its root, links are re-checked against `prefix` here, every file is created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, and links are only created once every file and folder is in place.
+ */
+export async function extractArchive(archive: BackupArchive, options: ExtractOptions): Promise<ExtractReport> {
+  const started = Date.now()
+  const { prefix } = options
+  if (!prefix.endsWith('/')) throw new RestoreError(`internal: the extraction prefix '${prefix}' must end with '/'`)
+  const selected = archive.entries.filter(e => e.name.startsWith(prefix) && e.name !== prefix)
+  const prefixEntry = archive.entries.find(e => e.name === prefix)
+  if (selected.length === 0 && !prefixEntry) {
+    throw new IntegrityError(`the backup ${archive.file} holds nothing under ${prefix}`)
+  }
+  const links = new Map(archive.entries.filter(e => e.type === 'symlink').map(e => [e.name, e.target as string]))
+  for (const entry of selected) {
+    if (entry.type !== 'symlink') continue
+    const reason = linkEscapeReason(entry.name, links, prefix)
+    if (reason) {
+      throw new IntegrityError(
+        `the backup ${archive.file} is refused for ${prefix}: the symlink ${entry.name} is unsafe: ${reason}`
+      )
+    }
+  }
+
+  const root = await prepareDestination(options.dest)
+  const onDisk = (entry: ArchiveEntry): string => {
+    const target = path.join(root, pathKey(entry.name.slice(prefix.length)))
+    // Names were proven safe at open; this is the belt to those braces.
+    if (!isInside(root, target) || target === root) throw new IntegrityError(`unsafe entry ${entry.name}`)
+    return target
+  }
+
+  const folders = new Map<string, ArchiveEntry | null>()
+  for (const entry of selected) {
+    const rel = pathKey(entry.name.slice(prefix.length))
+    if (entry.type === 'directory') folders.set(rel, entry)
+    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) {
+      if (!folders.has(rel.slice(0, i))) folders.set(rel.slice(0, i), null)
+    }
+  }
+  const byDepth = groupByDepth([...folders.keys()])
+  const threads = Math.max(1, options.threads ?? defaultThreads())
+  for (const level of byDepth) {
+    await runBounded(level, threads, rel => mkdir(path.join(root, rel), { mode: WORK_DIR_MODE }).then(() => undefined))
+  }
+
+  const files = selected.filter(e => e.type === 'file').sort((a, b) => a.localHeaderOffset - b.localHeaderOffset)
+  let bytes = 0
+  await runBounded(files, threads, async entry => {
+    await writeFile(archive, entry, onDisk(entry))
+    bytes += entry.size
+    options.progress?.add(entry.size, 1)
+  })
+
+  const symlinks = selected.filter(e => e.type === 'symlink')
+  await runBounded(symlinks, threads, async entry => {
+    const target = onDisk(entry)
+    await symlink(entry.target as string, target)
+    await lutimes(target, seconds(entry.mtime), seconds(entry.mtime))
+    options.progress?.add(0, 1)
+  })
+
+  // Deepest first: setting a folder's time before its children are final would let them reset it.
+  for (const level of [...byDepth].reverse()) {
+    await runBounded(level, threads, async rel => {
+      const entry = folders.get(rel)
+      if (entry) await setFolderMeta(path.join(root, rel), entry)
+    })
+  }
+  if (prefixEntry) await setFolderMeta(root, prefixEntry)
+
+  return {
+    files: files.length,
+    directories: [...folders.values()].filter(e => e !== null).length,
+    symlinks: symlinks.length,
+    bytes,
+    seconds: (Date.now() - started) / 1000
+  }
+}
+
+async function writeFile(archive: BackupArchive, entry: ArchiveEntry, target: string): Promise<void> {
+  const handle = await open(target, CREATE_FLAGS, 0o600)
+  try {
+    await archive.readContent(entry, chunk => writeAll(handle, chunk))
+    await handle.chmod(entry.mode & MODE_MASK)
+    await handle.utimes(seconds(entry.mtime), seconds(entry.mtime))
+  } finally {
+    await handle.close()
+  }
+}
+
+async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  let offset = 0
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset)
+    offset += bytesWritten
+  }
+}
+
+async function setFolderMeta(folder: string, entry: ArchiveEntry): Promise<void> {
+  await chmod(folder, entry.mode & MODE_MASK)
+  await utimes(folder, seconds(entry.mtime), seconds(entry.mtime))
+}
+
+/**
+ * The manifest holds whole milliseconds (the true time lies in [ms, ms+1)); libuv truncates the seconds it is given to
+ * nanoseconds, so 1714564800.123 could land at .122999906. Aiming at the middle of the millisecond round-trips exactly.
+ */
+function seconds(ms: number): number {
+  return (ms + 0.5) / 1000
+}
+
+/** `dest` must be an empty folder or absent: unpacking over existing files would mix two states. */
+async function prepareDestination(dest: string): Promise<string> {
+  const absolute = path.resolve(dest)
+  let stat
+  try {
+    stat = await lstat(absolute)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    await mkdir(absolute, { recursive: true, mode: WORK_DIR_MODE })
+    return await realpath(absolute)
+  }
+  if (!stat.isDirectory()) {
+    throw new RestoreError(
+      `cannot unpack into ${absolute}: it exists and is not a folder — give an empty or new folder`
+    )
+  }
+  if ((await readdir(absolute)).length > 0) {
+    throw new RestoreError(`cannot unpack into ${absolute}: the folder is not empty — give an empty or new folder`)
+  }
+  return await realpath(absolute)
+}
+
+function groupByDepth(relPaths: string[]): string[][] {
+  const levels: string[][] = []
+  for (const rel of relPaths) {
+    const depth = rel.split('/').length - 1
+    ;(levels[depth] ??= []).push(rel)
+  }
+  return levels.filter(level => level !== undefined)
+}
