@@ -42,4 +42,7 @@ export interface FoundBackup {
   /** Hex SHA-256 the fetched bytes must match, when the backend knows it. */
   sha256: string | null
   createdAt: string | null
+  /** Artifact storage: the artifact's id, and the run that holds it (absent = this run). */
+  artifactId?: number
+  workflowRunId?: number
 }

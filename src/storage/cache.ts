@@ -1,0 +1,225 @@
+import * as cache from '@actions/cache'
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
+import * as path from 'node:path'
+import { InputError, IntegrityError, StorageError } from '../shared/errors.js'
+import type { Logger } from '../shared/logger.js'
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
+import { copyWithDigest, hashFile, parseSidecar, sidecarText } from './digest.js'
+import type { RunEnvironment } from './environment.js'
+import { BACKUP_ENDINGS, checkBackupName, describeQuery } from './names.js'
+import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+
+export const CACHE_KEY_PREFIX = 'xlr-backup-'
+
+/**
+ * The folder the cache entry holds, given to @actions/cache as a relative path. The client folds the path strings
+ * into the entry's "version" and stores tar entries relative to the workspace: a fixed relative path therefore
+ * matches on every runner, whatever its workspace folder is called.
+ */
+export const CACHE_FOLDER = '.xlr-backup-cache'
+const SIDECAR = '.sha256'
+
+/**
+ * Backups in the Actions cache, one entry per backup under key `xlr-backup-<name>`: a tar of a folder holding the
+ * backup file and its `.sha256`. Good for handing a backup to another job or workflow, and on GitHub Enterprise
+ * Server; not for keeping backups (entries unused for 7 days are evicted, 10 GB per repository).
+ */
+export class CacheStorage implements BackupStorage {
+  readonly kind = 'cache' as const
+  private readonly folder: string
+
+  constructor(
+    private readonly env: RunEnvironment,
+    private readonly processEnv: NodeJS.ProcessEnv = process.env
+  ) {
+    this.folder = path.join(env.workspace, CACHE_FOLDER)
+  }
+
+  async stagingPath(fileName: string): Promise<string> {
+    checkCacheName(fileName)
+    this.requireRuntime()
+    await this.freshFolder()
+    const staged = path.join(this.folder, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
+    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
+    await handle.close()
+    return staged
+  }
+
+  async publish(stagedFile: string, fileName: string, logger: Logger): Promise<PublishedBackup> {
+    checkCacheName(fileName)
+    const key = CACHE_KEY_PREFIX + fileName
+    try {
+      if (await this.lookup(key, [])) {
+        throw new StorageError(
+          `A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another 'name'.`
+        )
+      }
+      const { sha256, size } = await hashFile(stagedFile)
+      const file = path.join(this.folder, fileName)
+      await rename(stagedFile, file)
+      await writePrivateFile(file + SIDECAR, sidecarText(sha256, fileName))
+      let id: number
+      try {
+        id = await cache.saveCache([CACHE_FOLDER], key)
+      } catch (error) {
+        throw new StorageError(
+          `Saving the backup to the Actions cache as '${key}' failed: ${(error as Error).message}`,
+          { cause: error }
+        )
+      }
+      // saveCache reports most failures as a log warning and returns -1; for a backup that is a failure.
+      if (id === -1) {
+        throw new StorageError(
+          `The Actions cache did not store '${key}' (see the warning above: the key may already exist, the entry may exceed ` +
+            `the 10 GB limit, or the cache service refused the write). The backup was not saved.`
+        )
+      }
+      logger.info(`Saved cache entry '${key}' (id ${id}, backup ${size} bytes, sha256 ${sha256})`)
+      return { name: fileName, location: key, size, sha256, cacheKey: key }
+    } finally {
+      await rm(this.folder, { recursive: true, force: true })
+    }
+  }
+
+  async discard(stagedFile: string): Promise<void> {
+    await rm(stagedFile, { force: true })
+    if (path.dirname(stagedFile) === this.folder) await rm(this.folder, { recursive: true, force: true })
+  }
+
+  async find(query: BackupQuery, logger: Logger): Promise<FoundBackup> {
+    this.requireRuntime()
+    let key: string | undefined
+    if ('name' in query) {
+      const hits: string[] = []
+      for (const ending of BACKUP_ENDINGS) {
+        const hit = await this.lookup(CACHE_KEY_PREFIX + query.name + ending, [])
+        if (hit) hits.push(hit)
+      }
+      if (hits.length > 1) {
+        throw new StorageError(
+          `Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set 'name' to the full backup name.`
+        )
+      }
+      key = hits[0]
+    } else {
+      const prefixKey = CACHE_KEY_PREFIX + query.prefix
+      key = await this.lookup(prefixKey, [prefixKey])
+      if (key) logger.info(`Newest cache entry starting with '${prefixKey}': '${key}'`)
+    }
+    if (!key) {
+      throw new StorageError(
+        `No cache entry found: looked for ${describeQuery(query)} under keys starting with '${CACHE_KEY_PREFIX}'. ` +
+          `The cache only shows entries of this branch and the default branch, and evicts entries unused for 7 days.`
+      )
+    }
+    return { name: key.slice(CACHE_KEY_PREFIX.length), ref: key, size: null, sha256: null, createdAt: null }
+  }
+
+  async fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string> {
+    const dest = path.join(destDir, found.name)
+    await refuseExisting(dest)
+    await this.freshFolder()
+    try {
+      let hit: string | undefined
+      try {
+        hit = await cache.restoreCache([CACHE_FOLDER], found.ref)
+      } catch (error) {
+        throw new StorageError(`Restoring cache entry '${found.ref}' failed: ${(error as Error).message}`, {
+          cause: error
+        })
+      }
+      if (hit !== found.ref) {
+        throw new StorageError(
+          `Cache entry '${found.ref}' could not be downloaded (see the warning above); it may have just been evicted.`
+        )
+      }
+      const file = path.join(this.folder, found.name)
+      let expected: string | null
+      try {
+        expected = parseSidecar(await readFile(file + SIDECAR, 'utf8'))
+      } catch (error) {
+        throw new StorageError(
+          `Cache entry '${found.ref}' does not hold ${found.name} and its digest: it was not saved by xlr-backup.`,
+          { cause: error }
+        )
+      }
+      const copied = await copyWithDigest(file, dest)
+      if (copied.sha256 !== expected) {
+        await rm(dest, { force: true })
+        throw new IntegrityError(
+          `Backup '${found.name}' from cache entry '${found.ref}' does not match its digest: expected sha256 ${expected}, read ${copied.sha256}. Restore refused.`
+        )
+      }
+      logger.info(`Restored cache entry '${found.ref}' (${copied.size} bytes, sha256 checked)`)
+      return dest
+    } finally {
+      await rm(this.folder, { recursive: true, force: true })
+    }
+  }
+
+  private async lookup(key: string, restoreKeys: string[]): Promise<string | undefined> {
+    try {
+      return await cache.restoreCache([CACHE_FOLDER], key, restoreKeys, { lookupOnly: true })
+    } catch (error) {
+      throw new StorageError(`Looking up cache key '${key}' failed: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  /** An empty, owner-only cache folder; anything left there belongs to an earlier run of ours and is dropped. */
+  private async freshFolder(): Promise<void> {
+    if (path.resolve(CACHE_FOLDER) !== this.folder) {
+      throw new StorageError(
+        `'storage: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
+          `the Actions cache stores paths relative to it.`
+      )
+    }
+    try {
+      const left = await readdir(this.folder)
+      if (left.length > 0) await rm(this.folder, { recursive: true, force: true })
+    } catch {
+      // absent: fine
+    }
+    await mkdir(this.folder, { recursive: true, mode: PRIVATE_DIR_MODE })
+  }
+
+  private requireRuntime(): void {
+    if (
+      !this.processEnv.ACTIONS_RUNTIME_TOKEN ||
+      !(this.processEnv.ACTIONS_RESULTS_URL || this.processEnv.ACTIONS_CACHE_URL)
+    ) {
+      throw new StorageError(
+        `'storage: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
+          `Outside Actions use 'storage: directory' with a 'path'.`
+      )
+    }
+  }
+}
+
+/** Cache keys may not hold commas and are at most 512 characters (with our prefix). */
+function checkCacheName(name: string): void {
+  checkBackupName(name)
+  if (name.includes(','))
+    throw new InputError(
+      'name',
+      `Input 'name' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`
+    )
+  if (CACHE_KEY_PREFIX.length + name.length > 512) {
+    throw new InputError(
+      'name',
+      `Input 'name' is ${name.length} characters long; with 'storage: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`
+    )
+  }
+}
+
+async function refuseExisting(file: string): Promise<void> {
+  try {
+    await stat(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  throw new StorageError(
+    `${file} already exists: fetching never overwrites a file. Remove it or fetch into another folder.`
+  )
+}

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createPrivateWriteStream } from '../shared/private-files.js'
+
+/** SHA-256 (hex) and size of a file, read as a stream: memory stays flat whatever the size. */
+export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256')
+  let size = 0
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer)
+    size += (chunk as Buffer).length
+  }
+  return { sha256: hash.digest('hex'), size }
+}
+
+/**
+ * Copies `source` to a new owner-only `dest` in one streamed pass, hashing the bytes as they go. The caller compares
+ * the digest: copying and checking in the same pass means the file it gets is exactly the file that was checked.
+ */
+export async function copyWithDigest(source: string, dest: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256')
+  let size = 0
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk)
+      size += chunk.length
+      callback(null, chunk)
+    }
+  })
+  await pipeline(createReadStream(source, { highWaterMark: 1024 * 1024 }), tap, await createPrivateWriteStream(dest))
+  return { sha256: hash.digest('hex'), size }
+}
+
+/** The sidecar format of `sha256sum`, so `sha256sum -c` checks a stored backup by hand. */
+export function sidecarText(sha256: string, fileName: string): string {
+  return `${sha256}  ${fileName}\n`
+}
+
+/** Reads the digest out of a sidecar; null when the text is not one. */
+export function parseSidecar(text: string): string | null {
+  const match = /^([0-9a-f]{64})\b/i.exec(text.trim())
+  return match ? match[1].toLowerCase() : null
+}

@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
+import { access, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import * as path from 'node:path'
+import { IntegrityError, StorageError } from '../shared/errors.js'
+import type { Logger } from '../shared/logger.js'
+import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
+import { copyWithDigest, hashFile, parseSidecar, sidecarText } from './digest.js'
+import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
+import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+
+const SIDECAR = '.sha256'
+
+/**
+ * Backups as files in one folder (a NAS or mounted share on a self-hosted runner). A backup is written under a
+ * hidden `.name.partial-*` name in the same folder, then hard-linked to its final name, so a crash never leaves a
+ * file that looks finished and an existing backup is never replaced. `<file>.sha256` (sha256sum format) sits next
+ * to each backup and is checked on every fetch.
+ */
+export class DirectoryStorage implements BackupStorage {
+  readonly kind = 'directory' as const
+
+  constructor(readonly folder: string) {}
+
+  async stagingPath(fileName: string): Promise<string> {
+    checkBackupName(fileName)
+    await this.ensureWritable()
+    const staged = path.join(this.folder, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
+    // Created here, owner-only, so whatever writes it later inherits mode 0600.
+    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
+    await handle.close()
+    return staged
+  }
+
+  async publish(stagedFile: string, fileName: string, logger: Logger): Promise<PublishedBackup> {
+    checkBackupName(fileName)
+    const final = path.join(this.folder, fileName)
+    const handle = await open(stagedFile, 'r+')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    const { sha256, size } = await hashFile(stagedFile)
+    await this.linkNoReplace(stagedFile, final)
+    await writePrivateFile(final + SIDECAR, sidecarText(sha256, fileName))
+    await syncFolder(this.folder)
+    logger.info(`Stored ${final} (${size} bytes, sha256 ${sha256})`)
+    return { name: fileName, location: final, size, sha256 }
+  }
+
+  async discard(stagedFile: string): Promise<void> {
+    await rm(stagedFile, { force: true })
+  }
+
+  async find(query: BackupQuery, logger: Logger): Promise<FoundBackup> {
+    const names = await this.backupNames()
+    let chosen: string
+    if ('name' in query) {
+      const matches = names.filter(n => isExactMatch(n, query.name))
+      if (matches.length > 1) {
+        throw new StorageError(
+          `Several backups in '${this.folder}' match name '${query.name}': ${listNames(matches)}. ` +
+            `Set 'name' to the full file name of the one to use.`
+        )
+      }
+      if (matches.length === 0) throw this.notFound(query, names)
+      chosen = matches[0]
+    } else {
+      const matches = names.filter(n => n.startsWith(query.prefix))
+      if (matches.length === 0) throw this.notFound(query, names)
+      const dated = await Promise.all(
+        matches.map(async n => ({ n, mtime: (await stat(path.join(this.folder, n))).mtimeMs }))
+      )
+      // Newest = stored last (mtime), then the greater name: a prefix shared by several hosts must not favour
+      // whichever host sorts last.
+      dated.sort((a, b) => b.mtime - a.mtime || (a.n < b.n ? 1 : a.n > b.n ? -1 : 0))
+      chosen = dated[0].n
+      logger.info(`Newest backup starting with '${query.prefix}' in ${this.folder}: ${chosen} (of ${matches.length})`)
+    }
+    const file = path.join(this.folder, chosen)
+    const info = await stat(file)
+    return {
+      name: chosen,
+      ref: file,
+      size: info.size,
+      sha256: await readSidecar(file + SIDECAR),
+      createdAt: info.mtime.toISOString()
+    }
+  }
+
+  /**
+   * Copies the backup out of the folder, checking its digest in the same pass. Copying (rather than handing back
+   * the stored path) means restore works on a local file that is exactly the bytes that were checked, a flaky share
+   * cannot change underneath it, and nothing restore does can touch the stored backup.
+   */
+  async fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string> {
+    const dest = path.join(destDir, found.name)
+    await refuseExisting(dest)
+    let copied: { sha256: string; size: number }
+    try {
+      copied = await copyWithDigest(found.ref, dest)
+    } catch (error) {
+      await rm(dest, { force: true })
+      throw new StorageError(`Could not copy backup ${found.ref} to ${destDir}: ${(error as Error).message}`, {
+        cause: error
+      })
+    }
+    if (found.sha256 === null) {
+      logger.warning(
+        `${found.ref} has no ${path.basename(found.ref)}${SIDECAR} digest file, so its bytes cannot be checked here ` +
+          `(the archive's own checks still run). SHA-256 of the copy: ${copied.sha256}.`
+      )
+    } else if (copied.sha256 !== found.sha256) {
+      await rm(dest, { force: true })
+      throw new IntegrityError(
+        `Backup ${found.ref} does not match its digest file: expected sha256 ${found.sha256}, read ${copied.sha256}. ` +
+          `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with 'name'.`
+      )
+    }
+    logger.info(`Fetched ${found.ref} (${copied.size} bytes, sha256 checked)`)
+    return dest
+  }
+
+  private async ensureWritable(): Promise<void> {
+    try {
+      await mkdir(this.folder, { recursive: true, mode: 0o700 })
+      await access(this.folder, constants.W_OK | constants.X_OK)
+    } catch (error) {
+      throw new StorageError(
+        `Input 'path' (${this.folder}) is not a folder this runner can write to (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
+          `Create it and give the runner's user write access, or point 'path' elsewhere.`,
+        { cause: error }
+      )
+    }
+  }
+
+  /** Hard link then unlink: atomic and never replaces a file. Shares without hard links fall back to a checked rename. */
+  private async linkNoReplace(staged: string, final: string): Promise<void> {
+    try {
+      await link(staged, final)
+      await unlink(staged)
+      return
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') throw alreadyExists(final)
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') {
+        throw new StorageError(`Could not store the backup as ${final}: ${(error as Error).message}`, { cause: error })
+      }
+    }
+    await refuseExisting(final)
+    await rename(staged, final)
+  }
+
+  private async backupNames(): Promise<string[]> {
+    let entries
+    try {
+      entries = await readdir(this.folder, { withFileTypes: true })
+    } catch (error) {
+      throw new StorageError(
+        `Input 'path' (${this.folder}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+          `it must be the folder that holds the backups.`,
+        { cause: error }
+      )
+    }
+    return entries
+      .filter(e => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && !e.name.endsWith(SIDECAR))
+      .map(e => e.name)
+      .sort()
+  }
+
+  private notFound(query: BackupQuery, names: string[]): StorageError {
+    const stem = 'name' in query ? query.name : query.prefix
+    const near = names.filter(n => n.startsWith(stem.slice(0, Math.max(1, stem.length - 8)))).reverse()
+    const hint =
+      near.length > 0
+        ? ` Similar names there: ${listNames(near)}.`
+        : names.length === 0
+          ? ' The folder holds no backups.'
+          : ''
+    return new StorageError(`No backup found in '${this.folder}': looked for ${describeQuery(query)}.${hint}`)
+  }
+}
+
+async function readSidecar(file: string): Promise<string | null> {
+  try {
+    return parseSidecar(await readFile(file, 'utf8'))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
+async function refuseExisting(file: string): Promise<void> {
+  try {
+    await stat(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  throw alreadyExists(file)
+}
+
+function alreadyExists(file: string): StorageError {
+  return new StorageError(
+    `${file} already exists and is never overwritten: give the backup another 'name', or move the old file away.`
+  )
+}
+
+/** Makes the rename itself durable; some shares refuse fsync on a folder, which costs nothing to ignore. */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    // not supported here
+  }
+}

@@ -1,0 +1,77 @@
+import type { StorageSettings } from '../settings/settings.js'
+import { InputError, StorageError } from '../shared/errors.js'
+import type { Logger } from '../shared/logger.js'
+import { ArtifactStorage } from './artifact.js'
+import { CacheStorage } from './cache.js'
+import { DirectoryStorage } from './directory.js'
+import { runEnvironment } from './environment.js'
+import type { BackupStorage, StorageKind } from './types.js'
+
+export type { BackupStorage, BackupQuery, FoundBackup, PublishedBackup, StorageKind } from './types.js'
+export { ArtifactStorage, type ArtifactStorageOptions } from './artifact.js'
+export { CacheStorage, CACHE_FOLDER, CACHE_KEY_PREFIX } from './cache.js'
+export { DirectoryStorage } from './directory.js'
+export { isEnterpriseServer, runEnvironment, type RunEnvironment } from './environment.js'
+export { checkBackupName, isExactMatch } from './names.js'
+export { hashFile } from './digest.js'
+
+/**
+ * Picks the backend for `settings.kind` and checks what can be checked before any work (GitHub Enterprise Server
+ * for artifacts, run-id/token/repository consistency), so a bad input fails before the server is stopped.
+ */
+export async function createStorage(
+  settings: StorageSettings,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<BackupStorage> {
+  const run = runEnvironment(env)
+  switch (settings.kind) {
+    case 'directory':
+      if (!settings.path) {
+        throw new InputError('path', `'storage: directory' needs the 'path' input: the folder that holds the backups.`)
+      }
+      logger.debug(`Backups are files in ${settings.path}`)
+      return new DirectoryStorage(settings.path)
+    case 'artifact':
+      logger.debug(`Backups are workflow artifacts of ${settings.repository || run.repository}`)
+      return new ArtifactStorage(
+        {
+          tempRoot: settings.path,
+          retentionDays: settings.retentionDays,
+          runId: settings.runId,
+          repository: settings.repository,
+          githubToken: settings.githubToken
+        },
+        run,
+        env
+      )
+    case 'cache':
+      if (settings.runId !== null) {
+        throw new InputError(
+          'run-id',
+          `Input 'run-id' only applies to 'storage: artifact'; the cache is shared by the repository's runs: remove 'run-id'.`
+        )
+      }
+      return new CacheStorage(run, env)
+    default:
+      throw new StorageError(`Unknown storage '${String((settings as { kind: unknown }).kind)}'.`)
+  }
+}
+
+/**
+ * Warns when a scheduled run keeps its backups in the Actions cache: entries unused for 7 days are evicted and a
+ * repository holds at most 10 GB, so nightly backups there quietly disappear.
+ */
+export function warnIfCacheForSchedule(
+  kind: StorageKind,
+  logger: Logger,
+  eventName: string = process.env.GITHUB_EVENT_NAME ?? ''
+): boolean {
+  if (kind !== 'cache' || eventName !== 'schedule') return false
+  logger.warning(
+    `'storage: cache' is not a place to keep scheduled backups: the Actions cache evicts entries not used for 7 days ` +
+      `and holds at most 10 GB per repository (older entries go first). Use 'storage: artifact' (kept up to 90 days) ` +
+      `or 'storage: directory' on a NAS for backups you may need later.`
+  )
+  return true
+}
