@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto'
+import { lstat } from 'node:fs/promises'
+import * as path from 'node:path'
+import { HOME_PREFIX } from '../archive/manifest.js'
+import { InputError, RestoreError } from '../shared/errors.js'
+import { formatBytes } from '../shared/progress.js'
+import { backupTopLevel, componentWarnings } from './components.js'
+import { defaultStatfs, lstatOrNull, nearestExisting, roundToBlock, treeSize } from './fs-ops.js'
+import { decideIndexReset, indexFoldersInBackup, indexFoldersInHome } from './indexes.js'
+import { JOURNAL_FILE, WORK_DIR_PREFIX } from './journal.js'
+import type { PlannedComponent, PlannedDatabase, RestoreDeps, RestorePlan, RestoreRequest } from './types.js'
+
+export const INPUT_PREVIOUS_PATH = 'previous-path'
+/** Room kept free beyond the estimate: the journal, folder blocks, and a margin so the disk is not filled to 0. */
+const SPACE_MARGIN = 64 * 1024 * 1024
+
+export function newRestoreId(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+  return `${stamp}-${randomBytes(3).toString('hex')}`
+}
+
+/**
+ * Works out everything a restore will do without changing anything: the dry-run prints it, and `executeRestore`
+ * carries it out step by step, so what the user reviewed is what happens.
+ */
+export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promise<RestorePlan> {
+  const home = path.resolve(req.home)
+  const id = deps.id ?? newRestoreId()
+  const homeSt = await lstatOrNull(home)
+  if (homeSt && !homeSt.isDirectory()) {
+    throw new RestoreError(`The home ${home} exists but is not a folder; give the home folder itself.`)
+  }
+  const workDir = path.join(home, `${WORK_DIR_PREFIX}${id}`)
+  const previousDir = req.previousPath
+    ? path.join(path.resolve(req.previousPath), `xlr-restore-${id}`)
+    : path.join(workDir, 'previous')
+  const homeAnchor = await nearestExisting(home)
+  const homeDev = (await lstat(homeAnchor)).dev
+
+  const homeComponents = req.components.filter(c => c.kind === 'home').map(c => c.name)
+  const files = req.backup.manifest.files
+  const inBackup = backupTopLevel(files)
+  for (const name of homeComponents) {
+    if (!inBackup.includes(name)) throw new RestoreError(`The backup ${req.backup.name} holds no '${name}' to restore.`)
+  }
+
+  if (req.previousPath) {
+    const prevAnchor = await nearestExisting(previousDir)
+    if ((await lstat(prevAnchor)).dev !== homeDev) {
+      throw new InputError(
+        INPUT_PREVIOUS_PATH,
+        `'previous-path' ${req.previousPath} is on another filesystem than the home ${home}. The restore moves ` +
+          `folders aside by renaming them, which only works within one filesystem (and so never copies or loses ` +
+          `data half way). Choose a folder on the home's filesystem, or leave 'previous-path' empty to keep them in ` +
+          `${path.join(home, `${WORK_DIR_PREFIX}<id>`, 'previous')}.`
+      )
+    }
+    const inside = homeComponents.find(n => isInside(previousDir, path.join(home, n)))
+    if (inside) {
+      throw new InputError(
+        INPUT_PREVIOUS_PATH,
+        `'previous-path' ${req.previousPath} is inside ${inside}/, which this restore replaces. Choose a folder ` +
+          `outside the restored components.`
+      )
+    }
+  }
+
+  const components: PlannedComponent[] = []
+  let needed = SPACE_MARGIN
+  for (const name of homeComponents) {
+    const current = path.join(home, name)
+    const st = homeSt ? await lstatOrNull(current) : null
+    if (st && st.dev !== homeDev) {
+      throw new RestoreError(
+        `${current} is a separate filesystem (a mount point). The restore swaps components by renaming them, which ` +
+          `cannot move a mount point. Leave '${name}' out of 'components' and restore it by hand, or unmount it first.`
+      )
+    }
+    const size = st ? await treeSize(current) : null
+    const backup = backupSize(files, name)
+    needed += backup.blocks
+    components.push({
+      name,
+      action: st ? 'replace' : 'add',
+      current: st && size ? { type: typeOf(st), bytes: size.bytes, files: size.files } : null,
+      backup: { type: backup.type, bytes: backup.bytes, files: backup.files },
+      keptAt: st ? path.join(previousDir, name) : null
+    })
+  }
+
+  const wantDatabases = req.components.some(c => c.kind === 'databases')
+  if (wantDatabases && !deps.databases) {
+    throw new RestoreError(
+      "'components' asks for the databases but no database restorer is configured (database inputs 'none'?)."
+    )
+  }
+  const databases: PlannedDatabase[] = []
+  if (wantDatabases && deps.databases) {
+    for (const role of deps.databases.roles) {
+      const safetyDumpDir = req.safetyDump ? path.join(previousDir, 'databases', role) : null
+      if (safetyDumpDir && deps.databases.estimateSafetyDumpBytes) {
+        needed += (await deps.databases.estimateSafetyDumpBytes(role)) ?? 0
+      }
+      databases.push({ role, target: deps.databases.describe(role), safetyDumpDir })
+    }
+  }
+
+  const hasDatabases = req.backup.manifest.databases.some(d => !d.embedded && d.dump)
+  const repositoryRestored = homeComponents.includes('repository')
+  const indexReset = decideIndexReset({
+    mode: req.resetIndexes,
+    repositoryRestored,
+    databasesRestored: databases.length > 0,
+    hasDatabases,
+    databaseSource: req.databaseSource ?? 'backup',
+    folders: repositoryRestored ? indexFoldersInBackup(files) : homeSt ? await indexFoldersInHome(home) : []
+  })
+
+  const warnings = componentWarnings(req.components, {
+    version: req.backup.manifest.home.xlReleaseVersion,
+    backupHasKeystore: files.some(f => f.path === `${HOME_PREFIX}conf/repository-keystore.jceks`),
+    hasDatabases
+  })
+  const rewriteConf = Boolean(deps.rewriteConf) && homeComponents.includes('conf')
+  if (deps.rewriteConf && !homeComponents.includes('conf')) {
+    warnings.push(
+      "A conf rewrite was requested (restore drill) but 'conf' is not restored: the home keeps its current " +
+        'conf/xl-release.conf. Check which database it points at before starting the server.'
+    )
+  }
+
+  const statfs = deps.statfs ?? defaultStatfs
+  const fsInfo = await statfs(homeAnchor)
+  return {
+    id,
+    home,
+    homeExists: homeSt !== null,
+    backupName: req.backup.name,
+    workDir,
+    stagingDir: path.join(workDir, 'staging'),
+    previousDir,
+    journalPath: path.join(workDir, JOURNAL_FILE),
+    components,
+    databases,
+    indexReset,
+    rewriteConf,
+    space: { neededBytes: needed, freeBytes: fsInfo.bavail * fsInfo.bsize, checkedPath: homeAnchor },
+    warnings
+  }
+}
+
+/** Refuses, before anything changes, when the staging copy (and safety dumps) would not fit. */
+export function assertEnoughSpace(plan: RestorePlan): void {
+  const { neededBytes, freeBytes, checkedPath } = plan.space
+  if (neededBytes > freeBytes) {
+    throw new RestoreError(
+      `Not enough free space to restore: the staging copy${plan.databases.some(d => d.safetyDumpDir) ? ' and safety dumps' : ''} ` +
+        `need about ${formatBytes(neededBytes)} on the filesystem of ${checkedPath}, which has ${formatBytes(freeBytes)} ` +
+        `free. Nothing was changed. Free space there (old logs in log/, an old previous folder ` +
+        `${WORK_DIR_PREFIX}*/previous), restore fewer 'components', or set 'safety-dump: false' if you have another copy ` +
+        `of the databases.`
+    )
+  }
+}
+
+function backupSize(files: RestoreRequest['backup']['manifest']['files'], name: string) {
+  const prefix = `${HOME_PREFIX}${name}`
+  let bytes = 0
+  let count = 0
+  let blocks = 0
+  let type: 'directory' | 'file' | 'symlink' = 'directory'
+  for (const f of files) {
+    if (f.path === prefix) type = f.type
+    if (f.path !== prefix && f.path !== `${prefix}/` && !f.path.startsWith(`${prefix}/`)) continue
+    if (f.type === 'directory') {
+      blocks += roundToBlock(0)
+      continue
+    }
+    bytes += f.size
+    count++
+    blocks += roundToBlock(f.size)
+  }
+  return { type, bytes, files: count, blocks }
+}
+
+function typeOf(st: { isDirectory(): boolean; isSymbolicLink(): boolean }): 'directory' | 'file' | 'symlink' {
+  return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : 'file'
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
