@@ -1,0 +1,164 @@
+// Real processes, sockets and folders for the stopped-guard's tests, and the clean-up that goes with them.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises'
+import * as net from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { HomeInfo } from '../../src/home/types.js'
+import { ProcFsProcessLister } from '../../src/guard/process-list.js'
+import type { ProcessInfo, ProcessLister } from '../../src/guard/types.js'
+
+export const FAKE_SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake-xlr-server.mjs')
+export const BOOTSTRAPPER = 'com.xebialabs.xlrelease.XLReleaseBootstrapper'
+
+/** A temporary root holding a minimal home and a `java` that is really node (so the guard sees a Java process). */
+export interface GuardSandbox {
+  root: string
+  home: string
+  java: string
+}
+
+export async function makeSandbox(): Promise<GuardSandbox> {
+  const root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'guard-')))
+  const home = path.join(root, 'xl-release-server')
+  for (const dir of ['conf', 'lib', 'log', 'repository', 'archive', 'work']) {
+    await mkdir(path.join(home, dir), { recursive: true })
+  }
+  const bin = path.join(root, 'jdk', 'bin')
+  await mkdir(bin, { recursive: true })
+  const java = path.join(bin, 'java')
+  await symlink(process.execPath, java)
+  return { root, home, java }
+}
+
+export async function removeSandbox(sandbox: GuardSandbox | undefined): Promise<void> {
+  if (sandbox) await rm(sandbox.root, { recursive: true, force: true })
+}
+
+export function homeInfo(home: string, httpPort: number, bindAddress = '0.0.0.0'): HomeInfo {
+  return {
+    path: home,
+    server: { httpPort, bindAddress, contextRoot: '/', ssl: false, serverUrl: null },
+    databases: {},
+    version: '24.1.0',
+    era: 'sql',
+    folders: ['archive', 'conf', 'lib', 'log', 'repository', 'work'],
+    configFilesRead: []
+  }
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise<void>(resolve => server.close(() => resolve()))
+  return port
+}
+
+/**
+ * Everything a test starts, stopped in afterEach: listeners, children, and servers known by PID file only (the ones a
+ * start-command launched detached).
+ */
+export class Cleanup {
+  private servers: net.Server[] = []
+  private children: ChildProcess[] = []
+  private pidFiles: string[] = []
+
+  async listen(port: number, host = '127.0.0.1'): Promise<net.Server> {
+    const server = net.createServer(socket => socket.destroy())
+    this.servers.push(server)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, resolve)
+    })
+    return server
+  }
+
+  /** Starts a long-running process and waits until the OS shows its command line. */
+  async spawn(command: string, args: string[], cwd: string): Promise<ChildProcess> {
+    const child = spawn(command, args, { cwd, stdio: 'ignore' })
+    this.children.push(child)
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', reject)
+    })
+    return child
+  }
+
+  /** A process whose command line runs the bootstrapper class (a node that sleeps). */
+  spawnBootstrapper(cwd: string, extraArgs: string[] = []): Promise<ChildProcess> {
+    return this.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', BOOTSTRAPPER, ...extraArgs], cwd)
+  }
+
+  /** A `java` (node under that name) that sleeps, with the given working folder and arguments. */
+  spawnJava(java: string, cwd: string, extraArgs: string[] = []): Promise<ChildProcess> {
+    return this.spawn(java, ['-e', 'setInterval(() => {}, 1000)', '--', ...extraArgs], cwd)
+  }
+
+  trackPidFile(file: string): void {
+    this.pidFiles.push(file)
+  }
+
+  async run(): Promise<void> {
+    for (const server of this.servers.splice(0)) await new Promise(resolve => server.close(resolve))
+    for (const child of this.children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise(resolve => child.once('exit', resolve))
+        child.kill('SIGKILL')
+        await exited
+      }
+    }
+    for (const file of this.pidFiles.splice(0)) {
+      const pid = Number(await readFile(file, 'utf8').catch(() => ''))
+      if (pid > 0) await killAndWait(pid)
+    }
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function killAndWait(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    return
+  }
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50)
+}
+
+/** Polls `check` until it is true; fails the test with `what` when it never becomes true. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15000
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`)
+    await sleep(50)
+  }
+}
+
+/**
+ * The real /proc listing, narrowed to processes that involve `root` (their cwd or command line). Tests that assert
+ * "nothing is running" use it so a bootstrapper started by another test file running in parallel cannot fail them.
+ */
+export function scopedLister(root: string): ProcessLister {
+  const real = new ProcFsProcessLister()
+  return {
+    async list(): Promise<ProcessInfo[]> {
+      const all = await real.list()
+      return all.filter(p => p.commandLine.includes(root) || (p.cwd !== null && p.cwd.startsWith(root)))
+    }
+  }
+}
