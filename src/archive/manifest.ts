@@ -75,6 +75,10 @@ export interface DatabaseRecord {
     bytes: number
     /** SHA-256 of the dump when it is a single file. */
     sha256?: string
+    /** Name of the dump file or folder under `prefix` ('dump.pgdump', 'dump.pgdir', 'dump.sql.gz'); absent for custom commands. */
+    file?: string
+    /** Tables the dump holds (MySQL/MariaDB), so a restore can drop tables a newer schema added. */
+    tables?: string[]
     tool: { name: string; version: string }
     serverVersion: string | null
     startedAt: string

@@ -4,22 +4,66 @@ import type { Logger } from '../shared/logger.js'
 
 export type Engine = 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'sqlserver' | 'db2' | 'h2' | 'derby' | 'unknown'
 
+export const ENGINES: readonly Engine[] = [
+  'postgresql',
+  'mysql',
+  'mariadb',
+  'oracle',
+  'sqlserver',
+  'db2',
+  'h2',
+  'derby',
+  'unknown'
+]
+
+/** Engines this tool dumps and restores with the vendor's client tools; every other engine needs custom commands. */
+export const BUILT_IN_ENGINES: readonly Engine[] = ['postgresql', 'mysql', 'mariadb']
+
+/** One host of a (possibly multi-host) JDBC URL. */
+export interface HostPort {
+  host: string
+  port: number | null
+}
+
+/** What a JDBC URL says, engine-neutral. Passwords found in the URL are in `params.password`: redact before showing. */
+export interface ParsedJdbcUrl {
+  engine: Engine
+  /** First host (IPv6 without brackets); null for embedded or local-only URLs. */
+  host: string | null
+  /** Port as written; null when the URL gives none (the engine's default applies). */
+  port: number | null
+  /** Every host of a multi-host URL (PostgreSQL failover lists, MySQL load-balancing), first one first. */
+  hosts: HostPort[]
+  /** Database, SID or service name (Oracle), or the file path of an embedded database. */
+  database: string | null
+  /** URL parameters, decoded (sslmode, useSSL, encrypt, instanceName, sid, serviceName, descriptor, …). */
+  params: Record<string, string>
+  embedded: boolean
+  /** Set when the URL could not be understood: what is wrong with it (never contains a password). */
+  problem?: string
+}
+
 /** A database to dump or restore into, with everything parsed out of its JDBC URL and the inputs. */
 export interface DatabaseTarget {
   roles: DatabaseRole[]
   engine: Engine
-  /** JDBC URL as configured (may contain parameters; never a password). */
+  /** JDBC URL as configured, with any password in it removed. Empty for an embedded database the config omits. */
   url: string
   host: string | null
+  /** The URL's port, or the engine's default port when the URL gives none. */
   port: number | null
+  /** Every host of a multi-host URL (PostgreSQL passes them all to libpq). */
+  hosts: HostPort[]
   database: string | null
-  /** URL parameters (sslmode, useSSL, …). */
+  /** URL parameters (sslmode, useSSL, …), password removed. */
   params: Record<string, string>
   username: string | null
   password: string | null
   embedded: boolean
   /** 'config' when read from the home, 'input' when an input supplied or overrode it. */
   source: 'config' | 'input'
+  /** Where the config described it (e.g. 'conf/xl-release.conf: xl.database'), for messages. */
+  configSource?: string
 }
 
 /** Database inputs for one role: each overrides what the home's config says. */
@@ -57,9 +101,18 @@ export interface RestoreDbOptions {
   logger: Logger
 }
 
-/** A dump made into a folder; `record` goes into the manifest (its `dump.prefix` is filled by the caller). */
+/** A dump made into a folder; `record` goes into the manifest (its `dump.prefix` is a default the caller may change). */
 export interface DumpResult {
   record: DatabaseRecord
   /** Folder holding the dump's files (added to the zip under `database/<role>/`). */
   dir: string
+}
+
+/** What preflight learned about one target: the tool that will run and the server it will talk to. */
+export interface PreflightReport {
+  target: DatabaseTarget
+  /** 'embedded' (nothing to do), 'built-in' (vendor client) or 'custom-command'. */
+  kind: 'embedded' | 'built-in' | 'custom-command'
+  tool: { name: string; path: string; version: string } | null
+  serverVersion: string | null
 }

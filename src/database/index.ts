@@ -1,0 +1,8 @@
+export { parseJdbcUrl, redactJdbcUrl, DEFAULT_PORTS } from './jdbc-url.js'
+export { resolveDatabases, describe as describeDatabase, isEncryptedPassword, DATABASE_INPUTS } from './resolve.js'
+export { preflight } from './preflight.js'
+export { dumpDatabase, safetyDump, databaseExists, dumpPrefix } from './dump.js'
+export { restoreDatabase, tableChecksums } from './restore.js'
+export { looksLikeXlReleaseDatabase, XLR_MARKER_TABLES } from './target-check.js'
+export { CUSTOM_DUMP_FILE } from './custom-command.js'
+export * from './types.js'
