@@ -14,6 +14,10 @@ export interface HomeInfo {
   folders: string[]
   /** Config files that were read, relative to the home (for the log and the manifest). */
   configFilesRead: string[]
+  /** Where the version was read, e.g. 'lib/xlr-server-22.3.1.jar' (absent when the version is null). */
+  versionSource?: string
+  /** JCR era: xl.repository.configuration (default | mysql-standalone | postgresql-standalone | …), when set. */
+  jcrRepositoryConfiguration?: string
 }
 
 export interface ServerConfig {

@@ -1,0 +1,98 @@
+import type { Logger } from '../shared/logger.js'
+import { getObject, getString, hasPath, type HoconConfig } from './hocon.js'
+import type { JackrabbitComponent } from './jackrabbit-xml.js'
+import type { ConfiguredDatabase, ConfiguredDatabases, DatabaseRole } from './types.js'
+
+/** The keys of each database block of xl-release.conf, by era and role. */
+export const DATABASE_KEYS = {
+  sql: {
+    repository: 'xl.database',
+    archive: 'xl.reporting',
+    url: 'db-url',
+    username: 'db-username',
+    password: 'db-password',
+    driver: 'db-driver-classname'
+  },
+  jcr: { repository: 'xl.repository.persistence', url: 'jdbcUrl', username: 'username', password: 'password' }
+} as const
+
+/**
+ * The databases xl-release.conf configures: `xl.database` (repository) and `xl.reporting` (archive) of the SQL era,
+ * or the JCR era's `xl.repository.persistence` (repository) when there is no `xl.database`. A block without a URL
+ * configures no database (the embedded default stays). Every password found is registered as a secret.
+ */
+export function databasesFromHocon(config: HoconConfig, confName: string, logger: Logger): ConfiguredDatabases {
+  const databases: ConfiguredDatabases = {}
+  const sql = DATABASE_KEYS.sql
+  const fromBlock = (
+    role: DatabaseRole,
+    block: string,
+    keys: { url: string; username: string; password: string; driver?: string }
+  ): ConfiguredDatabase | undefined => {
+    if (getObject(config, block) === undefined) return undefined
+    const at = (key: string): string[] => [...block.split('.'), key]
+    const url = getString(config, at(keys.url))
+    if (url === undefined || url.trim() === '') return undefined
+    const password = getString(config, at(keys.password)) ?? null
+    registerSecrets(logger, url, password)
+    return {
+      role,
+      url,
+      username: getString(config, at(keys.username)) ?? null,
+      password,
+      driver: keys.driver ? (getString(config, at(keys.driver)) ?? null) : null,
+      source: `${confName}: ${block}`
+    }
+  }
+  databases.repository =
+    fromBlock('repository', sql.repository, sql) ??
+    fromBlock('repository', DATABASE_KEYS.jcr.repository, DATABASE_KEYS.jcr)
+  databases.archive = fromBlock('archive', sql.archive, sql)
+  for (const role of ['repository', 'archive'] as const) if (!databases[role]) delete databases[role]
+  return databases
+}
+
+/** Whether the config has SQL-era (`xl.database`, `xl.reporting`) or JCR-era (`xl.repository`) settings. */
+export function configEraMarkers(config: HoconConfig): { sql: boolean; jcr: boolean } {
+  return {
+    sql: hasPath(config, 'xl.database') || hasPath(config, 'xl.reporting'),
+    jcr: hasPath(config, 'xl.repository')
+  }
+}
+
+/**
+ * The repository database of conf/jackrabbit-repository.xml: the first PersistenceManager with a `url` param
+ * (workspace before versioning, as the file lists them). Its password is registered as a secret, as are those of
+ * every other component. Components that use another database (a DbDataStore, a DbFileSystem) are returned in
+ * `others` so the caller can warn that they need a backup too.
+ */
+export function databaseFromJackrabbit(
+  components: JackrabbitComponent[],
+  xmlName: string,
+  logger: Logger
+): { repository?: ConfiguredDatabase; others: JackrabbitComponent[] } {
+  for (const c of components) registerSecrets(logger, c.params.url ?? '', c.params.password ?? null)
+  const withUrl = components.filter(c => c.params.url)
+  const pm = withUrl.find(c => c.element === 'PersistenceManager')
+  const others = withUrl.filter(c => c !== pm && c.params.url !== pm?.params.url)
+  if (!pm) return { others }
+  return {
+    repository: {
+      role: 'repository',
+      url: pm.params.url,
+      username: pm.params.user ?? null,
+      password: pm.params.password ?? null,
+      driver: pm.params.driver ?? null,
+      source: `${xmlName}: ${pm.location}`
+    },
+    others
+  }
+}
+
+/** Masks a password and any password a JDBC URL carries (`?password=…`, `;password=…`, `user/pass@`). */
+export function registerSecrets(logger: Logger, url: string, password: string | null): void {
+  if (password) logger.secret(password)
+  for (const match of url.matchAll(/[?&;:]password=([^&;]+)/gi)) logger.secret(match[1])
+  const oracle = /^jdbc:oracle:[a-z]+:[^/@]*\/([^@]+)@/i.exec(url)
+  if (oracle) logger.secret(oracle[1])
+}
