@@ -71,7 +71,7 @@ export function selectComponents(
     names = asked.filter(n => n !== DATABASES)
     databases = asked.includes(DATABASES)
   }
-  const ordered = [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+  const ordered = [...new Set(names)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
   const result: Component[] = ordered.map(name => ({ kind: 'home', name }))
   if (databases) result.push({ kind: 'databases', name: DATABASES })
   return result
