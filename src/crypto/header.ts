@@ -1,5 +1,5 @@
-import { createCipheriv, randomBytes, scrypt } from 'node:crypto'
-import { Decrypter, Encrypter, Stanza, type Recipient } from 'age-encryption'
+import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
+import { Decrypter, Encrypter, Stanza, type Identity, type Recipient } from 'age-encryption'
 import { EncryptionError } from '../shared/errors.js'
 import { Input } from '../settings/inputs.js'
 import type { CheckedDecryption, CheckedEncryption } from './keys.js'
@@ -30,7 +30,32 @@ function wrapKey(fileKey: Uint8Array, key: Buffer): Buffer {
   return Buffer.concat([cipher.update(fileKey), cipher.final(), cipher.getAuthTag()])
 }
 
-/** The age scrypt recipient, with Node's scrypt: it runs off the main thread, where the library's would block it. */
+function unwrapKey(body: Uint8Array, key: Buffer): Buffer | null {
+  const decipher = createDecipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 })
+  decipher.setAuthTag(body.subarray(16))
+  const fileKey = decipher.update(body.subarray(0, 16))
+  try {
+    decipher.final()
+    return fileKey
+  } catch {
+    return null
+  }
+}
+
+/** scrypt(passphrase, label || salt): Node's, which runs off the main thread where the library's would block it. */
+async function scryptKey(passphrase: string, salt: Uint8Array, logN: number): Promise<Buffer> {
+  return await new Promise<Buffer>((resolve, reject) =>
+    scrypt(
+      passphrase,
+      Buffer.concat([Buffer.from(SCRYPT_LABEL), salt]),
+      32,
+      { N: 2 ** logN, r: 8, p: 1, maxmem: 2 ** logN * 1024 + 32 * 1024 * 1024 },
+      (error, derived) => (error ? reject(error) : resolve(derived))
+    )
+  )
+}
+
+/** The age scrypt recipient (passphrase encryption). */
 class ScryptRecipient implements Recipient {
   constructor(
     private readonly passphrase: string,
@@ -39,16 +64,28 @@ class ScryptRecipient implements Recipient {
 
   async wrapFileKey(fileKey: Uint8Array): Promise<Stanza[]> {
     const salt = randomBytes(16)
-    const key = await new Promise<Buffer>((resolve, reject) =>
-      scrypt(
-        this.passphrase,
-        Buffer.concat([Buffer.from(SCRYPT_LABEL), salt]),
-        32,
-        { N: 2 ** this.logN, r: 8, p: 1, maxmem: 2 ** this.logN * 1024 + 32 * 1024 * 1024 },
-        (error, derived) => (error ? reject(error) : resolve(derived))
-      )
-    )
+    const key = await scryptKey(this.passphrase, salt, this.logN)
     return [new Stanza(['scrypt', base64NoPad(salt), String(this.logN)], wrapKey(fileKey, key))]
+  }
+}
+
+/** The age scrypt identity, with the reference implementation's checks (sole stanza, work factor at most 20). */
+class ScryptIdentity implements Identity {
+  constructor(private readonly passphrase: string) {}
+
+  async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
+    const stanza = stanzas.find(s => s.args[0] === 'scrypt')
+    if (stanza === undefined) return null
+    if (stanzas.length !== 1) throw new Error('scrypt recipient is not the only one in the header')
+    const [, saltText, logNText] = stanza.args
+    const salt = Buffer.from(saltText ?? '', 'base64')
+    if (stanza.args.length !== 3 || !/^[1-9][0-9]*$/.test(logNText ?? '') || salt.length !== 16) {
+      throw new Error('invalid scrypt stanza')
+    }
+    if (stanza.body.length !== 32) throw new Error('invalid scrypt stanza')
+    const logN = Number(logNText)
+    if (logN > MAX_SCRYPT_LOG_N) throw new Error('scrypt work factor is too high')
+    return unwrapKey(stanza.body, await scryptKey(this.passphrase, salt, logN))
   }
 }
 
@@ -125,7 +162,7 @@ export async function openHeader(header: Buffer, keys: CheckedDecryption): Promi
 
   const decrypter = new Decrypter()
   for (const identity of keys.identities) decrypter.addIdentity(identity)
-  if (keys.passphrase !== undefined) decrypter.addPassphrase(keys.passphrase)
+  if (keys.passphrase !== undefined) decrypter.addIdentity(new ScryptIdentity(keys.passphrase))
   try {
     return Buffer.from(await decrypter.decryptHeader(header))
   } catch (error) {
