@@ -76,7 +76,14 @@ export async function writeZip(zipPath: string, entries: ZipEntrySpec[]): Promis
   }
   const specFile = `${zipPath}.spec.json`
   await writeFile(specFile, JSON.stringify(spec))
-  await run('python3', ['-c', WRITE_ZIP, specFile], { maxBuffer: 1 << 20 })
+  await run(await python(), ['-c', WRITE_ZIP, specFile], { maxBuffer: 1 << 20 })
+}
+
+let pythonPath: Promise<string> | null = null
+/** The interpreter itself: a version-manager shim (pyenv) costs seconds a call on a loaded machine. */
+function python(): Promise<string> {
+  pythonPath ??= run('python3', ['-c', 'import sys; print(sys.executable)']).then(r => r.stdout.trim())
+  return pythonPath
 }
 
 function kindOf(e: ZipEntrySpec): FileRecord['type'] {
