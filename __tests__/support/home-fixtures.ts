@@ -1,0 +1,86 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+
+/** Files of a fake home: relative path → content; a path ending in '/' makes an empty folder. */
+export type HomeFiles = Record<string, string>
+
+/** Temporary folders made by the fixtures of one test file; `cleanup` (call in afterAll) removes them all. */
+export class HomeFixtures {
+  private readonly dirs: string[] = []
+
+  /** A new temporary folder, optionally named `name` inside a fresh parent (for folder-name version tests). */
+  async dir(name?: string): Promise<string> {
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'xlr-home-test-'))
+    this.dirs.push(parent)
+    if (!name) return parent
+    const dir = path.join(parent, name)
+    await mkdir(dir)
+    return dir
+  }
+
+  /** Writes `files` under a new home folder (named `name` if given) and returns its path. */
+  async home(files: HomeFiles, name?: string): Promise<string> {
+    const home = await this.dir(name)
+    await writeFiles(home, files)
+    return home
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.dirs.map(d => rm(d, { recursive: true, force: true })))
+  }
+}
+
+export async function writeFiles(root: string, files: HomeFiles): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    const target = path.join(root, rel)
+    if (rel.endsWith('/')) {
+      await mkdir(target, { recursive: true })
+      continue
+    }
+    await mkdir(path.dirname(target), { recursive: true })
+    await writeFile(target, content)
+  }
+}
+
+export async function linkInto(root: string, linkRel: string, target: string): Promise<void> {
+  await symlink(target, path.join(root, linkRel))
+}
+
+/** A SQL-era (22.x) xl-release.conf in the shapes real ones take: includes, substitutions, comments, dotted keys. */
+export const SQL_ERA_CONF = `# XL Release configuration (written by hand after the upgrade to 22.3)
+include "database.conf"
+include required(file("cluster.conf"))
+include file("optional-local.conf")   // absent on this host: fine
+
+xl {
+  # The repository database
+  database {
+    db-driver-classname = "org.postgresql.Driver"
+    db-url = "jdbc:postgresql://db.example.com:5432/xlrelease?ssl=true&sslmode=require"
+    db-username = \${db.user}
+    db-password = "{b64}C7JZetqHNXwGa+KYmL3yXQ=="
+    max-pool-size: 10
+  }
+  reporting: {
+    db-driver-classname: "org.postgresql.Driver"
+    db-url: "jdbc:postgresql://db.example.com:5432/xlarchive"
+    db-username: \${db.user}
+    db-password: \${?ARCHIVE_DB_PASSWORD}
+  }
+}
+xl.reporting.max-pool-size = \${xl.database.max-pool-size}
+`
+
+export const SQL_ERA_DATABASE_CONF = `// shared database settings
+db {
+  user = xlr_service
+  host = "db.example.com"
+}
+`
+
+export const SQL_ERA_CLUSTER_CONF = `xl.cluster {
+  mode = "hot-standby"
+  name = "xlr-prod"
+}
+`
