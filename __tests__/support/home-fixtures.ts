@@ -84,3 +84,50 @@ export const SQL_ERA_CLUSTER_CONF = `xl.cluster {
   name = "xlr-prod"
 }
 `
+
+/** Shaped like the repository.xml XL Release 4.x–7.x shipped for an external MySQL database. */
+export const JACKRABBIT_MYSQL_XML = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE Repository PUBLIC "-//The Apache Software Foundation//DTD Jackrabbit 2.0//EN"
+    "http://jackrabbit.apache.org/dtd/repository-2.0.dtd" [
+  <!ENTITY dbhost "ignored">
+]>
+<Repository>
+    <!-- the repository file system: <param name="url" value="jdbc:commented:out"/> -->
+    <FileSystem class="org.apache.jackrabbit.core.fs.local.LocalFileSystem">
+        <param name="path" value="\${rep.home}/repository"/>
+    </FileSystem>
+    <DataStore class="org.apache.jackrabbit.core.data.FileDataStore">
+        <param name="path" value="\${rep.home}/repository/datastore"/>
+        <param name="minRecordLength" value="100"/>
+    </DataStore>
+    <Security appName="Jackrabbit">
+        <SecurityManager class="org.apache.jackrabbit.core.DefaultSecurityManager" workspaceName="security"/>
+        <AccessManager class="org.apache.jackrabbit.core.security.DefaultAccessManager"/>
+    </Security>
+    <Workspaces rootPath="\${rep.home}/workspaces" defaultWorkspace="default"/>
+    <Workspace name="\${wsp.name}">
+        <FileSystem class="org.apache.jackrabbit.core.fs.local.LocalFileSystem">
+            <param name="path" value="\${wsp.home}"/>
+        </FileSystem>
+        <PersistenceManager class='org.apache.jackrabbit.core.persistence.pool.MySqlPersistenceManager'>
+            <param name="driver" value="com.mysql.jdbc.Driver"/>
+            <param name="url"
+                   value="jdbc:mysql://mysql.example.com:3306/xlrelease?autoReconnect=true&amp;useSSL=false"/>
+            <param name="user" value="xlrelease"/>
+            <param name="password" value="p&lt;ss&quot;w&#48;rd&#x21;"/>
+            <param name="schema" value="mysql"/>
+            <param name="schemaObjectPrefix" value="\${wsp.name}_"></param>
+        </PersistenceManager>
+        <SearchIndex class="org.apache.jackrabbit.core.query.lucene.SearchIndex">
+            <param name="path" value="\${wsp.home}/index"/>
+        </SearchIndex>
+    </Workspace>
+    <Versioning rootPath="\${rep.home}/version">
+        <PersistenceManager class="org.apache.jackrabbit.core.persistence.pool.MySqlPersistenceManager">
+            <param name="url" value="jdbc:mysql://mysql.example.com:3306/xlrelease?autoReconnect=true&amp;useSSL=false"/>
+            <param name="user" value="xlrelease"/>
+            <param name="password" value="other"/>
+        </PersistenceManager>
+    </Versioning>
+</Repository>
+`
