@@ -67,6 +67,8 @@ export interface ArtifactEmulator {
   tamper(name: string): Promise<void>
   /** Marks the newest artifact called `name` expired (listed by REST with `expired: true`, gone from Twirp). */
   expire(name: string): void
+  /** Turns the Content-Disposition header of blob downloads on or off (the client then names the file 'artifact'). */
+  setContentDisposition(on: boolean): void
   /** Every request line seen ('METHOD path'), for assertions on what the client did. */
   requests: string[]
   close(): Promise<void>
@@ -279,7 +281,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
   const repository = opts.repository ?? 'octo-org/xlr-backups'
   const token = opts.token ?? `ghs_${randomBytes(12).toString('hex')}`
   const forbidden = new Set(opts.forbiddenTokens ?? [])
-  const contentDisposition = opts.contentDisposition ?? true
+  let contentDisposition = opts.contentDisposition ?? true
   const dir = await mkdtemp(path.join(os.tmpdir(), 'artifact-emulator-'))
   const requests: string[] = []
   const runs: EmulatedRun[] = []
@@ -499,6 +501,9 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
     tamper: async name => store.tamper(newest(name).blobFile),
     expire: name => {
       newest(name).expired = true
+    },
+    setContentDisposition: on => {
+      contentDisposition = on
     },
     requests,
     close: async () => {
