@@ -118,6 +118,13 @@ export class Cleanup {
   }
 }
 
+/** Whether `pid` is a live process (a zombie waiting to be reaped does not count). Linux /proc. */
+export async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null)
+  if (stat === null) return false
+  return stat.slice(stat.lastIndexOf(')') + 1).trim()[0] !== 'Z'
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
