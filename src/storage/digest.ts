@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createPrivateWriteStream } from '../shared/private-files.js'
+import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 
 /** SHA-256 (hex) and size of a file, read as a stream: memory stays flat whatever the size. */
 export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
@@ -29,7 +30,10 @@ export async function copyWithDigest(source: string, dest: string): Promise<{ sh
       callback(null, chunk)
     }
   })
-  await pipeline(createReadStream(source, { highWaterMark: 1024 * 1024 }), tap, await createPrivateWriteStream(dest))
+  // 'wx': never replaces a file. The stream owns the handle (a FileHandle left to the garbage collector would try
+  // to close the descriptor a second time).
+  const handle = await open(dest, 'wx', PRIVATE_FILE_MODE)
+  await pipeline(createReadStream(source, { highWaterMark: 1024 * 1024 }), tap, handle.createWriteStream())
   return { sha256: hash.digest('hex'), size }
 }
 

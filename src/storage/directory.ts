@@ -101,7 +101,8 @@ export class DirectoryStorage implements BackupStorage {
     try {
       copied = await copyWithDigest(found.ref, dest)
     } catch (error) {
-      await rm(dest, { force: true })
+      // EEXIST: the file appeared since the check and is not ours to remove.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(dest, { force: true })
       throw new StorageError(`Could not copy backup ${found.ref} to ${destDir}: ${(error as Error).message}`, {
         cause: error
       })

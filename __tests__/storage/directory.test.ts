@@ -1,0 +1,183 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile, appendFile } from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
+import { MemoryLogger } from '../../src/shared/logger.js'
+import type { StorageSettings } from '../../src/settings/settings.js'
+import { createStorage, type BackupStorage } from '../../src/storage/index.js'
+
+let tmp: string
+const logger = new MemoryLogger()
+
+function settings(folder: string): StorageSettings {
+  return {
+    kind: 'directory',
+    path: folder,
+    name: '',
+    namePrefix: '',
+    runId: null,
+    repository: '',
+    githubToken: '',
+    retentionDays: null
+  }
+}
+
+async function backup(store: BackupStorage, name: string, size = 2048): Promise<string> {
+  const staged = await store.stagingPath(name)
+  const data = randomBytes(size)
+  await writeFile(staged, data)
+  await store.publish(staged, name, logger)
+  return createHash('sha256').update(data).digest('hex')
+}
+
+const sha256Of = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'storage-directory-'))
+})
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true })
+})
+
+describe('directory storage', () => {
+  test('round trip: staged owner-only beside the backups, published with a sha256 sidecar, fetched byte for byte', async () => {
+    const folder = path.join(tmp, 'nas', 'backups') // created on first use
+    const store = await createStorage(settings(folder), logger)
+    const staged = await store.stagingPath('xlr-backup-a.zip')
+    expect(path.dirname(staged)).toBe(folder)
+    expect(path.basename(staged)).toMatch(/^\.xlr-backup-a\.zip\.partial-[0-9a-f]+$/)
+    expect((await stat(staged)).mode & 0o777).toBe(0o600)
+    const data = randomBytes(3 * 1024 * 1024 + 5)
+    await writeFile(staged, data)
+    const published = await store.publish(staged, 'xlr-backup-a.zip', logger)
+    const sha256 = createHash('sha256').update(data).digest('hex')
+    expect(published).toEqual({
+      name: 'xlr-backup-a.zip',
+      location: path.join(folder, 'xlr-backup-a.zip'),
+      size: data.length,
+      sha256
+    })
+    expect((await readdir(folder)).sort()).toEqual(['xlr-backup-a.zip', 'xlr-backup-a.zip.sha256'])
+    expect(await readFile(path.join(folder, 'xlr-backup-a.zip.sha256'), 'utf8')).toBe(`${sha256}  xlr-backup-a.zip\n`)
+    expect((await stat(path.join(folder, 'xlr-backup-a.zip'))).mode & 0o777).toBe(0o600)
+
+    const found = await store.find({ name: 'xlr-backup-a' }, logger)
+    expect(found).toMatchObject({ name: 'xlr-backup-a.zip', sha256, size: data.length })
+    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
+    const file = await store.fetch(found, dest, logger)
+    expect(file).toBe(path.join(dest, 'xlr-backup-a.zip'))
+    expect(await sha256Of(file)).toBe(sha256)
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    // The stored backup is untouched and still there.
+    expect(await sha256Of(path.join(folder, 'xlr-backup-a.zip'))).toBe(sha256)
+  })
+
+  test('never overwrites a backup of the same name; the staged file is left for discard', async () => {
+    const folder = await mkdtemp(path.join(tmp, 'dup-'))
+    const store = await createStorage(settings(folder), logger)
+    const first = await backup(store, 'same.zip')
+    const staged = await store.stagingPath('same.zip')
+    await writeFile(staged, 'other bytes')
+    await expect(store.publish(staged, 'same.zip', logger)).rejects.toThrow(
+      /same\.zip already exists and is never overwritten/
+    )
+    await store.discard(staged)
+    await store.discard(staged) // already gone: no error
+    expect(await sha256Of(path.join(folder, 'same.zip'))).toBe(first)
+    expect((await readdir(folder)).sort()).toEqual(['same.zip', 'same.zip.sha256'])
+  })
+
+  test('newest by prefix: most recently stored wins, partial and sidecar files are never candidates', async () => {
+    const folder = await mkdtemp(path.join(tmp, 'prefix-'))
+    const store = await createStorage(settings(folder), logger)
+    const sums: Record<string, string> = {}
+    for (const name of ['xlr-backup-prod-a-1.zip', 'xlr-backup-prod-b-1.zip', 'xlr-backup-prod-a-2.zip'])
+      sums[name] = await backup(store, name)
+    const at = (h: number): Date => new Date(Date.UTC(2026, 10, 20, h))
+    await utimes(path.join(folder, 'xlr-backup-prod-a-1.zip'), at(1), at(1))
+    await utimes(path.join(folder, 'xlr-backup-prod-b-1.zip'), at(2), at(2))
+    await utimes(path.join(folder, 'xlr-backup-prod-a-2.zip'), at(3), at(3))
+    // An unfinished backup (newer than all) must not be picked.
+    await writeFile(path.join(folder, '.xlr-backup-prod-a-3.zip.partial-abc'), 'half')
+
+    expect((await store.find({ prefix: 'xlr-backup-prod-' }, logger)).name).toBe('xlr-backup-prod-a-2.zip')
+    expect((await store.find({ prefix: 'xlr-backup-prod-b' }, logger)).name).toBe('xlr-backup-prod-b-1.zip')
+    // Host b stored last: a shared prefix follows time, not the name that sorts last.
+    await utimes(path.join(folder, 'xlr-backup-prod-a-2.zip'), at(0), at(0))
+    const found = await store.find({ prefix: 'xlr-backup-prod-' }, logger)
+    expect(found.name).toBe('xlr-backup-prod-b-1.zip')
+    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
+    expect(await sha256Of(await store.fetch(found, dest, logger))).toBe(sums['xlr-backup-prod-b-1.zip'])
+  })
+
+  test('a changed backup fails its digest: IntegrityError and no copy left', async () => {
+    const folder = await mkdtemp(path.join(tmp, 'tamper-'))
+    const store = await createStorage(settings(folder), logger)
+    await backup(store, 'x.zip')
+    await appendFile(path.join(folder, 'x.zip'), 'junk')
+    const found = await store.find({ name: 'x.zip' }, logger)
+    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
+    const error = (await store.fetch(found, dest, logger).catch(e => e)) as Error
+    expect(error).toBeInstanceOf(IntegrityError)
+    expect(error.message).toMatch(/does not match its digest file/)
+    expect(await readdir(dest)).toEqual([])
+  })
+
+  test('a backup copied in by hand (no sidecar) is fetched with a warning', async () => {
+    const folder = await mkdtemp(path.join(tmp, 'manual-'))
+    await writeFile(path.join(folder, 'copied.zip'), 'bytes')
+    const store = await createStorage(settings(folder), logger)
+    const found = await store.find({ name: 'copied.zip' }, logger)
+    expect(found.sha256).toBeNull()
+    const log = new MemoryLogger()
+    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
+    expect(await readFile(await store.fetch(found, dest, log), 'utf8')).toBe('bytes')
+    expect(log.messages('warning').join('\n')).toMatch(/no copied\.zip\.sha256 digest file/)
+  })
+
+  test('clear errors: nothing found, ambiguous name, unwritable or unreadable path, bad names', async () => {
+    const folder = await mkdtemp(path.join(tmp, 'errors-'))
+    const store = await createStorage(settings(folder), logger)
+    await backup(store, 'nightly-1.zip')
+    await backup(store, 'nightly-1.zip.age')
+    await expect(store.find({ name: 'nightly-1' }, logger)).rejects.toThrow(
+      /Several backups .* match name 'nightly-1': 'nightly-1.zip', 'nightly-1.zip.age'/
+    )
+    await expect(store.find({ name: 'nightly-2' }, logger)).rejects.toThrow(
+      new RegExp(
+        `No backup found in '${folder}': looked for a backup named 'nightly-2'.*Similar names there: 'nightly-1.zip.age', 'nightly-1.zip'`
+      )
+    )
+    await expect(store.find({ prefix: 'weekly-' }, logger)).rejects.toThrow(
+      /looked for the newest backup whose name starts with 'weekly-'/
+    )
+
+    const aFile = path.join(folder, 'nightly-1.zip')
+    const blocked = await createStorage(settings(path.join(aFile, 'sub')), logger)
+    const error = (await blocked.stagingPath('y.zip').catch(e => e)) as Error
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error.message).toMatch(/Input 'path' \(.*sub\) is not a folder this runner can write to \(ENOTDIR\)/)
+    const missing = await createStorage(settings(path.join(tmp, 'does-not-exist')), logger)
+    await expect(missing.find({ name: 'x' }, logger)).rejects.toThrow(
+      /Input 'path' \(.*does-not-exist\) cannot be read \(ENOENT\)/
+    )
+
+    await expect(store.stagingPath('../escape.zip')).rejects.toBeInstanceOf(InputError)
+    await expect(store.stagingPath('.hidden.zip')).rejects.toThrow(/may not start with '\.'/)
+    await expect(createStorage({ ...settings(''), path: '' }, logger)).rejects.toMatchObject({ input: 'path' })
+  })
+
+  test('fetch never overwrites a file in the destination', async () => {
+    const folder = await mkdtemp(path.join(tmp, 'dest-'))
+    const store = await createStorage(settings(folder), logger)
+    await backup(store, 'z.zip')
+    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
+    await writeFile(path.join(dest, 'z.zip'), 'mine')
+    await expect(store.fetch(await store.find({ name: 'z' }, logger), dest, logger)).rejects.toThrow(/already exists/)
+    expect(await readFile(path.join(dest, 'z.zip'), 'utf8')).toBe('mine')
+  })
+})
