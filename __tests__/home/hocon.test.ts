@@ -195,6 +195,22 @@ describe('HOCON substitutions', () => {
     expect(plain('f { a = 1 }\nf = ${f.a}')).toEqual({ f: 1 })
   })
 
+  it('gives a value set inside a block the previous value of the same key set outside it', () => {
+    expect(plain('xl.database.db-password = "a"\nxl.database { db-password = ${?NOPE} }')).toEqual({
+      xl: { database: { 'db-password': 'a' } }
+    })
+    expect(
+      plain('xl { path = "/a" }\nxl { path = ${xl.path}":/b" }\nxl { path = ${?NOPE}, path = ${?NOPE2} }')
+    ).toEqual({
+      xl: { path: '/a:/b' }
+    })
+    expect(plain('a { b = [1] }\na { b += 2 }')).toEqual({ a: { b: [1, 2] } })
+    expect(plain('base { u = 1 }\nx { a { z = 0 } }\nx { a = ${base}, a { c = 1 } }')).toEqual({
+      base: { u: 1 },
+      x: { a: { z: 0, u: 1, c: 1 } }
+    })
+  })
+
   it('merges an object substitution with the object it replaces and with objects set after it', () => {
     expect(plain('base { u = 1 }\na { x = 1 }\na = ${base}')).toEqual({ base: { u: 1 }, a: { x: 1, u: 1 } })
     expect(plain('base { u = 1, n { m = 1 } }\na = ${base}\na { v = 2, n { k = 2 } }')).toEqual({

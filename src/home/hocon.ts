@@ -600,10 +600,21 @@ function assign(target: Obj, key: string, value: Node): void {
   target.fields.set(key, value)
 }
 
+/**
+ * Records what `pending` replaces. A value parsed inside an object literal learns its previous value only when the
+ * literal is merged into the config (`a = 1` then `{ a = ${?x} }`), so the earliest value of a chain of
+ * replacements is the one that takes it.
+ */
 function rememberPrior(pending: Pending, existing: Node | undefined): void {
-  if (pending.hasPrior) return
-  pending.hasPrior = true
-  pending.prior = existing
+  if (existing === undefined || existing === pending) return
+  if (!pending.hasPrior) {
+    pending.hasPrior = true
+    pending.prior = existing
+    return
+  }
+  const earlier = pending.prior
+  if (earlier?.kind === 'pending') rememberPrior(earlier, existing)
+  else if (earlier?.kind === 'object' && earlier.base) rememberPrior(earlier.base, existing)
 }
 
 /**
