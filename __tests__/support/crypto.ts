@@ -143,11 +143,16 @@ export function randomSource(size: number): { stream: Readable; sha256: () => st
 }
 
 /** A writable that keeps only the SHA-256 and length of what it is given. */
-export function hashSink(): { stream: Writable; sha256: () => string; bytes: () => number } {
+export function hashSink(onFirstChunk?: () => void): {
+  stream: Writable
+  sha256: () => string
+  bytes: () => number
+} {
   const hash = createHash('sha256')
   let bytes = 0
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
+      if (bytes === 0) onFirstChunk?.()
       hash.update(chunk)
       bytes += chunk.length
       cb()
@@ -167,15 +172,25 @@ export async function writeStreamTo(file: string, source: Readable, transform?: 
   else await pipeline(source, createWriteStream(file))
 }
 
-/** Samples this process's resident memory while `work` runs; returns the peak growth over the start, in bytes. */
-export async function peakRssGrowth(work: () => Promise<void>): Promise<number> {
-  const start = process.memoryUsage.rss()
-  let peak = start
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
-  try {
-    await work()
-  } finally {
-    clearInterval(timer)
+/**
+ * Watches this process's resident memory from begin() (the start of the part that must stay flat, e.g. after a
+ * passphrase's fixed-size scrypt) to end(), which returns the peak growth in bytes.
+ */
+export function rssWatch(): { begin: () => void; end: () => number } {
+  let start = 0
+  let peak = 0
+  let timer: NodeJS.Timeout | undefined
+  return {
+    begin() {
+      if (timer) return
+      start = process.memoryUsage.rss()
+      peak = start
+      timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
+    },
+    end() {
+      clearInterval(timer)
+      timer = undefined
+      return Math.max(peak, process.memoryUsage.rss()) - start
+    }
   }
-  return Math.max(peak, process.memoryUsage.rss()) - start
 }
