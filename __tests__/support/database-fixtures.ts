@@ -96,7 +96,12 @@ export function createPgDatabase(kind: 'repository' | 'archive', role?: { name: 
   const database = uniqueName(`dbt_${kind}`)
   const r = role ?? createPgRole()
   pgAdmin(`CREATE DATABASE ${database} OWNER ${r.name};`)
-  pgAdmin(`SET ROLE ${r.name};\n${pgXlrSchema(kind)}`, database)
+  try {
+    pgAdmin(`SET ROLE ${r.name};\n${pgXlrSchema(kind)}`, database)
+  } catch (e) {
+    pgDropDatabase(database)
+    throw e
+  }
   return {
     database,
     role: r.name,
@@ -117,7 +122,8 @@ export function pgDropDatabase(database: string): void {
 }
 
 /** The MariaDB counterpart: FKs, AUTO_INCREMENT, a SEQUENCE, BLOBs, utf8mb4 text, a trigger, a procedure, an event. */
-export function mariaXlrSchema(kind: 'repository' | 'archive'): string {
+export function mariaXlrSchema(kind: 'repository' | 'archive', definer: string): string {
+  const d = `DEFINER='${definer}'@'%'`
   const releases = kind === 'repository' ? 2000 : 800
   return `
 CREATE SEQUENCE XLR_ID_SEQ START WITH 1000;
@@ -132,11 +138,11 @@ CREATE TABLE XL_VERSION (COMPONENT VARCHAR(255) PRIMARY KEY, VERSION VARCHAR(255
 CREATE TABLE DATABASECHANGELOG (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL,
   DATEEXECUTED DATETIME NOT NULL, ORDEREXECUTED INT NOT NULL) DEFAULT CHARSET=utf8mb4;
 CREATE TABLE XLR_AUDIT (ID INT AUTO_INCREMENT PRIMARY KEY, RELEASE_ID VARCHAR(255)) DEFAULT CHARSET=utf8mb4;
-CREATE TRIGGER XLR_RELEASES_AUDIT AFTER INSERT ON XLR_RELEASES FOR EACH ROW INSERT INTO XLR_AUDIT (RELEASE_ID) VALUES (NEW.RELEASE_ID);
-CREATE PROCEDURE XLR_COUNT_RELEASES() SELECT COUNT(*) FROM XLR_RELEASES;
-CREATE EVENT XLR_NOOP ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1;
-INSERT INTO XLR_FOLDERS (FOLDER_ID, NAME, PARENT_UID) SELECT CONCAT('Applications/Folder', seq), CONCAT('Ordner ü € — 日本語 ', seq, ' 🚀'), NULL FROM seq_1_to_10;
-INSERT INTO XLR_FOLDERS (FOLDER_ID, NAME, PARENT_UID) SELECT CONCAT('Applications/Sub', seq), CONCAT('Sous-dossier « ', seq, ' » ñ'), seq % 10 + 1 FROM seq_11_to_60;
+CREATE ${d} TRIGGER XLR_RELEASES_AUDIT AFTER INSERT ON XLR_RELEASES FOR EACH ROW INSERT INTO XLR_AUDIT (RELEASE_ID) VALUES (NEW.RELEASE_ID);
+CREATE ${d} PROCEDURE XLR_COUNT_RELEASES() SELECT COUNT(*) FROM XLR_RELEASES;
+CREATE ${d} EVENT XLR_NOOP ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1;
+INSERT INTO XLR_FOLDERS (CI_UID, FOLDER_ID, NAME, PARENT_UID) SELECT seq, CONCAT('Applications/Folder', seq), CONCAT('Ordner ü € — 日本語 ', seq, ' 🚀'), NULL FROM seq_1_to_10;
+INSERT INTO XLR_FOLDERS (CI_UID, FOLDER_ID, NAME, PARENT_UID) SELECT seq, CONCAT('Applications/Sub', seq), CONCAT('Sous-dossier « ', seq, ' » ñ'), seq % 10 + 1 FROM seq_11_to_60;
 INSERT INTO XLR_RELEASES SELECT 999 + seq, CONCAT('Release', seq), seq % 60 + 1,
   IF(seq % 7 = 0, NULL, CONCAT('Relëase ', seq, ' ✓ ''quoted'' \\\\back')), ELT(seq % 4 + 1, 'PLANNED','IN_PROGRESS','COMPLETED','ABORTED'),
   TIMESTAMP('2024-01-01') + INTERVAL seq HOUR, IF(seq % 11 = 0, NULL, UNHEX(CONCAT(REPEAT(MD5(seq), 4), '00ff0a0d5c27')))
@@ -162,7 +168,12 @@ export function createMariaDatabase(
   const database = uniqueName(`dbt_${kind}`)
   const u = user ?? createMariaUser()
   mariaAdmin(`CREATE DATABASE ${database} CHARACTER SET utf8mb4;\nGRANT ALL ON ${database}.* TO '${u.name}'@'%';`)
-  mariaAdmin(`SET NAMES utf8mb4;\n${mariaXlrSchema(kind)}`, database)
+  try {
+    mariaAdmin(`SET NAMES utf8mb4;\n${mariaXlrSchema(kind, u.name)}`, database)
+  } catch (e) {
+    mariaAdmin(`DROP DATABASE IF EXISTS ${database};`)
+    throw e
+  }
   return {
     database,
     user: u.name,

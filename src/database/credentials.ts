@@ -69,7 +69,7 @@ export async function withMysqlDefaults<T>(
   const dir = await makePrivateTempDir('xlr-my-')
   try {
     const file = path.join(dir, 'client.cnf')
-    const lines = ['[client]', `connect-timeout=${CONNECT_TIMEOUT_SECONDS}`]
+    const lines = ['[client]']
     if (target.host) {
       lines.push(`host=${optionValue(target.host)}`)
       // JDBC always talks TCP; the client would use the Unix socket for 'localhost'.
@@ -78,6 +78,8 @@ export async function withMysqlDefaults<T>(
     if (target.port) lines.push(`port=${target.port}`)
     if (target.username) lines.push(`user=${optionValue(target.username)}`)
     if (target.password !== null) lines.push(`password=${optionValue(target.password)}`)
+    // Only the client knows connect-timeout (mysqldump rejects it under [client]); preflight connects with the client.
+    lines.push('[mysql]', `connect-timeout=${CONNECT_TIMEOUT_SECONDS}`)
     await writePrivateFile(file, lines.join('\n') + '\n')
     return await fn(file)
   } finally {

@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises'
+import { chmod, readdir, stat } from 'node:fs/promises'
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import * as path from 'node:path'
 import { DatabaseError } from '../shared/errors.js'
 import { describe } from './resolve.js'
@@ -67,4 +68,14 @@ export async function dirContents(dir: string): Promise<{ files: string[]; bytes
   }
   await walk(dir)
   return { files: files.sort(), bytes }
+}
+
+/** Makes everything under `dir` owner-only: tools create files with their own umask (pg_dump: 0644). */
+export async function makeTreePrivate(dir: string): Promise<void> {
+  await chmod(dir, PRIVATE_DIR_MODE)
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name)
+    if (entry.isDirectory()) await makeTreePrivate(p)
+    else if (entry.isFile()) await chmod(p, PRIVATE_FILE_MODE)
+  }
 }

@@ -1,10 +1,10 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { DatabaseRecord } from '../archive/manifest.js'
 import { DATABASE_PREFIX } from '../archive/manifest.js'
 import { DatabaseError, InputError } from '../shared/errors.js'
 import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
-import { customCommandEnv, dirContents, runCustomCommand } from './custom-command.js'
+import { customCommandEnv, dirContents, makeTreePrivate, runCustomCommand } from './custom-command.js'
 import { sha256File } from './hash-file.js'
 import { mysqlDump, mysqlQuery, MYSQL_DUMP_FILE } from './mysql.js'
 import { pgDatabaseExistsQuery, pgDump, pgQuery } from './postgres.js'
@@ -41,6 +41,8 @@ export async function dumpDatabase(target: DatabaseTarget, outDir: string, opts:
     return { record, dir: outDir }
   }
   await mkdir(outDir, { recursive: true, mode: PRIVATE_DIR_MODE })
+  // The folder is owner-only before any tool writes into it; the files are made 0600 once written.
+  await chmod(outDir, PRIVATE_DIR_MODE)
   if ((await readdir(outDir)).length > 0)
     throw new DatabaseError(`The dump folder ${outDir} is not empty: refusing to mix a new dump with old files.`)
   const startedAt = new Date().toISOString()
@@ -79,6 +81,7 @@ export async function dumpDatabase(target: DatabaseTarget, outDir: string, opts:
     } else {
       dump = await customDump(target, outDir, opts, startedAt)
     }
+    await makeTreePrivate(outDir)
     const seconds = ((Date.now() - t0) / 1000).toFixed(1)
     opts.logger.info(`Dumped ${describe(target)}: ${dump.format}, ${dump.bytes} bytes in ${seconds}s.`)
     return { record: { ...record, dump }, dir: outDir }

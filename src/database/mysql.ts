@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { open, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -9,7 +9,7 @@ import { createGunzip, createGzip } from 'node:zlib'
 import type { DatabaseRecord } from '../archive/manifest.js'
 import { DatabaseError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import { createPrivateWriteStream } from '../shared/private-files.js'
+import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { withMysqlDefaults } from './credentials.js'
 import { toolFailure } from './failures.js'
 import { describe } from './resolve.js'
@@ -213,7 +213,9 @@ export async function mysqlDump(target: DatabaseTarget, outDir: string, logger: 
       child.stdin.end()
       const tail = new TailKeeper()
       const counter = new HashCounter()
-      const out = await createPrivateWriteStream(partial)
+      // The FileHandle's own stream: a raw fd taken from a FileHandle is closed twice (once more on GC, EBADF).
+      const handle = await open(partial, 'wx', PRIVATE_FILE_MODE)
+      const out = handle.createWriteStream()
       const piped = pipeline(child.stdout, tail, createGzip(), counter, out).then(
         () => null,
         (e: Error) => e

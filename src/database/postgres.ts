@@ -1,4 +1,4 @@
-import { readdir, rename, rm } from 'node:fs/promises'
+import { readdir, rename, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { DatabaseRecord } from '../archive/manifest.js'
 import { DatabaseError } from '../shared/errors.js'
@@ -42,7 +42,18 @@ export function pgVersionNum(version: string): number {
   return a >= 10 ? a * 10000 + b : a * 10000 + b * 100 + c
 }
 
+const versionCache = new Map<string, PgTool | null>()
+
+/** `<tool> --version`, remembered per file (path, size, mtime): one look-up per tool per run, not per query. */
 async function toolVersion(name: string, toolPath: string): Promise<PgTool | null> {
+  const st = await stat(toolPath).catch(() => null)
+  if (!st) return null
+  const key = `${toolPath}:${st.size}:${st.mtimeMs}`
+  if (!versionCache.has(key)) versionCache.set(key, await readToolVersion(name, toolPath))
+  return versionCache.get(key) ?? null
+}
+
+async function readToolVersion(name: string, toolPath: string): Promise<PgTool | null> {
   const run = await runTool(toolPath, ['--version'])
   if (run.exitCode !== 0) return null
   const m = /\(PostgreSQL\)\s+(\S+)/.exec(run.stdout) ?? /(\d+(?:\.\d+)+)/.exec(run.stdout)
