@@ -232,6 +232,19 @@ describe('HOCON substitutions', () => {
     expect(error.message).toContain('${nowhere.to.be.found} is not set')
   })
 
+  it('keeps an unresolvable substitution as written, with a warning, when asked to', () => {
+    const warnings: string[] = []
+    const config = parseHocon('a = 1\npw = ${DB_PASSWORD}\nurl = "jdbc:h2:file:"${xl.home}"/db"', FILE, {
+      env: {},
+      unresolved: 'keep',
+      warn: m => warnings.push(m)
+    })
+    expect(getString(config, 'pw')).toBe('${DB_PASSWORD}')
+    expect(getString(config, 'url')).toBe('jdbc:h2:file:${xl.home}/db')
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toContain(`${FILE}:2: \${DB_PASSWORD} is not set`)
+  })
+
   it('reports a cycle instead of looping', () => {
     expect(parseError('a = ${b}\nb = ${a}').message).toContain('cycle')
     expect(parseError('bar { foo = 42, baz = ${bar} }').message).toContain('cycle')

@@ -112,6 +112,19 @@ describe('readHome on a SQL-era (22.x) home', () => {
     }
   })
 
+  it('keeps a substitution the server gets from its own environment, with a warning, instead of refusing', async () => {
+    const home = await fixtures.home({
+      'conf/xl-release.conf':
+        'xl.database {\n  db-url = "jdbc:postgresql://db/xlr"\n  db-password = ${XLR_TEST_UNSET_DB_PASSWORD}\n}\n'
+    })
+    const logger = new MemoryLogger()
+    const info = await readHome(home, logger)
+    expect(info.databases.repository?.password).toBe('${XLR_TEST_UNSET_DB_PASSWORD}')
+    expect(logger.messages('warning').join('\n')).toContain(
+      'xl-release.conf:3: ${XLR_TEST_UNSET_DB_PASSWORD} is not set'
+    )
+  })
+
   it('resolves a symlinked or relative home path to the real folder', async () => {
     const home = await fixtures.home({ 'conf/': '' })
     const parent = await fixtures.dir()

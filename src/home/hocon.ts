@@ -40,8 +40,14 @@ export interface HoconOptions {
   env?: Record<string, string | undefined>
   /** Folders searched by `include classpath("…")` (for the server: conf/, as its classpath starts with conf). */
   classpathDirs?: string[]
-  /** Told about includes that were skipped (missing optional files, url includes). */
+  /** Told about includes that were skipped (missing optional files, url includes) and kept substitutions. */
   warn?: (message: string) => void
+  /**
+   * A required `${X}` found neither in the config nor in `env`: 'error' (default, as HOCON says) or 'keep' it as
+   * the text `${X}` with a warning. The server may define X where this tool cannot see it (its service's
+   * environment, its built-in reference.conf), so a reader that must not refuse a working home keeps it.
+   */
+  unresolved?: 'error' | 'keep'
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -115,7 +121,7 @@ export function parseHocon(text: string, file: string, options: HoconOptions = {
   }
   const root = newObject()
   new Parser(tokenize(text, absolute), absolute, [], state).parseDocument(root)
-  const resolved = new Resolver(root, options.env ?? process.env).resolveRoot()
+  const resolved = new Resolver(root, options).resolveRoot()
   const origins = state.origins
   return {
     root: resolved,
@@ -657,10 +663,14 @@ function deepClone(node: Node): Node {
 // Resolution of substitutions
 
 class Resolver {
+  private readonly env: Record<string, string | undefined>
+
   constructor(
     private readonly root: Obj,
-    private readonly env: Record<string, string | undefined>
-  ) {}
+    private readonly options: HoconOptions
+  ) {
+    this.env = options.env ?? process.env
+  }
 
   resolveRoot(): HoconObject {
     this.resolveObject(this.root)
@@ -765,6 +775,13 @@ class Resolver {
     if (found === undefined) {
       const fromEnv = this.env[s.written.join('.')]
       if (fromEnv !== undefined) found = { kind: 'scalar', type: 'string', text: fromEnv }
+    }
+    if (found === undefined && !s.optional && this.options.unresolved === 'keep') {
+      this.options.warn?.(
+        `${s.origin.file}:${s.origin.line}: \${${s.expression}} is not set in the config nor in this environment; ` +
+          `kept as written. If the server gets it from its own environment, set ${s.written.join('.')} here too.`
+      )
+      return { kind: 'scalar', type: 'string', text: `\${${s.expression}}` }
     }
     if (found === undefined && !s.optional) {
       throw new ConfigParseError(

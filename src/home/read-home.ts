@@ -189,6 +189,8 @@ function readReleaseConf(home: string, logger: Logger): HoconConfig | undefined 
   return parseHocon(text, file, {
     // The server's classpath starts with conf/, so classpath includes are found there.
     classpathDirs: [path.join(home, 'conf')],
+    // The server may get `${X}` from its service environment, which this job may not share: warn, do not refuse.
+    unresolved: 'keep',
     warn: message => logger.warning(message)
   })
 }
