@@ -151,7 +151,7 @@ const fs = require('node:fs')
 const flag = new Int32Array(workerData.flag)
 const self = String(process.pid)
 const seen = new Map()
-while (Atomics.load(flag, 0) === 0) {
+function poll() {
   let pids = []
   try { pids = fs.readdirSync('/proc').filter(name => /^[0-9]+$/.test(name)) } catch {}
   for (const pid of pids) {
@@ -162,19 +162,30 @@ while (Atomics.load(flag, 0) === 0) {
     const key = pid + ' ' + cmdline
     if (!seen.has(key)) seen.set(key, { pid: Number(pid), cmdline })
   }
+}
+poll()
+parentPort.postMessage('ready')
+while (Atomics.load(flag, 0) === 0) {
   Atomics.wait(flag, 0, 0, workerData.intervalMs)
+  poll()
 }
 parentPort.postMessage([...seen.values()])
 `
 
-/** Starts polling /proc/<pid>/cmdline of every process; call stop() when the work is done. Linux only. */
-export function startCmdlineSampler(intervalMs = 2): CmdlineSampler {
+/**
+ * Starts polling /proc/<pid>/cmdline of every process; resolves once the first pass is done (start the work after
+ * that), and stop() does a last pass and returns what was seen. Linux only.
+ */
+export async function startCmdlineSampler(intervalMs = 2): Promise<CmdlineSampler> {
   const flag = new SharedArrayBuffer(4)
   const worker = new Worker(POLLER, { eval: true, workerData: { flag, intervalMs } })
+  let ready: () => void = () => {}
+  const started = new Promise<void>(resolve => (ready = resolve))
   const result = new Promise<CmdlineSample[]>((resolve, reject) => {
-    worker.once('message', resolve)
+    worker.on('message', (message: unknown) => (message === 'ready' ? ready() : resolve(message as CmdlineSample[])))
     worker.once('error', reject)
   })
+  await Promise.race([started, result])
   return {
     async stop() {
       const view = new Int32Array(flag)
@@ -189,7 +200,7 @@ export function startCmdlineSampler(intervalMs = 2): CmdlineSampler {
 
 /** Polls every process's command line for `durationMs` (run the work alongside) and returns what it saw. */
 export async function sampleCmdlines(durationMs: number, intervalMs = 2): Promise<CmdlineSample[]> {
-  const sampler = startCmdlineSampler(intervalMs)
+  const sampler = await startCmdlineSampler(intervalMs)
   await new Promise(resolve => setTimeout(resolve, durationMs))
   return await sampler.stop()
 }
