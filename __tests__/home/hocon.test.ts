@@ -60,6 +60,10 @@ describe('HOCON objects and keys', () => {
     expect(plain('a { x = 1 }\na = 5\na { y = 2 }')).toEqual({ a: { y: 2 } })
   })
 
+  it('reads a value on the line after the separator', () => {
+    expect(plain('a =\n  "value on the next line"\nb {\n}')).toEqual({ a: 'value on the next line', b: {} })
+  })
+
   it('gives objects no prototype, so odd key names are plain keys', () => {
     const config = parse('__proto__ { polluted = true }\nconstructor = 1')
     expect(getString(config, '__proto__.polluted')).toBe('true')
@@ -268,6 +272,7 @@ describe('HOCON syntax errors name the file and line', () => {
     ['an unclosed list', 'a = [1,\n2', 1, "'[' opened here is never closed"],
     ['a key with no value', 'a = 1\njust-a-key\n', 2, 'has no value'],
     ['a separator with no value', 'a =\n', 2, 'expected a value'],
+    ['a separator with no value before the next key', 'a =\nb = 1', 1, 'a has no value'],
     ['two values on one line', 'a = 1 } b = 2', 1, "unexpected '}'"],
     ['an empty key part', 'a..b = 1', 1, 'empty part'],
     ['a reserved character', 'a = foo@bar', 1, "unexpected character '@'"],

@@ -372,6 +372,8 @@ class Parser {
       } else if (t.kind === 'punct' && t.text === '[') {
         this.pos++
         parts.push(this.parseArray(fieldPath, t.line))
+      } else if (t.kind === 'punct' && (t.text === ':' || t.text === '=' || t.text === '+=') && t.line > origin.line) {
+        this.fail(origin.line, `${fieldPath.join('.')} has no value (the next line is read as its value)`)
       } else if (t.kind === 'punct' && (t.text === ':' || t.text === '=' || t.text === '+=')) {
         this.fail(
           t.line,
