@@ -158,9 +158,10 @@ export class BlobStore {
         res.end('<?xml version="1.0"?><Error><Code>InvalidBlockList</Code></Error>')
         return true
       }
-      const out = createWriteStream(blob.file)
-      for (const b of ids) await pipeline(createReadStream(blob.blocks.get(b) as string), out, { end: false })
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
+      const blockFiles = ids.map(b => blob.blocks.get(b) as string)
+      await pipeline(async function* () {
+        for (const f of blockFiles) yield* createReadStream(f)
+      }, createWriteStream(blob.file))
       for (const f of blob.blocks.values()) await unlink(f).catch(() => undefined)
       blob.blocks.clear()
       const type = req.headers['x-ms-blob-content-type']
