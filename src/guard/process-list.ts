@@ -183,7 +183,11 @@ export function parseLsofCwd(output: string): Map<number, string> {
   let pid: number | null = null
   for (const line of output.split(/\r?\n/)) {
     if (line.startsWith('p')) pid = Number(line.slice(1))
-    else if (line.startsWith('n') && pid !== null && !cwds.has(pid)) cwds.set(pid, line.slice(1))
+    else if (line.startsWith('n') && pid !== null && !cwds.has(pid)) {
+      // lsof reports an unreadable link as `n/proc/1/cwd (readlink: Permission denied)`: that is no folder.
+      const name = line.slice(1)
+      if (!/ \((?:readlink|stat|lstat): /.test(name)) cwds.set(pid, name)
+    }
   }
   return cwds
 }

@@ -5,22 +5,33 @@
  */
 
 const SECRET_KEY = String.raw`[\w.-]*(?:password|passwd|pwd|secret|token|passphrase|credential|api[-_.]?key)[\w.-]*`
-const VALUE = String.raw`(?:"[^"]*"|'[^']*'|\S+)`
+/** One shell word: unquoted characters and quoted stretches, e.g. `admin:'pa ss'`. */
+const VALUE = String.raw`(?:[^\s'"]|'[^']*'|"[^"]*")+`
 
-const RULES: [RegExp, string][] = [
+type Replacer = (match: string, ...groups: string[]) => string
+const keepFirstGroup: Replacer = (_match, kept) => `${kept}***`
+
+const RULES: [RegExp, Replacer][] = [
   // key=value and key: value, e.g. -Dxl.repository.keystore.password=…, --db-password=…, PGPASSWORD=…
-  [new RegExp(String.raw`(${SECRET_KEY}\s*[=:]\s*)${VALUE}`, 'gi'), '$1***'],
+  [new RegExp(String.raw`(${SECRET_KEY}\s*[=:]\s*)${VALUE}`, 'gi'), keepFirstGroup],
   // a flag followed by its value, e.g. --password …, -passphrase …
-  [new RegExp(String.raw`((?:^|\s)--?${SECRET_KEY}\s+)(?!-)${VALUE}`, 'gi'), '$1***'],
+  [new RegExp(String.raw`((?:^|\s)--?${SECRET_KEY}\s+)(?!-)${VALUE}`, 'gi'), keepFirstGroup],
   // user:password@ in URLs, e.g. http://admin:admin@localhost:5516/server/shutdown
-  [/(\b[a-z][\w+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, '$1***@'],
-  // curl -u user:password / --user user:password
-  [/((?:^|\s)(?:-u|--user)\s*["']?[^\s:"']+:)[^\s"']+/g, '$1***']
+  [/(\b[a-z][\w+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, (_match, kept) => `${kept}***@`],
+  // curl -u user:password / --user=user:password; without a colon curl prompts, so there is nothing to hide
+  [
+    new RegExp(String.raw`((?:^|\s)(?:-u|--user)(?:\s*|=))(${VALUE})`, 'g'),
+    (match, flag, word) => {
+      const plain = word.replace(/['"]/g, '')
+      const colon = plain.indexOf(':')
+      return colon < 0 ? match : `${flag}${plain.slice(0, colon)}:***`
+    }
+  ]
 ]
 
 export function redactCommandLine(text: string): string {
   let out = text
-  for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement)
+  for (const [pattern, replacer] of RULES) out = out.replace(pattern, replacer)
   return out
 }
 
