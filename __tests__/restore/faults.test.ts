@@ -41,12 +41,14 @@ function request(s: Scenario, over: Partial<RestoreRequest> = {}): RestoreReques
   }
 }
 
-function deps(s: Scenario, over: Partial<RestoreDeps> = {}) {
-  const databases = new FileDatabases(s.dbDir, ['repository', 'archive'])
-  const extractor = new FolderExtractor(s.backupHome)
-  const logger = new MemoryLogger()
-  const rewriteConf = async () => {}
-  return { extractor, databases, logger, rewriteConf, ...over }
+function deps(s: Scenario, over: Pick<RestoreDeps, 'onStep'> = {}) {
+  return {
+    extractor: new FolderExtractor(s.backupHome),
+    databases: new FileDatabases(s.dbDir, ['repository', 'archive']),
+    logger: new MemoryLogger(),
+    rewriteConf: async () => {},
+    ...over
+  }
 }
 
 /** Every journal step of a successful restore, to fail at each one in turn. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile, mkdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, readlink, rename, symlink, writeFile, mkdir, rm } from 'node:fs/promises'
 import { statSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -145,6 +145,31 @@ describe('restore round trip', () => {
       [...DEFAULT, 'databases', 'restore-journal.json'].sort()
     )
     expect((await readdir(s.home)).filter(e => e.startsWith('.xlr-restore-'))).toEqual([])
+  })
+})
+
+describe('symlinks around the home', () => {
+  it('a home given through a symlink is restored in its real folder', async () => {
+    const s = await scenario()
+    const link = path.join(s.root, 'home-link')
+    await symlink(s.home, link)
+    const result = await runRestore(request(s, { home: link, input: 'conf' }), deps(s, { databases: null }))
+    expect(await treeState(s.home, ['conf'])).toEqual(await treeState(s.backupHome, ['conf']))
+    expect(result.previousDir).toBe(path.join(s.home, `.xlr-restore-${result.id}`, 'previous'))
+  })
+
+  it('a component that is a symlink is replaced as a link (kept aside), its target untouched, with a warning', async () => {
+    const s = await scenario()
+    const elsewhere = path.join(s.root, 'ext-elsewhere')
+    await rename(path.join(s.home, 'ext'), elsewhere)
+    await symlink(elsewhere, path.join(s.home, 'ext'))
+    const targetBefore = await treeHash(elsewhere)
+    const d = deps(s, { databases: null })
+    const result = await runRestore(request(s, { input: 'ext' }), d)
+    expect(d.logger.messages('warning').join()).toMatch(/ext is a symlink; the restore replaces the link itself/)
+    expect(await treeState(s.home, ['ext'])).toEqual(await treeState(s.backupHome, ['ext']))
+    expect(await readlink(path.join(result.previousDir as string, 'ext'))).toBe(elsewhere)
+    expect(await treeHash(elsewhere)).toBe(targetBefore)
   })
 })
 

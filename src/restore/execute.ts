@@ -10,6 +10,7 @@ import { type Activity, resetIndexes, restoreDatabases, swapComponents } from '.
 import { describeFailedRollback, msg, rollBack, RestoreFailedError } from './rollback.js'
 import type { Journal, RestoreDeps, RestorePlan, RestoreResult } from './types.js'
 import { HOME_PREFIX } from '../archive/manifest.js'
+import { findInterruptedRestores, interruptedRefusal } from './interrupted-detect.js'
 
 /**
  * Carries out a plan from `planRestore`: stage every component, then swap them in one by one, restore the databases
@@ -18,6 +19,8 @@ import { HOME_PREFIX } from '../archive/manifest.js'
  */
 export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Promise<RestoreResult> {
   const { logger } = deps
+  const unfinished = await findInterruptedRestores(plan.home)
+  if (unfinished.length > 0) throw interruptedRefusal(plan.home, unfinished)
   // The plan may be old (a dry run reviewed earlier): measure the space again right before changing anything.
   const fsInfo = await (deps.statfs ?? defaultStatfs)(plan.space.checkedPath)
   assertEnoughSpace({ ...plan, space: { ...plan.space, freeBytes: fsInfo.bavail * fsInfo.bsize } })

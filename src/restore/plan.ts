@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { lstat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { HOME_PREFIX } from '../archive/manifest.js'
 import { InputError, RestoreError } from '../shared/errors.js'
@@ -27,7 +27,8 @@ export function newRestoreId(now = new Date()): string {
  * carries it out step by step, so what the user reviewed is what happens.
  */
 export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promise<RestorePlan> {
-  const home = path.resolve(req.home)
+  // A home given through a symlink is restored where it really is: renames must happen on its real filesystem.
+  const home = (await lstatOrNull(req.home)) ? await realpath(req.home) : path.resolve(req.home)
   const id = deps.id ?? newRestoreId()
   const homeSt = await lstatOrNull(home)
   if (homeSt && !homeSt.isDirectory()) {
@@ -38,7 +39,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     ? path.join(path.resolve(req.previousPath), `xlr-restore-${id}`)
     : path.join(workDir, 'previous')
   const homeAnchor = await nearestExisting(home)
-  const homeDev = (await lstat(homeAnchor)).dev
+  const homeDev = (await stat(homeAnchor)).dev
 
   const homeComponents = req.components.filter(c => c.kind === 'home').map(c => c.name)
   const files = req.backup.manifest.files
@@ -49,7 +50,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
 
   if (req.previousPath) {
     const prevAnchor = await nearestExisting(previousDir)
-    if ((await lstat(prevAnchor)).dev !== homeDev) {
+    if ((await stat(prevAnchor)).dev !== homeDev) {
       throw new InputError(
         INPUT_PREVIOUS_PATH,
         `'previous-path' ${req.previousPath} is on another filesystem than the home ${home}. The restore moves ` +
@@ -69,6 +70,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
   }
 
   const components: PlannedComponent[] = []
+  const linkWarnings: string[] = []
   let needed = SPACE_MARGIN
   for (const name of homeComponents) {
     const current = path.join(home, name)
@@ -77,6 +79,13 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
       throw new RestoreError(
         `${current} is a separate filesystem (a mount point). The restore swaps components by renaming them, which ` +
           `cannot move a mount point. Leave '${name}' out of 'components' and restore it by hand, or unmount it first.`
+      )
+    }
+    if (st?.isSymbolicLink()) {
+      linkWarnings.push(
+        `${current} is a symlink; the restore replaces the link itself with the backup's ${name} inside the home ` +
+          `(the link is kept in the previous folder, its target is not touched). Re-create the link by hand if the ` +
+          `data must live elsewhere.`
       )
     }
     const size = st ? await treeSize(current) : null
@@ -119,11 +128,13 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     folders: repositoryRestored ? indexFoldersInBackup(files) : homeSt ? await indexFoldersInHome(home) : []
   })
 
-  const warnings = componentWarnings(req.components, {
-    version: req.backup.manifest.home.xlReleaseVersion,
-    backupHasKeystore: files.some(f => f.path === `${HOME_PREFIX}conf/repository-keystore.jceks`),
-    hasDatabases
-  })
+  const warnings = linkWarnings.concat(
+    componentWarnings(req.components, {
+      version: req.backup.manifest.home.xlReleaseVersion,
+      backupHasKeystore: files.some(f => f.path === `${HOME_PREFIX}conf/repository-keystore.jceks`),
+      hasDatabases
+    })
+  )
   const rewriteConf = Boolean(deps.rewriteConf) && homeComponents.includes('conf')
   if (deps.rewriteConf && !homeComponents.includes('conf')) {
     warnings.push(

@@ -4,11 +4,10 @@ import { executeRestore } from './execute.js'
 import {
   describeInterrupted,
   findInterruptedRestores,
-  finishInterrupted,
   INPUT_INTERRUPTED,
-  interruptedRefusal,
-  rollBackInterrupted
-} from './interrupted.js'
+  interruptedRefusal
+} from './interrupted-detect.js'
+import { finishInterrupted, rollBackInterrupted } from './interrupted.js'
 import { rollBack } from './rollback.js'
 import { JournalWriter } from './journal.js'
 import { planRestore } from './plan.js'
