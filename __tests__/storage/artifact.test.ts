@@ -95,7 +95,7 @@ describe('artifact storage round trip', () => {
   const bigName = 'xlr-backup-big-20261127T120000Z.zip'
 
   test('uploads a 20 MB backup as a single raw file: no wrapping zip, blocks joined by the block list', async () => {
-    big = await backup(bigName, 20 * 1024 * 1024 + 777)
+    big = await backup(bigName, 20 * 1024 * 1024 + 777, { retentionDays: 9 })
     const { published } = big
     expect(published.sha256).toBe(big.sha256)
     expect(published.size).toBe(20 * 1024 * 1024 + 777)
@@ -109,6 +109,9 @@ describe('artifact storage round trip', () => {
     // The stored blob is the file itself, byte for byte (skipArchive), served as application/zip.
     expect(await sha256Of(stored?.blobFile as string)).toBe(big.sha256)
     expect(stored?.mimeType).toBe('application/zip')
+    const days = (Date.parse(stored?.expiresAt as string) - Date.now()) / 86400_000
+    expect(days).toBeGreaterThan(8.9)
+    expect(days).toBeLessThanOrEqual(9)
     expect(emu.requests.filter(r => r.endsWith('?comp=block')).length).toBeGreaterThanOrEqual(3)
     // The local staging copy is consumed.
     expect((await readdir(tmp)).filter(n => n.startsWith('xlr-artifact-'))).toEqual([])
@@ -164,6 +167,7 @@ describe('artifact storage round trip', () => {
         enterRun(run.env)
         sums[name] = (await backup(name, size)).sha256
       }
+      expect(emu.artifacts().find(a => a.name === 'xlr-backup-prod-a-20261124T020000Z.zip')?.expiresAt).toBeNull()
       emu.expire('xlr-backup-prod-a-20261127T020000Z.zip')
       // The restore drill runs in a later run of its own.
       enterRun(emu.newRun().env)

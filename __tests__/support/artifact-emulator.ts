@@ -46,6 +46,8 @@ export interface EmulatedArtifact {
   digest: string | null
   mimeType: string
   createdAt: string
+  /** The expiry the client asked for (from `retention-days`), or null for the repository default. */
+  expiresAt: string | null
   expired: boolean
   blobFile: string
   finalized: boolean
@@ -306,7 +308,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
     expired: a.expired,
     created_at: a.createdAt,
     updated_at: a.createdAt,
-    expires_at: new Date(Date.parse(a.createdAt) + 90 * 86400_000).toISOString(),
+    expires_at: a.expiresAt ?? new Date(Date.parse(a.createdAt) + 90 * 86400_000).toISOString(),
     digest: a.digest,
     workflow_run: {
       id: a.runId,
@@ -350,6 +352,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
           digest: null,
           mimeType,
           createdAt: new Date().toISOString(),
+          expiresAt: typeof body.expires_at === 'string' ? body.expires_at : null,
           expired: false,
           blobFile: blob.file,
           finalized: false
