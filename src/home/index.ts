@@ -16,6 +16,7 @@ export {
   type HoconOptions,
   type ConfigOrigin
 } from './hocon.js'
-export { parseJackrabbitXml, decodeEntities, type JackrabbitComponent } from './jackrabbit-xml.js'
+export { parseJackrabbitXml, decodeEntities, escapeXmlAttribute, type JackrabbitComponent } from './jackrabbit-xml.js'
 export { databasesFromHocon, databaseFromJackrabbit, DATABASE_KEYS } from './databases.js'
 export { pointConfigAtDatabase, quoteHoconString, type DrillDatabase } from './database-config-rewrite.js'
+export { pointConfDirAtDatabases, pointJackrabbitXmlAtDatabase, type DrillDatabases } from './conf-dir-rewrite.js'

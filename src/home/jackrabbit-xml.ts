@@ -7,6 +7,10 @@ export interface JackrabbitComponent {
   location: string
   className: string | null
   params: Record<string, string>
+  /** Where each param's raw `value` attribute text sits in the file ([start, end) offsets), for rewriting it. */
+  valueSpans: Record<string, [number, number]>
+  /** Offset just after the start tag (where a new param can go); null for a self-closing element. */
+  bodyStart: number | null
   line: number
 }
 
@@ -87,6 +91,7 @@ export function parseJackrabbitXml(text: string, file: string): JackrabbitCompon
     const name = text.slice(nameStart, k)
     if (!name) fail(tagLine, "'<' is not followed by an element name; write &lt; for a literal '<'")
     const attributes: Record<string, string> = {}
+    const spans: Record<string, [number, number]> = {}
     let selfClosing = false
     for (;;) {
       while (k < text.length && /\s/.test(text[k])) k++
@@ -112,13 +117,18 @@ export function parseJackrabbitXml(text: string, file: string): JackrabbitCompon
       const close = text.indexOf(quote, k + 1)
       if (close < 0) fail(tagLine, `attribute ${attr} of <${name}> is never closed (missing ${quote})`)
       attributes[attr] = decodeEntities(text.slice(k + 1, close))
+      spans[attr] = [k + 1, close]
       k = close + 1
     }
     const ancestors = stack.map(s => s.name)
     advanceTo(k)
     if (name === 'param') {
       const owner = [...stack].reverse().find(s => s.component)?.component
-      if (owner && attributes.name !== undefined) owner.params[attributes.name] = attributes.value ?? ''
+      if (owner && attributes.name !== undefined) {
+        owner.params[attributes.name] = attributes.value ?? ''
+        if (spans.value) owner.valueSpans[attributes.name] = spans.value
+        else delete owner.valueSpans[attributes.name]
+      }
     }
     let component: JackrabbitComponent | undefined
     if (COMPONENTS.has(name)) {
@@ -127,6 +137,8 @@ export function parseJackrabbitXml(text: string, file: string): JackrabbitCompon
         location: [...ancestors, name].join('/'),
         className: attributes.class ?? null,
         params: Object.create(null) as Record<string, string>,
+        valueSpans: Object.create(null) as Record<string, [number, number]>,
+        bodyStart: selfClosing ? null : k,
         line: tagLine
       }
       components.push(component)
@@ -148,4 +160,12 @@ export function decodeEntities(value: string): string {
 
 function safeCodePoint(code: number, fallback: string): string {
   return code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : fallback
+}
+
+/** Text safe inside a double- or single-quoted XML attribute. */
+export function escapeXmlAttribute(value: string): string {
+  return value.replace(
+    /[&<>"']/g,
+    c => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' } as const)[c as '&']};`
+  )
 }
