@@ -299,6 +299,32 @@ describe('withServerStopped with a real fake server', () => {
     )
   })
 
+  test('a server that was started while the work ran fails the work, whoever had stopped it', async () => {
+    // Found stopped; a "supervisor" (the work itself here) starts it during the work.
+    let error = (await withServerStopped(
+      homeInfo(sandbox.home, port),
+      control({ startCommand: `touch ${q(marker)}` }),
+      opts,
+      new MemoryLogger(),
+      async () => startFakeServer()
+    ).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(ServerRunningError)
+    expect(error.message).toContain('XL Release was running again when the backup finished')
+    expect(error.message).toContain(`port ${port}`)
+
+    // Stopped by us and restarted behind our back: same refusal, and the start-command is not run on top of it.
+    error = (await withServerStopped(
+      homeInfo(sandbox.home, port),
+      control({ startCommand: `touch ${q(marker)}` }),
+      opts,
+      new MemoryLogger(),
+      async () => startFakeServer()
+    ).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(ServerRunningError)
+    expect(error.message).toContain('may not be consistent')
+    expect(await exists(marker)).toBe(false)
+  })
+
   test('bad timeouts are input errors, checked before anything runs', async () => {
     const work = trackedWork()
     for (const bad of [0, -1, Number.NaN]) {

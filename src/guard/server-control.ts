@@ -24,7 +24,7 @@ const FAILED_STOP_GRACE_MS = 10_000
  * Runs `work` with XL Release stopped. A server found stopped is left stopped. A running one is stopped with the
  * stop-command (or the work is refused), every probe must clear before the work starts, and afterwards the
  * start-command runs whether the work succeeded or not. The work's own error always wins; a start failure is then
- * logged as an error.
+ * logged as an error. A server that came back while the work ran fails the work (its result may be inconsistent).
  */
 export async function withServerStopped<T>(
   home: HomeInfo,
@@ -42,7 +42,9 @@ export async function withServerStopped<T>(
   if (!first.running) {
     warnNonBlocking(first, logger)
     logger.info(`XL Release is not running: it is left as found and will not be started after the ${purpose}.`)
-    return await work()
+    const result = await work()
+    await assertNotRestarted(home, probeOpts, logger, purpose)
+    return result
   }
   if (!control.stopCommand) throw serverRunningError(home, first, purpose)
 
@@ -63,6 +65,8 @@ export async function withServerStopped<T>(
     await startAfterFailure(home, control, probeOpts, logger, purpose, `the ${purpose} failed`)
     throw workError
   }
+  // Up again already: the start-command is not needed, and the work's result is in doubt.
+  await assertNotRestarted(home, probeOpts, logger, purpose)
   if (!control.startCommand) {
     logger.warning(
       `XL Release was stopped for the ${purpose} and no 'start-command' is set: it stays stopped. Start it yourself.`
@@ -71,6 +75,21 @@ export async function withServerStopped<T>(
   }
   await startServer(home, control, probeOpts, logger, purpose, true)
   return result
+}
+
+/**
+ * A supervisor (systemd `Restart=always`, a watchdog, a colleague) can start the server while the work runs; files
+ * copied then may not match each other. That must fail loudly, not pass as a good result.
+ */
+async function assertNotRestarted(home: HomeInfo, opts: GuardOptions, logger: Logger, purpose: string): Promise<void> {
+  const after = await checkServer(home, opts, logger)
+  if (!after.running) return
+  throw new ServerRunningError(
+    `XL Release was running again when the ${purpose} finished, so the ${purpose} may not be consistent. ` +
+      `What the guard saw:\n${describeFindings(blockingFindings(after))}\n` +
+      `Find what started it during the ${purpose} (for example a service with Restart=always, a watchdog or a ` +
+      `scheduled job), keep it from doing so, and run the ${purpose} again.`
+  )
 }
 
 function validateControl(control: ServerControl): void {
