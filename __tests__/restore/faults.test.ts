@@ -13,7 +13,14 @@ import {
   type RestoreDeps,
   type RestoreRequest
 } from '../../src/restore/index.js'
-import { FileDatabases, FolderExtractor, makeScenario, worldHash, type Scenario } from '../support/restore-fixtures.js'
+import {
+  FileDatabases,
+  FolderExtractor,
+  makeScenario,
+  treeHash,
+  worldHash,
+  type Scenario
+} from '../support/restore-fixtures.js'
 
 let tmp: string
 beforeAll(async () => {
@@ -169,5 +176,30 @@ describe('fault injection: any failure rolls everything back', () => {
     // The files are back as they were even so.
     expect(err.message).not.toMatch(/the backup's copy is in the home/)
     expect(await readdir(path.join(s.home, 'plugins', '__local__'))).toContain('added-later.jar')
+  })
+
+  it('a restorer without rollback: the files are put back and the error points at the safety dump', async () => {
+    const s = await scenario()
+    const original = await readdir(s.home)
+    const homeBefore = await treeHash(s.home, original)
+    const d = deps(s)
+    d.databases.faults.repository = 'restore-after-partial-write'
+    Object.assign(d.databases, { rollback: undefined })
+    const err = (await runRestore(request(s), d).catch(e => e)) as RestoreFailedError
+    expect(err.rolledBack).toBe(false)
+    expect(err.message).toMatch(
+      /database repository .*put it back by hand from the safety dump in .*databases\/repository/
+    )
+    // Every original entry of the home is back byte for byte; only the kept work folder was added.
+    expect(await treeHash(s.home, original)).toBe(homeBefore)
+    expect((await readdir(s.home)).filter(e => !original.includes(e))).toEqual([
+      expect.stringMatching(/^\.xlr-restore-/)
+    ])
+    expect(
+      await readFile(
+        path.join((await findInterruptedRestores(s.home))[0].journal.previousDir, 'databases', 'repository', 'dump.db'),
+        'utf8'
+      )
+    ).toBe('current repository rows')
   })
 })
