@@ -24,11 +24,12 @@ function chunkNonce(counter: number, last: boolean): Buffer {
   return nonce
 }
 
-function seal(key: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer[] {
+function seal(key: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer {
   const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: TAG_SIZE })
   const body = cipher.update(plaintext)
   cipher.final()
-  return [body, cipher.getAuthTag()]
+  // One buffer per chunk: a separate 16-byte tag would cost the file stream a write of its own.
+  return Buffer.concat([body, cipher.getAuthTag()], body.length + TAG_SIZE)
 }
 
 /** The plaintext of a sealed chunk, or null when it does not authenticate under this counter and flag. */
@@ -82,7 +83,7 @@ export class PayloadSealer {
   }
 
   private sealChunk(plaintext: Buffer, last: boolean, emit: Emit): void {
-    for (const part of seal(this.key, this.counter, last, plaintext)) emit(part)
+    emit(seal(this.key, this.counter, last, plaintext))
     this.counter++
   }
 }
