@@ -64,6 +64,16 @@ describe('HOCON objects and keys', () => {
     expect(plain('a =\n  "value on the next line"\nb {\n}')).toEqual({ a: 'value on the next line', b: {} })
   })
 
+  it('reads a file saved with Windows line ends and a byte-order mark', () => {
+    expect(
+      plain(
+        '\uFEFFxl {\r\n  database {\r\n    db-url = "jdbc:sqlserver://h:1433;databaseName=xlr"\r\n    n = a b\r\n  }\r\n}\r\n'
+      )
+    ).toEqual({
+      xl: { database: { 'db-url': 'jdbc:sqlserver://h:1433;databaseName=xlr', n: 'a b' } }
+    })
+  })
+
   it('gives objects no prototype, so odd key names are plain keys', () => {
     const config = parse('__proto__ { polluted = true }\nconstructor = 1')
     expect(getString(config, '__proto__.polluted')).toBe('true')

@@ -1,4 +1,4 @@
-import { chmod, symlink, writeFile } from 'node:fs/promises'
+import { chmod, symlink, truncate, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ConfigParseError, NotAHomeError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
@@ -258,6 +258,19 @@ describe('readHome defaults', () => {
   })
 })
 
+describe('readHome file encodings', () => {
+  it('reads an ISO-8859-1 server config as Java does', async () => {
+    const home = await fixtures.home({ 'conf/': '' })
+    await writeFile(
+      path.join(home, 'conf/xl-release-server.conf'),
+      Buffer.from('server.url=http://r\xe9lease.example.com/\n', 'latin1')
+    )
+    expect((await readHome(home, new MemoryLogger())).server.serverUrl).toBe(
+      'http://réléase.example.com/'.replace('éléase', 'élease')
+    )
+  })
+})
+
 describe('readHome refuses what is not a home', () => {
   it('a missing path', async () => {
     const parent = await fixtures.dir()
@@ -317,6 +330,15 @@ describe('readHome on malformed files', () => {
     expect(error.file).toBe(path.join(home, 'conf/xl-release-server.conf'))
     expect(error.line).toBe(3)
     expect(error.message).toContain('http.port')
+  })
+
+  it('a config file far too large to be one, refused without reading it', async () => {
+    const home = await fixtures.home({ 'conf/': '' })
+    const big = path.join(home, 'conf/xl-release.conf')
+    await writeFile(big, '')
+    await truncate(big, 64 * 1024 * 1024) // sparse: no disk used
+    const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
+    expect(error.message).toContain('too large for a configuration file')
   })
 
   it('an unbalanced brace in xl-release.conf', async () => {
