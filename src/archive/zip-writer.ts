@@ -1,0 +1,603 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import os from 'node:os'
+import type { Writable } from 'node:stream'
+import zlib from 'node:zlib'
+import { XlrBackupError } from '../shared/errors.js'
+import type { Logger } from '../shared/logger.js'
+import type { Progress } from '../shared/progress.js'
+import { isCompressedByName } from './compressibility.js'
+import { crc32 } from './crc32.js'
+import { DeflatePool, type FileResult } from './deflate-pool.js'
+import { ExcludeMatcher } from './exclude.js'
+import { collectYoungGarbage, GC_EVERY_BYTES } from './gc-hint.js'
+import type { FileRecord } from './manifest.js'
+import { walkTree, type TreeEntry } from './tree-walker.js'
+import {
+  type CentralEntry,
+  centralHeader,
+  dataDescriptor,
+  DEFLATE_END,
+  endOfCentralDirectory,
+  FLAG_DATA_DESCRIPTOR,
+  FLAG_UTF8,
+  localHeader,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+  UINT16_MAX,
+  UINT32_MAX
+} from './zip-format.js'
+
+export interface ZipWriterOptions {
+  /** 0 stores everything; 1–9 are zlib levels for what is worth deflating. */
+  compressionLevel: number
+  /** Upper bound on compression threads (worker threads); an admin can hold a busy server back. */
+  threads: number
+  progress?: Progress
+  /** Told about entries that cannot be archived (sockets, FIFOs) or vanished during the walk. */
+  logger?: Logger
+  /** Tests only: largest value written into a 32-bit field before ZIP64 takes over (default 0xFFFFFFFE). */
+  zip64Limit?: number
+  /** Tests only: most entries the classic end record may count before ZIP64 takes over (default 65 534). */
+  zip64EntryLimit?: number
+}
+
+export interface AddTreeOptions {
+  /** Globs relative to the walked folder (see ExcludeMatcher), or a parsed matcher. */
+  exclude: readonly string[] | ExcludeMatcher
+}
+
+/** Files up to this size are read, hashed and deflated whole inside a worker; larger ones are streamed in chunks. */
+const WHOLE_FILE_MAX = 4 * 1024 * 1024
+/** Piece of a large file read, hashed and deflated at a time. */
+const CHUNK = 1024 * 1024
+/** Bytes of file content read ahead of the writer (buffers waiting in workers or for their turn): bounds memory. */
+const IN_FLIGHT_BYTES = 32 * 1024 * 1024
+/** Each entry counts at least this much against the budget, so 20 000 empty files cannot pile up unbounded. */
+const MIN_ENTRY_COST = 4096
+/** Small writes are gathered into one buffer of about this size before reaching the output stream. */
+const WRITE_BATCH = 1024 * 1024
+const DICTIONARY = 32 * 1024
+const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex')
+
+/**
+ * Writes a ZIP archive strictly sequentially (it never seeks, so it can feed an encryption stream or an upload) in
+ * one pass over the data: each file is read once, and that read feeds the SHA-256, the CRC-32 and the deflater.
+ * Entries are prepared in parallel by worker threads and written in walk order; memory stays bounded by
+ * IN_FLIGHT_BYTES whatever the size of the tree. Info-ZIP conventions throughout: Unix modes and file types in the
+ * external attributes, symbolic links as entries holding the link text, folders as 'name/' entries, the 0x5455
+ * timestamp, UTF-8 names, ZIP64 only where a size, offset or count needs it, data descriptors only for streamed files.
+ */
+export class ZipWriter {
+  private readonly level: number
+  private readonly threads: number
+  private readonly limit: number
+  private readonly entryLimit: number
+  private readonly central: CentralEntry[] = []
+  private readonly names = new Set<string>()
+  private offset = 0
+  private sinceGc = 0
+  private pendingWrites: Buffer[] = []
+  private pendingBytes = 0
+  private pool: DeflatePool | null = null
+  private failure: Error | null = null
+  private readonly failWaiters = new Set<(error: Error) => void>()
+  private chain: Promise<unknown> = Promise.resolve()
+  private finished = false
+
+  constructor(
+    private readonly out: Writable,
+    private readonly opts: ZipWriterOptions
+  ) {
+    if (!Number.isInteger(opts.compressionLevel) || opts.compressionLevel < 0 || opts.compressionLevel > 9) {
+      throw new XlrBackupError(
+        `Compression level ${opts.compressionLevel} is out of range; use a whole number from 0 to 9.`
+      )
+    }
+    this.level = opts.compressionLevel
+    this.threads = Math.max(1, Math.min(Math.floor(opts.threads) || 1, os.availableParallelism() * 2))
+    this.limit = opts.zip64Limit ?? UINT32_MAX - 1
+    this.entryLimit = opts.zip64EntryLimit ?? UINT16_MAX - 1
+    out.on('error', error => this.fail(error))
+  }
+
+  /** Bytes handed to the output so far. */
+  get bytesWritten(): number {
+    return this.offset + this.pendingBytes
+  }
+
+  /**
+   * Adds `dir` and everything under it as entries named `prefix` + relative path (the folder itself becomes
+   * `prefix` when that is not empty). Symbolic links are stored as links, never followed.
+   */
+  addTree(dir: string, prefix: string, options: AddTreeOptions): Promise<FileRecord[]> {
+    return this.serialize(() => this.writeTree(dir, prefix, options))
+  }
+
+  /** Adds one in-memory entry (the manifest), deflated when that helps. */
+  addBuffer(name: string, data: Buffer, mode = 0o644): Promise<FileRecord> {
+    return this.serialize(async () => {
+      const nameBytes = this.entryName(name)
+      const sha256 = crypto.createHash('sha256').update(data).digest('hex')
+      const crc = crc32(data)
+      let payload = data
+      let method = METHOD_STORE
+      if (this.level > 0 && data.length > 0) {
+        const deflated = zlib.deflateRawSync(data, { level: this.level })
+        if (deflated.length < data.length) {
+          payload = deflated
+          method = METHOD_DEFLATE
+        }
+      }
+      const mtimeMs = Date.now()
+      await this.writeWholeEntry(nameBytes, 'file', mode, mtimeMs, {
+        sha256,
+        crc,
+        size: data.length,
+        method,
+        data: payload
+      })
+      return { path: name, type: 'file', mode: mode & 0o7777, mtime: mtimeMs, size: data.length, sha256 }
+    })
+  }
+
+  /** Writes the central directory and end records, ends the output (unless `end: false`) and waits for it. */
+  finish(options: { end?: boolean } = {}): Promise<{ bytesWritten: number }> {
+    return this.serialize(async () => {
+      const cdOffset = this.bytesWritten
+      for (const e of this.central) await this.emit(centralHeader(e, this.limit))
+      const cdSize = this.bytesWritten - cdOffset
+      await this.emit(endOfCentralDirectory(this.central.length, cdOffset, cdSize, this.limit, this.entryLimit))
+      await this.flushWrites()
+      this.finished = true
+      await this.pool?.close()
+      if (options.end !== false) {
+        await this.race(
+          new Promise<void>(resolve => {
+            this.out.end(() => resolve())
+          })
+        )
+      }
+      return { bytesWritten: this.offset }
+    })
+  }
+
+  /** Stops everything after a failure: later calls reject with the first error. */
+  private fail(error: unknown): void {
+    if (this.failure) return
+    this.failure = error instanceof Error ? error : new Error(String(error))
+    for (const reject of this.failWaiters) reject(this.failure)
+    this.failWaiters.clear()
+    this.pool?.destroy(this.failure)
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(() => {
+      if (this.failure) throw this.failure
+      if (this.finished) throw new XlrBackupError('The archive is already finished; nothing more can be added.')
+      return task()
+    })
+    this.chain = run.catch(() => undefined)
+    return run.catch((error: unknown) => {
+      this.fail(error)
+      throw error
+    })
+  }
+
+  /**
+   * Awaits `p` unless the writer fails first. Not Promise.race against one long-lived promise: every race leaves a
+   * reaction on it that keeps the race's result (file data) alive until the writer is gone.
+   */
+  private race<T>(p: Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure)
+    return new Promise<T>((resolve, reject) => {
+      this.failWaiters.add(reject)
+      p.then(
+        value => {
+          this.failWaiters.delete(reject)
+          resolve(value)
+        },
+        (error: unknown) => {
+          this.failWaiters.delete(reject)
+          reject(error as Error)
+        }
+      )
+    })
+  }
+
+  private getPool(): DeflatePool {
+    this.pool ??= new DeflatePool(this.threads, this.level)
+    return this.pool
+  }
+
+  private entryName(name: string): Buffer {
+    const bytes = Buffer.from(name, 'utf8')
+    if (bytes.length > UINT16_MAX)
+      throw new XlrBackupError(`The path ${name} is longer than a ZIP entry name can be (65 535 bytes).`)
+    if (this.names.has(name)) throw new XlrBackupError(`The archive already holds an entry named ${name}.`)
+    this.names.add(name)
+    return bytes
+  }
+
+  private async writeTree(dir: string, prefix: string, options: AddTreeOptions): Promise<FileRecord[]> {
+    const exclude = options.exclude instanceof ExcludeMatcher ? options.exclude : ExcludeMatcher.parse(options.exclude)
+    const records: FileRecord[] = []
+    const slots = new SlotQueue()
+    const budget = new ByteBudget(IN_FLIGHT_BYTES, () => this.pool?.flush())
+    const onSkip = (rel: string, reason: string): void =>
+      this.opts.logger?.warning(`Not archived: ${rel} in ${dir}, because ${reason}.`)
+    const consumer = this.consume(slots, budget, records)
+    consumer.catch(() => undefined)
+    try {
+      let sinceYield = 0
+      for await (const entry of walkTree(dir, { exclude, onSkip })) {
+        if (this.failure) throw this.failure
+        // The walk is synchronous underneath; let worker results and writes in every so often.
+        if (++sinceYield >= 64) {
+          sinceYield = 0
+          await new Promise<void>(resolve => setImmediate(resolve))
+        }
+        if (entry.rel === '' && prefix === '') continue
+        const name = prefix + entry.rel + (entry.kind === 'directory' && entry.rel !== '' ? '/' : '')
+        const slot = this.prepare(entry, this.entryName(name))
+        const cost = Math.max(MIN_ENTRY_COST, entry.kind === 'file' && entry.size <= WHOLE_FILE_MAX ? entry.size : 0)
+        await this.race(budget.acquire(cost))
+        slot.cost = cost
+        if (slot.kind === 'stream') {
+          slots.push(slot)
+          await this.streamFile(entry, slot, budget)
+        } else {
+          if (slot.kind === 'whole' && slot.job) slot.result = this.getPool().file(slot.job)
+          slot.result?.catch(() => undefined)
+          slots.push(slot)
+        }
+      }
+      slots.close()
+    } catch (error) {
+      this.fail(error)
+      slots.close()
+    }
+    this.pool?.flush()
+    await consumer
+    if (this.failure) throw this.failure
+    return records
+  }
+
+  private prepare(entry: TreeEntry, name: Buffer): Slot {
+    const base = { name, entry, cost: 0 }
+    if (entry.kind === 'directory') return { ...base, kind: 'directory' }
+    if (entry.kind === 'symlink') return { ...base, kind: 'symlink' }
+    const store = this.level === 0 || isCompressedByName(entry.rel)
+    if (entry.size === 0) return { ...base, kind: 'whole', store }
+    if (entry.size <= WHOLE_FILE_MAX)
+      return { ...base, kind: 'whole', store, job: { path: entry.abs, size: entry.size, store } }
+    return { ...base, kind: 'stream', store, chunks: new ChunkQueue() }
+  }
+
+  /** Reads a large file in order (hash and CRC on this thread, 1+ GB/s) and hands each piece to the pool. */
+  private async streamFile(entry: TreeEntry, slot: StreamSlot, budget: ByteBudget): Promise<void> {
+    let handle: fsp.FileHandle
+    try {
+      handle = await fsp.open(entry.abs, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0))
+    } catch (error) {
+      throw new XlrBackupError(
+        `Cannot read ${entry.abs}: ${(error as Error).message}. Check its permissions, or exclude it.`,
+        {
+          cause: error
+        }
+      )
+    }
+    try {
+      const hash = crypto.createHash('sha256')
+      let crc = 0
+      let size = 0
+      let tail: Buffer | null = null
+      for (;;) {
+        if (this.failure) throw this.failure
+        const buf = Buffer.allocUnsafeSlow(CHUNK)
+        const { bytesRead } = await handle.read(buf, 0, CHUNK, null)
+        if (bytesRead === 0) break
+        const data = buf.subarray(0, bytesRead)
+        hash.update(data)
+        crc = crc32(data, crc)
+        size += bytesRead
+        await this.race(budget.acquire(bytesRead))
+        if (slot.store) {
+          slot.chunks.push({ bytes: bytesRead, data: Promise.resolve(data) })
+        } else {
+          const dictionary = tail
+          tail = nextDictionary(tail, data)
+          const deflated = this.getPool().chunk(data, dictionary)
+          deflated.catch(() => undefined)
+          slot.chunks.push({ bytes: bytesRead, data: deflated })
+        }
+      }
+      slot.chunks.close({ sha256: hash.digest('hex'), crc, size })
+    } catch (error) {
+      slot.chunks.fail(error as Error)
+      throw error
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /** Writes prepared entries strictly in walk order as their data becomes ready. */
+  private async consume(slots: SlotQueue, budget: ByteBudget, records: FileRecord[]): Promise<void> {
+    try {
+      for (;;) {
+        const slot = await this.race(slots.next())
+        if (!slot) break
+        const { entry, name } = slot
+        const path = name.toString('utf8')
+        const record: FileRecord = { path, type: entry.kind, mode: entry.mode, mtime: entry.mtimeMs, size: 0 }
+        if (slot.kind === 'directory') {
+          await this.writeWholeEntry(name, 'directory', entry.mode, entry.mtimeMs, null)
+        } else if (slot.kind === 'symlink') {
+          const target = await this.race(fsp.readlink(entry.abs, { encoding: 'buffer' }))
+          const sha256 = crypto.createHash('sha256').update(target).digest('hex')
+          const data = { sha256, crc: crc32(target), size: target.length, method: METHOD_STORE, data: target }
+          await this.writeWholeEntry(name, 'symlink', entry.mode, entry.mtimeMs, data)
+          Object.assign(record, { size: target.length, sha256, target: target.toString('utf8') })
+        } else if (slot.kind === 'whole') {
+          const result = slot.result
+            ? await this.race(slot.result)
+            : { sha256: EMPTY_SHA256, crc: 0, size: 0, method: METHOD_STORE, data: Buffer.alloc(0) }
+          await this.writeWholeEntry(name, 'file', entry.mode, entry.mtimeMs, result)
+          Object.assign(record, { size: result.size, sha256: result.sha256 })
+          this.opts.progress?.add(result.size, 1)
+        } else {
+          const summary = await this.writeStreamEntry(slot, budget)
+          Object.assign(record, { size: summary.size, sha256: summary.sha256 })
+          this.opts.progress?.add(0, 1)
+        }
+        budget.release(slot.cost)
+        records.push(record)
+      }
+    } catch (error) {
+      this.fail(error)
+      throw error
+    }
+  }
+
+  private async writeWholeEntry(
+    name: Buffer,
+    kind: CentralEntry['kind'],
+    mode: number,
+    mtimeMs: number,
+    content: FileResult | null
+  ): Promise<void> {
+    const offset = this.bytesWritten
+    const method = content?.method ?? METHOD_STORE
+    const crc = content?.crc ?? 0
+    const size = content?.size ?? 0
+    const compressedSize = content?.data.length ?? 0
+    const zip64 = size > this.limit || compressedSize > this.limit
+    const flags = FLAG_UTF8
+    await this.emit(localHeader({ name, mtimeMs, method, flags, crc, compressedSize, size, zip64 }))
+    if (content && content.data.length > 0) await this.emit(content.data)
+    this.central.push({ name, kind, mode, mtimeMs, method, flags, crc, compressedSize, size, offset })
+  }
+
+  private async writeStreamEntry(slot: StreamSlot, budget: ByteBudget): Promise<Summary> {
+    const { name, entry } = slot
+    const offset = this.bytesWritten
+    const method = slot.store ? METHOD_STORE : METHOD_DEFLATE
+    const flags = FLAG_UTF8 | FLAG_DATA_DESCRIPTOR
+    // Sizes are only known afterwards; plan ZIP64 from lstat's size with room for deflate's worst-case growth.
+    const zip64 = entry.size * 1.01 + CHUNK > this.limit
+    await this.emit(
+      localHeader({ name, mtimeMs: entry.mtimeMs, method, flags, crc: 0, compressedSize: 0, size: 0, zip64 })
+    )
+    let compressedSize = 0
+    for (;;) {
+      const chunk = await this.race(slot.chunks.next())
+      if (!chunk) break
+      const data = await this.race(chunk.data)
+      await this.emit(data)
+      compressedSize += data.length
+      budget.release(chunk.bytes)
+      this.opts.progress?.add(chunk.bytes, 0)
+    }
+    if (!slot.store) {
+      await this.emit(DEFLATE_END)
+      compressedSize += DEFLATE_END.length
+    }
+    const summary = slot.chunks.summary!
+    if (!zip64 && (summary.size > this.limit || compressedSize > this.limit)) {
+      throw new XlrBackupError(
+        `${entry.abs} grew from ${entry.size} to ${summary.size} bytes while it was archived; stop whatever writes to it and run the backup again.`
+      )
+    }
+    await this.emit(dataDescriptor(summary.crc, compressedSize, summary.size, zip64))
+    this.central.push({
+      name,
+      kind: 'file',
+      mode: entry.mode,
+      mtimeMs: entry.mtimeMs,
+      method,
+      flags,
+      crc: summary.crc,
+      compressedSize,
+      size: summary.size,
+      offset
+    })
+    return summary
+  }
+
+  /** Queues bytes for the output; large buffers go straight through, small ones are gathered first. */
+  private async emit(data: Buffer): Promise<void> {
+    if (this.failure) throw this.failure
+    if (data.length >= WRITE_BATCH / 16) {
+      // Big enough to go alone: copying it into a batch would cost more than the write call.
+      await this.flushWrites()
+      await this.writeOut(data)
+      return
+    }
+    this.pendingWrites.push(data)
+    this.pendingBytes += data.length
+    if (this.pendingBytes >= WRITE_BATCH) await this.flushWrites()
+  }
+
+  /** Hands gathered bytes to the output. */
+  private async flushWrites(): Promise<void> {
+    if (this.pendingBytes === 0) return
+    const data =
+      this.pendingWrites.length === 1 ? this.pendingWrites[0] : Buffer.concat(this.pendingWrites, this.pendingBytes)
+    this.pendingWrites = []
+    this.pendingBytes = 0
+    await this.writeOut(data)
+  }
+
+  /** Writes to the output and waits for 'drain' when it asks for a pause (backpressure). */
+  private async writeOut(data: Buffer): Promise<void> {
+    this.offset += data.length
+    this.sinceGc += data.length
+    if (this.sinceGc >= GC_EVERY_BYTES) {
+      this.sinceGc = 0
+      collectYoungGarbage()
+    }
+    if (this.out.destroyed || this.out.writableEnded)
+      throw new XlrBackupError('The archive output was closed before the archive was complete.')
+    if (!this.out.write(data)) {
+      await this.race(
+        new Promise<void>((resolve, reject) => {
+          const onDrain = (): void => {
+            this.out.off('close', onClose)
+            resolve()
+          }
+          const onClose = (): void => {
+            this.out.off('drain', onDrain)
+            reject(new XlrBackupError('The archive output was closed before the archive was complete.'))
+          }
+          this.out.once('drain', onDrain)
+          this.out.once('close', onClose)
+        })
+      )
+    }
+  }
+}
+
+function nextDictionary(tail: Buffer | null, data: Buffer): Buffer {
+  const joined = data.length >= DICTIONARY || !tail ? data : Buffer.concat([tail, data])
+  const slice = joined.subarray(Math.max(0, joined.length - DICTIONARY))
+  const copy = Buffer.allocUnsafeSlow(slice.length)
+  slice.copy(copy)
+  return copy
+}
+
+interface Summary {
+  sha256: string
+  crc: number
+  size: number
+}
+
+interface SlotBase {
+  name: Buffer
+  entry: TreeEntry
+  cost: number
+}
+type Slot =
+  | (SlotBase & { kind: 'directory'; result?: undefined })
+  | (SlotBase & { kind: 'symlink'; result?: undefined })
+  | (SlotBase & {
+      kind: 'whole'
+      store: boolean
+      job?: { path: string; size: number; store: boolean }
+      result?: Promise<FileResult>
+    })
+  | StreamSlot
+type StreamSlot = SlotBase & { kind: 'stream'; store: boolean; chunks: ChunkQueue; result?: undefined }
+
+/** A FIFO the consumer awaits; `next()` resolves to null once closed and drained. */
+class AsyncFifo<T> {
+  private items: T[] = []
+  private head = 0
+  private waiter: (() => void) | null = null
+  private closed = false
+  protected error: Error | null = null
+
+  push(item: T): void {
+    this.items.push(item)
+    this.wake()
+  }
+
+  close(): void {
+    this.closed = true
+    this.wake()
+  }
+
+  fail(error: Error): void {
+    this.error = error
+    this.wake()
+  }
+
+  async next(): Promise<T | null> {
+    for (;;) {
+      if (this.error) throw this.error
+      if (this.head < this.items.length) {
+        const item = this.items[this.head]
+        // Drop the reference at once: a consumed entry may hold megabytes of file data.
+        this.items[this.head++] = undefined as T
+        if (this.head > 1024) {
+          this.items = this.items.slice(this.head)
+          this.head = 0
+        }
+        return item
+      }
+      if (this.closed) return null
+      await new Promise<void>(resolve => {
+        this.waiter = resolve
+      })
+    }
+  }
+
+  private wake(): void {
+    const w = this.waiter
+    this.waiter = null
+    w?.()
+  }
+}
+
+class SlotQueue extends AsyncFifo<Slot> {}
+
+class ChunkQueue extends AsyncFifo<{ bytes: number; data: Promise<Buffer> }> {
+  summary: Summary | null = null
+
+  override close(summary?: Summary): void {
+    if (summary) this.summary = summary
+    super.close()
+  }
+}
+
+/** Bounds the bytes read ahead of the writer; `onBlock` runs before waiting so no half-filled batch sits idle. */
+class ByteBudget {
+  private used = 0
+  private waiters: { cost: number; resolve: () => void }[] = []
+
+  constructor(
+    private readonly max: number,
+    private readonly onBlock: () => void
+  ) {}
+
+  acquire(cost: number): Promise<void> {
+    // One entry larger than the whole budget still goes through once nothing else is in flight.
+    if (this.waiters.length === 0 && (this.used + cost <= this.max || this.used === 0)) {
+      this.used += cost
+      return Promise.resolve()
+    }
+    this.onBlock()
+    return new Promise(resolve => this.waiters.push({ cost, resolve }))
+  }
+
+  release(cost: number): void {
+    this.used -= cost
+    while (this.waiters.length > 0) {
+      const w = this.waiters[0]
+      if (this.used + w.cost > this.max && this.used > 0) break
+      this.waiters.shift()
+      this.used += w.cost
+      w.resolve()
+    }
+  }
+}
