@@ -71,6 +71,8 @@ export interface ArtifactEmulator {
   expire(name: string): void
   /** Turns the Content-Disposition header of blob downloads on or off (the client then names the file 'artifact'). */
   setContentDisposition(on: boolean): void
+  /** Block-list commits seen: stored (arrival) order against list order. */
+  blockCommits(): { blobId: string; stored: string[]; listed: string[] }[]
   /** Every request line seen ('METHOD path'), for assertions on what the client did. */
   requests: string[]
   close(): Promise<void>
@@ -89,9 +91,13 @@ export function runtimeToken(backendId: string, jobBackendId: string): string {
 export class BlobStore {
   private readonly blobs = new Map<
     string,
-    { file: string; sig: string; contentType: string; blocks: Map<string, string> }
+    { file: string; sig: string; contentType: string; blocks: Map<string, string>; held?: boolean }
   >()
   private counter = 0
+  /** Each block-list commit: block ids in the order they were stored, and in the order the list joined them. */
+  readonly commits: { blobId: string; stored: string[]; listed: string[] }[] = []
+  /** Delay for the first staged block of each blob (0 = none). */
+  holdFirstBlockMs = 0
 
   constructor(
     readonly dir: string,
@@ -145,6 +151,11 @@ export class BlobStore {
     if (req.method === 'PUT' && comp === 'block') {
       const blockId = url.searchParams.get('blockid') ?? ''
       const blockFile = `${blob.file}.block-${createHash('sha1').update(blockId).digest('hex')}`
+      // Holding the first block back makes the later ones land first, so joining must follow the block list.
+      if (blob.blocks.size === 0 && !blob.held && this.holdFirstBlockMs > 0) {
+        blob.held = true
+        await new Promise(resolve => setTimeout(resolve, this.holdFirstBlockMs))
+      }
       await pipeline(req, createWriteStream(blockFile))
       blob.blocks.set(blockId, blockFile)
       res.writeHead(201, created)
@@ -160,6 +171,7 @@ export class BlobStore {
         res.end('<?xml version="1.0"?><Error><Code>InvalidBlockList</Code></Error>')
         return true
       }
+      this.commits.push({ blobId: id, stored: [...blob.blocks.keys()], listed: ids })
       const blockFiles = ids.map(b => blob.blocks.get(b) as string)
       await pipeline(async function* () {
         for (const f of blockFiles) yield* createReadStream(f)
@@ -294,6 +306,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
   let nextArtifactId = 7001
   let origin = ''
   const store = new BlobStore(dir, () => origin)
+  store.holdFirstBlockMs = 300
 
   const runByBackend = (id: string): EmulatedRun | undefined => runs.find(r => r.backendId === id)
   const artifactByBlob = (blobId: string): EmulatedArtifact | undefined =>
@@ -506,6 +519,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
     expire: name => {
       newest(name).expired = true
     },
+    blockCommits: () => [...store.commits],
     setContentDisposition: on => {
       contentDisposition = on
     },
