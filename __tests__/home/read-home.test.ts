@@ -265,9 +265,7 @@ describe('readHome file encodings', () => {
       path.join(home, 'conf/xl-release-server.conf'),
       Buffer.from('server.url=http://r\xe9lease.example.com/\n', 'latin1')
     )
-    expect((await readHome(home, new MemoryLogger())).server.serverUrl).toBe(
-      'http://réléase.example.com/'.replace('éléase', 'élease')
-    )
+    expect((await readHome(home, new MemoryLogger())).server.serverUrl).toBe('http://r\u00e9lease.example.com/')
   })
 })
 
