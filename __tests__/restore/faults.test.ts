@@ -125,6 +125,16 @@ describe('fault injection: any failure rolls everything back', () => {
     await expectRolledBack(s, before, runRestore(request(s), d), /extracting ext: ENOSPC/)
   })
 
+  it('a failed restore into an absent home removes the home it created', async () => {
+    const s = await scenario()
+    const home = path.join(s.root, 'drill-home')
+    const d = deps(s)
+    d.extractor.failOn = 'plugins'
+    const err = (await runRestore(request(s, { home }), d).catch(e => e)) as RestoreFailedError
+    expect(err.rolledBack).toBe(true)
+    await expect(readdir(home)).rejects.toThrow(/ENOENT/)
+  })
+
   it.each([
     ['safetyDump', /safety dump of the archive database.*pg_dump exited/],
     ['restore', /restoring the archive database.*pg_restore exited with code 1/],

@@ -29,23 +29,6 @@ export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Prom
   for (const w of plan.warnings) logger.warning(w)
 
   const homeCreated = !(await exists(plan.home))
-  try {
-    if (homeCreated) {
-      await mkdir(plan.home, { recursive: true, mode: 0o750 })
-      logger.info(`Created the home ${plan.home}`)
-    }
-    await mkdir(plan.workDir, { mode: PRIVATE_DIR_MODE })
-    await mkdir(plan.stagingDir, { mode: PRIVATE_DIR_MODE })
-    await mkdir(path.dirname(plan.previousDir), { recursive: true })
-    await mkdir(plan.previousDir, { mode: PRIVATE_DIR_MODE })
-  } catch (err) {
-    await rm(plan.workDir, { recursive: true, force: true })
-    if (homeCreated) await removeIfEmpty(plan.home)
-    throw new RestoreError(`Could not prepare the restore in ${plan.home}: ${msg(err)}. Nothing was changed.`, {
-      cause: err
-    })
-  }
-
   const journal: Journal = {
     format: 'xlr-restore-journal',
     version: 1,
@@ -67,7 +50,25 @@ export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Prom
   for (const c of plan.components) {
     journal.components.push({ name: c.name, hadCurrent: (await lstatOrNull(path.join(plan.home, c.name))) !== null })
   }
-  await writeJournal(journal)
+  try {
+    if (homeCreated) {
+      await mkdir(plan.home, { recursive: true, mode: 0o750 })
+      logger.info(`Created the home ${plan.home}`)
+    }
+    await mkdir(plan.workDir, { mode: PRIVATE_DIR_MODE })
+    await mkdir(plan.stagingDir, { mode: PRIVATE_DIR_MODE })
+    await mkdir(path.dirname(plan.previousDir), { recursive: true })
+    await mkdir(plan.previousDir, { mode: PRIVATE_DIR_MODE })
+    await writeJournal(journal)
+  } catch (err) {
+    await rm(plan.workDir, { recursive: true, force: true })
+    await removeIfEmpty(plan.previousDir)
+    if (homeCreated) await removeIfEmpty(plan.home)
+    throw new RestoreError(`Could not prepare the restore in ${plan.home}: ${msg(err)}. Nothing was changed.`, {
+      cause: err
+    })
+  }
+
   const w = new JournalWriter(journal, deps.onStep)
   const activity: Activity = { now: 'starting' }
 
