@@ -325,6 +325,35 @@ describe('withServerStopped with a real fake server', () => {
     expect(await exists(marker)).toBe(false)
   })
 
+  test('when the check after the work fails, the server is still started again', async () => {
+    await startFakeServer()
+    let broken = false
+    const real = opts.processLister!
+    const lister = {
+      list: async () => {
+        if (broken) throw new Error('ps: cannot fork')
+        return real.list()
+      }
+    }
+    const logger = new MemoryLogger()
+    await expect(
+      withServerStopped(
+        homeInfo(sandbox.home, port),
+        control(),
+        { ...opts, processLister: lister },
+        logger,
+        async () => {
+          broken = true
+          return 'ok'
+        }
+      )
+    ).rejects.toThrow('ps: cannot fork')
+    expect(logger.messages('info')).toContain(
+      'Starting XL Release again because checking the server after the backup failed.'
+    )
+    expect(await portState()).toBe('open')
+  })
+
   test('bad timeouts are input errors, checked before anything runs', async () => {
     const work = trackedWork()
     for (const bad of [0, -1, Number.NaN]) {

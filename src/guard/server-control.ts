@@ -43,7 +43,8 @@ export async function withServerStopped<T>(
     warnNonBlocking(first, logger)
     logger.info(`XL Release is not running: it is left as found and will not be started after the ${purpose}.`)
     const result = await work()
-    await assertNotRestarted(home, probeOpts, logger, purpose)
+    const restarted = await restartedDuringWork(home, probeOpts, logger, purpose)
+    if (restarted) throw restarted
     return result
   }
   if (!control.stopCommand) throw serverRunningError(home, first, purpose)
@@ -66,7 +67,21 @@ export async function withServerStopped<T>(
     throw workError
   }
   // Up again already: the start-command is not needed, and the work's result is in doubt.
-  await assertNotRestarted(home, probeOpts, logger, purpose)
+  let restarted: ServerRunningError | null
+  try {
+    restarted = await restartedDuringWork(home, probeOpts, logger, purpose)
+  } catch (checkError) {
+    await startAfterFailure(
+      home,
+      control,
+      probeOpts,
+      logger,
+      purpose,
+      `checking the server after the ${purpose} failed`
+    )
+    throw checkError
+  }
+  if (restarted) throw restarted
   if (!control.startCommand) {
     logger.warning(
       `XL Release was stopped for the ${purpose} and no 'start-command' is set: it stays stopped. Start it yourself.`
@@ -81,10 +96,15 @@ export async function withServerStopped<T>(
  * A supervisor (systemd `Restart=always`, a watchdog, a colleague) can start the server while the work runs; files
  * copied then may not match each other. That must fail loudly, not pass as a good result.
  */
-async function assertNotRestarted(home: HomeInfo, opts: GuardOptions, logger: Logger, purpose: string): Promise<void> {
+async function restartedDuringWork(
+  home: HomeInfo,
+  opts: GuardOptions,
+  logger: Logger,
+  purpose: string
+): Promise<ServerRunningError | null> {
   const after = await checkServer(home, opts, logger)
-  if (!after.running) return
-  throw new ServerRunningError(
+  if (!after.running) return null
+  return new ServerRunningError(
     `XL Release was running again when the ${purpose} finished, so the ${purpose} may not be consistent. ` +
       `What the guard saw:\n${describeFindings(blockingFindings(after))}\n` +
       `Find what started it during the ${purpose} (for example a service with Restart=always, a watchdog or a ` +
