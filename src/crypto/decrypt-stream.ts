@@ -30,7 +30,8 @@ class AgeReader {
       this.opener.write(data, emit)
       return
     }
-    this.head = this.head.length === 0 ? data : Buffer.concat([this.head, data])
+    // Copied: the header may span writes, and a writer may reuse its buffer once the write is done.
+    this.head = Buffer.concat([this.head, data])
     this.checkMagic()
     if (this.headerLength < 0) {
       const mac = this.head.indexOf(MAC_LINE)
