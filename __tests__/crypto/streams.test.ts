@@ -105,6 +105,13 @@ describe('round trips', () => {
     expect(digest(await decrypt(standard, { identities: [], passphrase: PASSPHRASE }))).toBe(digest(plaintext))
   })
 
+  it('reads a file that arrives a few bytes at a time (header, nonce and chunks split across writes)', async () => {
+    const plaintext = randomBytes(CHUNK + 300)
+    const ciphertext = await encrypt(plaintext, { recipients: [recipient] })
+    const out = await throughTransform(await createDecryptStream({ identities: [identity] }), ciphertext, 7)
+    expect(digest(out)).toBe(digest(plaintext))
+  })
+
   it('uses a fresh file key and nonce each time', async () => {
     const plaintext = Buffer.alloc(1000)
     const a = await encrypt(plaintext, { recipients: [recipient] })
