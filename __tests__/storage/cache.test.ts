@@ -8,7 +8,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
 import { startCacheEmulator, type CacheEmulator } from '../support/cache-emulator.js'
-import { InputError, StorageError } from '../../src/shared/errors.js'
+import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import type { StorageSettings } from '../../src/settings/settings.js'
 import type * as StorageModule from '../../src/storage/index.js'
@@ -115,6 +115,20 @@ describe('cache storage', () => {
     await expect(store.fetch(await store.find({ name: 'damaged.zip' }, logger), dest, logger)).rejects.toBeInstanceOf(
       StorageError
     )
+    expect(await readdir(dest)).toEqual([])
+    expect(await readdir(workspace)).toEqual([])
+  })
+
+  test('a backup changed inside an intact entry fails its digest: IntegrityError, no file left', async () => {
+    await backup('changed.zip', 200_000)
+    await emu.tamperContent('xlr-backup-changed.zip')
+    const store = await storage.createStorage(settings, logger)
+    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
+    const error = (await store
+      .fetch(await store.find({ name: 'changed.zip' }, logger), dest, logger)
+      .catch(e => e)) as Error
+    expect(error).toBeInstanceOf(IntegrityError)
+    expect(error.message).toMatch(/does not match its digest/)
     expect(await readdir(dest)).toEqual([])
     expect(await readdir(workspace)).toEqual([])
   })

@@ -3,6 +3,7 @@
  * real `@actions/cache` client: CreateCacheEntry, FinalizeCacheEntryUpload, GetCacheEntryDownloadURL (exact key,
  * then restore-key prefixes, newest first, same version only). Usable from Jest and from a plain script.
  */
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
@@ -25,8 +26,13 @@ export interface CacheEmulator {
   /** Environment for a job: runtime token, results URL, ACTIONS_CACHE_SERVICE_V2. */
   env: Record<string, string>
   entries(): CacheEntry[]
-  /** Flips a byte in the stored archive of `key`. */
+  /** Flips a byte in the stored archive of `key` (the compressed stream: the client's tar step then fails). */
   tamper(key: string): Promise<void>
+  /**
+   * Flips a byte in the middle of the tar inside the entry and compresses it again (zstd CLI), so the archive
+   * restores cleanly but the file in it has changed: only a digest check can notice.
+   */
+  tamperContent(key: string): Promise<void>
   /** Drops an entry, as eviction would. */
   evict(key: string): void
   requests: string[]
@@ -115,6 +121,15 @@ export async function startCacheEmulator(): Promise<CacheEmulator> {
     },
     entries: () => [...entries],
     tamper: async key => store.tamper(byKey(key).blobFile),
+    tamperContent: async key => {
+      const entry = byKey(key)
+      const tar = `${entry.blobFile}.tar`
+      execFileSync('zstd', ['-q', '-d', '-f', entry.blobFile, '-o', tar])
+      await store.tamper(tar)
+      execFileSync('zstd', ['-q', '-f', tar, '-o', entry.blobFile])
+      await rm(tar, { force: true })
+      entry.size = (await stat(entry.blobFile)).size
+    },
     evict: key => {
       entries.splice(entries.indexOf(byKey(key)), 1)
     },
