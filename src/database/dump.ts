@@ -50,7 +50,7 @@ export async function dumpDatabase(target: DatabaseTarget, outDir: string, opts:
   try {
     let dump: NonNullable<DatabaseRecord['dump']>
     if (target.engine === 'postgresql') {
-      const r = await pgDump(target, outDir, Math.max(1, opts.jobs))
+      const r = await pgDump(target, outDir, Math.max(1, opts.jobs), opts.logger)
       const full = path.join(outDir, r.file)
       const single = r.format === 'pg-custom'
       dump = {

@@ -10,6 +10,7 @@ import type { DatabaseRecord } from '../archive/manifest.js'
 import { DatabaseError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
+import { Progress } from '../shared/progress.js'
 import { withMysqlDefaults } from './credentials.js'
 import { toolFailure } from './failures.js'
 import { describe } from './resolve.js'
@@ -143,8 +144,12 @@ export async function mysqlTables(target: DatabaseTarget): Promise<{ name: strin
 class TailKeeper extends Transform {
   tail = Buffer.alloc(0)
   bytes = 0
+  constructor(private readonly progress: Progress) {
+    super()
+  }
   _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length
+    this.progress.add(chunk.length)
     this.tail = Buffer.concat([this.tail, chunk]).subarray(-256)
     cb(null, chunk)
   }
@@ -211,7 +216,7 @@ export async function mysqlDump(target: DatabaseTarget, outDir: string, logger: 
       ]
       const child = spawnStreaming(tool.path, args)
       child.stdin.end()
-      const tail = new TailKeeper()
+      const tail = new TailKeeper(new Progress(`${tool.name} ${describe(target)} (uncompressed)`, null, logger, 30_000))
       const counter = new HashCounter()
       // The FileHandle's own stream: a raw fd taken from a FileHandle is closed twice (once more on GC, EBADF).
       const handle = await open(partial, 'wx', PRIVATE_FILE_MODE)

@@ -6,6 +6,9 @@ import { withPgEnv } from './credentials.js'
 import { toolFailure } from './failures.js'
 import { describe } from './resolve.js'
 import { findOnPath, runTool } from './run-tool.js'
+import type { Logger } from '../shared/logger.js'
+import { formatBytes } from '../shared/progress.js'
+import { dirContents } from './custom-command.js'
 import type { DatabaseTarget, RestoreDbOptions } from './types.js'
 
 export const PG_CUSTOM_FILE = 'dump.pgdump'
@@ -157,7 +160,8 @@ function ident(s: string): string {
 export async function pgDump(
   target: DatabaseTarget,
   outDir: string,
-  jobs: number
+  jobs: number,
+  logger: Logger
 ): Promise<{ file: string; format: string; tool: PgTool; server: PgServer }> {
   const server = await pgServerVersion(target)
   const tool = await findPgTool('pg_dump', target, server.versionNum)
@@ -170,11 +174,13 @@ export async function pgDump(
     `--file=${partial}`,
     '--no-password'
   ]
+  const growth = watchGrowth(partial, `pg_dump ${describe(target)}`, logger)
   try {
     const run = await withPgEnv(target, target.database, env => runTool(tool.path, args, { env }))
     if (run.exitCode !== 0) throw toolFailure(target, 'pg_dump', 'dumping', run)
     await rename(partial, path.join(outDir, file))
   } finally {
+    clearInterval(growth)
     await rm(partial, { recursive: true, force: true })
   }
   return { file, format: directory ? 'pg-directory' : 'pg-custom', tool, server }
@@ -216,8 +222,11 @@ export async function pgRestore(
   } else {
     const tables = await pgTables(target)
     ensureTargetLooksRight(tables)
-    const inDump = new Set(await pgDumpTables(pgRestoreTool, file, target))
-    const extra = tables.filter(t => !inDump.has(t))
+    const dumped = await pgDumpTables(pgRestoreTool, file, target)
+    const inDump = new Set(dumped)
+    // Only in the schemas the dump covers: a DBA's own schema next to XL Release's is none of the restore's business.
+    const dumpSchemas = new Set(dumped.map(t => t.slice(0, t.indexOf('.'))))
+    const extra = tables.filter(t => !inDump.has(t) && dumpSchemas.has(t.slice(0, t.indexOf('.'))))
     if (extra.length) {
       opts.logger.info(`Dropping ${extra.length} table(s) the backup does not have: ${extra.join(', ')}`)
       const [schema, table] = [(t: string) => t.slice(0, t.indexOf('.')), (t: string) => t.slice(t.indexOf('.') + 1)]
@@ -277,4 +286,19 @@ export async function pgTableChecksums(target: DatabaseTarget): Promise<Record<s
     result[line.slice(0, bar)] = line.slice(bar + 1)
   }
   return result
+}
+
+/** pg_dump says nothing while it works: log the size of its output every 30 s so a long dump shows life. */
+function watchGrowth(output: string, label: string, logger: Logger): NodeJS.Timeout {
+  const started = Date.now()
+  const timer = setInterval(() => {
+    void (async () => {
+      const st = await stat(output).catch(() => null)
+      if (!st) return
+      const bytes = st.isDirectory() ? (await dirContents(output).catch(() => ({ bytes: 0 }))).bytes : st.size
+      logger.info(`${label}: ${formatBytes(bytes)} written in ${Math.round((Date.now() - started) / 1000)}s`)
+    })()
+  }, 30_000)
+  timer.unref()
+  return timer
 }
