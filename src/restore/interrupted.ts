@@ -35,6 +35,12 @@ export async function finishInterrupted(
         `'${INPUT_INTERRUPTED}: rollback' to complete the rollback.`
     )
   }
+  if (!j.swapsBegan) {
+    throw new RestoreError(
+      `The interrupted restore ${j.id} was still unpacking and had not changed the home: there is nothing to ` +
+        `finish. Use '${INPUT_INTERRUPTED}: rollback' to discard it.`
+    )
+  }
   const dbPending = j.databases.some(d => !j.steps.some(s => s.kind === 'db-restore-done' && s.target === d.role))
   if (dbPending && j.backupName !== backupName) {
     throw new RestoreError(

@@ -25,7 +25,10 @@ function paths(j: Journal, name: string) {
 /** Moves the current one aside and the staged one in; resumes from whichever state the component is in. */
 export async function swapIn(w: JournalWriter, c: JournalComponent): Promise<void> {
   const p = paths(w.journal, c.name)
-  if (!(await exists(p.staged))) return // already in
+  if (!(await exists(p.staged))) {
+    if (await exists(p.current)) return // already in
+    throw new RestoreError(`${c.name}: neither the staged copy ${p.staged} nor ${p.current} exists.`)
+  }
   if (await exists(p.current)) {
     if (!c.hadCurrent) {
       throw new RestoreError(
