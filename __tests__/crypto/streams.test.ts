@@ -253,6 +253,16 @@ describe('file conventions', () => {
     await expect(isAgeFile(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/)
   })
 
+  it('an encrypted file holds neither the passphrase nor any key, in any form', async () => {
+    const plaintext = Buffer.from(`conf/xl-release-server.conf: repository.password=${PASSPHRASE}\n`)
+    await writeFile(path.join(dir, 'p.zip.age'), await encrypt(plaintext, { recipients: [], passphrase: PASSPHRASE }))
+    await writeFile(path.join(dir, 'k.zip.age'), await encrypt(plaintext, { recipients: [recipient] }))
+    const findings = await scanForSecrets([PASSPHRASE, identity], {
+      files: [path.join(dir, 'p.zip.age'), path.join(dir, 'k.zip.age')]
+    })
+    expect(describeFindings(findings)).toBe('')
+  })
+
   it('refuses a plaintext backup when require-encryption is true', async () => {
     const age = path.join(dir, 'b.zip.age')
     const zip = path.join(dir, 'b.zip')

@@ -9,6 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { generateIdentity, identityToRecipient } from 'age-encryption'
 import { createDecryptStream, createEncryptStream } from '../../src/crypto/index.js'
@@ -29,6 +30,28 @@ export interface CryptoBenchResult {
   ageCli?: { encryptMBps: number; decryptMBps: number; encryptMBperCpuSecond: number; decryptMBperCpuSecond: number }
   /** A file → file copy, the disk's share of the numbers above. */
   copyMBps: number
+  /** Without disks: memory → encrypt → discard, and memory → encrypt → decrypt → discard (MB per CPU-second). */
+  memoryEncryptMBperCpuSecond: number
+  memoryRoundTripMBperCpuSecond: number
+}
+
+/** `megabytes` of one reused 64 KiB buffer: the cipher's cost without disk or random-number generation. */
+function memorySource(megabytes: number): Readable {
+  const piece = Buffer.alloc(64 * 1024, 0x5a)
+  const count = Math.floor((megabytes * 1e6) / piece.length)
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < count; i++) yield piece
+    })()
+  )
+}
+
+function discard(): Writable {
+  return new Writable({
+    write(_chunk, _encoding, callback) {
+      callback()
+    }
+  })
 }
 
 async function timed(work: () => Promise<void>): Promise<{ seconds: number; cpuSeconds: number; rssMiB: number }> {
@@ -76,7 +99,15 @@ export async function benchCrypto(megabytes = 500): Promise<CryptoBenchResult> {
     const dec = await timed(() => pipeline(createReadStream(sealed), decryptStream, createWriteStream(opened)))
     await rm(opened)
 
+    const encOnly = await createEncryptStream({ recipients: [recipient] })
+    const memEnc = await timed(() => pipeline(memorySource(megabytes), encOnly, discard()))
+    const encBoth = await createEncryptStream({ recipients: [recipient] })
+    const decBoth = await createDecryptStream({ identities: [identity] })
+    const memBoth = await timed(() => pipeline(memorySource(megabytes), encBoth, decBoth, discard()))
+
     const result: CryptoBenchResult = {
+      memoryEncryptMBperCpuSecond: megabytes / memEnc.cpuSeconds,
+      memoryRoundTripMBperCpuSecond: megabytes / memBoth.cpuSeconds,
       megabytes,
       encryptMBps: megabytes / enc.seconds,
       decryptMBps: megabytes / dec.seconds,
