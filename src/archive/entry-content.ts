@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { Readable, pipeline } from 'node:stream'
@@ -22,10 +23,12 @@ export interface EntryLocation {
 export type ContentSink = (chunk: Buffer) => Promise<void>
 
 /** Entries up to this compressed size are read with one pread and inflated as one buffer; bigger ones stream. */
-const WHOLE_ENTRY_LIMIT = 4 * 1024 * 1024
+const WHOLE_ENTRY_LIMIT = 1024 * 1024
 /** Below this, inflating on the main thread costs less than the hop to the thread pool. */
 const SYNC_INFLATE_LIMIT = 32 * 1024
 const STREAM_CHUNK = 1024 * 1024
+/** Compressed size up to which an entry is handled in line (readSmallEntrySync). */
+const SMALL_ENTRY_LIMIT = 256 * 1024
 /** Room for the local header's extra field (timestamps, ZIP64) in the first read, saving a second one. */
 const LOCAL_EXTRA_GUESS = 128
 
@@ -45,18 +48,7 @@ export async function readEntryContent(
   const whole = entry.compressedSize <= WHOLE_ENTRY_LIMIT
   const firstRead = 30 + nameLength + LOCAL_EXTRA_GUESS + (whole ? entry.compressedSize : 0)
   const head = await readAt(fd, entry.localHeaderOffset, firstRead)
-  if (head.length < 30 || head.readUInt32LE(0) !== LOCAL_SIGNATURE) {
-    throw bad(file, entry, 'its local header is missing (the archive is damaged or truncated)')
-  }
-  const localNameLength = head.readUInt16LE(26)
-  const dataStart = 30 + localNameLength + head.readUInt16LE(28)
-  if (head.length < 30 + localNameLength || head.toString('utf8', 30, 30 + localNameLength) !== entry.name) {
-    // Two names for one entry is how "zip confusion" attacks show one file to a checker and another to the unpacker.
-    throw bad(file, entry, 'its local header names a different file than the central directory')
-  }
-  if (head.readUInt16LE(8) !== entry.method) {
-    throw bad(file, entry, 'its local header disagrees with the central directory on the compression method')
-  }
+  const dataStart = checkLocalHeader(head, file, entry)
   const dataOffset = entry.localHeaderOffset + dataStart
   if (whole) {
     let data: Buffer
@@ -72,6 +64,63 @@ export async function readEntryContent(
     return
   }
   await streamEntry(fd, file, entry, dataOffset, sink)
+}
+
+/** Small entries are cheaper read, inflated and written without leaving the thread: see readSmallEntrySync. */
+export function isSmallEntry(entry: EntryLocation): boolean {
+  return entry.compressedSize <= SMALL_ENTRY_LIMIT && entry.size <= SMALL_ENTRY_LIMIT * 8
+}
+
+/**
+ * The synchronous twin of readEntryContent for small entries (isSmallEntry): one pread into `scratch`, inflate and
+ * check. Returns the checked content, which may share memory with `scratch` (valid until its next use). Tens of
+ * thousands of small files cost mostly per-call overhead; doing them in line, like unzip does, avoids a thread-pool
+ * round trip and a promise per step.
+ */
+export function readSmallEntrySync(fd: number, file: string, entry: EntryLocation, scratch: Buffer): Buffer {
+  const length = Math.min(scratch.length, 30 + Buffer.byteLength(entry.name) + LOCAL_EXTRA_GUESS + entry.compressedSize)
+  const read = readSync(fd, scratch, 0, length, entry.localHeaderOffset)
+  const head = scratch.subarray(0, read)
+  const dataStart = checkLocalHeader(head, file, entry)
+  let data: Buffer
+  if (dataStart + entry.compressedSize <= head.length) {
+    data = head.subarray(dataStart, dataStart + entry.compressedSize)
+  } else {
+    data = Buffer.allocUnsafe(entry.compressedSize)
+    data = data.subarray(0, readSync(fd, data, 0, data.length, entry.localHeaderOffset + dataStart))
+  }
+  if (data.length !== entry.compressedSize) throw bad(file, entry, 'its data is cut short (the archive is truncated)')
+  let content = data
+  if (entry.method !== 0) {
+    try {
+      content = zlib.inflateRawSync(data, { maxOutputLength: entry.size + 1 })
+    } catch (error) {
+      throw bad(file, entry, `its compressed data is corrupt (${(error as Error).message})`, error)
+    }
+  }
+  check(file, entry, content.length, zlib.crc32(content), entry.sha256 ? sha256(content) : null)
+  return content
+}
+
+/** Scratch space big enough for any small entry with its local header. */
+export function smallEntryScratch(): Buffer {
+  return Buffer.allocUnsafe(SMALL_ENTRY_LIMIT + 30 + 0xffff * 2)
+}
+
+/** Checks the local header against the central directory; returns where the data starts, relative to the header. */
+function checkLocalHeader(head: Buffer, file: string, entry: EntryLocation): number {
+  if (head.length < 30 || head.readUInt32LE(0) !== LOCAL_SIGNATURE) {
+    throw bad(file, entry, 'its local header is missing (the archive is damaged or truncated)')
+  }
+  const localNameLength = head.readUInt16LE(26)
+  if (head.length < 30 + localNameLength || head.toString('utf8', 30, 30 + localNameLength) !== entry.name) {
+    // Two names for one entry is how "zip confusion" attacks show one file to a checker and another to the unpacker.
+    throw bad(file, entry, 'its local header names a different file than the central directory')
+  }
+  if (head.readUInt16LE(8) !== entry.method) {
+    throw bad(file, entry, 'its local header disagrees with the central directory on the compression method')
+  }
+  return 30 + localNameLength + head.readUInt16LE(28)
 }
 
 async function inflateWhole(file: string, entry: EntryLocation, data: Buffer): Promise<Buffer> {

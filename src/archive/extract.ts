@@ -1,21 +1,23 @@
-import { constants as fsConstants } from 'node:fs'
 import {
-  lstat,
-  lutimes,
-  mkdir,
-  open,
-  readdir,
-  realpath,
-  symlink,
-  chmod,
-  utimes,
-  type FileHandle
-} from 'node:fs/promises'
+  chmodSync,
+  closeSync,
+  constants as fsConstants,
+  fchmodSync,
+  futimesSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  utimesSync,
+  writeSync
+} from 'node:fs'
+import { lstat, mkdir, open, readdir, realpath, type FileHandle } from 'node:fs/promises'
 import * as path from 'node:path'
 import { IntegrityError, RestoreError } from '../shared/errors.js'
 import type { Progress } from '../shared/progress.js'
 import { isInside, linkEscapeReason, pathKey } from './entry-safety.js'
-import { runBounded } from './run-bounded.js'
+import { isSmallEntry, smallEntryScratch } from './entry-content.js'
+import { runInLanes } from './run-bounded.js'
 import { defaultThreads } from './verify.js'
 import type { ArchiveEntry, BackupArchive } from './zip-reader.js'
 
@@ -89,36 +91,45 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
       if (!folders.has(rel.slice(0, i))) folders.set(rel.slice(0, i), null)
     }
   }
-  const byDepth = groupByDepth([...folders.keys()])
-  const threads = Math.max(1, options.threads ?? defaultThreads())
-  for (const level of byDepth) {
-    await runBounded(level, threads, rel => mkdir(path.join(root, rel), { mode: WORK_DIR_MODE }).then(() => undefined))
-  }
+  // Folders, links and times are metadata calls of a few microseconds each: in line, in order, is fastest.
+  const relFolders = [...folders.keys()].sort()
+  for (const rel of relFolders) mkdirSync(path.join(root, rel), { mode: WORK_DIR_MODE })
 
   const files = selected.filter(e => e.type === 'file').sort((a, b) => a.localHeaderOffset - b.localHeaderOffset)
   let bytes = 0
-  await runBounded(files, threads, async entry => {
-    await writeFile(archive, entry, onDisk(entry))
+  const scratch = smallEntryScratch()
+  const done = (entry: ArchiveEntry): void => {
     bytes += entry.size
     options.progress?.add(entry.size, 1)
-  })
+  }
+  await runInLanes(
+    files,
+    isSmallEntry,
+    entry => {
+      writeSmallFile(onDisk(entry), entry, archive.readSmallSync(entry, scratch))
+      done(entry)
+    },
+    Math.max(1, options.threads ?? defaultThreads()),
+    async entry => {
+      await writeFile(archive, entry, onDisk(entry))
+      done(entry)
+    }
+  )
 
   const symlinks = selected.filter(e => e.type === 'symlink')
-  await runBounded(symlinks, threads, async entry => {
+  for (const entry of symlinks) {
     const target = onDisk(entry)
-    await symlink(entry.target as string, target)
-    await lutimes(target, seconds(entry.mtime), seconds(entry.mtime))
+    symlinkSync(entry.target as string, target)
+    lutimesSync(target, seconds(entry.mtime), seconds(entry.mtime))
     options.progress?.add(0, 1)
-  })
-
-  // Deepest first: setting a folder's time before its children are final would let them reset it.
-  for (const level of [...byDepth].reverse()) {
-    await runBounded(level, threads, async rel => {
-      const entry = folders.get(rel)
-      if (entry) await setFolderMeta(path.join(root, rel), entry)
-    })
   }
-  if (prefixEntry) await setFolderMeta(root, prefixEntry)
+
+  // Deepest first: a child's creation or mode change would otherwise reset its folder's time, or be refused by it.
+  for (const rel of relFolders.sort((x, y) => depth(y) - depth(x))) {
+    const entry = folders.get(rel)
+    if (entry) setFolderMeta(path.join(root, rel), entry)
+  }
+  if (prefixEntry) setFolderMeta(root, prefixEntry)
 
   return {
     files: files.length,
@@ -126,6 +137,18 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     symlinks: symlinks.length,
     bytes,
     seconds: (Date.now() - started) / 1000
+  }
+}
+
+function writeSmallFile(target: string, entry: ArchiveEntry, content: Buffer): void {
+  const fd = openSync(target, CREATE_FLAGS, 0o600)
+  try {
+    let offset = 0
+    while (offset < content.length) offset += writeSync(fd, content, offset, content.length - offset)
+    fchmodSync(fd, entry.mode & MODE_MASK)
+    futimesSync(fd, seconds(entry.mtime), seconds(entry.mtime))
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -148,9 +171,9 @@ async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
   }
 }
 
-async function setFolderMeta(folder: string, entry: ArchiveEntry): Promise<void> {
-  await chmod(folder, entry.mode & MODE_MASK)
-  await utimes(folder, seconds(entry.mtime), seconds(entry.mtime))
+function setFolderMeta(folder: string, entry: ArchiveEntry): void {
+  chmodSync(folder, entry.mode & MODE_MASK)
+  utimesSync(folder, seconds(entry.mtime), seconds(entry.mtime))
 }
 
 /**
@@ -183,11 +206,8 @@ async function prepareDestination(dest: string): Promise<string> {
   return await realpath(absolute)
 }
 
-function groupByDepth(relPaths: string[]): string[][] {
-  const levels: string[][] = []
-  for (const rel of relPaths) {
-    const depth = rel.split('/').length - 1
-    ;(levels[depth] ??= []).push(rel)
-  }
-  return levels.filter(level => level !== undefined)
+function depth(rel: string): number {
+  let n = 0
+  for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) n++
+  return n
 }

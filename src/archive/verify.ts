@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os'
 import type { Progress } from '../shared/progress.js'
-import { runBounded } from './run-bounded.js'
+import { isSmallEntry, smallEntryScratch } from './entry-content.js'
+import { runInLanes } from './run-bounded.js'
 import type { BackupArchive } from './zip-reader.js'
 
 export interface VerifyOptions {
   progress?: Progress
-  /** Entries read at once (default: twice the CPUs, at least 4). */
+  /** Big entries read at once (default: twice the CPUs, at least 4); small ones are read in line beside them. */
   threads?: number
   /** Only entries under these prefixes ('home/conf/', 'database/'); default all. */
   prefixes?: string[]
@@ -19,7 +20,7 @@ export interface VerifyReport {
   seconds: number
 }
 
-/** Inflating runs in libuv's thread pool; a few more entries in flight than CPUs keeps it and the disk busy. */
+/** Inflating big entries runs in libuv's thread pool; a few more in flight than CPUs keeps it and the disk busy. */
 export function defaultThreads(): number {
   return Math.max(4, 2 * availableParallelism())
 }
@@ -36,10 +37,21 @@ export async function verifyArchive(archive: BackupArchive, options: VerifyOptio
     .filter(e => e.type !== 'directory')
     .sort((a, b) => a.localHeaderOffset - b.localHeaderOffset)
   let bytes = 0
-  await runBounded(withContent, Math.max(1, options.threads ?? defaultThreads()), async entry => {
-    await archive.readContent(entry, null)
-    bytes += entry.size
-    options.progress?.add(entry.size, 1)
-  })
+  const scratch = smallEntryScratch()
+  await runInLanes(
+    withContent,
+    isSmallEntry,
+    entry => {
+      archive.readSmallSync(entry, scratch)
+      bytes += entry.size
+      options.progress?.add(entry.size, 1)
+    },
+    Math.max(1, options.threads ?? defaultThreads()),
+    async entry => {
+      await archive.readContent(entry, null)
+      bytes += entry.size
+      options.progress?.add(entry.size, 1)
+    }
+  )
   return { entries: selected.length, bytes, seconds: (Date.now() - started) / 1000 }
 }

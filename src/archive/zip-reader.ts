@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
-import { readEntryContent, type EntryLocation } from './entry-content.js'
+import { readEntryContent, readSmallEntrySync, type EntryLocation } from './entry-content.js'
 import { linkEscapeReason, pathKey, unsafeNameReason } from './entry-safety.js'
 import {
   DATABASE_PREFIX,
@@ -31,6 +31,11 @@ export interface BackupArchive {
   readonly entries: readonly ArchiveEntry[]
   /** Reads one entry's content, checking size, CRC-32 and SHA-256 as it goes (see readEntryContent). */
   readContent(entry: ArchiveEntry, sink: ((chunk: Buffer) => Promise<void>) | null): Promise<void>
+  /**
+   * The same, in line, for a small entry (isSmallEntry): returns the checked content, which may share memory with
+   * `scratch` (from smallEntryScratch) and is valid until its next use.
+   */
+  readSmallSync(entry: ArchiveEntry, scratch: Buffer): Buffer
   close(): Promise<void>
 }
 
@@ -108,6 +113,7 @@ async function checkArchive(
     manifest,
     entries,
     readContent: (entry, sink) => readEntryContent(fd, file, entry, sink),
+    readSmallSync: (entry, scratch) => readSmallEntrySync(fd.fd, file, entry, scratch),
     close: () => fd.close()
   }
   await readLinks(archive, problem)
