@@ -39,7 +39,7 @@ export function pgAdmin(sql: string, database = 'postgres'): string {
       '-f',
       '-'
     ],
-    { input: sql, encoding: 'utf8' }
+    { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }
   )
 }
 
@@ -47,7 +47,7 @@ export function pgAdmin(sql: string, database = 'postgres'): string {
 export function mariaAdmin(sql: string, database?: string): string {
   const args = ['--protocol=TCP', '-h', MARIA.host, '-P', String(MARIA.port), '-u', MARIA.admin, '-N', '-B']
   if (database) args.push(database)
-  return execFileSync('mariadb', args, { input: sql, encoding: 'utf8' })
+  return execFileSync('mariadb', args, { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
 /**

@@ -7,7 +7,7 @@ import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
 import { customCommandEnv, dirContents, makeTreePrivate, runCustomCommand } from './custom-command.js'
 import { sha256File } from './hash-file.js'
 import { mysqlDump, mysqlQuery, MYSQL_DUMP_FILE } from './mysql.js'
-import { pgDatabaseExistsQuery, pgDump, pgQuery } from './postgres.js'
+import { pgDatabaseExistsQuery, pgDump, pgMaintenanceQuery } from './postgres.js'
 import { describe } from './resolve.js'
 import { BUILT_IN_ENGINES, type DatabaseTarget, type DumpOptions, type DumpResult } from './types.js'
 
@@ -135,7 +135,7 @@ async function emptyFolder(dir: string): Promise<void> {
 /** Whether the target database exists yet (a restore into a new database has nothing to save first). */
 export async function databaseExists(target: DatabaseTarget): Promise<boolean> {
   if (target.engine === 'postgresql')
-    return (await pgQuery(target, pgDatabaseExistsQuery(target), 'postgres')).trim() === '1'
+    return (await pgMaintenanceQuery(target, pgDatabaseExistsQuery(target))).trim() === '1'
   if (target.engine === 'mysql' || target.engine === 'mariadb') {
     const name = (target.database ?? '').replace(/\\/g, '\\\\').replace(/'/g, "''")
     const out = await mysqlQuery(

@@ -15,7 +15,7 @@ import { withMysqlDefaults } from './credentials.js'
 import { toolFailure } from './failures.js'
 import { describe } from './resolve.js'
 import { findOnPath, mergedEnv, runTool, type ToolRun } from './run-tool.js'
-import type { DatabaseTarget, RestoreDbOptions } from './types.js'
+import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
 
 export const MYSQL_DUMP_FILE = 'dump.sql.gz'
 
@@ -265,7 +265,7 @@ export async function mysqlRestore(
   dumpDir: string,
   record: DatabaseRecord,
   opts: RestoreDbOptions,
-  ensureTargetLooksRight: (tables: string[]) => void
+  hooks: RestoreHooks
 ): Promise<void> {
   const file = path.join(dumpDir, record.dump?.file ?? MYSQL_DUMP_FILE)
   const client = await findMysqlTool(target, 'client')
@@ -283,11 +283,13 @@ export async function mysqlRestore(
         `The database '${name}' does not exist on ${target.host ?? 'localhost'}:${target.port ?? 3306}: create it, ` +
           `or set the 'create-database' input to let the restore create it.`
       )
+    await hooks.beforeChange()
     opts.logger.info(`Creating database '${name}' on ${target.host ?? 'localhost'}.`)
     await mysqlQuery(target, `CREATE DATABASE ${ident(name)} CHARACTER SET utf8mb4;`, null)
   } else {
     const present = await mysqlTables(target)
-    ensureTargetLooksRight(present.map(t => t.name))
+    hooks.ensureTargetLooksRight(present.map(t => t.name))
+    await hooks.beforeChange()
     if (record.dump?.tables) {
       const inDump = new Set(record.dump.tables)
       const extra = present.filter(t => !inDump.has(t.name))

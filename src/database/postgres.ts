@@ -9,7 +9,7 @@ import { findOnPath, runTool } from './run-tool.js'
 import type { Logger } from '../shared/logger.js'
 import { formatBytes } from '../shared/progress.js'
 import { dirContents } from './custom-command.js'
-import type { DatabaseTarget, RestoreDbOptions } from './types.js'
+import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
 
 export const PG_CUSTOM_FILE = 'dump.pgdump'
 export const PG_DIRECTORY_FILE = 'dump.pgdir'
@@ -127,8 +127,28 @@ export async function pgQuery(target: DatabaseTarget, sql: string, database: str
   })
 }
 
+/**
+ * SQL against the server's maintenance database: 'postgres', or 'template1' where 'postgres' was dropped or is closed
+ * to the user (a restore target may not exist yet, so it cannot be the connection's database).
+ */
+export async function pgMaintenanceQuery(target: DatabaseTarget, sql: string): Promise<string> {
+  try {
+    return await pgQuery(target, sql, 'postgres')
+  } catch (e) {
+    if (
+      !(e instanceof DatabaseError) ||
+      !/database "postgres" (does not exist|.*permission denied)|permission denied for database "postgres"/i.test(
+        e.message
+      )
+    )
+      throw e
+    return await pgQuery(target, sql, 'template1')
+  }
+}
+
 export async function pgServerVersion(target: DatabaseTarget, database: string | null = target.database) {
-  const out = await pgQuery(target, 'SHOW server_version_num;\nSHOW server_version;\n', database)
+  const sql = 'SHOW server_version_num;\nSHOW server_version;\n'
+  const out = database === 'postgres' ? await pgMaintenanceQuery(target, sql) : await pgQuery(target, sql, database)
   const [num, version] = out.trim().split('\n')
   return { versionNum: Number(num), version: version?.trim() ?? num } satisfies PgServer
 }
@@ -190,10 +210,6 @@ export function pgDatabaseExistsQuery(target: DatabaseTarget): string {
   return `SELECT count(*) FROM pg_database WHERE datname = ${sqlLiteral(target.database ?? '')};`
 }
 
-async function pgDatabaseExists(target: DatabaseTarget): Promise<boolean> {
-  return (await pgQuery(target, pgDatabaseExistsQuery(target), 'postgres')).trim() === '1'
-}
-
 /**
  * Restores a pg_dump archive with clean/if-exists semantics: objects in the dump replace their namesakes; tables the
  * target has but the dump lacks (a newer schema's) are dropped first, so the result matches the backup.
@@ -203,7 +219,7 @@ export async function pgRestore(
   dumpDir: string,
   record: DatabaseRecord,
   opts: RestoreDbOptions,
-  ensureTargetLooksRight: (tables: string[]) => void
+  hooks: RestoreHooks
 ): Promise<void> {
   const dump = record.dump
   if (!dump) throw new DatabaseError(`The backup holds no dump for the ${record.roles.join(' + ')} database.`)
@@ -211,22 +227,28 @@ export async function pgRestore(
   const pgRestoreTool = await findPgTool('pg_restore', target, pgVersionNum(dump.tool.version))
   const name = target.database ?? ''
 
-  if (!(await pgDatabaseExists(target))) {
+  // Listing the target's tables doubles as the existence check: one connection fewer on the usual path.
+  const tables = await pgTables(target).catch(e => {
+    if (e instanceof DatabaseError && /database "[^"]*" does not exist/.test(e.message)) return null
+    throw e
+  })
+  if (tables === null) {
     if (!opts.createIfMissing)
       throw new DatabaseError(
         `The database '${name}' does not exist on ${target.host ?? 'localhost'}:${target.port ?? 5432}: ` +
           `create it, or set the 'create-database' input to let the restore create it.`
       )
+    await hooks.beforeChange()
     opts.logger.info(`Creating database '${name}' on ${target.host ?? 'localhost'}.`)
-    await pgQuery(target, `CREATE DATABASE ${ident(name)};`, 'postgres')
+    await pgMaintenanceQuery(target, `CREATE DATABASE ${ident(name)};`)
   } else {
-    const tables = await pgTables(target)
-    ensureTargetLooksRight(tables)
-    const dumped = await pgDumpTables(pgRestoreTool, file, target)
+    hooks.ensureTargetLooksRight(tables)
+    const dumped = tables.length ? await pgDumpTables(pgRestoreTool, file, target) : []
     const inDump = new Set(dumped)
     // Only in the schemas the dump covers: a DBA's own schema next to XL Release's is none of the restore's business.
     const dumpSchemas = new Set(dumped.map(t => t.slice(0, t.indexOf('.'))))
     const extra = tables.filter(t => !inDump.has(t) && dumpSchemas.has(t.slice(0, t.indexOf('.'))))
+    await hooks.beforeChange()
     if (extra.length) {
       opts.logger.info(`Dropping ${extra.length} table(s) the backup does not have: ${extra.join(', ')}`)
       const [schema, table] = [(t: string) => t.slice(0, t.indexOf('.')), (t: string) => t.slice(t.indexOf('.') + 1)]

@@ -8,7 +8,7 @@ import { mysqlRestore, mysqlTableChecksums } from './mysql.js'
 import { pgRestore, pgTableChecksums } from './postgres.js'
 import { describe } from './resolve.js'
 import { foreignTargetGuard } from './target-check.js'
-import type { DatabaseTarget, RestoreDbOptions } from './types.js'
+import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
 
 const PG_FORMATS = ['pg-custom', 'pg-directory']
 const MYSQL_FORMATS = ['mysql-sql-gzip']
@@ -31,21 +31,19 @@ export async function restoreDatabase(
   }
   if (!dump) throw new IntegrityError(`The backup has no dump for the ${record.roles.join(' + ')} database.`)
   const t0 = Date.now()
-  if (dump.file && dump.sha256) {
-    const file = path.join(dumpDir, dump.file)
-    const actual = await sha256File(file).catch(e => {
-      throw new IntegrityError(`The dump ${file} cannot be read: ${(e as Error).message}`, { cause: e })
-    })
-    if (actual !== dump.sha256)
-      throw new IntegrityError(`The dump ${file} does not match its SHA-256 in the manifest: the backup is damaged.`)
+  // The dump is hashed while the read-only checks of the target run; nothing changes before it is proven intact.
+  const verified = verifyDump(dumpDir, dump)
+  verified.catch(() => undefined)
+  const hooks: RestoreHooks = {
+    ensureTargetLooksRight: foreignTargetGuard(target, opts.allowForeignTarget),
+    beforeChange: () => verified
   }
-  const guard = foreignTargetGuard(target, opts.allowForeignTarget)
   if (PG_FORMATS.includes(dump.format)) {
     requireEngine(target, record, ['postgresql'])
-    await pgRestore(target, dumpDir, record, opts, guard)
+    await pgRestore(target, dumpDir, record, opts, hooks)
   } else if (MYSQL_FORMATS.includes(dump.format)) {
     requireEngine(target, record, ['mysql', 'mariadb'])
-    await mysqlRestore(target, dumpDir, record, opts, guard)
+    await mysqlRestore(target, dumpDir, record, opts, hooks)
   } else if (dump.format === 'custom-command') {
     if (!opts.restoreCommand?.trim())
       throw new InputError(
@@ -53,6 +51,7 @@ export async function restoreDatabase(
         `The ${record.roles.join(' + ')} database was dumped by a 'database-backup-command' (${record.engine}): set ` +
           `'database-restore-command' to the command that restores it from $XLR_DUMP_DIR (see docs/databases.md).`
       )
+    await verified
     await runCustomCommand(
       target,
       'database-restore-command',
@@ -72,6 +71,16 @@ export async function restoreDatabase(
   opts.logger.info(
     `Restored ${describe(target)} from ${dump.format}${size !== undefined ? ` (${size} bytes)` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)}s.`
   )
+}
+
+async function verifyDump(dumpDir: string, dump: NonNullable<DatabaseRecord['dump']>): Promise<void> {
+  if (!dump.file || !dump.sha256) return
+  const file = path.join(dumpDir, dump.file)
+  const actual = await sha256File(file).catch(e => {
+    throw new IntegrityError(`The dump ${file} cannot be read: ${(e as Error).message}`, { cause: e })
+  })
+  if (actual !== dump.sha256)
+    throw new IntegrityError(`The dump ${file} does not match its SHA-256 in the manifest: the backup is damaged.`)
 }
 
 function requireEngine(target: DatabaseTarget, record: DatabaseRecord, engines: string[]): void {

@@ -116,3 +116,11 @@ export interface PreflightReport {
   tool: { name: string; path: string; version: string } | null
   serverVersion: string | null
 }
+
+/** What the restore dispatcher hands the engine restores: checks run before the first change. */
+export interface RestoreHooks {
+  /** Throws when a non-empty target does not look like XL Release's (and that was not allowed). */
+  ensureTargetLooksRight(tables: string[]): void
+  /** Resolves once the dump is verified; called before the first change to the server (create, drop, restore). */
+  beforeChange(): Promise<void>
+}
