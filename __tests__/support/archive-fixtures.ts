@@ -37,6 +37,10 @@ export const DEFAULT_MTIME = Date.UTC(2024, 4, 1, 12, 0, 0)
 const WRITE_ZIP = String.raw`
 import base64, json, sys, time, zipfile
 spec = json.load(open(sys.argv[1]))
+if spec['zip64']:
+    # Every size, offset and count "overflows": ZIP64 fields and end records as a multi-GB backup would have them.
+    zipfile.ZIP64_LIMIT = 0
+    zipfile.ZIP_FILECOUNT_LIMIT = 0
 S_IF = {'file': 0o100000, 'directory': 0o040000, 'symlink': 0o120000}
 with zipfile.ZipFile(spec['zip'], 'w', allowZip64=True) as zf:
     for e in spec['entries']:
@@ -57,9 +61,14 @@ with zipfile.ZipFile(spec['zip'], 'w', allowZip64=True) as zf:
 `
 
 /** Writes `entries` as a ZIP, in order, exactly as given (duplicates and unsafe names included). */
-export async function writeZip(zipPath: string, entries: ZipEntrySpec[]): Promise<void> {
+export async function writeZip(
+  zipPath: string,
+  entries: ZipEntrySpec[],
+  options: { zip64?: boolean } = {}
+): Promise<void> {
   const spec = {
     zip: zipPath,
+    zip64: !!options.zip64,
     entries: entries.map(e => {
       const kind = kindOf(e)
       const base = {
@@ -150,11 +159,11 @@ export async function manifestFor(entries: ZipEntrySpec[]): Promise<Manifest> {
 export async function writeBackup(
   zipPath: string,
   entries: ZipEntrySpec[],
-  options: { manifestEntries?: ZipEntrySpec[]; edit?: (m: Manifest) => unknown } = {}
+  options: { manifestEntries?: ZipEntrySpec[]; edit?: (m: Manifest) => unknown; zip64?: boolean } = {}
 ): Promise<Manifest> {
   let manifest = await manifestFor(options.manifestEntries ?? entries)
   if (options.edit) manifest = ((options.edit(manifest) as Manifest | undefined) ?? manifest) as Manifest
-  await writeZip(zipPath, [...entries, { name: MANIFEST_ENTRY, data: JSON.stringify(manifest) }])
+  await writeZip(zipPath, [...entries, { name: MANIFEST_ENTRY, data: JSON.stringify(manifest) }], options)
   return manifest
 }
 
