@@ -11,7 +11,12 @@ export function renderSummaryText(summary: JobSummary): string {
     const rows = [table.header, ...table.rows]
     const widths = table.header.map((_, i) => Math.max(...rows.map(r => (r[i] ?? '').length)))
     for (const [n, row] of rows.entries()) {
-      out.push(row.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd())
+      out.push(
+        row
+          .map((c, i) => (c ?? '').padEnd(widths[i]))
+          .join('  ')
+          .trimEnd()
+      )
       if (n === 0) out.push(widths.map(w => '-'.repeat(w)).join('  '))
     }
   }

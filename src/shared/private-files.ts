@@ -1,5 +1,5 @@
 import { mkdtemp, open, chmod } from 'node:fs/promises'
-import { createWriteStream, type WriteStream } from 'node:fs'
+import type { WriteStream } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
@@ -19,7 +19,8 @@ export async function createPrivateWriteStream(file: string): Promise<WriteStrea
   const handle = await open(file, 'w', PRIVATE_FILE_MODE)
   // open() honours the umask only at creation; an existing file keeps its mode, so set it explicitly.
   await handle.chmod(PRIVATE_FILE_MODE)
-  return createWriteStream('', { fd: handle.fd, autoClose: true })
+  // The handle's own stream closes the handle; a raw fd would be closed twice (once more when the handle is collected).
+  return handle.createWriteStream()
 }
 
 /** Writes `data` to `file` owner-only (for option files that hold a password, a manifest, a journal). */

@@ -1,0 +1,35 @@
+import * as core from '@actions/core'
+import { Input, INPUTS } from './settings/inputs.js'
+import { parseSettings } from './settings/parse.js'
+import { runJob } from './job.js'
+import { actionsLogger } from './report/loggers.js'
+import { writeJobSummary } from './report/render-actions.js'
+import { XlrBackupError } from './shared/errors.js'
+
+/** The action's front end: inputs from the workflow, outputs and a job summary back to it. */
+export async function run(): Promise<void> {
+  try {
+    // Mask secret inputs before anything could echo them, even an input error.
+    for (const spec of INPUTS.filter(i => i.secret)) {
+      for (const line of core.getInput(spec.name).split(/\r?\n/)) {
+        if (line.trim()) core.setSecret(line.trim())
+      }
+    }
+    const settings = parseSettings((name: Input) => core.getInput(name))
+    const result = await runJob(settings, actionsLogger())
+    for (const [name, value] of Object.entries(result.outputs)) {
+      if (value !== undefined) core.setOutput(name, value)
+    }
+    await writeJobSummary(result.summary)
+  } catch (error) {
+    if (error instanceof XlrBackupError) {
+      core.setFailed(error.message)
+    } else if (error instanceof Error) {
+      // An unexpected failure: keep the stack in the debug log for the bug report.
+      core.debug(error.stack ?? '')
+      core.setFailed(`Unexpected error: ${error.message}`)
+    } else {
+      core.setFailed(`Unexpected error: ${String(error)}`)
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { createReadStream } from 'node:fs'
+import { rm, stat } from 'node:fs/promises'
+import * as path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { assertEncryptedIfRequired, createDecryptStream, decryptionKeysGiven } from '../crypto/index.js'
+import { EncryptionError } from '../shared/errors.js'
+import type { Logger } from '../shared/logger.js'
+import { createPrivateWriteStream } from '../shared/private-files.js'
+import { Input } from '../settings/inputs.js'
+import type { Settings } from '../settings/settings.js'
+import { createStorage } from '../storage/index.js'
+import type { FoundBackup } from '../storage/types.js'
+
+export interface FetchedBackup {
+  found: FoundBackup
+  /** The plaintext ZIP in `workDir` (decrypted when the stored file was encrypted). */
+  zipFile: string
+  encrypted: boolean
+  /** Bytes of the stored file. */
+  storedBytes: number
+}
+
+/**
+ * Finds the backup the inputs ask for, fetches it into `workDir` (digest checked by the storage), and decrypts an
+ * age file into a plaintext ZIP there. The decrypted file is used only once the age stream has ended without an
+ * error: a truncated or tampered file fails here, before anything reads it.
+ */
+export async function fetchBackup(settings: Settings, workDir: string, logger: Logger): Promise<FetchedBackup> {
+  const storage = await createStorage(settings.storage, logger)
+  const query = settings.storage.name ? { name: settings.storage.name } : { prefix: settings.storage.namePrefix }
+  const found = await storage.find(query, logger)
+  logger.info(
+    `Backup ${found.name}${found.createdAt ? ` (made ${found.createdAt})` : ''} from ${settings.storage.kind}.`
+  )
+  const stored = await logger.group(`Fetch ${found.name}`, async () => storage.fetch(found, workDir, logger))
+  const { size } = await stat(stored)
+  const encrypted = await assertEncryptedIfRequired(stored, settings.requireEncryption)
+  if (!encrypted) return { found, zipFile: stored, encrypted, storedBytes: size }
+  if (!decryptionKeysGiven(settings.decryption)) {
+    throw new EncryptionError(
+      `The backup ${found.name} is encrypted (age); set '${Input.DecryptionIdentity}' (an AGE-SECRET-KEY-1… from a secret) or '${Input.EncryptionPassphrase}' to open it.`
+    )
+  }
+  const zipFile = path.join(workDir, `${path.basename(stored).replace(/\.age$/, '')}.decrypted`)
+  await logger.group(`Decrypt ${found.name}`, async () => {
+    const decryptor = await createDecryptStream(settings.decryption)
+    try {
+      await pipeline(createReadStream(stored), decryptor, await createPrivateWriteStream(zipFile))
+    } catch (error) {
+      await rm(zipFile, { force: true })
+      throw error
+    }
+  })
+  await rm(stored, { force: true })
+  return { found, zipFile, encrypted, storedBytes: size }
+}

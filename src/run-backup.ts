@@ -1,0 +1,90 @@
+import * as path from 'node:path'
+import { rm } from 'node:fs/promises'
+import type { Logger } from './shared/logger.js'
+import type { Settings } from './settings/settings.js'
+import type { JobResult } from './report/job-result.js'
+import { readHome } from './home/index.js'
+import { withServerStopped } from './guard/index.js'
+import { resolveDatabases, preflight, dumpDatabase } from './database/index.js'
+import { baseRecord } from './database/dump.js'
+import type { DumpResult } from './database/types.js'
+import { createStorage, warnIfCacheForSchedule } from './storage/index.js'
+import { encryptionEnabled, checkEncryptionSettings } from './crypto/index.js'
+import { EncryptionError } from './shared/errors.js'
+import { Input } from './settings/inputs.js'
+import { makePrivateTempDir } from './shared/private-files.js'
+import { writeBackupFile, type WrittenBackup } from './backup/write-backup-file.js'
+import { backupResult } from './backup/backup-result.js'
+import { serverControl, tempRoot, threadCount } from './settings/derived.js'
+
+/**
+ * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
+ * costs no outage); stop the server or prove it stopped; dump the databases and write the ZIP; start the server
+ * again; only then publish (upload) the finished file.
+ */
+export async function runBackup(settings: Settings, logger: Logger): Promise<JobResult> {
+  const started = Date.now()
+  const home = await readHome(settings.home, logger)
+  logger.info(`XL Release home ${home.path}: version ${home.version ?? 'unknown'}, ${home.era} era.`)
+  const storage = await createStorage(settings.storage, logger)
+  warnIfCacheForSchedule(settings.storage.kind, logger)
+  const encrypt = encryptionEnabled(settings.encryption)
+  if (encrypt) checkEncryptionSettings(settings.encryption)
+  else if (settings.requireEncryption) {
+    throw new EncryptionError(
+      `'${Input.RequireEncryption}' is true but no key is given: set '${Input.EncryptionRecipients}' (age public keys) or '${Input.EncryptionPassphrase}'.`
+    )
+  }
+  const targets = settings.database.mode === 'none' ? [] : resolveDatabases(home, settings.database, logger)
+  await preflight(targets, settings.database, logger, 'backup')
+
+  const fileName = `${settings.storage.name}.zip${encrypt ? '.age' : ''}`
+  const workDir = await makePrivateTempDir('xlr-backup-', tempRoot(settings))
+  let staged: string | null = null
+  try {
+    const written: WrittenBackup = await withServerStopped(
+      home,
+      serverControl(settings),
+      { port: settings.server.port ?? undefined, purpose: 'backup' },
+      logger,
+      async () => {
+        const dumps: DumpResult[] = []
+        for (const target of targets.filter(t => !t.embedded)) {
+          const role = target.roles.join('+')
+          const dump = await logger.group(`Dump the ${role} database (${target.engine})`, async () =>
+            dumpDatabase(target, path.join(workDir, role), {
+              jobs: settings.database.jobs,
+              backupCommand: settings.database.backupCommand,
+              logger
+            })
+          )
+          dumps.push(dump)
+        }
+        staged = await storage.stagingPath(fileName)
+        const file = staged
+        return await logger.group('Write the backup file', async () =>
+          writeBackupFile({
+            home,
+            dumps,
+            embedded: targets.filter(t => t.embedded).map(baseRecord),
+            file,
+            compressionLevel: settings.backup.compressionLevel,
+            threads: threadCount(settings),
+            exclude: settings.backup.exclude,
+            encryption: encrypt ? settings.encryption : null,
+            logger
+          })
+        )
+      }
+    )
+    const stagedFile: string = staged as unknown as string
+    const published = await logger.group(`Store the backup (${settings.storage.kind})`, async () =>
+      storage.publish(stagedFile, fileName, logger)
+    )
+    staged = null
+    return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000 })
+  } finally {
+    if (staged) await storage.discard(staged)
+    await rm(workDir, { recursive: true, force: true })
+  }
+}

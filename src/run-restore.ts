@@ -1,0 +1,214 @@
+import { mkdir, rm } from 'node:fs/promises'
+import * as path from 'node:path'
+import { HOME_PREFIX } from './archive/manifest.js'
+import { extractArchive } from './archive/extract.js'
+import { openBackupArchive, type BackupArchive } from './archive/zip-reader.js'
+import { verifyArchive } from './archive/verify.js'
+import { checkServer, describeFindings, withServerStopped } from './guard/index.js'
+import { pointConfDirAtDatabases, readHome } from './home/index.js'
+import type { HomeInfo, DatabaseRole } from './home/types.js'
+import type { JobResult } from './report/job-result.js'
+import {
+  backupTopLevel,
+  runRestore as runRestoreEngine,
+  selectComponents,
+  type RestoreResult
+} from './restore/index.js'
+import { ArchiveExtractor } from './restore-adapters/archive-extractor.js'
+import { ToolDatabaseRestorer } from './restore-adapters/database-restorer.js'
+import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
+import { checkVersions, readTargetHome } from './restore-adapters/target-home.js'
+import { restoreResult } from './restore-adapters/restore-result.js'
+import { fetchBackup } from './retrieve/fetch-backup.js'
+import { serverControl, tempRoot, threadCount } from './settings/derived.js'
+import { Input } from './settings/inputs.js'
+import type { Settings } from './settings/settings.js'
+import { InputError } from './shared/errors.js'
+import type { Logger } from './shared/logger.js'
+import { makePrivateTempDir } from './shared/private-files.js'
+import { Progress } from './shared/progress.js'
+
+/**
+ * Restore: fetch, decrypt and open the backup; check it, the versions, the databases and the tools; then, with the
+ * server stopped, let the engine stage, swap and (on any failure) roll back. Every entry is checked before the
+ * home changes: what the engine unpacks is checked as it is staged, the rest here.
+ */
+export async function runRestore(settings: Settings, logger: Logger): Promise<JobResult> {
+  const started = Date.now()
+  const current = await readTargetHome(settings.home, logger)
+  const threads = threadCount(settings)
+  const workDir = await makePrivateTempDir('xlr-restore-', tempRoot(settings))
+  let archive: BackupArchive | null = null
+  try {
+    const fetched = await fetchBackup(settings, workDir, logger)
+    archive = await openBackupArchive(fetched.zipFile)
+    const { manifest } = archive
+    const hasDumps = settings.database.mode !== 'none' && manifest.databases.some(d => d.dump && !d.embedded)
+    const components = selectComponents(settings.restore.components, backupTopLevel(manifest.files), hasDumps, logger)
+    const homeNames = components.filter(c => c.kind === 'home').map(c => c.name)
+    const withDatabases = components.some(c => c.kind === 'databases')
+    checkVersions(
+      manifest,
+      current,
+      settings.restore.components === 'all',
+      settings.restore.allowVersionMismatch,
+      logger
+    )
+
+    await logger.group('Check the backup', async () => {
+      // A dry run unpacks nothing, so it reads everything; a restore checks here what it will not unpack.
+      const prefixes = settings.restore.dryRun ? undefined : notUnpacked(archive!, homeNames, withDatabases)
+      if (prefixes && prefixes.length === 0) return
+      const progress = new Progress('Checked', null, logger)
+      const report = await verifyArchive(archive!, { prefixes, threads, progress })
+      logger.info(`Checked ${report.entries} entries (${report.bytes} bytes) against the manifest.`)
+    })
+
+    const configHome = homeNames.includes('conf') ? await readBackupConf(archive, workDir, threads, logger) : current
+    let dbTargets: Awaited<ReturnType<typeof prepareDatabaseRestores>> = []
+    if (withDatabases) {
+      if (!configHome) {
+        throw new InputError(
+          Input.DatabaseUrl,
+          `The home ${settings.home} is new and 'conf' is not restored, so no configuration names the databases to restore into: set '${Input.DatabaseUrl}' (and '${Input.ArchiveDatabaseUrl}'), or restore 'conf' too.`
+        )
+      }
+      dbTargets = await logger.group('Prepare the databases', async () =>
+        prepareDatabaseRestores({
+          archive: archive!,
+          configHome,
+          settings: settings.database,
+          workDir,
+          threads,
+          logger
+        })
+      )
+    }
+    const rewriteConf = drillRewrite(settings, configHome, homeNames.includes('conf'), manifest.home.era, logger)
+
+    const engine = (): Promise<RestoreResult> =>
+      runRestoreEngine(
+        {
+          home: settings.home,
+          backup: { name: fetched.found.name, manifest },
+          components,
+          previousPath: settings.restore.previousPath,
+          safetyDump: settings.restore.safetyDump,
+          resetIndexes: settings.restore.resetIndexes,
+          interrupted: settings.restore.interrupted,
+          dryRun: settings.restore.dryRun
+        },
+        {
+          extractor: new ArchiveExtractor(archive!, threads, logger),
+          databases:
+            dbTargets.length > 0
+              ? new ToolDatabaseRestorer(
+                  dbTargets,
+                  settings.database,
+                  {
+                    createIfMissing: settings.restore.createDatabase,
+                    allowForeignTarget: settings.restore.allowForeignDatabase
+                  },
+                  logger
+                )
+              : null,
+          logger,
+          rewriteConf
+        }
+      )
+    let result: RestoreResult
+    if (!current) {
+      result = await engine()
+    } else if (settings.restore.dryRun) {
+      const report = await checkServer(current, { port: settings.server.port ?? undefined, purpose: 'restore' }, logger)
+      if (report.running) {
+        logger.warning(
+          `Dry run: XL Release is running now; the restore would ${settings.server.stopCommand ? "stop it with 'stop-command'" : 'be refused'}:\n${describeFindings(report.findings.filter(f => f.blocking))}`
+        )
+      }
+      result = await engine()
+    } else {
+      result = await withServerStopped(
+        current,
+        serverControl(settings),
+        { port: settings.server.port ?? undefined, purpose: 'restore' },
+        logger,
+        engine
+      )
+    }
+    return restoreResult({
+      settings,
+      manifest,
+      name: fetched.found.name,
+      result,
+      seconds: (Date.now() - started) / 1000
+    })
+  } finally {
+    await archive?.close()
+    await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+/** Prefixes of the entries the engine will not unpack (so they are checked here instead). */
+function notUnpacked(archive: BackupArchive, homeNames: string[], withDatabases: boolean): string[] {
+  const unpacked = new Set(homeNames)
+  const prefixes = new Set<string>()
+  for (const entry of archive.entries) {
+    if (entry.name.startsWith(HOME_PREFIX)) {
+      const rest = entry.name.slice(HOME_PREFIX.length)
+      if (rest === '') continue
+      const top = rest.split('/')[0]
+      if (!unpacked.has(top)) prefixes.add(rest.includes('/') ? `${HOME_PREFIX}${top}/` : entry.name)
+    } else if (!withDatabases) {
+      prefixes.add(entry.name)
+    }
+  }
+  return [...prefixes]
+}
+
+/** The backup's conf/, unpacked (and checked) into a scratch home, read for the databases it names. */
+async function readBackupConf(
+  archive: BackupArchive,
+  workDir: string,
+  threads: number,
+  logger: Logger
+): Promise<HomeInfo> {
+  const scratch = path.join(workDir, 'backup-home')
+  await mkdir(scratch, { mode: 0o700 })
+  await extractArchive(archive, { prefix: `${HOME_PREFIX}conf/`, dest: path.join(scratch, 'conf'), threads })
+  return await readHome(scratch, logger)
+}
+
+/**
+ * Restore drills: when a database input names another database than the restored conf does, the staged conf is
+ * pointed at it, so the drill server can never reach the production database.
+ */
+function drillRewrite(
+  settings: Settings,
+  configHome: HomeInfo | null,
+  confRestored: boolean,
+  era: HomeInfo['era'],
+  logger: Logger
+): ((dir: string) => Promise<void>) | undefined {
+  const roles: DatabaseRole[] = ['repository', 'archive']
+  const moved = roles.filter(role => {
+    const url = settings.database[role].url
+    return url && url !== configHome?.databases[role]?.url
+  })
+  if (moved.length === 0) return undefined
+  if (!confRestored) {
+    logger.warning(
+      `The database inputs name other databases than the home's conf/ does (${moved.join(', ')}), and conf is not restored: the server will still use what conf/xl-release.conf says.`
+    )
+    return undefined
+  }
+  return async (stagedConfDir: string) => {
+    const drill = Object.fromEntries(
+      moved.map(role => [role, { ...settings.database[role], url: settings.database[role].url! }])
+    )
+    const changed = await pointConfDirAtDatabases(stagedConfDir, drill, era, logger)
+    logger.info(
+      `Restore drill: the restored ${changed.join(', ')} now point${changed.length === 1 ? 's' : ''} the ${moved.join(' and ')} database at ${moved.map(r => settings.database[r].url).join(' and ')}, never at the backed-up server's.`
+    )
+  }
+}

@@ -1,0 +1,128 @@
+import { rm } from 'node:fs/promises'
+import * as path from 'node:path'
+import { HOME_PREFIX } from './archive/manifest.js'
+import { extractArchive } from './archive/extract.js'
+import { openBackupArchive, type BackupArchive } from './archive/zip-reader.js'
+import { verifyArchive } from './archive/verify.js'
+import { restoreDatabase } from './database/index.js'
+import { DEFAULT_SERVER_CONFIG } from './home/index.js'
+import type { HomeInfo } from './home/types.js'
+import type { JobResult } from './report/job-result.js'
+import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
+import { fetchBackup } from './retrieve/fetch-backup.js'
+import { tempRoot, threadCount } from './settings/derived.js'
+import { Output } from './settings/inputs.js'
+import type { Settings } from './settings/settings.js'
+import type { Logger } from './shared/logger.js'
+import { makePrivateTempDir } from './shared/private-files.js'
+import { formatBytes, formatDuration, Progress } from './shared/progress.js'
+
+/**
+ * Verify: prove a backup restorable without touching any home. Every entry is read and checked against the
+ * manifest; the home is unpacked into a scratch folder; dumps are restored into the scratch databases the database
+ * inputs name (and only those: the backup's own config is never used, so production is never touched).
+ */
+export async function runVerify(settings: Settings, logger: Logger): Promise<JobResult> {
+  const started = Date.now()
+  const threads = threadCount(settings)
+  const workDir = await makePrivateTempDir('xlr-verify-', tempRoot(settings))
+  let archive: BackupArchive | null = null
+  try {
+    const fetched = await fetchBackup(settings, workDir, logger)
+    archive = await openBackupArchive(fetched.zipFile)
+    const { manifest } = archive
+    const checks: [string, string, string][] = [
+      ['Structure', 'manifest, entry names, sizes, links', 'ok'],
+      ['Stored file', fetched.encrypted ? 'digest, then age authentication' : 'digest', 'ok']
+    ]
+    const homeBytes = manifest.files.filter(f => f.path.startsWith(HOME_PREFIX)).reduce((n, f) => n + f.size, 0)
+    const unpacked = await logger.group('Unpack the home into a scratch folder', async () =>
+      extractArchive(archive!, {
+        prefix: HOME_PREFIX,
+        dest: path.join(workDir, 'home'),
+        threads,
+        progress: new Progress('Unpacked', homeBytes, logger)
+      })
+    )
+    checks.push([
+      'Home',
+      `${unpacked.files} files, ${unpacked.directories} folders, ${unpacked.symlinks} links unpacked`,
+      `ok (${formatBytes(unpacked.bytes)})`
+    ])
+
+    const dumps = manifest.databases.filter(d => d.dump && !d.embedded)
+    const scratchRoles = dumps.filter(d => d.roles.some(r => settings.database[r].url))
+    for (const record of dumps.filter(d => !scratchRoles.includes(d))) {
+      const report = await verifyArchive(archive, { prefixes: [record.dump!.prefix], threads })
+      checks.push([
+        `${record.roles.join('+')} dump`,
+        `${record.dump!.format}, checked byte for byte`,
+        `ok (${formatBytes(report.bytes)})`
+      ])
+    }
+    if (scratchRoles.length > 0) {
+      // Only the inputs name the targets: an empty config, so nothing can fall back to the production database.
+      const inputsOnly: HomeInfo = {
+        path: workDir,
+        server: DEFAULT_SERVER_CONFIG,
+        databases: {},
+        version: manifest.home.xlReleaseVersion,
+        era: manifest.home.era,
+        folders: [],
+        configFilesRead: []
+      }
+      const targets = await prepareDatabaseRestores({
+        archive,
+        configHome: inputsOnly,
+        settings: settings.database,
+        workDir,
+        threads,
+        logger,
+        records: scratchRoles
+      })
+      for (const t of targets) {
+        await logger.group(`Restore the ${t.record.roles.join('+')} dump into the scratch database`, async () =>
+          restoreDatabase(t.target, t.dumpDir, t.record, {
+            jobs: settings.database.jobs,
+            restoreCommand: settings.database.restoreCommand,
+            createIfMissing: settings.restore.createDatabase,
+            allowForeignTarget: settings.restore.allowForeignDatabase,
+            logger
+          })
+        )
+        checks.push([`${t.record.roles.join('+')} dump`, `restored into ${t.target.database ?? t.target.url}`, 'ok'])
+      }
+    }
+    const seconds = (Date.now() - started) / 1000
+    return {
+      mode: 'verify',
+      outputs: {
+        [Output.Verified]: 'true',
+        [Output.BackupName]: fetched.found.name,
+        [Output.BackupSize]: String(fetched.storedBytes),
+        [Output.XlReleaseVersion]: manifest.home.xlReleaseVersion ?? '',
+        [Output.DurationSeconds]: seconds.toFixed(1)
+      },
+      summary: {
+        title: `Backup ${fetched.found.name} verified`,
+        facts: [
+          ['Made', `${manifest.createdAt} on ${manifest.host} from ${manifest.home.path}`],
+          ['XL Release version', manifest.home.xlReleaseVersion ?? 'unknown'],
+          ['Entries', String(manifest.files.length)],
+          ['Encrypted', fetched.encrypted ? 'yes (age)' : 'no'],
+          ['Duration', formatDuration(seconds)]
+        ],
+        tables: [{ caption: 'Checks', header: ['What', 'How', 'Result'], rows: checks }],
+        notes:
+          dumps.length > scratchRoles.length
+            ? [
+                "Dumps were checked byte for byte but not loaded: set 'database-url' / 'archive-database-url' to scratch databases to load them too."
+              ]
+            : []
+      }
+    }
+  } finally {
+    await archive?.close()
+    await rm(workDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,26 @@
+import * as os from 'node:os'
+import type { ServerControl } from '../guard/types.js'
+import type { Settings } from './settings.js'
+
+/** The guard's stop/start settings from the inputs. */
+export function serverControl(settings: Settings): ServerControl {
+  return {
+    stopCommand: settings.server.stopCommand || undefined,
+    startCommand: settings.server.startCommand || undefined,
+    stopTimeoutSeconds: settings.server.stopTimeoutSeconds,
+    startTimeoutSeconds: settings.server.startTimeoutSeconds
+  }
+}
+
+/**
+ * Where dumps and downloads go while they are worked on: the runner's temp folder (cleaned by the runner), else the
+ * OS's. With 'storage: directory' and 'path' the staging happens in that folder itself (see DirectoryStorage).
+ */
+export function tempRoot(_settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
+  return env.RUNNER_TEMP || os.tmpdir()
+}
+
+/** 'threads: 0' means every core. */
+export function threadCount(settings: Settings): number {
+  return settings.threads > 0 ? settings.threads : os.availableParallelism()
+}
