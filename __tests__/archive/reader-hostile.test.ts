@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { extractArchive } from '../../src/archive/extract.js'
 import type { FileRecord, Manifest } from '../../src/archive/manifest.js'
 import { verifyArchive } from '../../src/archive/verify.js'
-import { openBackupArchive } from '../../src/archive/zip-reader.js'
+import { openBackupArchive, type ArchiveEntry } from '../../src/archive/zip-reader.js'
 import { IntegrityError } from '../../src/shared/errors.js'
 import { describeTree, patchBytes, writeBackup, writeZip, type ZipEntrySpec } from '../support/archive-fixtures.js'
 
@@ -291,5 +291,74 @@ describe('damaged contents are caught while reading', () => {
       edit: (m: Manifest) => void ((m.files[3] as FileRecord).sha256 = 'f'.repeat(64))
     })
     await expectRefusedAtOpen(zip, dest, /home\/current: its SHA-256 is/)
+  })
+})
+
+describe('the unpacker defends itself even if a check before it missed something', () => {
+  // These archives pass openBackupArchive; the test then doctors the opened entries the way a bug in those checks
+  // would let through, and proves extractArchive still writes nothing outside dest and fails loudly.
+  const slipBase: ZipEntrySpec[] = [
+    ...base,
+    { name: 'home/conf/inner/', kind: 'directory' },
+    { name: 'home/conf/inner/x.txt', data: 'payload' },
+    { name: 'home/conf/link', kind: 'symlink', data: 'inner' }
+  ]
+
+  it('a link re-pointed outside is refused before anything is written', async () => {
+    const { zip, dest } = paths()
+    await writeBackup(zip, slipBase)
+    const archive = await openBackupArchive(zip)
+    try {
+      const link = archive.entries.find(e => e.name === 'home/conf/link') as ArchiveEntry
+      link.target = outside
+      await expect(extractArchive(archive, { prefix: 'home/', dest })).rejects.toThrow(
+        /symlink home\/conf\/link is unsafe: the link target '.*' is absolute/
+      )
+      await expect(lstat(dest)).rejects.toThrow(/ENOENT/)
+      expect(await describeTree(outside)).toEqual(outsideBefore)
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it('a file slipped under a link lands in a real folder, and the link then fails: nothing written through it', async () => {
+    const { zip, dest } = paths()
+    await writeBackup(zip, slipBase)
+    const archive = await openBackupArchive(zip)
+    try {
+      const file = archive.entries.find(e => e.name === 'home/conf/inner/x.txt') as ArchiveEntry
+      // Same bytes (the local header must still match), read under another name on disk: rename via a copy.
+      ;(archive.entries as ArchiveEntry[]).push({ ...file, name: 'home/conf/link/x.txt' })
+      const readContent = archive.readContent.bind(archive)
+      const readSmallSync = archive.readSmallSync.bind(archive)
+      Object.assign(archive, {
+        readContent: (e: ArchiveEntry, sink: ((c: Buffer) => Promise<void>) | null) =>
+          readContent(e.name === 'home/conf/link/x.txt' ? file : e, sink),
+        readSmallSync: (e: ArchiveEntry, scratch: Buffer) =>
+          readSmallSync(e.name === 'home/conf/link/x.txt' ? file : e, scratch)
+      })
+      await expect(extractArchive(archive, { prefix: 'home/', dest })).rejects.toThrow(
+        /cannot unpack home\/conf\/link: another entry already took its place on disk \(EEXIST\)/
+      )
+      expect((await lstat(path.join(dest, 'conf/link'))).isDirectory()).toBe(true)
+      expect(await describeTree(outside)).toEqual(outsideBefore)
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it('two entries for one path: the second fails instead of overwriting the first', async () => {
+    const { zip, dest } = paths()
+    await writeBackup(zip, base)
+    const archive = await openBackupArchive(zip)
+    try {
+      const conf = archive.entries.find(e => e.name === 'home/conf/xl-release.conf') as ArchiveEntry
+      ;(archive.entries as ArchiveEntry[]).push({ ...conf })
+      await expect(extractArchive(archive, { prefix: 'home/', dest })).rejects.toThrow(
+        /cannot unpack home\/conf\/xl-release\.conf: another entry already took its place on disk \(EEXIST\)/
+      )
+    } finally {
+      await archive.close()
+    }
   })
 })

@@ -106,12 +106,17 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     files,
     isSmallEntry,
     entry => {
-      writeSmallFile(onDisk(entry), entry, archive.readSmallSync(entry, scratch))
+      const content = archive.readSmallSync(entry, scratch)
+      explainingCollisions(entry, () => writeSmallFile(onDisk(entry), entry, content))
       done(entry)
     },
     Math.max(1, options.threads ?? defaultThreads()),
     async entry => {
-      await writeFile(archive, entry, onDisk(entry))
+      await writeFile(archive, entry, onDisk(entry)).catch((error: unknown) => {
+        explainingCollisions(entry, () => {
+          throw error
+        })
+      })
       done(entry)
     }
   )
@@ -119,7 +124,7 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   const symlinks = selected.filter(e => e.type === 'symlink')
   for (const entry of symlinks) {
     const target = onDisk(entry)
-    symlinkSync(entry.target as string, target)
+    explainingCollisions(entry, () => symlinkSync(entry.target as string, target))
     lutimesSync(target, seconds(entry.mtime), seconds(entry.mtime))
     options.progress?.add(0, 1)
   }
@@ -137,6 +142,26 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     symlinks: symlinks.length,
     bytes,
     seconds: (Date.now() - started) / 1000
+  }
+}
+
+/**
+ * Names that differ only in case ('Conf' and 'conf') are one path on macOS and Windows file systems. O_EXCL makes the
+ * second one fail instead of overwriting the first; this turns that failure into one that says what happened.
+ */
+function explainingCollisions(entry: ArchiveEntry, write: () => void): void {
+  try {
+    write()
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ELOOP' || code === 'ENOTDIR') {
+      throw new IntegrityError(
+        `cannot unpack ${entry.name}: another entry already took its place on disk (${code}) — two names that differ ` +
+          'only in case on a case-insensitive file system? Unpack on a case-sensitive one',
+        { cause: error }
+      )
+    }
+    throw error
   }
 }
 
