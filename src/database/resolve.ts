@@ -90,14 +90,16 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
   if (password === null) {
     const configured = config?.password ?? null
     if (configured && isEncryptedPassword(configured)) {
-      const [file, key] = (config?.source ?? 'the home config').split(/:\s*/, 2)
-      throw new InputError(
-        names.password,
-        `${file} has an encrypted password${key ? ` for ${key}` : ''} (the server encrypts it at first start); ` +
-          `set the '${names.password}' input (from a secret).`
-      )
-    }
-    password = configured || urlPassword
+      // An embedded database is copied with the home, never logged into: its encrypted password is not needed.
+      if (!parsed.embedded) {
+        const [file, key] = (config?.source ?? 'the home config').split(/:\s*/, 2)
+        throw new InputError(
+          names.password,
+          `${file} has an encrypted password${key ? ` for ${key}` : ''} (the server encrypts it at first start); ` +
+            `set the '${names.password}' input (from a secret).`
+        )
+      }
+    } else password = configured || urlPassword
   }
   if (!parsed.embedded && BUILT_IN_ENGINES.includes(engine) && !username) {
     throw new InputError(
