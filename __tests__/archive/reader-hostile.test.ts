@@ -211,6 +211,12 @@ describe('foreign, newer, damaged and truncated archives', () => {
     await expectRefusedAtOpen(zip, dest, /not a ZIP file: .*it is age-encrypted/)
   })
 
+  it('a folder or a missing file instead of a backup', async () => {
+    const { dest } = paths()
+    await expectRefusedAtOpen(outside, dest, /the backup .*outside is not a file/)
+    await expectRefusedAtOpen(path.join(tmp, 'no-such.zip'), dest, /cannot open the backup .*no-such\.zip: ENOENT/)
+  })
+
   it('a truncated archive', async () => {
     const { zip, dest } = paths()
     await writeBackup(zip, [...base, { name: 'home/conf/big.bin', data: Buffer.alloc(50_000, 7) }])

@@ -61,7 +61,9 @@ export async function openBackupArchive(file: string): Promise<BackupArchive> {
     throw new IntegrityError(`cannot open the backup ${file}: ${(error as Error).message}`, { cause: error })
   }
   try {
-    const { size } = await fd.stat()
+    const stat = await fd.stat()
+    if (!stat.isFile()) throw new IntegrityError(`the backup ${file} is not a file — give the path of the .zip`)
+    const { size } = stat
     const records = await readCentralDirectory(fd, file, size)
     const archive = await checkArchive(fd, file, size, records)
     return archive
