@@ -96,7 +96,7 @@ function segmentRegex(seg: string, fail: (why: string) => never): string {
       out += negate ? `[^/${escaped}]` : `[${escaped}]`
       i = end
     } else {
-      out += c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&')
+      out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&')
     }
   }
   return out
