@@ -13,6 +13,7 @@ import { encryptionEnabled, checkEncryptionSettings } from './crypto/index.js'
 import { EncryptionError } from './shared/errors.js'
 import { Input } from './settings/inputs.js'
 import { makePrivateTempDir } from './shared/private-files.js'
+import { WORK_DIR_PREFIX } from './restore/index.js'
 import { writeBackupFile, type WrittenBackup } from './backup/write-backup-file.js'
 import { backupResult } from './backup/backup-result.js'
 import { serverControl, tempRoot, threadCount } from './settings/derived.js'
@@ -38,6 +39,8 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
   const targets = settings.database.mode === 'none' ? [] : resolveDatabases(home, settings.database, logger)
   await preflight(targets, settings.database, logger, 'backup')
 
+  // What earlier restores replaced is kept in the home until the user deletes it: it is not part of the server.
+  const exclude = [...settings.backup.exclude, `${WORK_DIR_PREFIX}*/`]
   const fileName = `${settings.storage.name}.zip${encrypt ? '.age' : ''}`
   const workDir = await makePrivateTempDir('xlr-backup-', tempRoot(settings))
   let staged: string | null = null
@@ -70,7 +73,7 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
             file,
             compressionLevel: settings.backup.compressionLevel,
             threads: threadCount(settings),
-            exclude: settings.backup.exclude,
+            exclude,
             encryption: encrypt ? settings.encryption : null,
             logger
           })
