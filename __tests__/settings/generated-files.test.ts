@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { renderActionYml, renderReadme } from '../../scripts/write-generated.js'
 import { INPUTS } from '../../src/settings/inputs.js'
+import { TOOL_VERSION } from '../../src/shared/tool.js'
 
 describe('action.yml', () => {
   it('is generated from the inputs table (run: npx tsx scripts/write-generated.ts)', () => {
@@ -17,5 +18,10 @@ describe('action.yml', () => {
     for (const input of INPUTS) expect(yml).toContain(`\n  ${input.name}:\n    description: '`)
     expect(yml).toContain('using: node24')
     expect(yml).toContain('main: dist/index.js')
+  })
+
+  it("records the package's version in every manifest", () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    expect(TOOL_VERSION).toBe(pkg.version)
   })
 })
