@@ -175,7 +175,12 @@ async function readBackupConf(
 ): Promise<HomeInfo> {
   const scratch = path.join(workDir, 'backup-home')
   await mkdir(scratch, { mode: 0o700 })
-  await extractArchive(archive, { prefix: `${HOME_PREFIX}conf/`, dest: path.join(scratch, 'conf'), threads })
+  await extractArchive(archive, {
+    prefix: `${HOME_PREFIX}conf/`,
+    dest: path.join(scratch, 'conf'),
+    threads,
+    linkRoot: HOME_PREFIX
+  })
   return await readHome(scratch, logger)
 }
 

@@ -26,6 +26,12 @@ export interface ExtractOptions {
   prefix: string
   /** Folder to unpack into; must be empty or absent (it is created, owner-only). */
   dest: string
+  /**
+   * Archive folder that links must stay inside (default: `prefix`). A home component unpacked on its own passes
+   * 'home/': it ends up inside the home, so `conf/logback-active.xml -> ../conf/logback.xml` or `bin/lib -> ../lib`
+   * are the home's own links, not escapes.
+   */
+  linkRoot?: string
   progress?: Progress
   /** Entries unpacked at once (default: twice the CPUs, at least 4). */
   threads?: number
@@ -67,7 +73,7 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   const links = new Map(archive.entries.filter(e => e.type === 'symlink').map(e => [e.name, e.target as string]))
   for (const entry of selected) {
     if (entry.type !== 'symlink') continue
-    const reason = linkEscapeReason(entry.name, links, prefix)
+    const reason = linkEscapeReason(entry.name, links, options.linkRoot ?? prefix)
     if (reason) {
       throw new IntegrityError(
         `the backup ${archive.file} is refused for ${prefix}: the symlink ${entry.name} is unsafe: ${reason}`
@@ -202,11 +208,12 @@ function setFolderMeta(folder: string, entry: ArchiveEntry): void {
 }
 
 /**
- * The manifest holds whole milliseconds (the true time lies in [ms, ms+1)); libuv truncates the seconds it is given to
- * nanoseconds, so 1714564800.123 could land at .122999906. Aiming at the middle of the millisecond round-trips exactly.
+ * libuv truncates the seconds it is given to nanoseconds, so a whole-millisecond time like 1714564800.123 could land
+ * at .122999906 and read back one millisecond early; aiming at the middle of that millisecond (where the true time
+ * was) round-trips it. Fractional times are kept as they are, to well under a microsecond.
  */
 function seconds(ms: number): number {
-  return (ms + 0.5) / 1000
+  return (Number.isInteger(ms) ? ms + 0.5 : ms) / 1000
 }
 
 /** `dest` must be an empty folder or absent: unpacking over existing files would mix two states. */

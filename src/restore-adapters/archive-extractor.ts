@@ -1,6 +1,7 @@
 import { constants as fsConstants } from 'node:fs'
 import { chmod, lutimes, open, symlink, utimes } from 'node:fs/promises'
 import { extractArchive } from '../archive/extract.js'
+import { HOME_PREFIX } from '../archive/manifest.js'
 import type { ArchiveEntry, BackupArchive } from '../archive/zip-reader.js'
 import { IntegrityError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
@@ -26,7 +27,8 @@ export class ArchiveExtractor implements Extractor {
       const own = this.archive.entries.find(e => e.name === prefix)
       const bytes = this.archive.entries.filter(e => e.name.startsWith(prefix)).reduce((n, e) => n + e.size, 0)
       const progress = new Progress(`Unpacked ${prefix}`, bytes, this.logger)
-      await extractArchive(this.archive, { prefix, dest, threads: this.threads, progress })
+      // The component goes inside the home: its links may point anywhere in the home (the reader refused the rest).
+      await extractArchive(this.archive, { prefix, dest, threads: this.threads, progress, linkRoot: HOME_PREFIX })
       // extractArchive creates `dest` owner-only; the component's own folder gets its recorded mode and time.
       if (own) {
         await chmod(dest, own.mode & 0o1777)
