@@ -195,10 +195,11 @@ async function meta(p: string): Promise<{ kind: 'directory'; mode: number; mtime
 }
 
 /**
- * A description of a tree — every path with its type, mode, mtime (ms) and content hash or link target — to compare
- * an unpacked tree with its source, or to prove a folder unchanged.
+ * A description of a tree — every path with its type, mode, content hash or link target, and (unless `times` is
+ * false) its exact mtime — to compare an unpacked tree with its source, or to prove a folder unchanged.
  */
-export async function describeTree(root: string): Promise<Record<string, string>> {
+export async function describeTree(root: string, options: { times?: boolean } = {}): Promise<Record<string, string>> {
+  const times = options.times ?? true
   const out: Record<string, string> = {}
   async function walk(dir: string, rel: string): Promise<void> {
     for (const name of (await readdir(dir)).sort()) {
@@ -206,17 +207,41 @@ export async function describeTree(root: string): Promise<Record<string, string>
       const st = await lstat(full)
       const key = `${rel}${name}`
       const mode = (st.mode & 0o7777).toString(8)
-      const mtime = Math.floor(st.mtimeMs)
-      if (st.isSymbolicLink()) out[key] = `link ${await readlink(full)} ${mtime}`
+      const mtime = times ? ` ${st.mtimeMs}` : ''
+      if (st.isSymbolicLink()) out[key] = `link ${await readlink(full)}${mtime}`
       else if (st.isDirectory()) {
-        out[`${key}/`] = `dir ${mode} ${mtime}`
+        out[`${key}/`] = `dir ${mode}${mtime}`
         await walk(full, `${key}/`)
       } else {
         const sha = createHash('sha256')
           .update(await readFile(full))
           .digest('hex')
-        out[key] = `file ${mode} ${mtime} ${sha}`
+        out[key] = `file ${mode} ${sha}${mtime}`
       }
+    }
+  }
+  await walk(root, '')
+  return out
+}
+
+/**
+ * Paths of `restored` whose mtime is not within `toleranceMs` of the same path in `source` (or missing there). A
+ * manifest keeps times to the millisecond and utimes() takes a double of seconds, so exact equality is not the bar.
+ */
+export async function timeMismatches(source: string, restored: string, toleranceMs = 1): Promise<string[]> {
+  const [a, b] = await Promise.all([treeTimes(source), treeTimes(restored)])
+  return Object.keys(b)
+    .filter(k => !(k in a) || Math.abs(a[k] - b[k]) >= toleranceMs)
+    .map(k => `${k}: ${a[k]} vs ${b[k]}`)
+}
+
+async function treeTimes(root: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = { '.': (await lstat(root)).mtimeMs }
+  async function walk(dir: string, rel: string): Promise<void> {
+    for (const name of await readdir(dir)) {
+      const st = await lstat(path.join(dir, name))
+      out[`${rel}${name}`] = st.mtimeMs
+      if (st.isDirectory()) await walk(path.join(dir, name), `${rel}${name}/`)
     }
   }
   await walk(root, '')

@@ -1,0 +1,50 @@
+import { createWriteStream } from 'node:fs'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { finished } from 'node:stream/promises'
+import { makeHome } from '../../scripts/make-home.js'
+import { extractArchive } from '../../src/archive/extract.js'
+import { MANIFEST_ENTRY } from '../../src/archive/manifest.js'
+import { verifyArchive } from '../../src/archive/verify.js'
+import { ZipWriter } from '../../src/archive/zip-writer.js'
+import { openBackupArchive } from '../../src/archive/zip-reader.js'
+import { describeTree, timeMismatches, manifestFor } from '../support/archive-fixtures.js'
+
+let tmp: string
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'archive-roundtrip-'))
+})
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true })
+})
+
+test("the reader restores exactly what the project's own writer archived", async () => {
+  const home = path.join(tmp, 'home')
+  await makeHome(home, { scale: 0.005 })
+  const zipPath = path.join(tmp, 'backup.zip')
+  const out = createWriteStream(zipPath)
+  const writer = new ZipWriter(out, { compressionLevel: 6, threads: 2 })
+  const files = await writer.addTree(home, 'home/', { exclude: [] })
+  const manifest = { ...(await manifestFor([])), files }
+  await writer.addBuffer(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)))
+  await writer.finish()
+  await finished(out)
+
+  const archive = await openBackupArchive(zipPath)
+  try {
+    expect(archive.entries.map(e => e.name)).toEqual(files.map(f => f.path))
+    expect(archive.entries.some(e => e.type === 'symlink')).toBe(true)
+    const verified = await verifyArchive(archive)
+    expect(verified.entries).toBe(files.length)
+    const dest = path.join(tmp, 'restored')
+    await extractArchive(archive, { prefix: 'home/', dest })
+    expect(await describeTree(dest, { times: false })).toEqual(await describeTree(home, { times: false }))
+    expect(await timeMismatches(home, dest)).toEqual([])
+    await chmod(dest, 0o700)
+  } finally {
+    await archive.close()
+  }
+})
