@@ -8,7 +8,7 @@ import { ZipWriter } from '../../src/archive/zip-writer.js'
 import { XlrBackupError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { Progress } from '../../src/shared/progress.js'
-import { snapshot, tool } from '../support/writer-fixtures.js'
+import { restorable, tool } from '../support/writer-fixtures.js'
 
 let tmp: string
 let home: string
@@ -58,7 +58,7 @@ test('a slow destination is respected: the writer waits for drain instead of que
   await fsp.writeFile(zipPath, data)
   const out = path.join(tmp, 'slow-out')
   await tool('unzip', ['-q', zipPath, '-d', out])
-  expect(await snapshot(path.join(out, 'home'))).toEqual(await snapshot(home))
+  expect(await restorable(path.join(out, 'home'))).toEqual(await restorable(home))
 }, 60_000)
 
 test('a failing destination rejects addTree with its error and nothing more is written', async () => {

@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import yauzl from 'yauzl'
-import { snapshot, tool, zipTree } from '../support/writer-fixtures.js'
+import { restorable, tool, zipTree } from '../support/writer-fixtures.js'
 
 let tmp: string
 beforeAll(async () => {
@@ -65,6 +65,6 @@ test('sizes and offsets beyond the (lowered) 32-bit limit use ZIP64 fields that 
   await expect(tool('unzip', ['-tq', zipPath])).resolves.toMatch(/No errors detected/)
   const out = path.join(tmp, 'offsets-out')
   await tool('unzip', ['-q', zipPath, '-d', out])
-  expect(await snapshot(path.join(out, 'home'))).toEqual(await snapshot(home))
+  expect(await restorable(path.join(out, 'home'))).toEqual(await restorable(home))
   expect(await entryCount(zipPath)).toBe(7)
 }, 60_000)

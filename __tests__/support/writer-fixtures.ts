@@ -45,6 +45,13 @@ export async function snapshot(root: string): Promise<Map<string, TreeItem>> {
   return out
 }
 
+/** The snapshot as unzip can restore it: unzip does not set the times of links themselves. */
+export async function restorable(root: string): Promise<Map<string, TreeItem>> {
+  const items = await snapshot(root)
+  for (const [rel, item] of items) if (item.type === 'symlink') items.set(rel, { ...item, mtime: 0 })
+  return items
+}
+
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256')
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer)

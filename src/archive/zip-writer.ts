@@ -53,12 +53,14 @@ const WHOLE_FILE_MAX = 4 * 1024 * 1024
 /** Piece of a large file read, hashed and deflated at a time. */
 const CHUNK = 1024 * 1024
 /** Bytes of file content read ahead of the writer (buffers waiting in workers or for their turn): bounds memory. */
-const IN_FLIGHT_BYTES = 32 * 1024 * 1024
+const IN_FLIGHT_BYTES = 16 * 1024 * 1024
 /** Each entry counts at least this much against the budget, so 20 000 empty files cannot pile up unbounded. */
 const MIN_ENTRY_COST = 4096
 /** Small writes are gathered into one buffer of about this size before reaching the output stream. */
 const WRITE_BATCH = 1024 * 1024
 const DICTIONARY = 32 * 1024
+/** Stored files above this are read on the main thread; smaller ones ride in worker batches (fewer syscalls here). */
+const STORE_VIA_WORKER_MAX = 64 * 1024
 const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex')
 
 /**
@@ -248,7 +250,13 @@ export class ZipWriter {
           slots.push(slot)
           await this.streamFile(entry, slot, budget)
         } else {
-          if (slot.kind === 'whole' && slot.job) slot.result = this.getPool().file(slot.job)
+          if (slot.kind === 'whole' && slot.job) {
+            // Stored files gain nothing from a worker: read them here and skip the hand-over between threads.
+            slot.result =
+              slot.store && slot.job.size > STORE_VIA_WORKER_MAX
+                ? readStored(slot.job.path)
+                : this.getPool().file(slot.job)
+          }
           slot.result?.catch(() => undefined)
           slots.push(slot)
         }
@@ -475,6 +483,33 @@ export class ZipWriter {
         })
       )
     }
+  }
+}
+
+/** Reads a whole file that is stored as is; hash and CRC come from the same buffer that is written. */
+async function readStored(file: string): Promise<FileResult> {
+  let handle: fsp.FileHandle
+  try {
+    handle = await fsp.open(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0))
+  } catch (error) {
+    throw new XlrBackupError(
+      `Cannot read ${file}: ${(error as Error).message}. Check its permissions, or exclude it.`,
+      {
+        cause: error
+      }
+    )
+  }
+  try {
+    const data = await handle.readFile()
+    return {
+      sha256: crypto.createHash('sha256').update(data).digest('hex'),
+      crc: crc32(data),
+      size: data.length,
+      method: METHOD_STORE,
+      data
+    }
+  } finally {
+    await handle.close()
   }
 }
 
