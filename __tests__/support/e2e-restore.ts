@@ -1,0 +1,228 @@
+/**
+ * End-to-end restore and verify tests: generated homes whose conf points at real PostgreSQL / MariaDB databases,
+ * backups made and restored through the real core (`runJob`, settings from `parseSettings`), and tools to damage a
+ * stored backup the way a disk, a network or an attacker would.
+ */
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import * as net from 'node:net'
+import * as path from 'node:path'
+import { makeHome } from '../../scripts/make-home.js'
+import { runJob } from '../../src/job.js'
+import type { JobResult } from '../../src/report/job-result.js'
+import { resolveDatabases, tableChecksums } from '../../src/database/index.js'
+import { Input } from '../../src/settings/inputs.js'
+import { parseSettings } from '../../src/settings/parse.js'
+import { MemoryLogger } from '../../src/shared/logger.js'
+import { homeWith, settings as dbSettings } from './database-fixtures.js'
+import { treeState } from './restore-fixtures.js'
+
+export const PG_URL = (db: string): string => `jdbc:postgresql://127.0.0.1:5432/${db}`
+export const MARIA_URL = (db: string): string => `jdbc:mariadb://127.0.0.1:3306/${db}`
+
+/** A database a home's conf names: its JDBC URL and login (the password lives only in an input, as in real life). */
+export interface ConfDatabase {
+  url: string
+  username: string
+  password: string
+}
+
+/** A free TCP port on 127.0.0.1 (the generated home's http.port: 5516 may be in use by another test). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * A generated home (scripts/make-home.ts, a few MB) whose conf/xl-release.conf points `xl.database` and
+ * `xl.reporting` at the given databases, with passwords encrypted as the server leaves them ({b64}…) so only the
+ * password inputs can open them, and whose http.port is a free port.
+ */
+export async function makeDbHome(
+  dir: string,
+  dbs: { repository?: ConfDatabase; archive?: ConfDatabase },
+  opts: { version?: string; scale?: number } = {}
+): Promise<{ dir: string; port: number }> {
+  await makeHome(dir, { scale: opts.scale ?? 0.005 })
+  const port = await freePort()
+  const serverConf = path.join(dir, 'conf/xl-release-server.conf')
+  await writeFile(serverConf, (await readFile(serverConf, 'utf8')).replace(/^http\.port=\d+$/m, `http.port=${port}`))
+  const block = (key: string, d: ConfDatabase | undefined): string =>
+    d
+      ? `  ${key} {\n    db-url = "${d.url}"\n    db-username = "${d.username}"\n    db-password = "{b64}c2VydmVyLWVuY3J5cHRlZA=="\n    max-pool-size = 10\n  }\n`
+      : ''
+  await writeFile(
+    path.join(dir, 'conf/xl-release.conf'),
+    `xl {\n  # external databases\n${block('database', dbs.repository)}${block('reporting', dbs.archive)}}\n`
+  )
+  if (opts.version) {
+    const lib = path.join(dir, 'lib')
+    const jar = (await readdir(lib)).find(f => f.startsWith('xlr-server-'))!
+    await rename(path.join(lib, jar), path.join(lib, `xlr-server-${opts.version}.jar`))
+  }
+  return { dir, port }
+}
+
+/** Inputs by name, as the action would read them; unset ones read as ''. */
+export type Inputs = Partial<Record<Input, string>>
+
+/** parseSettings + runJob with a MemoryLogger: the whole core, exactly as the action and the CLI call it. */
+export async function run(inputs: Inputs): Promise<{ result: JobResult; logger: MemoryLogger }> {
+  const logger = new MemoryLogger()
+  const settings = parseSettings(name => inputs[name] ?? '', {})
+  const result = await runJob(settings, logger)
+  return { result, logger }
+}
+
+/** Runs a job and returns its result or error together with the log (for failures that must show the log). */
+export async function attempt(inputs: Inputs): Promise<{ result?: JobResult; error?: Error; logger: MemoryLogger }> {
+  const logger = new MemoryLogger()
+  try {
+    const result = await runJob(
+      parseSettings(name => inputs[name] ?? '', {}),
+      logger
+    )
+    return { result, logger }
+  } catch (error) {
+    return { error: error as Error, logger }
+  }
+}
+
+/** Like `run`, but returns the error (and the log) of a run that must fail; fails the test if it succeeds. */
+export async function runFailing(inputs: Inputs): Promise<{ error: Error; logger: MemoryLogger }> {
+  const logger = new MemoryLogger()
+  const settings = parseSettings(name => inputs[name] ?? '', {})
+  try {
+    await runJob(settings, logger)
+  } catch (error) {
+    return { error: error as Error, logger }
+  }
+  throw new Error(`expected the ${inputs[Input.Mode] ?? 'backup'} run to fail, but it succeeded`)
+}
+
+/** Checksums of every table and sequence of a database, computed in SQL by the server. */
+export async function checksums(engine: 'postgresql' | 'mariadb', db: ConfDatabase): Promise<Record<string, string>> {
+  const [target] = resolveDatabases(
+    homeWith({ repository: { url: db.url, username: db.username, password: db.password } }),
+    dbSettings({ mode: engine }),
+    new MemoryLogger()
+  )
+  return await tableChecksums(target)
+}
+
+/** Entries of a home (type, mode, SHA-256 or link target), optionally only some top-level names; restore work folders left out. */
+export async function homeState(dir: string, only?: string[]): Promise<Map<string, string>> {
+  const state = await treeState(dir, only)
+  for (const key of [...state.keys()]) if (key.startsWith('.xlr-restore-')) state.delete(key)
+  return state
+}
+
+/** The complete tree, restore work folders included: byte-identical means nothing at all was written. */
+export async function exactTree(dir: string): Promise<string> {
+  const state = await treeState(dir)
+  return createHash('sha256')
+    .update([...state].map(([k, v]) => `${k}\t${v}`).join('\n'))
+    .digest('hex')
+}
+
+/** Writes `<file>.sha256` for a (tampered) backup, so the storage digest passes and the archive's own checks must catch it. */
+export async function reseal(file: string): Promise<void> {
+  const sha = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+  await writeFile(`${file}.sha256`, `${sha}  ${path.basename(file)}\n`)
+}
+
+/** Runs a short python3 program with argv; returns its stdout. */
+export function python(program: string, ...args: string[]): string {
+  return execFileSync('python3', ['-c', program, ...args], { encoding: 'utf8' })
+}
+
+/** Offset in the zip of the first byte of `entry`'s (compressed) data. */
+export function dataOffset(zipFile: string, entry: string): { offset: number; size: number } {
+  const out = python(
+    `import sys, zipfile, struct
+z = zipfile.ZipFile(sys.argv[1]); i = z.getinfo(sys.argv[2])
+f = open(sys.argv[1], 'rb'); f.seek(i.header_offset); h = f.read(30)
+n, e = struct.unpack('<HH', h[26:30])
+print(i.header_offset + 30 + n + e, i.compress_size)`,
+    zipFile,
+    entry
+  )
+  const [offset, size] = out.trim().split(' ').map(Number)
+  return { offset, size }
+}
+
+/** XORs one byte of `file` at `offset`. */
+export async function flipByte(file: string, offset: number): Promise<void> {
+  const data = await readFile(file)
+  data[offset] ^= 0x5a
+  await writeFile(file, data)
+}
+
+/** A copy of `zipFile` at `out` whose manifest.json is replaced by `edit(manifest)` (other entries byte-identical). */
+export function rewriteManifest(zipFile: string, out: string, edit: string): void {
+  python(
+    `import sys, zipfile, json
+src = zipfile.ZipFile(sys.argv[1]); dst = zipfile.ZipFile(sys.argv[2], 'w')
+for i in src.infolist():
+    data = src.read(i.filename)
+    if i.filename == 'manifest.json':
+        m = json.loads(data)
+${edit
+  .split('\n')
+  .map(l => `        ${l}`)
+  .join('\n')}
+        data = json.dumps(m).encode()
+    dst.writestr(i, data, compress_type=i.compress_type)
+dst.close()`,
+    zipFile,
+    out
+  )
+}
+
+/**
+ * A copy of `zipFile` at `out` with extra entries appended before the manifest and recorded in it with correct
+ * sizes and hashes: a hostile archive that looks valid. `links` become Unix symlink entries.
+ */
+export function addHostileEntries(
+  zipFile: string,
+  out: string,
+  files: Record<string, string>,
+  links: Record<string, string> = {}
+): void {
+  python(
+    `import sys, zipfile, json, hashlib, time
+src = zipfile.ZipFile(sys.argv[1]); dst = zipfile.ZipFile(sys.argv[2], 'w')
+files = json.loads(sys.argv[3]); links = json.loads(sys.argv[4])
+m = json.loads(src.read('manifest.json'))
+for i in src.infolist():
+    if i.filename != 'manifest.json':
+        dst.writestr(i, src.read(i.filename), compress_type=i.compress_type)
+now = int(time.time()) * 1000
+for name, text in files.items():
+    data = text.encode()
+    i = zipfile.ZipInfo(name, date_time=time.gmtime()[:6]); i.create_system = 3; i.external_attr = (0o100644 << 16)
+    dst.writestr(i, data)
+    m['files'].append({'path': name, 'type': 'file', 'mode': 0o644, 'mtime': now, 'size': len(data), 'sha256': hashlib.sha256(data).hexdigest()})
+for name, target in links.items():
+    data = target.encode()
+    i = zipfile.ZipInfo(name, date_time=time.gmtime()[:6]); i.create_system = 3; i.external_attr = (0o120777 << 16)
+    dst.writestr(i, data)
+    m['files'].append({'path': name, 'type': 'symlink', 'mode': 0o777, 'mtime': now, 'size': len(data), 'sha256': hashlib.sha256(data).hexdigest(), 'target': target})
+mi = src.getinfo('manifest.json')
+dst.writestr(mi, json.dumps(m).encode(), compress_type=mi.compress_type)
+dst.close()`,
+    zipFile,
+    out,
+    JSON.stringify(files),
+    JSON.stringify(links)
+  )
+}
