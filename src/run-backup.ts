@@ -82,7 +82,7 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
     )
     const stagedFile: string = staged as unknown as string
     const published = await logger.group(`Store the backup (${settings.storage.kind})`, async () =>
-      storage.publish(stagedFile, fileName, logger)
+      storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size })
     )
     staged = null
     return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000 })

@@ -69,7 +69,9 @@ describe('directory storage', () => {
     expect(found).toMatchObject({ name: 'xlr-backup-a.zip', sha256, size: data.length })
     const dest = await mkdtemp(path.join(tmp, 'fetch-'))
     const file = await store.fetch(found, dest, logger)
-    expect(file).toBe(path.join(dest, 'xlr-backup-a.zip'))
+    // Checked in place, not copied: restore only reads it.
+    expect(file).toBe(path.join(folder, 'xlr-backup-a.zip'))
+    expect(await readdir(dest)).toEqual([])
     expect(await sha256Of(file)).toBe(sha256)
     expect((await stat(file)).mode & 0o777).toBe(0o600)
     // The stored backup is untouched and still there.
@@ -171,13 +173,14 @@ describe('directory storage', () => {
     await expect(createStorage({ ...settings(''), path: '' }, logger)).rejects.toMatchObject({ input: 'path' })
   })
 
-  test('fetch never overwrites a file in the destination', async () => {
+  test('fetch writes nothing into the destination, even where a file of that name is', async () => {
     const folder = await mkdtemp(path.join(tmp, 'dest-'))
     const store = await createStorage(settings(folder), logger)
-    await backup(store, 'z.zip')
+    const sum = await backup(store, 'z.zip')
     const dest = await mkdtemp(path.join(tmp, 'fetch-'))
     await writeFile(path.join(dest, 'z.zip'), 'mine')
-    await expect(store.fetch(await store.find({ name: 'z' }, logger), dest, logger)).rejects.toThrow(/already exists/)
+    const file = await store.fetch(await store.find({ name: 'z' }, logger), dest, logger)
+    expect(await sha256Of(file)).toBe(sum)
     expect(await readFile(path.join(dest, 'z.zip'), 'utf8')).toBe('mine')
   })
 })

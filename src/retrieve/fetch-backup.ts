@@ -51,6 +51,7 @@ export async function fetchBackup(settings: Settings, workDir: string, logger: L
       throw error
     }
   })
-  await rm(stored, { force: true })
+  // A downloaded copy is ours to remove; a backup read in place (storage: directory) is the user's.
+  if (path.dirname(path.resolve(stored)) === path.resolve(workDir)) await rm(stored, { force: true })
   return { found, zipFile, encrypted, storedBytes: size }
 }

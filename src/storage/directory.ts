@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
-import { copyWithDigest, hashFile, parseSidecar, sidecarText } from './digest.js'
+import { hashFile, parseSidecar, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 
@@ -32,7 +32,12 @@ export class DirectoryStorage implements BackupStorage {
     return staged
   }
 
-  async publish(stagedFile: string, fileName: string, logger: Logger): Promise<PublishedBackup> {
+  async publish(
+    stagedFile: string,
+    fileName: string,
+    logger: Logger,
+    written?: { sha256: string; size: number }
+  ): Promise<PublishedBackup> {
     checkBackupName(fileName)
     const final = path.join(this.folder, fileName)
     const handle = await open(stagedFile, 'r+')
@@ -41,7 +46,8 @@ export class DirectoryStorage implements BackupStorage {
     } finally {
       await handle.close()
     }
-    const { sha256, size } = await hashFile(stagedFile)
+    // The writer hashed the bytes on their way to the disk; only a file staged by someone else is read again.
+    const { sha256, size } = written ?? (await hashFile(stagedFile))
     await this.linkNoReplace(stagedFile, final)
     await writePrivateFile(final + SIDECAR, sidecarText(sha256, fileName))
     await syncFolder(this.folder)
@@ -94,33 +100,28 @@ export class DirectoryStorage implements BackupStorage {
    * the stored path) means restore works on a local file that is exactly the bytes that were checked, a flaky share
    * cannot change underneath it, and nothing restore does can touch the stored backup.
    */
-  async fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string> {
-    const dest = path.join(destDir, found.name)
-    await refuseExisting(dest)
-    let copied: { sha256: string; size: number }
-    try {
-      copied = await copyWithDigest(found.ref, dest)
-    } catch (error) {
-      // EEXIST: the file appeared since the check and is not ours to remove.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(dest, { force: true })
-      throw new StorageError(`Could not copy backup ${found.ref} to ${destDir}: ${(error as Error).message}`, {
-        cause: error
-      })
-    }
+  /**
+   * Checks the stored file against its digest and hands back its own path: restore and verify only read it (the
+   * archive is checked entry by entry again as it is read), so a copy would cost a full write for nothing.
+   * `destDir` is unused: nothing is written.
+   */
+  async fetch(found: FoundBackup, _destDir: string, logger: Logger): Promise<string> {
+    const { sha256, size } = await hashFile(found.ref).catch((error: unknown) => {
+      throw new StorageError(`Could not read backup ${found.ref}: ${(error as Error).message}`, { cause: error })
+    })
     if (found.sha256 === null) {
       logger.warning(
-        `${found.ref} has no ${path.basename(found.ref)}${SIDECAR} digest file, so its bytes cannot be checked here ` +
-          `(the archive's own checks still run). SHA-256 of the copy: ${copied.sha256}.`
+        `${found.ref} has no ${path.basename(found.ref)}${SIDECAR} digest file, so its bytes cannot be checked as a ` +
+          `whole (the archive's own checks still run). SHA-256 of the file: ${sha256}.`
       )
-    } else if (copied.sha256 !== found.sha256) {
-      await rm(dest, { force: true })
+    } else if (sha256 !== found.sha256) {
       throw new IntegrityError(
-        `Backup ${found.ref} does not match its digest file: expected sha256 ${found.sha256}, read ${copied.sha256}. ` +
+        `Backup ${found.ref} does not match its digest file: expected sha256 ${found.sha256}, read ${sha256}. ` +
           `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with 'name'.`
       )
     }
-    logger.info(`Fetched ${found.ref} (${copied.size} bytes, sha256 checked)`)
-    return dest
+    logger.info(`Checked ${found.ref} (${size} bytes, sha256 matches its digest file); it is read in place.`)
+    return found.ref
   }
 
   private async ensureWritable(): Promise<void> {

@@ -8,13 +8,24 @@ export interface BackupStorage {
    * destination folder under a temporary name, so publishing is a rename and a crash leaves no file that looks done.
    */
   stagingPath(fileName: string): Promise<string>
-  /** Makes a finished staged file the backup called `fileName`; the staged file is consumed. */
-  publish(stagedFile: string, fileName: string, logger: Logger): Promise<PublishedBackup>
+  /**
+   * Makes a finished staged file the backup called `fileName`; the staged file is consumed. `written` is the digest
+   * the writer computed on the way to the disk, so the file need not be read again.
+   */
+  publish(
+    stagedFile: string,
+    fileName: string,
+    logger: Logger,
+    written?: { sha256: string; size: number }
+  ): Promise<PublishedBackup>
   /** Removes a staged file after a failure (never throws when it is already gone). */
   discard(stagedFile: string): Promise<void>
   /** Finds one backup: by exact name, or the newest whose name starts with a prefix. */
   find(query: BackupQuery, logger: Logger): Promise<FoundBackup>
-  /** Fetches a found backup into `destDir` (streamed, digest checked) and returns the local file path. */
+  /**
+   * Fetches a found backup into `destDir` (streamed, digest checked) and returns the local file path. A backend whose
+   * backups are local files may return the stored file itself, checked in place: callers only read it.
+   */
   fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string>
 }
 
