@@ -1,0 +1,231 @@
+/**
+ * End-to-end tests of the two front ends as users run them: the bundled action (`node dist/index.js`, the way the
+ * runner starts it: INPUT_* variables, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, the workspace as current folder)
+ * and the CLI (`node bin/xlr-backup.js`). Real processes, real files; storage through the emulators where needed.
+ */
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs'
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
+import * as net from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { makeHome } from '../../scripts/make-home.js'
+import { parseOutputFile } from './run-action.js'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const ACTION_BUNDLE = path.join(ROOT, 'dist/index.js')
+export const CLI_BUNDLE = path.join(ROOT, 'dist/cli/index.js')
+export const CLI_BIN = path.join(ROOT, 'bin/xlr-backup.js')
+
+/**
+ * These tests run the bundles, not the sources: `npm run package` must have run (the test script's dist check
+ * guarantees it in CI). A missing bundle fails loudly; a bundle older than the sources is reported, since a
+ * failure then may come from code that is already fixed.
+ */
+export function requireBundles(): void {
+  for (const bundle of [ACTION_BUNDLE, CLI_BUNDLE]) {
+    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run 'npm run package' before these tests.`)
+  }
+  const built = Math.min(statSync(ACTION_BUNDLE).mtimeMs, statSync(CLI_BUNDLE).mtimeMs)
+  const newer = newerSources(path.join(ROOT, 'src'), built)
+  if (newer.length > 0) {
+    process.stderr.write(
+      `e2e: dist/ is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ` and ${newer.length - 3} more` : ''}: ` +
+        `these tests run dist/; run 'npm run package' to test the current sources.\n`
+    )
+  }
+}
+
+function newerSources(dir: string, than: number): string[] {
+  const out: string[] = []
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name)
+    const st = statSync(full)
+    if (st.isDirectory()) out.push(...newerSources(full, than))
+    else if (st.mtimeMs > than) out.push(path.relative(ROOT, full))
+  }
+  return out
+}
+
+export interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface ActionRun extends Run {
+  outputs: Record<string, string>
+  summary: string
+  /** What the run left in its RUNNER_TEMP (a job must clean up: backups and keys do not linger on shared runners). */
+  tempLeft: string[]
+}
+
+export interface ActionOptions {
+  /** Extra environment (emulator URLs and tokens, GITHUB_SERVER_URL …). */
+  env?: Record<string, string>
+  /** The job's workspace: current folder and GITHUB_WORKSPACE, as on a runner (default: a fresh folder). */
+  workspace?: string
+}
+
+/**
+ * Runs `node dist/index.js` as the runner does: INPUT_<NAME> variables (upper case, spaces to '_'), the workspace as
+ * current folder, GITHUB_WORKSPACE, RUNNER_TEMP, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and nothing of the test
+ * runner's own GITHUB_/ACTIONS_/INPUT_/XLR_ environment.
+ */
+export async function runAction(inputs: Record<string, string>, options: ActionOptions = {}): Promise<ActionRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-action-'))
+  const temp = path.join(dir, 'runner-temp')
+  const workspace = options.workspace ?? path.join(dir, 'workspace')
+  await mkdir(temp)
+  await mkdir(workspace, { recursive: true })
+  const outputFile = path.join(dir, 'output')
+  const summaryFile = path.join(dir, 'summary')
+  await writeFile(outputFile, '')
+  await writeFile(summaryFile, '')
+  const inputEnv = Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v])
+  )
+  try {
+    const run = await spawnCollect(process.execPath, [ACTION_BUNDLE], workspace, {
+      ...cleanEnv(),
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: temp,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      ...inputEnv,
+      ...(options.env ?? {})
+    })
+    return {
+      ...run,
+      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      summary: await readFile(summaryFile, 'utf8'),
+      tempLeft: await readdir(temp)
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Runs `node bin/xlr-backup.js <args>` in `cwd` with only the given XLR_/other variables on top of a clean env. */
+export async function runCli(args: string[], env: Record<string, string> = {}, cwd: string = ROOT): Promise<Run> {
+  return await spawnCollect(process.execPath, [CLI_BIN, ...args], cwd, { ...cleanEnv(), ...env })
+}
+
+function cleanEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k, v]) =>
+        v !== undefined &&
+        !/^(INPUT_|GITHUB_|ACTIONS_|RUNNER_|XLR_)/.test(k) &&
+        k !== 'NODE_OPTIONS' &&
+        k !== 'JEST_WORKER_ID'
+    ) as [string, string][]
+  )
+}
+
+function spawnCollect(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => (stdout += d))
+    child.stderr.on('data', d => (stderr += d))
+    child.on('error', reject)
+    child.on('close', code => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+/** The `::error::` lines of an action run (workflow commands; the message is escaped: %0A for line breaks). */
+export function errorLines(run: Run): string[] {
+  return run.stdout
+    .split('\n')
+    .filter(l => l.startsWith('::error'))
+    .map(l =>
+      l
+        .replace(/^::error[^:]*::/, '')
+        .replace(/%0A/g, '\n')
+        .replace(/%0D/g, '')
+        .replace(/%25/g, '%')
+    )
+}
+
+/** A generated XL Release 24.x home of a few MB (see scripts/make-home.ts), at `dir`. */
+export async function sampleHome(dir: string, scale = 0.005): Promise<string> {
+  await makeHome(dir, { scale })
+  return dir
+}
+
+/** A free TCP port on 127.0.0.1, for the `port` input: the sample's 5516 may be in use by another test. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+export interface TreeEntry {
+  type: 'file' | 'directory' | 'symlink'
+  /** Permission bits, octal. */
+  mode: string
+  sha256?: string
+  target?: string
+  /** Whole seconds (files only: folder times change as a tree is written, links' own times are not restored). */
+  mtime?: number
+}
+
+/** Everything under `root`, links not followed, keyed by relative path ('/'-separated). */
+export async function tree(root: string, options: { mtimes?: boolean } = {}): Promise<Map<string, TreeEntry>> {
+  const out = new Map<string, TreeEntry>()
+  async function walk(rel: string): Promise<void> {
+    const full = rel ? path.join(root, rel) : root
+    for (const name of (await readdir(full)).sort()) {
+      const r = rel ? `${rel}/${name}` : name
+      const abs = path.join(root, r)
+      const st = await lstat(abs)
+      const mode = (st.mode & 0o7777).toString(8)
+      if (st.isSymbolicLink()) out.set(r, { type: 'symlink', mode: 'link', target: await readlink(abs) })
+      else if (st.isDirectory()) {
+        out.set(r, { type: 'directory', mode })
+        await walk(r)
+      } else {
+        out.set(r, {
+          type: 'file',
+          mode,
+          sha256: await sha256File(abs),
+          ...(options.mtimes ? { mtime: Math.floor(st.mtimeMs / 1000) } : {})
+        })
+      }
+    }
+  }
+  await walk('')
+  return out
+}
+
+/** One hash of a whole tree (paths, types, modes, contents, link targets): equal before and after = untouched. */
+export async function treeHash(root: string): Promise<string> {
+  const hash = createHash('sha256')
+  for (const [rel, e] of await tree(root)) hash.update(`${rel}\0${JSON.stringify(e)}\n`)
+  return hash.digest('hex')
+}
+
+/** Files in `dir` whose names look like a backup or a leftover of writing one. */
+export async function backupFilesIn(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter(n => /\.zip|partial|\.age/.test(n))
+  } catch {
+    return []
+  }
+}
