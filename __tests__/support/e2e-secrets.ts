@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { createReadStream } from 'node:fs'
-import { lstat, readdir, readFile, stat } from 'node:fs/promises'
+import { lstat, readdir, readFile, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { JobResult } from '../../src/report/job-result.js'
 import type { Settings } from '../../src/settings/settings.js'
@@ -169,4 +169,83 @@ export function messagesOf(error: unknown): string {
     e = (e as Error & { cause?: unknown }).cause
   }
   return parts.join('\n')
+}
+
+/**
+ * A home's tree as `describeTree` gives it (type, mode, content hash or link target, mtime), with mtimes to the whole
+ * millisecond (the archive records milliseconds) and restore work folders left out: equal trees mean the home came
+ * back (or stayed) exactly as it was.
+ */
+export async function homeTree(dir: string): Promise<Record<string, string>> {
+  const { describeTree } = await import('./archive-fixtures.js')
+  const tree = await describeTree(dir)
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(tree)) {
+    if (key.startsWith('.xlr-restore-')) continue
+    out[key] = value.replace(/ (\d+)(\.\d+)?$/, ' $1')
+  }
+  return out
+}
+
+export interface CiphertextCheck {
+  /** The stored file (the .zip.age as the storage holds it). */
+  file: string
+  /** The home that was backed up (for a known text to look for). */
+  home: string
+  /** Where to write the decrypted ZIP (removed afterwards). */
+  scratch: string
+  key: { keyFile: string } | { passphrase: string }
+  /** The manifest's `encryption` record expected. */
+  encryption: { format: 'age'; recipients: number; passphrase: boolean }
+  /** Secrets the manifest must not hold. */
+  secrets: string[]
+}
+
+/**
+ * Proves a stored backup is a real age file with no plaintext in it: the age header; none of a known file's text, the
+ * manifest's keys or an entry name in the bytes (made with compression-level 0, a plaintext ZIP would show them all);
+ * the real `age -d` opens it into a ZIP that `unzip -t` passes and that does hold that plaintext (the scan's positive
+ * control); its manifest records the encryption without any secret. Returns failures as text ('' when all is well)
+ * so the caller's assertion shows them all.
+ */
+export async function checkCiphertext(c: CiphertextCheck): Promise<string> {
+  const { scanForSecrets, describeFindings } = await import('./secret-scan.js')
+  const problems: string[] = []
+  const head = (await headOf(c.file, 22)).toString('latin1')
+  if (head !== 'age-encryption.org/v1\n') problems.push(`not an age file: starts ${JSON.stringify(head)}`)
+  const plain = [await knownText(c.home), ...MANIFEST_KEYS, 'home/conf/xl-release.conf', 'manifest.json']
+  const leaks = describeFindings(await scanForSecrets(plain, { files: [c.file] }))
+  if (leaks) problems.push(`plaintext in the stored file:\n${leaks}`)
+
+  const zip = path.join(c.scratch, `${path.basename(c.file, '.age')}`)
+  if ('keyFile' in c.key) {
+    const r = ageDecrypt(c.key.keyFile, c.file, zip)
+    if (r.code !== 0) problems.push(`age -d -i failed (${r.code}): ${r.stderr}`)
+  } else {
+    const { runAgeWithTty } = await import('./crypto.js')
+    const r = await runAgeWithTty(['-d', '-o', zip, c.file], c.key.passphrase)
+    if (r.code !== 0) problems.push(`age -d with the passphrase failed (${r.code}): ${r.stdout}${r.stderr}`)
+  }
+  if (problems.length > 0) return problems.join('\n')
+  try {
+    const t = unzipTest(zip)
+    if (t.code !== 0 || !t.stdout.includes('No errors detected'))
+      problems.push(`unzip -t failed: ${t.stdout}${t.stderr}`)
+    if (!t.stdout.includes('home/conf/xl-release.conf')) problems.push('the ZIP lacks home/conf/xl-release.conf')
+    const found = await scanForSecrets(plain, { files: [zip] })
+    const missing = plain.filter((_, i) => !found.some(f => f.secret === i))
+    if (missing.length > 0)
+      problems.push(`the decrypted ZIP lacks plaintext the scan looked for: ${missing.join(', ')}`)
+    const r = spawnSync('unzip', ['-p', zip, 'manifest.json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    const manifest = JSON.parse(r.stdout) as { encryption?: unknown }
+    if (JSON.stringify(manifest.encryption) !== JSON.stringify(c.encryption))
+      problems.push(
+        `manifest encryption ${JSON.stringify(manifest.encryption)}, expected ${JSON.stringify(c.encryption)}`
+      )
+    const secretLeaks = describeFindings(await scanForSecrets(c.secrets, { texts: [r.stdout] }))
+    if (secretLeaks) problems.push(`secret in the manifest:\n${secretLeaks}`)
+  } finally {
+    await rm(zip, { force: true })
+  }
+  return problems.join('\n')
 }
