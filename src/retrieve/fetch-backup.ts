@@ -6,6 +6,7 @@ import { assertEncryptedIfRequired, createDecryptStream, decryptionKeysGiven } f
 import { EncryptionError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { createPrivateWriteStream } from '../shared/private-files.js'
+import { Progress } from '../shared/progress.js'
 import { Input } from '../settings/inputs.js'
 import type { Settings } from '../settings/settings.js'
 import { createStorage } from '../storage/index.js'
@@ -45,7 +46,11 @@ export async function fetchBackup(settings: Settings, workDir: string, logger: L
   await logger.group(`Decrypt ${found.name}`, async () => {
     const decryptor = await createDecryptStream(settings.decryption)
     try {
-      await pipeline(createReadStream(stored), decryptor, await createPrivateWriteStream(zipFile))
+      const progress = new Progress('Decrypted', size, logger)
+      const counted = createReadStream(stored, { highWaterMark: 1024 * 1024 }).on('data', chunk =>
+        progress.add(chunk.length)
+      )
+      await pipeline(counted, decryptor, await createPrivateWriteStream(zipFile))
     } catch (error) {
       await rm(zipFile, { force: true })
       throw error

@@ -4,6 +4,7 @@ import { access, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink 
 import * as path from 'node:path'
 import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
+import { Progress } from '../shared/progress.js'
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
 import { hashFile, parseSidecar, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
@@ -106,7 +107,8 @@ export class DirectoryStorage implements BackupStorage {
    * `destDir` is unused: nothing is written.
    */
   async fetch(found: FoundBackup, _destDir: string, logger: Logger): Promise<string> {
-    const { sha256, size } = await hashFile(found.ref).catch((error: unknown) => {
+    const progress = new Progress(`Checked ${found.name}`, found.size, logger)
+    const { sha256, size } = await hashFile(found.ref, progress).catch((error: unknown) => {
       throw new StorageError(`Could not read backup ${found.ref}: ${(error as Error).message}`, { cause: error })
     })
     if (found.sha256 === null) {
