@@ -58,7 +58,10 @@ export interface Run {
 export interface ActionRun extends Run {
   outputs: Record<string, string>
   summary: string
-  /** What the run left in its RUNNER_TEMP (a job must clean up: backups and keys do not linger on shared runners). */
+  /**
+   * Files the run left in its RUNNER_TEMP, recursively (a job must clean up: backups and keys must not linger on a
+   * runner). Empty folders are not counted: @actions/cache leaves its empty temp folder, and the runner removes it.
+   */
   tempLeft: string[]
 }
 
@@ -102,11 +105,21 @@ export async function runAction(inputs: Record<string, string>, options: ActionO
       ...run,
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
-      tempLeft: await readdir(temp)
+      tempLeft: await filesUnder(temp)
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+async function filesUnder(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${entry.name}` : entry.name
+    if (entry.isDirectory()) out.push(...(await filesUnder(dir, r)))
+    else out.push(r)
+  }
+  return out
 }
 
 /** Runs `node bin/xlr-backup.js <args>` in `cwd` with only the given XLR_/other variables on top of a clean env. */
