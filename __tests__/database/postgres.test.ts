@@ -185,6 +185,19 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
     })
     const record = { ...dump.record, dump: { ...dump.record.dump!, sha256: '0'.repeat(64) } }
     await expect(restoreDatabase(repoT, dump.dir, record, restoreOpts())).rejects.toThrow(/does not match its SHA-256/)
+    // A caller that verified the bytes itself (the zip reader) skips the re-read.
+    await restoreDatabase(repoT, dump.dir, record, { ...restoreOpts(), dumpVerified: true })
+  })
+
+  test('hash: false leaves the SHA-256 to the caller', async () => {
+    const [repoT] = targetsFor(repo.database, archive.database)
+    const dump = await dumpDatabase(repoT, path.join(tmp, 'nohash', 'repository'), {
+      jobs: 1,
+      hash: false,
+      logger: new MemoryLogger()
+    })
+    expect(dump.record.dump?.format).toBe('pg-custom')
+    expect(dump.record.dump?.sha256).toBeUndefined()
   })
 
   test('safetyDump saves an existing database and skips a missing one', async () => {

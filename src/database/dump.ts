@@ -58,7 +58,7 @@ export async function dumpDatabase(target: DatabaseTarget, outDir: string, opts:
         prefix: dumpPrefix(target),
         file: r.file,
         bytes: single ? (await stat(full)).size : (await dirContents(full)).bytes,
-        ...(single ? { sha256: await sha256File(full) } : {}),
+        ...(single && opts.hash !== false ? { sha256: await sha256File(full) } : {}),
         tool: { name: 'pg_dump', version: r.tool.version },
         serverVersion: r.server.version,
         startedAt,
@@ -119,7 +119,9 @@ async function customDump(
     format: 'custom-command',
     prefix: dumpPrefix(target),
     bytes: contents.bytes,
-    ...(contents.files.length === 1 ? { sha256: await sha256File(path.join(outDir, contents.files[0])) } : {}),
+    ...(contents.files.length === 1 && opts.hash !== false
+      ? { sha256: await sha256File(path.join(outDir, contents.files[0])) }
+      : {}),
     tool: { name: 'database-backup-command', version: '' },
     serverVersion: null,
     startedAt,

@@ -89,6 +89,11 @@ export interface DumpOptions {
   jobs: number
   backupCommand?: string
   logger: Logger
+  /**
+   * Hash single-file dumps into `record.dump.sha256` (default true). Pass false when the caller hashes the file anyway
+   * (the zip writer does as it streams it) and fills the field itself: it saves a full re-read of the dump.
+   */
+  hash?: boolean
 }
 
 export interface RestoreDbOptions {
@@ -99,6 +104,11 @@ export interface RestoreDbOptions {
   /** Restore into a non-empty database whose tables are not XL Release's. */
   allowForeignTarget: boolean
   logger: Logger
+  /**
+   * The caller has already checked the dump's bytes (e.g. against the zip entry's SHA-256 while extracting): skip the
+   * re-read that checks `record.dump.sha256`. Default false.
+   */
+  dumpVerified?: boolean
 }
 
 /** A dump made into a folder; `record` goes into the manifest (its `dump.prefix` is a default the caller may change). */
