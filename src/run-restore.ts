@@ -10,6 +10,7 @@ import type { HomeInfo, DatabaseRole } from './home/types.js'
 import type { JobResult } from './report/job-result.js'
 import {
   backupTopLevel,
+  findInterruptedRestores,
   runRestore as runRestoreEngine,
   selectComponents,
   type RestoreResult
@@ -66,7 +67,14 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
 
     const configHome = homeNames.includes('conf') ? await readBackupConf(archive, workDir, threads, logger) : current
     let dbTargets: Awaited<ReturnType<typeof prepareDatabaseRestores>> = []
-    if (withDatabases) {
+    // Rolling back (or finishing) an earlier interrupted restore that was overwriting a database needs the database
+    // restorer even when this run's components leave the databases out; the plan still restores only what they say.
+    const interruptedDatabases =
+      hasDumps &&
+      current !== null &&
+      settings.restore.interrupted !== '' &&
+      (await findInterruptedRestores(settings.home)).some(u => u.journal.databases.length > 0)
+    if (withDatabases || interruptedDatabases) {
       if (!configHome) {
         throw new InputError(
           Input.DatabaseUrl,
