@@ -132,27 +132,33 @@ describe('a database restore that fails half-way is rolled back through the real
   })
 })
 
+/**
+ * Runs a restore in a child process whose fake pg_restore half-overwrites the database and then SIGKILLs that
+ * process (its parent), as a runner dying in the middle would: the journal is left unfinished.
+ */
+async function interruptInChild(tag: string): Promise<void> {
+  const mark = path.join(tmp, `killed-parent-${tag}`)
+  const fakes = await fakePgRestore(path.join(tmp, `fake-parent-${tag}`), mark, 'kill -9 $PPID')
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(process.cwd(), '__tests__/support/e2e-restore-child.ts'), JSON.stringify(inputs())],
+    {
+      env: { ...process.env, PATH: `${fakes}:${process.env.PATH}`, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  )
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const signal = await new Promise<NodeJS.Signals | null>(resolve => child.on('exit', (_code, sig) => resolve(sig)))
+  expect({ signal, stderr }).toEqual({ signal: 'SIGKILL', stderr: expect.any(String) })
+  expect(await readFile(mark, 'utf8')).toMatch(/half-restored/)
+}
+
 describe('an interrupted restore (the process running it killed mid database restore)', () => {
   test('is refused by the next run, then rolled back with interrupted-restore: rollback', async () => {
     await diverge('before-interrupt')
     const before = { state: await homeState(home), tables: await checksums('postgresql', db) }
-    const mark = path.join(tmp, 'killed-parent')
-    // Kills the node process that runs the restore (its parent), as a runner dying would.
-    const fakes = await fakePgRestore(path.join(tmp, 'fake-parent'), mark, 'kill -9 $PPID')
-
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(process.cwd(), '__tests__/support/e2e-restore-child.ts'), JSON.stringify(inputs())],
-      {
-        env: { ...process.env, PATH: `${fakes}:${process.env.PATH}`, NODE_OPTIONS: '' },
-        stdio: ['ignore', 'pipe', 'pipe']
-      }
-    )
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const signal = await new Promise<NodeJS.Signals | null>(resolve => child.on('exit', (_code, sig) => resolve(sig)))
-    expect({ signal, stderr }).toEqual({ signal: 'SIGKILL', stderr: expect.any(String) })
-    expect(await readFile(mark, 'utf8')).toMatch(/half-restored/)
+    await interruptInChild('first')
     // The home now has swapped components and a half-restored database: the journal says so.
     expect(await checksums('postgresql', db)).not.toEqual(before.tables)
 
@@ -160,8 +166,7 @@ describe('an interrupted restore (the process running it killed mid database res
     const refused = await runFailing(inputs())
     expect(refused.error.message).toMatch(/interrupted-restore/)
 
-    // Roll the interrupted one back, then restore again. (With 'components' lacking 'databases' this run has no
-    // database restorer and cannot put the database back: see the report.)
+    // Roll the interrupted one back, then restore again.
     const second = await attempt(inputs({ [Input.InterruptedRestore]: 'rollback' }))
     if (second.error) throw new Error(`${second.error.message}\n--- log ---\n${second.logger.messages().join('\n')}`)
     const { result, logger } = second as Required<typeof second>
@@ -194,5 +199,23 @@ describe('an interrupted restore (the process running it killed mid database res
     // And the restore of this run then went through: the backup's tables and files are in.
     expect(await checksums('postgresql', db)).toEqual(backedUp)
     expect((await homeState(home)).has('conf/diverged.txt')).toBe(false)
+  })
+
+  test("is rolled back, database included, also when this run's components leave the databases out", async () => {
+    await diverge('before-second-interrupt')
+    const before = { state: await homeState(home), tables: await checksums('postgresql', db) }
+    await interruptInChild('second')
+    expect(await checksums('postgresql', db)).not.toEqual(before.tables)
+
+    const second = await attempt(inputs({ [Input.InterruptedRestore]: 'rollback', [Input.Components]: 'ext' }))
+    if (second.error) throw new Error(`${second.error.message}\n--- log ---\n${second.logger.messages().join('\n')}`)
+    const { result } = second as Required<typeof second>
+    expect(result.outputs[Output.RestoredComponents]).toBe('ext')
+    // The database is as before the interrupted run (this run does not restore it), and so is every folder but ext.
+    expect(await checksums('postgresql', db)).toEqual(before.tables)
+    const after = await homeState(home)
+    const notExt = (m: Map<string, string>) => new Map([...m].filter(([k]) => k !== 'ext' && !k.startsWith('ext/')))
+    expect(notExt(after)).toEqual(notExt(before.state))
+    expect(after.get('ext/synthetic.xml')).not.toBe(before.state.get('ext/synthetic.xml'))
   })
 })
