@@ -4,7 +4,7 @@
  * workflow runs, find it (exact name, newest by prefix, another run by run-id), verify it and restore it into an empty
  * folder byte for byte. A blob changed in storage makes the restore fail on its digest with the home untouched.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
@@ -29,13 +29,15 @@ let port: string
 /** The nightly runs (older first) and what the home looked like when each backed it up. */
 const nightly: { run: EmulatedRun; name: string; backup: ActionRun; state: Map<string, TreeEntry> }[] = []
 let drill: EmulatedRun
+/** A token the REST API answers with 403, as one without 'actions: read'. */
+const READ_ONLY_TOKEN = 'ghs_contents_read_only'
 
 beforeAll(async () => {
   requireBundles()
   tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-action-artifact-'))
   home = await sampleHome(path.join(tmp, 'home'))
   port = String(await freePort())
-  emu = await startArtifactEmulator()
+  emu = await startArtifactEmulator({ forbiddenTokens: [READ_ONLY_TOKEN] })
   // Two nightly runs of the same host, the home changing in between; a restore drill later, in a run of its own.
   for (const [i, stamp] of ['20261125T020000Z', '20261126T020000Z'].entries()) {
     const run = i === 0 ? { runId: emu.runId, env: emu.env } : emu.newRun()
@@ -156,6 +158,21 @@ test('a name that matches nothing says what was searched', async () => {
   expect(verify.outputs).toEqual({})
 })
 
+test("a token without 'actions: read' is named as the problem", async () => {
+  const target = await emptyHome('restored-forbidden')
+  const restore = await restoreInto(
+    target,
+    { 'name-prefix': 'e2e-nightly-', 'github-token': READ_ONLY_TOKEN, repository: emu.repository },
+    drill.env
+  )
+  expect(restore.code).toBe(1)
+  expect(errorLines(restore)).toEqual([
+    expect.stringMatching(/The 'github-token' lacks 'actions: read' on 'octo-org\/xlr-backups'/)
+  ])
+  expect(restore.stdout).not.toContain(READ_ONLY_TOKEN)
+  expect(await readdir(target)).toEqual([])
+})
+
 test('a tampered blob fails the restore on its digest and leaves the existing home unchanged', async () => {
   // Its own backup, so the other tests keep an intact one; the target is an existing home of the same version.
   const run = emu.newRun()
@@ -171,7 +188,11 @@ test('a tampered blob fails the restore on its digest and leaves the existing ho
     drill.env
   )
   expect(restore.code).toBe(1)
-  expect(errorLines(restore)).toEqual([expect.stringMatching(/digest|sha-?256/i)])
+  expect(errorLines(restore)).toEqual([
+    expect.stringMatching(
+      /^Artifact 'e2e-tamper-20261127T020000Z\.zip' \(id \d+\) does not match its digest: .*restore refused/
+    )
+  ])
   expect(restore.outputs).toEqual({})
   expect(restore.tempLeft).toEqual([])
   expect(await treeHash(target)).toBe(before)
