@@ -87,6 +87,7 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
             restoreCommand: settings.database.restoreCommand,
             createIfMissing: settings.restore.createDatabase,
             allowForeignTarget: settings.restore.allowForeignDatabase,
+            dumpVerified: true,
             logger
           })
         )

@@ -52,6 +52,8 @@ export class ToolDatabaseRestorer implements DatabaseRestorer {
       restoreCommand: this.settings.restoreCommand,
       createIfMissing: this.options.createIfMissing,
       allowForeignTarget: this.options.allowForeignTarget,
+      // Unpacked from the backup with every byte checked against the manifest.
+      dumpVerified: true,
       logger: this.logger
     })
   }
