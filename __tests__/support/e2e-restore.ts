@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { lstat, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { makeHome } from '../../scripts/make-home.js'
@@ -122,6 +122,16 @@ export async function homeState(dir: string, only?: string[]): Promise<Map<strin
   const state = await treeState(dir, only)
   for (const key of [...state.keys()]) if (key.startsWith('.xlr-restore-')) state.delete(key)
   return state
+}
+
+/** Modification times (whole seconds, as ZIP keeps them) of every file below `dir`, by relative path. */
+export async function fileTimes(dir: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const [rel, desc] of await treeState(dir)) {
+    if (!desc.startsWith('file ') || rel.startsWith('.xlr-restore-')) continue
+    out.set(rel, Math.floor((await lstat(path.join(dir, rel))).mtimeMs / 1000))
+  }
+  return out
 }
 
 /** The complete tree, restore work folders included: byte-identical means nothing at all was written. */
