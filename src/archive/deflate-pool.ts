@@ -21,6 +21,7 @@ const zlib = require('node:zlib')
 const crypto = require('node:crypto')
 const S = workerData.sample
 const GC_EVERY = workerData.gcEvery
+const Z = zlib.constants
 let sinceGc = 0
 function handled(bytes) {
   sinceGc += bytes
@@ -38,22 +39,73 @@ function tableCrc(data, prev) {
   return ~crc >>> 0
 }
 const crc32 = typeof zlib.crc32 === 'function' ? zlib.crc32 : tableCrc
+const sha256 = typeof crypto.hash === 'function'
+  ? data => crypto.hash('sha256', data, 'hex')
+  : data => crypto.createHash('sha256').update(data).digest('hex')
+
+// One raw deflater per level, reset between uses and writing straight into the caller's buffer.
+// zlib.deflateRawSync builds a stream object and allocates (and frees) ~300 KB of zlib state per call, plus 16 KB
+// output pieces that are then concatenated: for 20 000 small files that cost more than the deflating. The handle is
+// node's internal binding (stable since node 10); a probe at start-up checks it round-trips, else deflateRawSync.
+const engines = new Map()
+function engine(level) {
+  let e = engines.get(level)
+  if (!e) {
+    const z = zlib.createDeflateRaw({ level })
+    e = { z, handle: z._handle, state: z._writeState, error: null }
+    const ref = e
+    z.on('error', err => { ref.error = err })
+    engines.set(level, e)
+  }
+  return e
+}
+// Deflates src into dst[at, at + room) ending with 'flush' (Z_FINISH or Z_SYNC_FLUSH); returns the bytes written,
+// or -1 when they do not fit in room (the caller then stores the data).
+function fastDeflate(src, level, flush, dst, at, room) {
+  if (at + room > dst.length) throw new RangeError('deflate output beyond its buffer')
+  const e = engine(level)
+  e.handle.reset()
+  e.handle.writeSync(flush, src, 0, src.length, dst, at, room)
+  if (e.error) { const err = e.error; engines.delete(level); throw err }
+  const availOut = e.state[0]
+  // zlib has written everything once it returns with output space left over.
+  return availOut > 0 ? room - availOut : -1
+}
+function slowDeflate(src, level, flush, dst, at, room, dictionary) {
+  const opts = { level, finishFlush: flush }
+  if (dictionary) opts.dictionary = dictionary
+  const d = zlib.deflateRawSync(src, opts)
+  if (d.length >= room) return -1
+  d.copy(dst, at)
+  return d.length
+}
+let fast = false
+try {
+  const probe = Buffer.from('xlr-backup deflate probe, '.repeat(200))
+  const out = Buffer.alloc(probe.length)
+  const a = fastDeflate(probe.subarray(0, 2600), 6, Z.Z_SYNC_FLUSH, out, 0, out.length)
+  const b = fastDeflate(probe.subarray(2600), 1, Z.Z_FINISH, out, a, out.length - a)
+  fast = a > 0 && b > 0 && zlib.inflateRawSync(out.subarray(0, a + b)).equals(probe)
+} catch (e) {
+  fast = false
+}
+function deflateInto(src, level, flush, dst, at, room, dictionary) {
+  if (room <= 0) return -1
+  return fast && !dictionary ? fastDeflate(src, level, flush, dst, at, room) : slowDeflate(src, level, flush, dst, at, room, dictionary)
+}
+const sampleOut = Buffer.allocUnsafeSlow(S.sliceLength)
 function sampleCompresses(data, start) {
   const slice = data.subarray(start, start + S.sliceLength)
-  return zlib.deflateRawSync(slice, { level: 1 }).length < S.ratio * slice.length
+  return deflateInto(slice, 1, Z.Z_FINISH, sampleOut, 0, Math.ceil(S.ratio * slice.length)) >= 0
 }
-function compressible(data) {
-  if (data.length < S.minLength) return true
-  const step = Math.floor(data.length / (S.slices + 1))
-  for (let i = 1; i <= S.slices; i++) {
-    if (sampleCompresses(data, Math.min(i * step, data.length - S.sliceLength))) return true
-  }
-  return false
-}
-// Deflates data as sync-flushed pieces that concatenate into one raw-deflate stream (no final block). Each segment of
-// S.segment bytes is sampled on its own, so the random pages of a database file are stored while its text pages
-// are deflated; every deflated run is primed with the 32 KiB before it, as one continuous deflate would be.
-function segmented(data, dict, level) {
+// Most bytes segmentedInto writes for n bytes of data: each run (a multiple of S.segment, 64 KiB) stored as
+// blocks of at most 65 535 bytes with a 5-byte header; there are at most n / 65 536 + 1 runs.
+function storedRoom(n) { return n + 10 * Math.ceil(n / 65535) + 5 }
+// Deflates data into dst at 'at' as sync-flushed pieces that concatenate into one raw-deflate stream (no final
+// block); returns the bytes written (at most storedRoom(data.length)). Each segment of S.segment bytes is sampled on
+// its own, so the random pages of a database file are stored while its text pages are deflated; every deflated run
+// is primed with the 32 KiB before it, as one continuous deflate would be. 'deflated' tells whether any run shrank.
+function segmentedInto(data, dict, level, dst, at) {
   const runs = []
   for (let p = 0; p < data.length; p += S.segment) {
     const end = Math.min(data.length, p + S.segment)
@@ -63,103 +115,111 @@ function segmented(data, dict, level) {
     if (last && last.packs === packs) last.end = end
     else runs.push({ start: p, end, packs })
   }
-  const pieces = []
+  let o = at
   let deflated = false
   for (const run of runs) {
     const part = data.subarray(run.start, run.end)
-    let out = null
+    let n = -1
     if (run.packs) {
-      const opts = { level, finishFlush: zlib.constants.Z_SYNC_FLUSH }
       const before = run.start >= 32768 ? data.subarray(run.start - 32768, run.start)
         : dict || run.start > 0 ? Buffer.concat([dict || Buffer.alloc(0), data.subarray(0, run.start)]).subarray(-32768) : null
-      if (before && before.length > 0) opts.dictionary = before
-      const d = zlib.deflateRawSync(part, opts)
-      if (d.length < part.length) { out = d; deflated = true }
+      n = deflateInto(part, level, Z.Z_SYNC_FLUSH, dst, o, part.length, before && before.length > 0 ? before : null)
+      if (n >= 0) deflated = true
     }
-    pieces.push(out || storedBlocks(part))
+    o += n >= 0 ? n : storedInto(part, dst, o)
   }
-  return { pieces, deflated }
+  return { length: o - at, deflated }
 }
-function storedBlocks(data) {
-  const n = Math.max(1, Math.ceil(data.length / 65535))
-  const out = Buffer.allocUnsafeSlow(data.length + 5 * n)
-  let o = 0
+function storedInto(data, dst, at) {
+  let o = at
   let p = 0
   do {
     const len = Math.min(65535, data.length - p)
-    out[o] = 0
-    out.writeUInt16LE(len, o + 1)
-    out.writeUInt16LE(~len & 0xffff, o + 3)
-    data.copy(out, o + 5, p, p + len)
+    dst[o] = 0
+    dst.writeUInt16LE(len, o + 1)
+    dst.writeUInt16LE(~len & 0xffff, o + 3)
+    data.copy(dst, o + 5, p, p + len)
     o += 5 + len
     p += len
   } while (p < data.length)
-  return out
+  return o - at
 }
+// Files are read into one buffer per worker, reused (grown when needed): fresh memory costs a page fault per 4 KiB.
+let readBuf = Buffer.allocUnsafeSlow(256 * 1024)
 function readWhole(path) {
   const fd = fs.openSync(path, fs.constants.O_RDONLY | NOFOLLOW)
-  try { return fs.readFileSync(fd) } finally { fs.closeSync(fd) }
+  try {
+    let n = 0
+    for (;;) {
+      if (n === readBuf.length) {
+        const bigger = Buffer.allocUnsafeSlow(readBuf.length * 2)
+        readBuf.copy(bigger, 0, 0, n)
+        readBuf = bigger
+      }
+      const r = fs.readSync(fd, readBuf, n, readBuf.length - n, null)
+      if (r === 0) return readBuf.subarray(0, n)
+      n += r
+    }
+  } finally { fs.closeSync(fd) }
 }
 const END = Buffer.from([0x03, 0x00])
-function owns(b) { return b.byteOffset === 0 && b.buffer.byteLength === b.length && b.length >= 65536 }
 function files(msg) {
+  // Every result goes into one buffer sent back to the main thread; room for the worst case (stored blocks) of the
+  // sizes the walker saw. A file that grew since gets a buffer of its own.
+  let cap = 0
+  for (const job of msg.jobs) cap += storedRoom(job.size) + END.length
+  const buf = Buffer.allocUnsafeSlow(Math.max(cap, 1))
   const results = []
-  const small = []
-  const transfer = []
   const own = []
   let total = 0
   for (const job of msg.jobs) {
     try {
       const data = readWhole(job.path)
       handled(data.length)
-      const sha256 = crypto.createHash('sha256').update(data).digest('hex')
-      const crc = crc32(data, 0)
-      let out = data
-      let method = 0
+      const r = { ok: true, sha256: sha256(data), crc: crc32(data, 0), size: data.length, method: 0 }
+      let dst = buf
+      let at = total
+      if (storedRoom(data.length) + END.length > cap - total) {
+        dst = Buffer.allocUnsafeSlow(storedRoom(data.length) + END.length)
+        at = 0
+      }
+      let n = -1
       if (!job.store && msg.level > 0 && data.length > 0) {
         if (data.length < S.minLength) {
-          const d = zlib.deflateRawSync(data, { level: msg.level })
-          if (d.length < data.length) { out = d; method = 8 }
+          n = deflateInto(data, msg.level, Z.Z_FINISH, dst, at, data.length, null)
         } else {
-          const { pieces, deflated } = segmented(data, null, msg.level)
-          if (deflated) {
-            pieces.push(END)
-            const d = Buffer.concat(pieces)
-            if (d.length < data.length) { out = d; method = 8 }
+          const s = segmentedInto(data, null, msg.level, dst, at)
+          if (s.deflated && s.length + END.length < data.length) {
+            END.copy(dst, at + s.length)
+            n = s.length + END.length
           }
         }
       }
-      const r = { ok: true, sha256, crc, size: data.length, method }
-      if (owns(out)) {
-        r.own = own.length
-        own.push(out)
-        transfer.push(out.buffer)
-      } else {
+      if (n >= 0) r.method = 8
+      else n = data.copy(dst, at)
+      if (dst === buf) {
         r.offset = total
-        r.length = out.length
-        small.push(out)
-        total += out.length
+        r.length = n
+        total += n
+      } else {
+        r.own = own.length
+        own.push(dst.subarray(0, n))
       }
       results.push(r)
     } catch (e) {
       results.push({ ok: false, code: e && e.code, message: String(e && e.message || e) })
     }
   }
-  const buf = Buffer.allocUnsafeSlow(total)
-  let o = 0
-  for (const out of small) { out.copy(buf, o); o += out.length }
-  transfer.push(buf.buffer)
-  parentPort.postMessage({ seq: msg.seq, results, data: buf, own }, transfer)
+  parentPort.postMessage({ seq: msg.seq, results, data: buf.subarray(0, total), own }, [buf.buffer, ...own.map(b => b.buffer)])
 }
 function chunk(msg) {
   const data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength)
   handled(data.length)
   const dict = msg.dict ? Buffer.from(msg.dict.buffer, msg.dict.byteOffset, msg.dict.byteLength) : null
-  const pieces = msg.level > 0 ? segmented(data, dict, msg.level).pieces : [storedBlocks(data)]
-  const out = Buffer.allocUnsafeSlow(pieces.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of pieces) { p.copy(out, o); o += p.length }
-  parentPort.postMessage({ seq: msg.seq, data: out }, [out.buffer])
+  const out = Buffer.allocUnsafeSlow(storedRoom(data.length))
+  const n = msg.level > 0 ? segmentedInto(data, dict, msg.level, out, 0).length : storedInto(data, out, 0)
+  // The input goes back too, for the main thread to read the next piece into.
+  parentPort.postMessage({ seq: msg.seq, data: out.subarray(0, n), input: msg.data }, [out.buffer, msg.data.buffer])
 }
 parentPort.on('message', (msg) => {
   try {
@@ -204,8 +264,10 @@ interface WorkerResultMessage {
     | { ok: false; code?: string; message: string }
   )[]
   data?: Uint8Array
-  /** Large results travel in buffers of their own (transferred, not copied). */
+  /** Results that did not fit the batch's buffer (the file grew) travel in buffers of their own. */
   own?: Uint8Array[]
+  /** A chunk's input, handed back for the next read. */
+  input?: Uint8Array
 }
 
 interface Pending {
@@ -224,6 +286,8 @@ interface PoolWorker {
 /** Small files are grouped until a batch holds this many files or bytes. */
 const BATCH_FILES = 128
 const BATCH_BYTES = 4 * 1024 * 1024
+/** Chunk buffers kept for reuse: enough for the writer's read-ahead, so steady state allocates none. */
+const SPARE_CHUNKS = 24
 
 export class DeflatePool {
   private readonly workers: PoolWorker[] = []
@@ -233,11 +297,22 @@ export class DeflatePool {
   private batchBytes = 0
   private flushScheduled = false
   private failure: Error | null = null
+  private readonly spare: Buffer[] = []
 
   constructor(
     private readonly threads: number,
     private readonly level: number
   ) {}
+
+  /**
+   * A buffer of `size` bytes to read the next piece of a large file into, for `chunk`: one that came back from a
+   * worker when there is one. Fresh memory costs a page fault per 4 KiB, which on the bench machine made allocating
+   * cost more than hashing the data.
+   */
+  chunkBuffer(size: number): Buffer {
+    const spare = this.spare.pop()
+    return spare && spare.length === size ? spare : Buffer.allocUnsafeSlow(size)
+  }
 
   /** Reads, hashes and (unless `store`) deflates one whole file in a worker. */
   file(job: FileJob): Promise<FileResult> {
@@ -263,7 +338,13 @@ export class DeflatePool {
     if (this.failure) return Promise.reject(this.failure)
     return this.send({ type: 'chunk', data, dict: dictionary, level: this.level }, data.length, [
       data.buffer as ArrayBuffer
-    ]).then(msg => asBuffer(msg.data!))
+    ]).then(msg => {
+      if (msg.input && this.spare.length < SPARE_CHUNKS) {
+        const whole = new Uint8Array(msg.input.buffer)
+        this.spare.push(Buffer.from(whole.buffer, 0, whole.byteLength))
+      }
+      return asBuffer(msg.data!)
+    })
   }
 
   /** Sends the files waiting in the current batch; called before the producer waits, so nothing sits idle. */
@@ -274,7 +355,7 @@ export class DeflatePool {
     const bytes = this.batchBytes
     this.batch = []
     this.batchBytes = 0
-    const jobs = batch.map(b => ({ path: b.job.path, store: b.job.store }))
+    const jobs = batch.map(b => ({ path: b.job.path, size: b.job.size, store: b.job.store }))
     this.send({ type: 'files', jobs, level: this.level }, bytes, []).then(
       msg => {
         const data = asBuffer(msg.data!)

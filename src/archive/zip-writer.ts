@@ -303,7 +303,8 @@ export class ZipWriter {
       let tail: Buffer | null = null
       for (;;) {
         if (this.failure) throw this.failure
-        const buf = Buffer.allocUnsafeSlow(CHUNK)
+        // Deflated pieces come back from the workers and are read into again; stored ones go to the output.
+        const buf = slot.store ? Buffer.allocUnsafeSlow(CHUNK) : this.getPool().chunkBuffer(CHUNK)
         const { bytesRead } = await handle.read(buf, 0, CHUNK, null)
         if (bytesRead === 0) break
         const data = buf.subarray(0, bytesRead)
