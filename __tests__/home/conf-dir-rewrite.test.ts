@@ -20,7 +20,7 @@ const DRILL_REPO = { url: 'jdbc:postgresql://127.0.0.1:5432/drill_repo', usernam
 const DRILL_ARCHIVE = { url: 'jdbc:postgresql://127.0.0.1:5432/drill_archive' }
 
 describe('pointConfDirAtDatabases', () => {
-  it('redirects both databases of a SQL-era conf/ and keeps its includes, mode and other files', async () => {
+  it('redirects both databases of a SQL-era conf/, keeps its includes and other files, and makes it owner-only', async () => {
     const home = await fixtures.home({
       'conf/xl-release.conf': SQL_ERA_CONF,
       'conf/database.conf': SQL_ERA_DATABASE_CONF,
@@ -37,7 +37,8 @@ describe('pointConfDirAtDatabases', () => {
       logger
     )
     expect(changed).toEqual(['xl-release.conf'])
-    expect((await stat(path.join(conf, 'xl-release.conf'))).mode & 0o777).toBe(0o640)
+    // It may now hold the drill password in clear.
+    expect((await stat(path.join(conf, 'xl-release.conf'))).mode & 0o777).toBe(0o600)
     expect((await readdir(conf)).sort()).toEqual(['cluster.conf', 'database.conf', 'xl-release.conf'])
     expect(await readFile(path.join(conf, 'database.conf'), 'utf8')).toBe(SQL_ERA_DATABASE_CONF)
     const info = await readHome(home, new MemoryLogger())

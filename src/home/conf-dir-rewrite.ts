@@ -103,9 +103,10 @@ export function pointJackrabbitXmlAtDatabase(
   return { text, redirected }
 }
 
+/** Writes the file beside itself and renames it in; it may now hold a password in clear, so only its owner reads it. */
 async function replaceFile(file: string, text: string): Promise<void> {
   const mode = await stat(file).then(
-    s => s.mode & 0o777,
+    s => s.mode & 0o700,
     () => 0o600
   )
   const temp = `${file}.xlr-backup-${process.pid}.tmp`
