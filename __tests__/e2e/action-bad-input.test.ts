@@ -82,7 +82,9 @@ function backupInputs(over: Record<string, string>): Record<string, string> {
     path: dest,
     port,
     threads: '1',
-    'stop-command': `echo stop >> '${serverLog}'; kill $(cat '${pidFile}')`,
+    // SIGKILL and the PID file removed here: the stand-in's own SIGTERM handler removes its PID file later, which
+    // could remove the file of the server the start-command has started meanwhile.
+    'stop-command': `echo stop >> '${serverLog}'; kill -9 $(cat '${pidFile}') && rm -f '${pidFile}'`,
     'start-command': `echo start >> '${serverLog}'; ${serverCommand()}`,
     'stop-timeout': '20',
     'start-timeout': '20',
