@@ -11,7 +11,7 @@ import { isCompressedByName } from './compressibility.js'
 import { crc32 } from './crc32.js'
 import { DeflatePool, type FileResult } from './deflate-pool.js'
 import { ExcludeMatcher } from './exclude.js'
-import { collectYoungGarbage, GC_EVERY_BYTES } from './gc-hint.js'
+import { collectGarbage, GC_EVERY_BYTES } from './gc-hint.js'
 import type { FileRecord } from './manifest.js'
 import { walkTree, type TreeEntry } from './tree-walker.js'
 import {
@@ -464,7 +464,7 @@ export class ZipWriter {
     this.sinceGc += data.length
     if (this.sinceGc >= GC_EVERY_BYTES) {
       this.sinceGc = 0
-      collectYoungGarbage()
+      collectGarbage()
     }
     if (this.out.destroyed || this.out.writableEnded)
       throw new XlrBackupError('The archive output was closed before the archive was complete.')
