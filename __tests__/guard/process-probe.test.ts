@@ -35,7 +35,7 @@ async function findingsFor(pid: number, home = sandbox.home): Promise<string[]> 
 
 describe('process probe on real processes', () => {
   test('a process running the bootstrapper class is refused with its PID and command line', async () => {
-    const child = await cleanup.spawnBootstrapper(sandbox.root)
+    const child = await cleanup.spawnBootstrapper(sandbox.home)
     const home = homeInfo(sandbox.home, await freePort())
     const error = await assertServerStopped(home, {}, new MemoryLogger()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ServerRunningError)
@@ -93,7 +93,7 @@ describe('process probe on real processes', () => {
   })
 
   test('passwords on the command line never reach the message, and long command lines are cut', async () => {
-    const child = await cleanup.spawnBootstrapper(sandbox.root, [
+    const child = await cleanup.spawnBootstrapper(sandbox.home, [
       '-Dxl.repository.keystore.password=kS-9f2!secret',
       '--db-password',
       'pw-hunter2',
@@ -109,6 +109,46 @@ describe('process probe on real processes', () => {
     expect(error.message).toContain('-Dxl.repository.keystore.password=***')
     expect(error.message).toMatch(/… \(\d+ more characters\)/)
     expect(error.message).not.toContain('x'.repeat(1000))
+  })
+
+  test('a server provably serving another home is reported but does not block this one', async () => {
+    const other = path.join(sandbox.root, 'other-xl-release')
+    await mkdir(other)
+    const child = await cleanup.spawnBootstrapper(other)
+    const logger = new MemoryLogger()
+    const report = await assertServerStopped(homeInfo(sandbox.home, await freePort()), {}, logger)
+    const mine = report.findings.filter(f => f.pid === child.pid)
+    expect(mine).toEqual([
+      expect.objectContaining({
+        probe: 'process',
+        blocking: false,
+        detail: expect.stringContaining(`in ${other}, another home`)
+      })
+    ])
+    expect(logger.messages('warning').join('\n')).toContain(`process ${child.pid} runs XL Release in ${other}`)
+  })
+
+  test('a server whose folder cannot be compared (unreadable, in a container, or naming the home) blocks', async () => {
+    const base: ProcessInfo = {
+      pid: 424242,
+      ppid: 1,
+      argv: ['java', BOOTSTRAPPER],
+      commandLine: `java ${BOOTSTRAPPER}`,
+      cwd: '/elsewhere',
+      sameMountNamespace: true
+    }
+    const cases: ProcessInfo[] = [
+      { ...base, cwd: null },
+      { ...base, sameMountNamespace: false },
+      { ...base, sameMountNamespace: null },
+      { ...base, commandLine: `java -Dxlr.home=${sandbox.home} ${BOOTSTRAPPER}` }
+    ]
+    for (const p of cases) {
+      const findings = await probeProcesses(sandbox.home, { list: async () => [p] }, new MemoryLogger())
+      expect(findings).toEqual([expect.objectContaining({ pid: 424242, blocking: true })])
+    }
+    const elsewhere = await probeProcesses(sandbox.home, { list: async () => [base] }, new MemoryLogger())
+    expect(elsewhere).toEqual([expect.objectContaining({ pid: 424242, blocking: false })])
   })
 
   test('our own process and its ancestors never count, even when they look like the server', async () => {
@@ -160,15 +200,19 @@ describe('ProcFsProcessLister', () => {
 
     const lister = new ProcFsProcessLister(proc)
     const list = (await lister.list()).sort((a, b) => a.pid - b.pid)
+    const real = (await new ProcFsProcessLister().list()).find(p => p.pid === process.pid)
+    expect(real?.sameMountNamespace).toBe(true)
     expect(list).toEqual([
       {
         pid: 4242,
         ppid: 17,
         argv: ['java', '-cp', 'lib/*', BOOTSTRAPPER],
         commandLine: `java -cp lib/* ${BOOTSTRAPPER}`,
-        cwd: sandbox.home
+        cwd: sandbox.home,
+        // This fake /proc has no ns/mnt links: whether it shares our filesystem is unknown.
+        sameMountNamespace: null
       },
-      { pid: 5001, ppid: null, argv: ['sleep', '1000'], commandLine: 'sleep 1000', cwd: null }
+      { pid: 5001, ppid: null, argv: ['sleep', '1000'], commandLine: 'sleep 1000', cwd: null, sameMountNamespace: null }
     ])
     expect(lister.unreadable).toBe(2)
   })

@@ -38,12 +38,13 @@ export class ProcFsProcessLister implements ProcessLister {
       )
     }
     this.unreadable = 0
+    const ownNamespace = await readlink(path.join(this.procRoot, 'self', 'ns', 'mnt')).catch(() => null)
     const pids = entries.filter(e => /^\d+$/.test(e)).map(Number)
-    const found = await Promise.all(pids.map(pid => this.read(pid)))
+    const found = await Promise.all(pids.map(pid => this.read(pid, ownNamespace)))
     return found.filter((p): p is ProcessInfo => p !== null)
   }
 
-  private async read(pid: number): Promise<ProcessInfo | null> {
+  private async read(pid: number, ownNamespace: string | null): Promise<ProcessInfo | null> {
     const dir = path.join(this.procRoot, String(pid))
     let raw: string
     try {
@@ -55,14 +56,16 @@ export class ProcFsProcessLister implements ProcessLister {
     const argv = splitProcCmdline(raw)
     // Kernel threads and zombies have no command line: nothing there can be a server.
     if (argv.length === 0) return null
-    const [cwd, ppid] = await Promise.all([
+    const [cwd, ppid, namespace] = await Promise.all([
       readlink(path.join(dir, 'cwd')).catch(() => {
         this.unreadable++
         return null
       }),
-      readFile(path.join(dir, 'stat'), 'utf8').then(parseProcStatPpid, () => null)
+      readFile(path.join(dir, 'stat'), 'utf8').then(parseProcStatPpid, () => null),
+      readlink(path.join(dir, 'ns', 'mnt')).catch(() => null)
     ])
-    return { pid, ppid, argv, commandLine: argv.join(' '), cwd }
+    const sameMountNamespace = ownNamespace === null || namespace === null ? null : namespace === ownNamespace
+    return { pid, ppid, argv, commandLine: argv.join(' '), cwd, sameMountNamespace }
   }
 }
 

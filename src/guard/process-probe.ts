@@ -7,21 +7,30 @@ import type { GuardFinding, ProcessInfo, ProcessLister } from './types.js'
 export const BOOTSTRAPPER_CLASS = 'com.xebialabs.xlrelease.XLReleaseBootstrapper'
 
 /**
- * Why `p` may be an XL Release server using `homePath`, or null. Any process running the bootstrapper class counts,
- * whatever its folder: in a container or under another user its working folder may not be comparable with ours.
- * Other processes count only when they are a JVM (or the service wrapper): a shell or editor open in the home is not
- * the server.
+ * Why `p` may be an XL Release server using `homePath`, or null. A process running the bootstrapper class counts
+ * unless it provably serves another home: the server runs with its home as working folder, so one whose folder we can
+ * read, on our own filesystem (not in a container), outside this home and not naming it, is another server. Where
+ * the folder cannot be read or compared (another user, a container, Windows) it counts. Other processes count only
+ * when they are a JVM (or the service wrapper): a shell or editor open in the home is not the server.
  */
 export function serverProcessReason(
   p: ProcessInfo,
   homePath: string,
   platform: NodeJS.Platform = process.platform
 ): string | null {
-  if (p.commandLine.includes(BOOTSTRAPPER_CLASS)) return `runs ${BOOTSTRAPPER_CLASS}`
+  if (p.commandLine.includes(BOOTSTRAPPER_CLASS)) {
+    return servesAnotherHome(p, homePath, platform) ? null : `runs ${BOOTSTRAPPER_CLASS}`
+  }
   if (!isJavaLike(p)) return null
   if (p.cwd !== null && isSameOrInside(p.cwd, homePath, platform)) return `is a Java process working in ${p.cwd}`
   if (namesPath(p.commandLine, homePath, platform)) return 'is a Java process whose command line names the home'
   return null
+}
+
+/** A bootstrapper whose working folder is known, comparable with ours, and not this home nor named with it. */
+export function servesAnotherHome(p: ProcessInfo, homePath: string, platform: NodeJS.Platform): boolean {
+  if (p.cwd === null || p.sameMountNamespace !== true) return false
+  return !isSameOrInside(p.cwd, homePath, platform) && !namesPath(p.commandLine, homePath, platform)
 }
 
 function isSameOrInside(candidate: string, home: string, platform: NodeJS.Platform): boolean {
@@ -79,7 +88,17 @@ export async function probeProcesses(
   for (const p of processes) {
     if (skip.has(p.pid)) continue
     const reason = serverProcessReason(p, homePath, platform)
-    if (reason === null) continue
+    if (reason === null) {
+      if (p.commandLine.includes(BOOTSTRAPPER_CLASS)) {
+        findings.push({
+          probe: 'process',
+          blocking: false,
+          pid: p.pid,
+          detail: `process ${p.pid} runs XL Release in ${p.cwd}, another home: it does not hold this one`
+        })
+      }
+      continue
+    }
     findings.push({
       probe: 'process',
       blocking: true,

@@ -52,6 +52,11 @@ export interface ProcessInfo {
   commandLine: string
   /** Working folder, null when the OS does not tell or we may not read it (another user's process). */
   cwd: string | null
+  /**
+   * Whether the process sees the same filesystem as we do (Linux mount namespace): false for a process in a
+   * container, whose working folder names a path inside the container. Absent or null when unknown.
+   */
+  sameMountNamespace?: boolean | null
 }
 
 /** Lists the processes of this machine; behind an interface so callers and tests can scope or replace it. */
