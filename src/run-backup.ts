@@ -45,6 +45,9 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
   const workDir = await makePrivateTempDir('xlr-backup-', tempRoot(settings))
   let staged: string | null = null
   try {
+    // The destination is tried before the server stops: a wrong 'path' must not cost an outage.
+    staged = await storage.stagingPath(fileName)
+    const stagedFile: string = staged
     const written: WrittenBackup = await withServerStopped(
       home,
       serverControl(settings),
@@ -65,8 +68,7 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
           )
           dumps.push(dump)
         }
-        staged = await storage.stagingPath(fileName)
-        const file = staged
+        const file = stagedFile
         return await logger.group('Write the backup file', async () =>
           writeBackupFile({
             home,
@@ -82,7 +84,6 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
         )
       }
     )
-    const stagedFile: string = staged as unknown as string
     const published = await logger.group(`Store the backup (${settings.storage.kind})`, async () =>
       storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size })
     )
