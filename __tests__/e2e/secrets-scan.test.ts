@@ -276,8 +276,8 @@ test('the bundled CLI, with the secrets in its environment, prints none and show
   }
   const common = ['--storage', 'directory', '--path', backups, '--verbose']
   const sampler = await startCmdlineSampler()
-  let runs: { code: number; stdout: string; stderr: string }[] = []
-  let cmdlines: CmdlineSample[] = []
+  const runs: { code: number; stdout: string; stderr: string }[] = []
+  let cmdlines: CmdlineSample[]
   try {
     runs.push(
       await runBundledCli(
@@ -301,5 +301,4 @@ test('the bundled CLI, with the secrets in its environment, prints none and show
   expect(cmdlines.some(s => s.cmdline.includes('xlr-backup.js'))).toBe(true)
   const texts = [...runs.flatMap(r => [r.stdout, r.stderr]), ...cmdlines.map(s => `${s.pid}: ${s.cmdline}`)]
   expect(describeFindings(await scanForSecrets(secrets(), { texts }))).toBe('')
-  runs = []
 }, 600_000)
