@@ -146,9 +146,12 @@ function storedInto(data, dst, at) {
 }
 // Files are read into one buffer per worker, reused (grown when needed): fresh memory costs a page fault per 4 KiB.
 let readBuf = Buffer.allocUnsafeSlow(256 * 1024)
-function readWhole(path) {
+// Reads a whole file; 'expected' (lstat's size) sizes the buffer so that a file that did not change is read without
+// growing it just to see the end.
+function readWhole(path, expected) {
   const fd = fs.openSync(path, fs.constants.O_RDONLY | NOFOLLOW)
   try {
+    if (readBuf.length <= expected) readBuf = Buffer.allocUnsafeSlow(expected + 1)
     let n = 0
     for (;;) {
       if (n === readBuf.length) {
@@ -163,63 +166,64 @@ function readWhole(path) {
   } finally { fs.closeSync(fd) }
 }
 const END = Buffer.from([0x03, 0x00])
+// Results are built in one buffer per worker, reused (grown when needed), then copied into a buffer of their exact
+// size for the main thread: building them in a buffer sized for the worst case left most of it untouched, yet once
+// reused by malloc it all stayed resident (~35 MB a worker).
+let outBuf = Buffer.allocUnsafeSlow(256 * 1024)
+function outRoom(used, needed) {
+  if (outBuf.length - used >= needed) return
+  const bigger = Buffer.allocUnsafeSlow(Math.max(outBuf.length * 2, used + needed))
+  outBuf.copy(bigger, 0, 0, used)
+  outBuf = bigger
+}
+function exactCopy(n) {
+  const out = Buffer.allocUnsafeSlow(n)
+  outBuf.copy(out, 0, 0, n)
+  return out
+}
 function files(msg) {
-  // Every result goes into one buffer sent back to the main thread; room for the worst case (stored blocks) of the
-  // sizes the walker saw. A file that grew since gets a buffer of its own.
-  let cap = 0
-  for (const job of msg.jobs) cap += storedRoom(job.size) + END.length
-  const buf = Buffer.allocUnsafeSlow(Math.max(cap, 1))
   const results = []
-  const own = []
   let total = 0
   for (const job of msg.jobs) {
     try {
-      const data = readWhole(job.path)
+      const data = readWhole(job.path, job.size)
       handled(data.length)
       const r = { ok: true, sha256: sha256(data), crc: crc32(data, 0), size: data.length, method: 0 }
-      let dst = buf
-      let at = total
-      if (storedRoom(data.length) + END.length > cap - total) {
-        dst = Buffer.allocUnsafeSlow(storedRoom(data.length) + END.length)
-        at = 0
-      }
+      outRoom(total, storedRoom(data.length) + END.length)
       let n = -1
       if (!job.store && msg.level > 0 && data.length > 0) {
         if (data.length < S.minLength) {
-          n = deflateInto(data, msg.level, Z.Z_FINISH, dst, at, data.length, null)
+          n = deflateInto(data, msg.level, Z.Z_FINISH, outBuf, total, data.length, null)
         } else {
-          const s = segmentedInto(data, null, msg.level, dst, at)
+          const s = segmentedInto(data, null, msg.level, outBuf, total)
           if (s.deflated && s.length + END.length < data.length) {
-            END.copy(dst, at + s.length)
+            END.copy(outBuf, total + s.length)
             n = s.length + END.length
           }
         }
       }
       if (n >= 0) r.method = 8
-      else n = data.copy(dst, at)
-      if (dst === buf) {
-        r.offset = total
-        r.length = n
-        total += n
-      } else {
-        r.own = own.length
-        own.push(dst.subarray(0, n))
-      }
+      else n = data.copy(outBuf, total)
+      r.offset = total
+      r.length = n
+      total += n
       results.push(r)
     } catch (e) {
       results.push({ ok: false, code: e && e.code, message: String(e && e.message || e) })
     }
   }
-  parentPort.postMessage({ seq: msg.seq, results, data: buf.subarray(0, total), own }, [buf.buffer, ...own.map(b => b.buffer)])
+  const data = exactCopy(total)
+  parentPort.postMessage({ seq: msg.seq, results, data }, [data.buffer])
 }
 function chunk(msg) {
   const data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength)
   handled(data.length)
   const dict = msg.dict ? Buffer.from(msg.dict.buffer, msg.dict.byteOffset, msg.dict.byteLength) : null
-  const out = Buffer.allocUnsafeSlow(storedRoom(data.length))
-  const n = msg.level > 0 ? segmentedInto(data, dict, msg.level, out, 0).length : storedInto(data, out, 0)
+  outRoom(0, storedRoom(data.length))
+  const n = msg.level > 0 ? segmentedInto(data, dict, msg.level, outBuf, 0).length : storedInto(data, outBuf, 0)
+  const out = exactCopy(n)
   // The input goes back too, for the main thread to read the next piece into.
-  parentPort.postMessage({ seq: msg.seq, data: out.subarray(0, n), input: msg.data }, [out.buffer, msg.data.buffer])
+  parentPort.postMessage({ seq: msg.seq, data: out, input: msg.data }, [out.buffer, msg.data.buffer])
 }
 parentPort.on('message', (msg) => {
   try {
@@ -257,15 +261,12 @@ interface WorkerResultMessage {
         crc: number
         size: number
         method: number
-        offset?: number
-        length?: number
-        own?: number
+        offset: number
+        length: number
       }
     | { ok: false; code?: string; message: string }
   )[]
   data?: Uint8Array
-  /** Results that did not fit the batch's buffer (the file grew) travel in buffers of their own. */
-  own?: Uint8Array[]
   /** A chunk's input, handed back for the next read. */
   input?: Uint8Array
 }
@@ -367,7 +368,7 @@ export class DeflatePool {
               crc: r.crc,
               size: r.size,
               method: r.method,
-              data: r.own === undefined ? data.subarray(r.offset, r.offset! + r.length!) : asBuffer(msg.own![r.own])
+              data: data.subarray(r.offset, r.offset + r.length)
             })
           } else {
             reject(
