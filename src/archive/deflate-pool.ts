@@ -286,7 +286,7 @@ interface PoolWorker {
 
 /** Small files are grouped until a batch holds this many files or bytes. */
 const BATCH_FILES = 128
-const BATCH_BYTES = 4 * 1024 * 1024
+const BATCH_BYTES = 2 * 1024 * 1024
 /** Chunk buffers kept for reuse: enough for the writer's read-ahead, so steady state allocates none. */
 const SPARE_CHUNKS = 24
 

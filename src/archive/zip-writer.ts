@@ -53,7 +53,7 @@ const WHOLE_FILE_MAX = 4 * 1024 * 1024
 /** Piece of a large file read, hashed and deflated at a time. */
 const CHUNK = 1024 * 1024
 /** Bytes of file content read ahead of the writer (buffers waiting in workers or for their turn): bounds memory. */
-const IN_FLIGHT_BYTES = 16 * 1024 * 1024
+const IN_FLIGHT_BYTES = 8 * 1024 * 1024
 /** Each entry counts at least this much against the budget, so 20 000 empty files cannot pile up unbounded. */
 const MIN_ENTRY_COST = 4096
 /** Small writes are gathered into one buffer of about this size before reaching the output stream. */
