@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { assertEncryptedIfRequired, createDecryptStream, decryptionKeysGiven } from '../crypto/index.js'
 import { EncryptionError } from '../shared/errors.js'
@@ -47,10 +48,16 @@ export async function fetchBackup(settings: Settings, workDir: string, logger: L
     const decryptor = await createDecryptStream(settings.decryption)
     try {
       const progress = new Progress('Decrypted', size, logger)
-      const counted = createReadStream(stored, { highWaterMark: 1024 * 1024 }).on('data', chunk =>
-        progress.add(chunk.length)
-      )
-      await pipeline(counted, decryptor, await createPrivateWriteStream(zipFile))
+      // Counted inside the pipeline: a 'data' listener would start the file flowing before the pipeline is joined
+      // (while the output file is opened), and the chunks read meanwhile would never reach the decryptor.
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          progress.add(chunk.length)
+          callback(null, chunk)
+        }
+      })
+      const out = await createPrivateWriteStream(zipFile)
+      await pipeline(createReadStream(stored, { highWaterMark: 1024 * 1024 }), counter, decryptor, out)
     } catch (error) {
       await rm(zipFile, { force: true })
       throw error
