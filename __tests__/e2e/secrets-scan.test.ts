@@ -140,15 +140,8 @@ test('backup, verify, restore drill and failing runs leak no password or passphr
     await run({ mode: 'backup' })
     const seen = await watch.stop()
     expect(seen.filter(s => s.kind === 'dir' && /\/xlr-backup-[^/]+\/[^/]+$/.test(s.path)).length).toBeGreaterThan(0)
-    // Every folder is 0700. pg_dump creates its file with the umask (0644) and the core makes it 0600 once written,
-    // so a file may be seen wider for a moment, but only inside a folder never seen other than 0700.
-    const dirModes = new Map<string, number[]>()
-    for (const s of seen.filter(x => x.kind === 'dir')) dirModes.set(s.path, [...(dirModes.get(s.path) ?? []), s.mode])
-    const privateDir = (dir: string): boolean =>
-      (dirModes.get(dir) ?? []).length > 0 && dirModes.get(dir)!.every(m => m === 0o700)
-    const open = seen.filter(s =>
-      s.kind === 'dir' ? s.mode !== 0o700 : s.mode !== 0o600 && !privateDir(path.dirname(s.path))
-    )
+    // Every folder is 0700 and every file 0600 from the moment it exists (pg_dump's file is made 0600 before it runs).
+    const open = seen.filter(s => (s.kind === 'dir' ? s.mode !== 0o700 : s.mode !== 0o600))
     expect(open.map(s => `${s.path} ${s.mode.toString(8)}`)).toEqual([])
 
     const verifyPg = uniqueName('e2e_sec_vpg')

@@ -1,7 +1,8 @@
-import { readdir, rename, rm, stat } from 'node:fs/promises'
+import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { DatabaseRecord } from '../archive/manifest.js'
 import { DatabaseError } from '../shared/errors.js'
+import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { withPgEnv } from './credentials.js'
 import { toolFailure } from './failures.js'
 import { describe } from './resolve.js'
@@ -196,6 +197,8 @@ export async function pgDump(
   ]
   const growth = watchGrowth(partial, `pg_dump ${describe(target)}`, logger)
   try {
+    // pg_dump creates its file with the umask; made first, owner-only, it keeps that mode when pg_dump truncates it.
+    if (!directory) await writeFile(partial, '', { mode: PRIVATE_FILE_MODE })
     const run = await withPgEnv(target, target.database, env => runTool(tool.path, args, { env }))
     if (run.exitCode !== 0) throw toolFailure(target, 'pg_dump', 'dumping', run)
     await rename(partial, path.join(outDir, file))
