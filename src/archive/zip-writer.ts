@@ -61,6 +61,8 @@ const WRITE_BATCH = 1024 * 1024
 const DICTIONARY = 32 * 1024
 /** Stored files above this are read on the main thread; smaller ones ride in worker batches (fewer syscalls here). */
 const STORE_VIA_WORKER_MAX = 64 * 1024
+/** What an entry counts towards the next GC hint besides its bytes (see gc-hint.ts). */
+const ENTRY_GARBAGE = 2048
 const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex')
 
 /**
@@ -362,6 +364,9 @@ export class ZipWriter {
         }
         budget.release(slot.cost)
         records.push(record)
+        // Each entry leaves ~2 KB of objects behind whatever its size; 20 000 small files would otherwise pile up
+        // tens of MB of them between two GC hints, and more the larger the tree.
+        this.sinceGc += ENTRY_GARBAGE
       }
     } catch (error) {
       this.fail(error)
