@@ -85,7 +85,7 @@ try {
   const out = Buffer.alloc(probe.length)
   const a = fastDeflate(probe.subarray(0, 2600), 6, Z.Z_SYNC_FLUSH, out, 0, out.length)
   const b = fastDeflate(probe.subarray(2600), 1, Z.Z_FINISH, out, a, out.length - a)
-  fast = a > 0 && b > 0 && zlib.inflateRawSync(out.subarray(0, a + b)).equals(probe)
+  fast = !workerData.portable && a > 0 && b > 0 && zlib.inflateRawSync(out.subarray(0, a + b)).equals(probe)
 } catch (e) {
   fast = false
 }
@@ -228,6 +228,7 @@ function chunk(msg) {
 parentPort.on('message', (msg) => {
   try {
     if (msg.type === 'files') files(msg)
+    else if (msg.type === 'probe') parentPort.postMessage({ seq: msg.seq, fast })
     else chunk(msg)
   } catch (e) {
     parentPort.postMessage({ seq: msg.seq, error: String(e && e.stack || e) })
@@ -269,6 +270,8 @@ interface WorkerResultMessage {
   data?: Uint8Array
   /** A chunk's input, handed back for the next read. */
   input?: Uint8Array
+  /** Answer to a probe: whether the worker deflates through node's zlib handle. */
+  fast?: boolean
 }
 
 interface Pending {
@@ -302,8 +305,15 @@ export class DeflatePool {
 
   constructor(
     private readonly threads: number,
-    private readonly level: number
+    private readonly level: number,
+    /** Tests only: use zlib's public one-shot API in the workers, as when node's internal handle is not usable. */
+    private readonly portable = false
   ) {}
+
+  /** Whether the workers deflate through node's zlib handle (false: the public one-shot API). */
+  usesZlibHandle(): Promise<boolean> {
+    return this.send({ type: 'probe' }, 0, []).then(msg => msg.fast === true)
+  }
 
   /**
    * A buffer of `size` bytes to read the next piece of a large file into, for `chunk`: one that came back from a
@@ -408,7 +418,10 @@ export class DeflatePool {
   }
 
   private spawn(): PoolWorker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sample: SAMPLE, gcEvery: GC_EVERY_BYTES } })
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { sample: SAMPLE, gcEvery: GC_EVERY_BYTES, portable: this.portable }
+    })
     const w: PoolWorker = { worker, inFlight: 0, inFlightBytes: 0 }
     worker.on('message', (msg: WorkerResultMessage) => {
       const p = this.pending.get(msg.seq)

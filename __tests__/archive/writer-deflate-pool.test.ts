@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto'
+import fsp from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import { DeflatePool } from '../../src/archive/deflate-pool.js'
+
+// The workers deflate through node's internal zlib handle when it passes a probe, else through the public one-shot
+// API: both paths must give the same archive content, so each test runs against both.
+
+let tmp: string
+const pools: [string, DeflatePool][] = []
+
+const text = (bytes: number): Buffer =>
+  Buffer.from(
+    Array.from(
+      { length: Math.ceil(bytes / 60) },
+      (_, i) => `<task id="t${i}" status="COMPLETED">step ${i}</task>\n`
+    ).join('')
+  ).subarray(0, bytes)
+
+/** Text and random runs, as in an embedded database file. */
+const mixed = (runs: number): Buffer =>
+  Buffer.concat(Array.from({ length: runs }, (_, i) => (i % 3 === 1 ? randomBytes(150 * 1024) : text(200 * 1024))))
+
+const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
+
+beforeAll(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'archive-writer-pool-'))
+  pools.push(['zlib handle', new DeflatePool(2, 6)], ['public zlib API', new DeflatePool(2, 6, true)])
+})
+
+afterAll(async () => {
+  await Promise.all(pools.map(([, pool]) => pool.close()))
+  await fsp.rm(tmp, { recursive: true, force: true })
+})
+
+test('the zlib handle passes its probe on this node; the portable pool does not use it', async () => {
+  expect(await pools[0][1].usesZlibHandle()).toBe(true)
+  expect(await pools[1][1].usesZlibHandle()).toBe(false)
+})
+
+test.each([0, 1])('whole files: hash, CRC and content round-trip, text deflated, random stored (pool %i)', async i => {
+  const pool = pools[i][1]
+  const files: Record<string, Buffer> = {
+    'small.xml': text(3000),
+    'tiny.txt': Buffer.from('x'),
+    'random.bin': randomBytes(200 * 1024),
+    'mixed.db': mixed(7),
+    'random-small.bin': randomBytes(5000)
+  }
+  for (const [name, data] of Object.entries(files)) await fsp.writeFile(path.join(tmp, `${i}-${name}`), data)
+  // A file that grew after the walk saw it: the worker reads what is there now.
+  const grown = text(3 * 1024 * 1024)
+  await fsp.writeFile(path.join(tmp, `${i}-grown.log`), grown)
+  files['grown.log'] = grown
+  const results = await Promise.all(
+    Object.entries(files).map(([name, data]) =>
+      pool.file({ path: path.join(tmp, `${i}-${name}`), size: name === 'grown.log' ? 10 : data.length, store: false })
+    )
+  )
+  const names = Object.keys(files)
+  results.forEach((r, k) => {
+    const data = files[names[k]]
+    expect({ name: names[k], sha256: r.sha256, crc: r.crc, size: r.size }).toEqual({
+      name: names[k],
+      sha256: sha(data),
+      crc: zlib.crc32(data),
+      size: data.length
+    })
+    const content = r.method === 8 ? zlib.inflateRawSync(r.data) : r.data
+    expect(content.equals(data)).toBe(true)
+    if (r.method === 8) expect(r.data.length).toBeLessThan(data.length)
+  })
+  const method = Object.fromEntries(names.map((n, k) => [n, results[k].method]))
+  expect(method).toEqual({
+    'small.xml': 8,
+    'tiny.txt': 0,
+    'random.bin': 0,
+    'mixed.db': 8,
+    'random-small.bin': 0,
+    'grown.log': 8
+  })
+})
+
+test.each([0, 1])('pieces of a large file concatenate into one deflate stream (pool %i)', async i => {
+  const pool = pools[i][1]
+  const data = mixed(15)
+  const piece = 1024 * 1024
+  const outputs: Promise<Buffer>[] = []
+  for (let p = 0; p < data.length; p += piece) {
+    const buf = pool.chunkBuffer(piece)
+    const n = data.copy(buf, 0, p, p + piece)
+    const dictionary = p > 0 ? Buffer.from(data.subarray(p - 32 * 1024, p)) : null
+    outputs.push(pool.chunk(buf.subarray(0, n), dictionary))
+  }
+  const stream = Buffer.concat([...(await Promise.all(outputs)), Buffer.from([0x03, 0x00])])
+  expect(zlib.inflateRawSync(stream).equals(data)).toBe(true)
+  expect(stream.length).toBeLessThan(data.length * 0.6)
+})
+
+test('a file that cannot be read is reported by name', async () => {
+  await expect(pools[0][1].file({ path: path.join(tmp, 'missing.txt'), size: 5, store: false })).rejects.toThrow(
+    /Cannot read .*missing\.txt: ENOENT/
+  )
+})
