@@ -290,7 +290,7 @@ interface PoolWorker {
 /** Small files are grouped until a batch holds this many files or bytes. */
 const BATCH_FILES = 128
 const BATCH_BYTES = 2 * 1024 * 1024
-/** Chunk buffers kept for reuse: enough for the writer's read-ahead, so steady state allocates none. */
+/** Chunk buffers kept for reuse: more than the writer's 8 MiB read-ahead holds, so steady state allocates none. */
 const SPARE_CHUNKS = 24
 
 export class DeflatePool {
