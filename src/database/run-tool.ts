@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { getExecOutput } from '@actions/exec'
 import * as io from '@actions/io'
 
@@ -21,6 +22,7 @@ export interface ToolRunOptions {
  * caller can turn a failure into a DatabaseError that says which database and what to fix.
  */
 export async function runTool(toolPath: string, args: string[], options: ToolRunOptions = {}): Promise<ToolRun> {
+  if (options.input !== undefined) return await runWithInput(toolPath, args, options.input, options)
   let exitCode: number | null
   let stdout: string
   let stderr: string
@@ -29,7 +31,6 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
       silent: true,
       ignoreReturnCode: true,
       env: mergedEnv(options.env),
-      input: options.input === undefined ? undefined : Buffer.from(options.input),
       cwd: options.cwd
     })
     // @actions/exec reports a signal death as exit code null (typed number).
@@ -42,6 +43,26 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
     stderr = (e as Error).message
   }
   return { exitCode, stdout, stderr }
+}
+
+/**
+ * Feeds `input` to the tool's stdin. Not through @actions/exec: it leaves stdin without an error listener, so a tool
+ * that exits before reading its input (a refused connection) raises an uncaught EPIPE instead of returning its exit
+ * code and message.
+ */
+function runWithInput(toolPath: string, args: string[], input: string, options: ToolRunOptions): Promise<ToolRun> {
+  return new Promise(resolve => {
+    const child = spawn(toolPath, args, { env: mergedEnv(options.env), cwd: options.cwd })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    // The exit code and stderr tell why the tool stopped reading.
+    child.stdin.on('error', () => undefined)
+    child.on('error', error => resolve({ exitCode: -1, stdout, stderr: error.message }))
+    child.on('close', code => resolve({ exitCode: code, stdout, stderr }))
+    child.stdin.end(input)
+  })
 }
 
 export function mergedEnv(extra: Record<string, string> = {}): Record<string, string> {
