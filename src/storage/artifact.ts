@@ -8,6 +8,7 @@ import { makePrivateTempDir, PRIVATE_FILE_MODE } from '../shared/private-files.j
 import { ArtifactRestApi, type RestArtifact } from './artifact-rest.js'
 import { isEnterpriseServer, requireActionsRuntime, type RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
+import { refuseExisting } from './digest.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 
 export interface ArtifactStorageOptions {
@@ -403,16 +404,4 @@ async function singleFile(dir: string, name: string): Promise<string> {
   const file = path.join(dir, entries[0])
   if (!(await lstat(file)).isFile()) throw new StorageError(`Artifact '${name}' did not download as a regular file.`)
   return file
-}
-
-async function refuseExisting(file: string): Promise<void> {
-  try {
-    await stat(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw error
-  }
-  throw new StorageError(
-    `${file} already exists: fetching never overwrites a file. Remove it or fetch into another folder.`
-  )
 }

@@ -1,11 +1,11 @@
 import * as cache from '@actions/cache'
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { InputError, IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
-import { copyWithDigest, hashFile, parseSidecar, sidecarText } from './digest.js'
+import { copyWithDigest, hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import type { RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery } from './names.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
@@ -210,16 +210,4 @@ function checkCacheName(name: string): void {
       `Input 'name' is ${name.length} characters long; with 'storage: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`
     )
   }
-}
-
-async function refuseExisting(file: string): Promise<void> {
-  try {
-    await stat(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw error
-  }
-  throw new StorageError(
-    `${file} already exists: fetching never overwrites a file. Remove it or fetch into another folder.`
-  )
 }

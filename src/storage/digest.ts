@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
+import { StorageError } from '../shared/errors.js'
 import type { Progress } from '../shared/progress.js'
 
 /** SHA-256 (hex) and size of a file, read as a stream: memory stays flat whatever the size. */
@@ -48,4 +49,19 @@ export function sidecarText(sha256: string, fileName: string): string {
 export function parseSidecar(text: string): string | null {
   const match = /^([0-9a-f]{64})\b/i.exec(text.trim())
   return match ? match[1].toLowerCase() : null
+}
+
+/** Throws when `file` exists (by default a StorageError saying fetching never overwrites); anything but ENOENT too. */
+export async function refuseExisting(
+  file: string,
+  refusal: (file: string) => Error = f =>
+    new StorageError(`${f} already exists: fetching never overwrites a file. Remove it or fetch into another folder.`)
+): Promise<void> {
+  try {
+    await stat(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  throw refusal(file)
 }

@@ -6,7 +6,7 @@ import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { Progress } from '../shared/progress.js'
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
-import { hashFile, parseSidecar, sidecarText } from './digest.js'
+import { hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 
@@ -152,7 +152,7 @@ export class DirectoryStorage implements BackupStorage {
         throw new StorageError(`Could not store the backup as ${final}: ${(error as Error).message}`, { cause: error })
       }
     }
-    await refuseExisting(final)
+    await refuseExisting(final, alreadyExists)
     await rename(staged, final)
   }
 
@@ -193,16 +193,6 @@ async function readSidecar(file: string): Promise<string | null> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw error
   }
-}
-
-async function refuseExisting(file: string): Promise<void> {
-  try {
-    await stat(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw error
-  }
-  throw alreadyExists(file)
 }
 
 function alreadyExists(file: string): StorageError {
