@@ -1,6 +1,8 @@
 // Jest runs the TypeScript sources as ESM: the @actions/* packages are ESM-only.
 export default {
   clearMocks: true,
+  // Most suites wait on databases, child processes and disks rather than the CPU: two at once on two cores.
+  maxWorkers: 2,
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Sources import './x.js' (NodeNext style); map that back to the .ts file.
