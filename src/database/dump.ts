@@ -5,7 +5,7 @@ import { DATABASE_PREFIX } from '../archive/manifest.js'
 import { DatabaseError, InputError } from '../shared/errors.js'
 import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
 import { customCommandEnv, dirContents, makeTreePrivate, runCustomCommand } from './custom-command.js'
-import { sha256File } from './hash-file.js'
+import { hashFile } from '../shared/hash-file.js'
 import { mysqlDump, mysqlQuery, MYSQL_DUMP_FILE } from './mysql.js'
 import { pgDatabaseExistsQuery, pgDump, pgMaintenanceQuery } from './postgres.js'
 import { describe } from './resolve.js'
@@ -58,7 +58,7 @@ export async function dumpDatabase(target: DatabaseTarget, outDir: string, opts:
         prefix: dumpPrefix(target),
         file: r.file,
         bytes: single ? (await stat(full)).size : (await dirContents(full)).bytes,
-        ...(single && opts.hash !== false ? { sha256: await sha256File(full) } : {}),
+        ...(single && opts.hash !== false ? { sha256: (await hashFile(full)).sha256 } : {}),
         tool: { name: 'pg_dump', version: r.tool.version },
         serverVersion: r.server.version,
         startedAt,
@@ -120,7 +120,7 @@ async function customDump(
     prefix: dumpPrefix(target),
     bytes: contents.bytes,
     ...(contents.files.length === 1 && opts.hash !== false
-      ? { sha256: await sha256File(path.join(outDir, contents.files[0])) }
+      ? { sha256: (await hashFile(path.join(outDir, contents.files[0]))).sha256 }
       : {}),
     tool: { name: 'database-backup-command', version: '' },
     serverVersion: null,

@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import type { DatabaseRecord } from '../archive/manifest.js'
 import { DatabaseError, InputError, IntegrityError } from '../shared/errors.js'
 import { customCommandEnv, runCustomCommand } from './custom-command.js'
-import { sha256File } from './hash-file.js'
+import { hashFile } from '../shared/hash-file.js'
 import { mysqlRestore, mysqlTableChecksums } from './mysql.js'
 import { pgRestore, pgTableChecksums } from './postgres.js'
 import { describe } from './resolve.js'
@@ -76,9 +76,11 @@ export async function restoreDatabase(
 async function verifyDump(dumpDir: string, dump: NonNullable<DatabaseRecord['dump']>): Promise<void> {
   if (!dump.file || !dump.sha256) return
   const file = path.join(dumpDir, dump.file)
-  const actual = await sha256File(file).catch(e => {
-    throw new IntegrityError(`The dump ${file} cannot be read: ${(e as Error).message}`, { cause: e })
-  })
+  const actual = await hashFile(file)
+    .then(h => h.sha256)
+    .catch(e => {
+      throw new IntegrityError(`The dump ${file} cannot be read: ${(e as Error).message}`, { cause: e })
+    })
   if (actual !== dump.sha256)
     throw new IntegrityError(`The dump ${file} does not match its SHA-256 in the manifest: the backup is damaged.`)
 }

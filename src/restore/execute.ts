@@ -6,7 +6,7 @@ import { defaultStatfs, exists, isEmptyDir, lstatOrNull, removeIfEmpty } from '.
 import { JournalWriter, writeJournal } from './journal.js'
 import { assertEnoughSpace } from './plan.js'
 import { formatPlan } from './plan-format.js'
-import { type Activity, resetIndexes, restoreDatabases, swapComponents } from './forward.js'
+import { type Activity, carryOutSwapsAndAfter } from './forward.js'
 import { describeFailedRollback, msg, rollBack, RestoreFailedError } from './rollback.js'
 import type { Journal, RestoreDeps, RestorePlan, RestoreResult } from './types.js'
 import { HOME_PREFIX } from '../archive/manifest.js'
@@ -87,9 +87,7 @@ export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Prom
     }
     journal.swapsBegan = true
     await w.setState('swapping')
-    await swapComponents(w, deps, activity)
-    await restoreDatabases(w, deps, activity)
-    await resetIndexes(w, deps, activity)
+    await carryOutSwapsAndAfter(w, deps, activity)
   } catch (err) {
     throw await failAndRollBack(w, deps, activity.now, err)
   }

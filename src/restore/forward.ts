@@ -64,3 +64,10 @@ export async function resetIndexes(w: JournalWriter, deps: RestoreDeps, activity
     )
   }
 }
+
+/** Everything after staging, in the vendor's order: the folders, then the databases, then the search indexes. */
+export async function carryOutSwapsAndAfter(w: JournalWriter, deps: RestoreDeps, activity: Activity): Promise<void> {
+  await swapComponents(w, deps, activity)
+  await restoreDatabases(w, deps, activity)
+  await resetIndexes(w, deps, activity)
+}

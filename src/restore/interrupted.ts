@@ -2,7 +2,7 @@ import { RestoreError } from '../shared/errors.js'
 import { JournalWriter } from './journal.js'
 import { describeInterrupted, INPUT_INTERRUPTED, type InterruptedRestore } from './interrupted-detect.js'
 import { failAndRollBack, finishSuccessfully } from './execute.js'
-import { type Activity, resetIndexes, restoreDatabases, swapComponents } from './forward.js'
+import { type Activity, carryOutSwapsAndAfter } from './forward.js'
 import { describeFailedRollback, rollBack, RestoreFailedError } from './rollback.js'
 import type { RestoreDeps, RestoreResult } from './types.js'
 
@@ -53,9 +53,7 @@ export async function finishInterrupted(
   const activity: Activity = { now: 'finishing the interrupted restore' }
   try {
     await w.setState('swapping')
-    await swapComponents(w, deps, activity)
-    await restoreDatabases(w, deps, activity)
-    await resetIndexes(w, deps, activity)
+    await carryOutSwapsAndAfter(w, deps, activity)
   } catch (err) {
     throw await failAndRollBack(w, deps, activity.now, err)
   }

@@ -5,19 +5,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { StorageError } from '../shared/errors.js'
-import type { Progress } from '../shared/progress.js'
-
-/** SHA-256 (hex) and size of a file, read as a stream: memory stays flat whatever the size. */
-export async function hashFile(file: string, progress?: Progress): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256')
-  let size = 0
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    hash.update(chunk as Buffer)
-    size += (chunk as Buffer).length
-    progress?.add((chunk as Buffer).length)
-  }
-  return { sha256: hash.digest('hex'), size }
-}
+export { hashFile } from '../shared/hash-file.js'
 
 /**
  * Copies `source` to a new owner-only `dest` in one streamed pass, hashing the bytes as they go. The caller compares
