@@ -18,7 +18,8 @@ import {
   makeSmallHome,
   settingsFrom,
   type Core,
-  type Inputs
+  type Inputs,
+  encryptionModes
 } from '../support/e2e-secrets.js'
 
 let emu: ArtifactEmulator
@@ -61,47 +62,39 @@ async function run(over: Inputs) {
   return await core.runJob(settingsFrom(core, { storage: 'artifact', port: String(port), ...over }), new MemoryLogger())
 }
 
-describe.each([
-  [
-    'recipients',
-    (): Inputs => ({ 'encryption-recipients': keys.recipient }),
-    (): Inputs => ({ 'decryption-identity': keys.keyFile })
-  ],
-  [
-    'passphrase',
-    (): Inputs => ({ 'encryption-passphrase': PASSPHRASE }),
-    (): Inputs => ({ 'encryption-passphrase': PASSPHRASE })
-  ]
-])('encrypted with %s through artifact storage', (kind, encryptWith, decryptWith) => {
-  const name = `e2e-art-${kind}`
+describe.each(encryptionModes(() => keys, PASSPHRASE))(
+  'encrypted with %s through artifact storage',
+  (kind, encryptWith, decryptWith) => {
+    const name = `e2e-art-${kind}`
 
-  test('the uploaded artifact is an age file with no plaintext, that age and unzip open', async () => {
-    await run({ mode: 'backup', name, home, 'compression-level': '0', ...encryptWith() })
-    const stored = emu.artifacts().filter(a => a.finalized && a.name.startsWith(name))
-    expect(stored.map(a => a.name)).toEqual([`${name}.zip.age`])
-    const problems = await checkCiphertext({
-      file: stored[0].blobFile,
-      home,
-      scratch: tmp,
-      key: kind === 'recipients' ? { keyFile: path.join(tmp, 'key.txt') } : { passphrase: PASSPHRASE },
-      encryption:
-        kind === 'recipients'
-          ? { format: 'age', recipients: 1, passphrase: false }
-          : { format: 'age', recipients: 0, passphrase: true },
-      secrets: [PASSPHRASE, keys.identity]
+    test('the uploaded artifact is an age file with no plaintext, that age and unzip open', async () => {
+      await run({ mode: 'backup', name, home, 'compression-level': '0', ...encryptWith() })
+      const stored = emu.artifacts().filter(a => a.finalized && a.name.startsWith(name))
+      expect(stored.map(a => a.name)).toEqual([`${name}.zip.age`])
+      const problems = await checkCiphertext({
+        file: stored[0].blobFile,
+        home,
+        scratch: tmp,
+        key: kind === 'recipients' ? { keyFile: path.join(tmp, 'key.txt') } : { passphrase: PASSPHRASE },
+        encryption:
+          kind === 'recipients'
+            ? { format: 'age', recipients: 1, passphrase: false }
+            : { format: 'age', recipients: 0, passphrase: true },
+        secrets: [PASSPHRASE, keys.identity]
+      })
+      expect(problems).toBe('')
     })
-    expect(problems).toBe('')
-  })
 
-  test('verify fetches and opens it', async () => {
-    const result = await run({ mode: 'verify', name, ...decryptWith() })
-    expect(result.outputs['verified' as never]).toBe('true')
-    expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
-  })
+    test('verify fetches and opens it', async () => {
+      const result = await run({ mode: 'verify', name, ...decryptWith() })
+      expect(result.outputs['verified' as never]).toBe('true')
+      expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
+    })
 
-  test('restore into a new home gives back the original', async () => {
-    const target = path.join(tmp, `restored-${kind}`)
-    await run({ mode: 'restore', name, home: target, components: 'all', ...decryptWith() })
-    expect(await homeTree(target)).toEqual(original)
-  })
-})
+    test('restore into a new home gives back the original', async () => {
+      const target = path.join(tmp, `restored-${kind}`)
+      await run({ mode: 'restore', name, home: target, components: 'all', ...decryptWith() })
+      expect(await homeTree(target)).toEqual(original)
+    })
+  }
+)

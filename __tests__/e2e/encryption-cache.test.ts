@@ -20,7 +20,8 @@ import {
   makeSmallHome,
   settingsFrom,
   type Core,
-  type Inputs
+  type Inputs,
+  encryptionModes
 } from '../support/e2e-secrets.js'
 
 let emu: CacheEmulator
@@ -68,53 +69,45 @@ async function run(over: Inputs) {
   return await core.runJob(settingsFrom(core, { storage: 'cache', port: String(port), ...over }), new MemoryLogger())
 }
 
-describe.each([
-  [
-    'recipients',
-    (): Inputs => ({ 'encryption-recipients': keys.recipient }),
-    (): Inputs => ({ 'decryption-identity': keys.keyFile })
-  ],
-  [
-    'passphrase',
-    (): Inputs => ({ 'encryption-passphrase': PASSPHRASE }),
-    (): Inputs => ({ 'encryption-passphrase': PASSPHRASE })
-  ]
-])('encrypted with %s through cache storage', (kind, encryptWith, decryptWith) => {
-  const name = `e2e-cache-${kind}`
+describe.each(encryptionModes(() => keys, PASSPHRASE))(
+  'encrypted with %s through cache storage',
+  (kind, encryptWith, decryptWith) => {
+    const name = `e2e-cache-${kind}`
 
-  test('the file inside the saved cache entry is an age file with no plaintext, that age and unzip open', async () => {
-    await run({ mode: 'backup', name, home, 'compression-level': '0', ...encryptWith() })
-    const entries = emu.entries().filter(e => e.finalized && e.key.includes(name))
-    expect(entries.map(e => e.key)).toEqual([`xlr-backup-${name}.zip.age`])
-    // The entry is a zstd tar of the cache folder: unpack it to reach the stored file itself.
-    const unpacked = path.join(tmp, `entry-${kind}`)
-    await mkdir(unpacked)
-    execFileSync('sh', ['-c', 'zstd -q -d -c "$1" | tar -x -C "$2"', 'sh', entries[0].blobFile, unpacked])
-    const files = (await readdir(unpacked, { recursive: true })).filter(f => f.endsWith('.age'))
-    expect(files.map(f => path.basename(f))).toEqual([`${name}.zip.age`])
-    const problems = await checkCiphertext({
-      file: path.join(unpacked, files[0]),
-      home,
-      scratch: tmp,
-      key: kind === 'recipients' ? { keyFile: path.join(tmp, 'key.txt') } : { passphrase: PASSPHRASE },
-      encryption:
-        kind === 'recipients'
-          ? { format: 'age', recipients: 1, passphrase: false }
-          : { format: 'age', recipients: 0, passphrase: true },
-      secrets: [PASSPHRASE, keys.identity]
+    test('the file inside the saved cache entry is an age file with no plaintext, that age and unzip open', async () => {
+      await run({ mode: 'backup', name, home, 'compression-level': '0', ...encryptWith() })
+      const entries = emu.entries().filter(e => e.finalized && e.key.includes(name))
+      expect(entries.map(e => e.key)).toEqual([`xlr-backup-${name}.zip.age`])
+      // The entry is a zstd tar of the cache folder: unpack it to reach the stored file itself.
+      const unpacked = path.join(tmp, `entry-${kind}`)
+      await mkdir(unpacked)
+      execFileSync('sh', ['-c', 'zstd -q -d -c "$1" | tar -x -C "$2"', 'sh', entries[0].blobFile, unpacked])
+      const files = (await readdir(unpacked, { recursive: true })).filter(f => f.endsWith('.age'))
+      expect(files.map(f => path.basename(f))).toEqual([`${name}.zip.age`])
+      const problems = await checkCiphertext({
+        file: path.join(unpacked, files[0]),
+        home,
+        scratch: tmp,
+        key: kind === 'recipients' ? { keyFile: path.join(tmp, 'key.txt') } : { passphrase: PASSPHRASE },
+        encryption:
+          kind === 'recipients'
+            ? { format: 'age', recipients: 1, passphrase: false }
+            : { format: 'age', recipients: 0, passphrase: true },
+        secrets: [PASSPHRASE, keys.identity]
+      })
+      expect(problems).toBe('')
     })
-    expect(problems).toBe('')
-  })
 
-  test('verify fetches and opens it', async () => {
-    const result = await run({ mode: 'verify', name, ...decryptWith() })
-    expect(result.outputs['verified' as never]).toBe('true')
-    expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
-  })
+    test('verify fetches and opens it', async () => {
+      const result = await run({ mode: 'verify', name, ...decryptWith() })
+      expect(result.outputs['verified' as never]).toBe('true')
+      expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
+    })
 
-  test('restore into a new home gives back the original', async () => {
-    const target = path.join(tmp, `restored-${kind}`)
-    await run({ mode: 'restore', name, home: target, components: 'all', ...decryptWith() })
-    expect(await homeTree(target)).toEqual(original)
-  })
-})
+    test('restore into a new home gives back the original', async () => {
+      const target = path.join(tmp, `restored-${kind}`)
+      await run({ mode: 'restore', name, home: target, components: 'all', ...decryptWith() })
+      expect(await homeTree(target)).toEqual(original)
+    })
+  }
+)

@@ -249,3 +249,21 @@ export async function checkCiphertext(c: CiphertextCheck): Promise<string> {
   }
   return problems.join('\n')
 }
+
+/**
+ * The two ways a backup is encrypted, for `describe.each`: [kind, inputs that encrypt, inputs that decrypt]. The
+ * key pair is made in beforeAll, so it is read through `keys()` when a test runs.
+ */
+export function encryptionModes(
+  keys: () => { recipient: string; keyFile: string },
+  passphrase: string
+): [string, () => Inputs, () => Inputs][] {
+  return [
+    [
+      'recipients',
+      () => ({ 'encryption-recipients': keys().recipient }),
+      () => ({ 'decryption-identity': keys().keyFile })
+    ],
+    ['passphrase', () => ({ 'encryption-passphrase': passphrase }), () => ({ 'encryption-passphrase': passphrase })]
+  ]
+}
