@@ -12,7 +12,7 @@ describe('parseSettings', () => {
     expect(s.mode).toBe('backup')
     expect(s.home).toBe('/opt/xlr')
     expect(s.storage.kind).toBe('artifact')
-    expect(s.backup.compressionLevel).toBe(6)
+    expect(s.backup.compressionLevel).toBe(1)
     expect(s.backup.exclude).toEqual([])
     expect(s.database.mode).toBe('auto')
     expect(s.database.jobs).toBe(1)

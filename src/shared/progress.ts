@@ -12,13 +12,18 @@ export class Progress {
 
   constructor(
     private readonly label: string,
-    private readonly totalBytes: number | null,
+    private totalBytes: number | null,
     private readonly logger: Logger | null,
     private readonly intervalMs = 10_000,
     private readonly now: () => number = Date.now
   ) {
     this.started = this.now()
     this.lastLog = this.started
+  }
+
+  /** The total, when it becomes known after the work began (it was counted alongside). */
+  setTotal(bytes: number): void {
+    this.totalBytes = bytes
   }
 
   add(bytes: number, files = 0): void {

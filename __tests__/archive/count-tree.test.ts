@@ -1,0 +1,52 @@
+import fsp from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { countTreeBytes } from '../../src/archive/count-tree.js'
+import { ExcludeMatcher } from '../../src/archive/exclude.js'
+import { walkTree } from '../../src/archive/tree-walker.js'
+
+/** The counting worker must agree with the walk the writer archives, whatever the exclusions. */
+describe('countTreeBytes', () => {
+  let root: string
+
+  beforeAll(async () => {
+    root = await fsp.mkdtemp(path.join(os.tmpdir(), 'xlr-count-'))
+    const put = async (rel: string, bytes: number): Promise<void> => {
+      await fsp.mkdir(path.dirname(path.join(root, rel)), { recursive: true })
+      await fsp.writeFile(path.join(root, rel), Buffer.alloc(bytes, 7))
+    }
+    await put('conf/xl-release-server.conf', 100)
+    await put('lib/a.jar', 5000)
+    await put('log/xl-release.log', 70_000)
+    await put('log/old/x.log', 300)
+    await put('work/tmp/a.tmp', 11)
+    await put('.hidden/file', 13)
+    await fsp.mkdir(path.join(root, 'empty'))
+    // Links count as links (their text), never as what they point at.
+    await fsp.symlink('../lib/a.jar', path.join(root, 'conf/link.jar'))
+    await fsp.symlink('lib', path.join(root, 'libdir'))
+  })
+
+  afterAll(async () => {
+    await fsp.rm(root, { recursive: true, force: true })
+  })
+
+  const walked = async (exclude: ExcludeMatcher): Promise<number> => {
+    let bytes = 0
+    for await (const e of walkTree(root, { exclude })) if (e.kind === 'file') bytes += e.size
+    return bytes
+  }
+
+  test.each([[[]], [['log/**']], [['log/']], [['**/*.tmp', '.hidden']], [['log/old/', 'lib/*.jar']]])(
+    'with exclusions %j it counts what the walk archives',
+    async patterns => {
+      const exclude = ExcludeMatcher.parse(patterns)
+      const expected = await walked(exclude)
+      expect(await countTreeBytes(root, exclude)).toBe(expected)
+    }
+  )
+
+  test('with no exclusions the count is every regular file byte', async () => {
+    expect(await countTreeBytes(root, ExcludeMatcher.none())).toBe(100 + 5000 + 70_000 + 300 + 11 + 13)
+  })
+})
