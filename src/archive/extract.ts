@@ -1,22 +1,12 @@
-import {
-  chmodSync,
-  closeSync,
-  constants as fsConstants,
-  fchmodSync,
-  futimesSync,
-  lutimesSync,
-  mkdirSync,
-  openSync,
-  symlinkSync,
-  utimesSync,
-  writeSync
-} from 'node:fs'
+import { chmodSync, constants as fsConstants, lutimesSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { lstat, mkdir, open, readdir, realpath, type FileHandle } from 'node:fs/promises'
 import * as path from 'node:path'
 import { IntegrityError, RestoreError } from '../shared/errors.js'
 import type { Progress } from '../shared/progress.js'
 import { isInside, linkEscapeReason, pathKey } from './entry-safety.js'
 import { isSmallEntry, smallEntryScratch } from './entry-content.js'
+import { FileCreateError, FileCreatorPool } from './file-creator-pool.js'
 import { runInLanes } from './run-bounded.js'
 import { defaultThreads } from './verify.js'
 import type { ArchiveEntry, BackupArchive } from './zip-reader.js'
@@ -108,13 +98,16 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     bytes += entry.size
     options.progress?.add(entry.size, 1)
   }
-  await runInLanes(
+  const creator = new FileCreatorPool(creatorThreads(), CREATE_FLAGS)
+  const lanes = runInLanes(
     files,
     isSmallEntry,
     entry => {
       const content = archive.readSmallSync(entry, scratch)
-      explainingCollisions(entry, () => writeSmallFile(onDisk(entry), entry, content))
+      const time = seconds(entry.mtime)
+      const hold = creator.add({ target: onDisk(entry), content, mode: entry.mode & MODE_MASK, time })
       done(entry)
+      return hold
     },
     Math.max(1, options.threads ?? defaultThreads()),
     async entry => {
@@ -126,6 +119,21 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
       done(entry)
     }
   )
+  try {
+    await lanes
+  } catch (error) {
+    await creator.abort()
+    throw error
+  }
+  await creator.finish().catch((error: unknown) => {
+    if (!(error instanceof FileCreateError)) throw error
+    const entry = files.find(e => onDisk(e) === error.target)
+    const cause = Object.assign(new Error(error.message), { code: error.code })
+    if (!entry) throw cause
+    explainingCollisions(entry, () => {
+      throw cause
+    })
+  })
 
   const symlinks = selected.filter(e => e.type === 'symlink')
   for (const entry of symlinks) {
@@ -171,16 +179,9 @@ function explainingCollisions(entry: ArchiveEntry, write: () => void): void {
   }
 }
 
-function writeSmallFile(target: string, entry: ArchiveEntry, content: Buffer): void {
-  const fd = openSync(target, CREATE_FLAGS, 0o600)
-  try {
-    let offset = 0
-    while (offset < content.length) offset += writeSync(fd, content, offset, content.length - offset)
-    fchmodSync(fd, entry.mode & MODE_MASK)
-    futimesSync(fd, seconds(entry.mtime), seconds(entry.mtime))
-  } finally {
-    closeSync(fd)
-  }
+/** Creating files is kernel work that scales with cores; one worker per core beside the main thread's reading. */
+function creatorThreads(): number {
+  return Math.max(1, availableParallelism())
 }
 
 async function writeFile(archive: BackupArchive, entry: ArchiveEntry, target: string): Promise<void> {

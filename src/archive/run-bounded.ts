@@ -42,7 +42,8 @@ const SLICE_MS = 8
 export async function runInLanes<T>(
   items: readonly T[],
   isInline: (item: T) => boolean,
-  inlineTask: (item: T) => void,
+  /** May return a promise to hold the lane (backpressure); it is awaited before the next item. */
+  inlineTask: (item: T) => void | Promise<void>,
   limit: number,
   asyncTask: (item: T) => Promise<void>
 ): Promise<void> {
@@ -54,7 +55,11 @@ export async function runInLanes<T>(
     for (const item of inline) {
       if (shared.failure !== null) return
       try {
-        inlineTask(item)
+        const hold = inlineTask(item)
+        if (hold) {
+          await hold
+          sliceStart = performance.now()
+        }
       } catch (error) {
         shared.failure ??= { error }
         return

@@ -1,0 +1,187 @@
+import { Worker } from 'node:worker_threads'
+
+/**
+ * Creating a file is the costly part of unpacking small ones: open(O_CREAT|O_EXCL) and close take ~60 µs of kernel
+ * time each on ext4, more than reading, inflating and hashing a 10 KB entry. Done in line they made the restore of
+ * 20 000 small files slower than unzip; these worker threads create the files (open, write, fchmod, futimes, close)
+ * while the main thread reads and checks the next ones. Content arrives already checked: the workers only write.
+ *
+ * Plain JavaScript run with `eval: true`, like the deflate workers, so it works under ts-jest, tsx and the ncc bundle.
+ */
+const WORKER_SOURCE = String.raw`
+'use strict'
+const { parentPort } = require('node:worker_threads')
+const fs = require('node:fs')
+parentPort.on('message', msg => {
+  const data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength)
+  let failure = null
+  for (const f of msg.files) {
+    let fd = -1
+    try {
+      fd = fs.openSync(f.target, msg.flags, 0o600)
+      let written = 0
+      while (written < f.length) written += fs.writeSync(fd, data, f.offset + written, f.length - written)
+      fs.fchmodSync(fd, f.mode)
+      fs.futimesSync(fd, f.time, f.time)
+    } catch (e) {
+      failure = { target: f.target, code: e && e.code, message: String(e && e.message || e) }
+    } finally {
+      if (fd >= 0) {
+        try { fs.closeSync(fd) } catch (e) { failure = failure || { target: f.target, code: e && e.code, message: String(e && e.message || e) } }
+      }
+    }
+    if (failure) break
+  }
+  parentPort.postMessage({ seq: msg.seq, failure, data: msg.data }, [msg.data.buffer])
+})
+`
+
+/** A file the workers could not create, with the path and errno code they met. */
+export class FileCreateError extends Error {
+  constructor(
+    readonly target: string,
+    readonly code: string | undefined,
+    message: string
+  ) {
+    super(message)
+    this.name = 'FileCreateError'
+  }
+}
+
+export interface FileToCreate {
+  target: string
+  content: Buffer
+  /** Permission bits to set once the content is in. */
+  mode: number
+  /** Access and modification time, seconds since the epoch. */
+  time: number
+}
+
+interface Batch {
+  data: Buffer
+  used: number
+  files: { target: string; offset: number; length: number; mode: number; time: number }[]
+}
+
+/** Content gathered per message; bigger files travel alone. */
+const BATCH_BYTES = 1024 * 1024
+const BATCH_FILES = 256
+/** Batches sent and not yet answered, per worker: enough to keep it busy, little enough to bound memory. */
+const IN_FLIGHT_PER_WORKER = 2
+
+export class FileCreatorPool {
+  private readonly workers: { worker: Worker; inFlight: number }[] = []
+  private readonly waiting = new Map<number, (failure: FileCreateError | null) => void>()
+  private readonly spare: Buffer[] = []
+  private batch: Batch | null = null
+  private seq = 0
+  private failure: FileCreateError | Error | null = null
+  private roomWaiter: (() => void) | null = null
+  private readonly settled: Promise<void>[] = []
+
+  constructor(
+    private readonly threads: number,
+    /** open(2) flags for every file: the caller decides (O_EXCL, O_NOFOLLOW). */
+    private readonly flags: number
+  ) {}
+
+  /**
+   * Queues one file; the content is copied, so the caller may reuse its buffer at once. Resolves at once unless
+   * every worker is busy, then when one has room: await it to keep memory bounded.
+   */
+  add(file: FileToCreate): Promise<void> | undefined {
+    if (this.failure) throw this.failure
+    const length = file.content.length
+    if (this.batch && (this.batch.used + length > this.batch.data.length || this.batch.files.length >= BATCH_FILES)) {
+      this.send()
+    }
+    this.batch ??= { data: this.buffer(length), used: 0, files: [] }
+    const b = this.batch
+    file.content.copy(b.data, b.used)
+    b.files.push({ target: file.target, offset: b.used, length, mode: file.mode, time: file.time })
+    b.used += length
+    if (b.used >= BATCH_BYTES) this.send()
+    return this.full() ? new Promise(resolve => (this.roomWaiter = resolve)) : undefined
+  }
+
+  /** Sends what is gathered, waits for every file to be created, and throws the first failure. Ends the workers. */
+  async finish(): Promise<void> {
+    if (!this.failure) this.send()
+    await Promise.all(this.settled)
+    await Promise.all(this.workers.map(w => w.worker.terminate()))
+    if (this.failure) throw this.failure
+  }
+
+  /** Stops the workers without waiting for what they were given (after a failure elsewhere). */
+  async abort(): Promise<void> {
+    this.failure ??= new Error('file creation aborted')
+    await Promise.allSettled(this.settled)
+    await Promise.all(this.workers.map(w => w.worker.terminate()))
+  }
+
+  private full(): boolean {
+    return this.workers.length >= this.threads && this.workers.every(w => w.inFlight >= IN_FLIGHT_PER_WORKER)
+  }
+
+  private buffer(length: number): Buffer {
+    if (length <= BATCH_BYTES) return this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES)
+    return Buffer.allocUnsafeSlow(length)
+  }
+
+  private send(): void {
+    const b = this.batch
+    this.batch = null
+    if (!b || b.files.length === 0) return
+    const w = this.pick()
+    const seq = ++this.seq
+    w.inFlight++
+    this.settled.push(
+      new Promise<void>(resolve => {
+        this.waiting.set(seq, failure => {
+          w.inFlight--
+          if (failure) this.failure ??= failure
+          const wake = this.roomWaiter
+          this.roomWaiter = null
+          wake?.()
+          resolve()
+        })
+      })
+    )
+    w.worker.postMessage({ seq, flags: this.flags, files: b.files, data: b.data }, [b.data.buffer as ArrayBuffer])
+  }
+
+  private pick(): { worker: Worker; inFlight: number } {
+    const idle = this.workers.find(w => w.inFlight === 0)
+    if (idle) return idle
+    if (this.workers.length < this.threads) return this.spawn()
+    return this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a))
+  }
+
+  private spawn(): { worker: Worker; inFlight: number } {
+    const worker = new Worker(WORKER_SOURCE, { eval: true })
+    const w = { worker, inFlight: 0 }
+    worker.on(
+      'message',
+      (msg: { seq: number; failure: { target: string; code?: string; message: string } | null; data: Uint8Array }) => {
+        const whole = Buffer.from(msg.data.buffer, 0, msg.data.buffer.byteLength)
+        if (whole.length === BATCH_BYTES && this.spare.length < this.threads * IN_FLIGHT_PER_WORKER)
+          this.spare.push(whole)
+        const failure = msg.failure
+          ? new FileCreateError(msg.failure.target, msg.failure.code, msg.failure.message)
+          : null
+        this.waiting.get(msg.seq)?.(failure)
+        this.waiting.delete(msg.seq)
+      }
+    )
+    worker.on('error', error => {
+      this.failure ??= error
+      for (const done of this.waiting.values()) done(null)
+      this.waiting.clear()
+      const wake = this.roomWaiter
+      this.roomWaiter = null
+      wake?.()
+    })
+    this.workers.push(w)
+    return w
+  }
+}
