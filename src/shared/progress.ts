@@ -50,7 +50,8 @@ export class Progress {
       const eta = rate > 0 ? Math.max(0, (this.totalBytes - this.bytes) / rate) : null
       if (eta !== null) parts.push(`ETA ${formatDuration(eta)}`)
     }
-    parts.splice(1, 0, `${this.files} files`, `${formatBytes(rate)}/s`)
+    // A download or a decryption is one file: a count would only say '0 files'.
+    parts.splice(1, 0, ...(this.files > 0 ? [`${this.files} files`] : []), `${formatBytes(rate)}/s`)
     return parts.join(', ')
   }
 }

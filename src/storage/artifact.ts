@@ -9,6 +9,7 @@ import { ArtifactRestApi, type RestArtifact } from './artifact-rest.js'
 import { isEnterpriseServer, requireActionsRuntime, type RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import { refuseExisting } from './digest.js'
+import { watchDownload } from './download-progress.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 
 export interface ArtifactStorageOptions {
@@ -146,6 +147,7 @@ export class ArtifactStorage implements BackupStorage {
       }
       const otherRun = found.workflowRunId !== undefined && found.workflowRunId !== this.env.runId
       let result
+      const stopWatching = watchDownload(work, found.size ?? null, `Downloaded ${found.name}`, logger)
       try {
         if (otherRun) {
           const [repositoryOwner, repositoryName] = this.repository.split('/')
@@ -167,6 +169,8 @@ export class ArtifactStorage implements BackupStorage {
           `Downloading artifact '${found.name}' (id ${found.artifactId}) failed: ${(error as Error).message}`,
           { cause: error }
         )
+      } finally {
+        stopWatching()
       }
       const file = await singleFile(work, found.name)
       if (result.digestMismatch) {

@@ -1,0 +1,47 @@
+import { readdir, stat } from 'node:fs/promises'
+import * as path from 'node:path'
+import type { Logger } from '../shared/logger.js'
+import { Progress } from '../shared/progress.js'
+
+/** How often the folder is looked at; the log still gets a line only every `intervalMs`. */
+const POLL_MS = 1000
+
+/**
+ * Logs a download's progress (bytes, percent, rate, ETA) by watching the size of what lands in `dir`: the artifact
+ * client reports none while it downloads, and a restore drill of a multi-GB backup would otherwise sit silent.
+ * Returns the function that stops watching.
+ */
+export function watchDownload(
+  dir: string,
+  totalBytes: number | null,
+  label: string,
+  logger: Logger,
+  intervalMs = 10_000,
+  pollMs = POLL_MS
+): () => void {
+  const progress = new Progress(label, totalBytes, logger, intervalMs)
+  let seen = 0
+  let busy = false
+  const timer = setInterval(() => {
+    if (busy) return
+    busy = true
+    sizeOf(dir)
+      .then(bytes => {
+        if (bytes > seen) progress.add(bytes - seen)
+        seen = Math.max(seen, bytes)
+      })
+      .finally(() => {
+        busy = false
+      })
+  }, pollMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
+/** Bytes of the files directly in `dir`; what cannot be read counts as nothing (it may be being renamed). */
+async function sizeOf(dir: string): Promise<number> {
+  let bytes = 0
+  const names = await readdir(dir).catch(() => [] as string[])
+  for (const name of names) bytes += (await stat(path.join(dir, name)).catch(() => null))?.size ?? 0
+  return bytes
+}
