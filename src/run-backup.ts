@@ -75,6 +75,7 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
             dumps,
             embedded: targets.filter(t => t.embedded).map(baseRecord),
             file,
+            workDir,
             compressionLevel: settings.backup.compressionLevel,
             threads: threadCount(settings),
             exclude,

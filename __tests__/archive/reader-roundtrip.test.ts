@@ -10,6 +10,7 @@ import { verifyArchive } from '../../src/archive/verify.js'
 import { ZipWriter } from '../../src/archive/zip-writer.js'
 import { openBackupArchive } from '../../src/archive/zip-reader.js'
 import { describeTree, timeMismatches, manifestFor } from '../support/archive-fixtures.js'
+import { collectTree } from '../support/writer-fixtures.js'
 
 let tmp: string
 
@@ -27,7 +28,7 @@ test("the reader restores exactly what the project's own writer archived", async
   const zipPath = path.join(tmp, 'backup.zip')
   const out = createWriteStream(zipPath)
   const writer = new ZipWriter(out, { compressionLevel: 6, threads: 2 })
-  const files = await writer.addTree(home, 'home/', { exclude: [] })
+  const files = await collectTree(writer, home, 'home/')
   const manifest = { ...(await manifestFor([])), files }
   await writer.addBuffer(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)))
   await writer.finish()

@@ -58,6 +58,19 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/** Adds `dir` under `prefix` and returns the records the writer reported, checking it counted them all. */
+export async function collectTree(
+  writer: ZipWriter,
+  dir: string,
+  prefix: string,
+  exclude: string[] = []
+): Promise<FileRecord[]> {
+  const records: FileRecord[] = []
+  const written = await writer.addTree(dir, prefix, { exclude, onRecord: record => void records.push(record) })
+  if (written !== records.length) throw new Error(`addTree counted ${written} entries but reported ${records.length}`)
+  return records
+}
+
 /** Writes `dir` under 'home/' (plus a manifest-like buffer) into `zipPath` and returns the records. */
 export async function zipTree(
   dir: string,
@@ -66,7 +79,7 @@ export async function zipTree(
 ): Promise<{ records: FileRecord[]; bytesWritten: number }> {
   const out = fs.createWriteStream(zipPath)
   const writer = new ZipWriter(out, { compressionLevel: 6, threads: 2, ...options })
-  const records = await writer.addTree(dir, 'home/', { exclude: options.exclude ?? [] })
+  const records = await collectTree(writer, dir, 'home/', options.exclude)
   records.push(await writer.addBuffer('manifest.json', Buffer.from(JSON.stringify({ files: records.length }))))
   const { bytesWritten } = await writer.finish()
   if (!out.closed) await once(out, 'close')

@@ -10,6 +10,7 @@ import type { Progress } from '../shared/progress.js'
 import { isCompressedByName } from './compressibility.js'
 import { crc32 } from './crc32.js'
 import { DeflatePool, type FileResult } from './deflate-pool.js'
+import { EntryNames } from './entry-names.js'
 import { ExcludeMatcher } from './exclude.js'
 import { collectGarbage, GC_EVERY_BYTES } from './gc-hint.js'
 import type { FileRecord } from './manifest.js'
@@ -43,9 +44,14 @@ export interface ZipWriterOptions {
   zip64EntryLimit?: number
 }
 
+/** Told about each entry once it is written; a returned promise is awaited before the next entry is (backpressure). */
+export type RecordSink = (record: FileRecord) => void | Promise<void>
+
 export interface AddTreeOptions {
   /** Globs relative to the walked folder (see ExcludeMatcher), or a parsed matcher. */
   exclude: readonly string[] | ExcludeMatcher
+  /** Gets each entry's record in archive order; the writer keeps none, so its memory does not grow with the tree. */
+  onRecord?: RecordSink
 }
 
 /** Files up to this size are read, hashed and deflated whole inside a worker; larger ones are streamed in chunks. */
@@ -67,7 +73,9 @@ const EMPTY_SHA256 = crypto.createHash('sha256').digest('hex')
  * Writes a ZIP archive strictly sequentially (it never seeks, so it can feed an encryption stream or an upload) in
  * one pass over the data: each file is read once, and that read feeds the SHA-256, the CRC-32 and the deflater.
  * Entries are prepared in parallel by worker threads and written in walk order; memory stays bounded by
- * IN_FLIGHT_BYTES whatever the size of the tree. Info-ZIP conventions throughout: Unix modes and file types in the
+ * IN_FLIGHT_BYTES whatever the size of the tree. The writer keeps no per-entry state but the central directory (as
+ * bytes): each entry's record goes to the caller's sink once written, and duplicate names are refused per tree prefix
+ * rather than by remembering every name. Info-ZIP conventions throughout: Unix modes and file types in the
  * external attributes, symbolic links as entries holding the link text, folders as 'name/' entries, the 0x5455
  * timestamp, UTF-8 names, ZIP64 only where a size, offset or count needs it, data descriptors only for streamed files.
  */
@@ -77,7 +85,7 @@ export class ZipWriter {
   private readonly limit: number
   private readonly entryLimit: number
   private readonly central = new CentralDirectory()
-  private readonly names = new Set<string>()
+  private readonly names = new EntryNames()
   private offset = 0
   private sinceGc = 0
   private pendingWrites: Buffer[] = []
@@ -111,15 +119,47 @@ export class ZipWriter {
 
   /**
    * Adds `dir` and everything under it as entries named `prefix` + relative path (the folder itself becomes
-   * `prefix` when that is not empty). Symbolic links are stored as links, never followed.
+   * `prefix` when that is not empty). Symbolic links are stored as links, never followed. Resolves to the number of
+   * entries written; their records go to `options.onRecord`.
    */
-  addTree(dir: string, prefix: string, options: AddTreeOptions): Promise<FileRecord[]> {
-    return this.serialize(() => this.writeTree(dir, prefix, options))
+  addTree(dir: string, prefix: string, options: AddTreeOptions): Promise<number> {
+    return this.serialize(() => {
+      this.names.claimTree(prefix)
+      return this.writeTree(dir, prefix, options)
+    })
   }
 
-  /** Adds one in-memory entry (the manifest), deflated when that helps. */
+  /**
+   * Adds one file from the disk as the entry `name` with permission bits `mode`, whatever its own: read, hashed and
+   * deflated like a tree's files, so a large one is streamed rather than held. Not counted in the progress.
+   */
+  addFile(name: string, file: string, mode = 0o644): Promise<FileRecord> {
+    return this.serialize(async () => {
+      this.names.claimName(name)
+      const st = await fsp.lstat(file)
+      if (!st.isFile()) throw new XlrBackupError(`${file} is not a regular file; only a file can be added as ${name}.`)
+      const entry: TreeEntry = {
+        rel: name,
+        abs: file,
+        kind: 'file',
+        mode: mode & 0o7777,
+        mtimeMs: st.mtimeMs,
+        size: st.size
+      }
+      let written: FileRecord | undefined
+      await this.writeEntries([{ entry, name }], {
+        onRecord: record => {
+          written = record
+        }
+      })
+      return written!
+    })
+  }
+
+  /** Adds one in-memory entry, deflated when that helps. */
   addBuffer(name: string, data: Buffer, mode = 0o644): Promise<FileRecord> {
     return this.serialize(async () => {
+      this.names.claimName(name)
       const nameBytes = this.entryName(name)
       const sha256 = crypto.createHash('sha256').update(data).digest('hex')
       const crc = crc32(data)
@@ -217,31 +257,37 @@ export class ZipWriter {
     const bytes = Buffer.from(name, 'utf8')
     if (bytes.length > UINT16_MAX)
       throw new XlrBackupError(`The path ${name} is longer than a ZIP entry name can be (65 535 bytes).`)
-    if (this.names.has(name)) throw new XlrBackupError(`The archive already holds an entry named ${name}.`)
-    this.names.add(name)
     return bytes
   }
 
-  private async writeTree(dir: string, prefix: string, options: AddTreeOptions): Promise<FileRecord[]> {
+  private writeTree(dir: string, prefix: string, options: AddTreeOptions): Promise<number> {
     const exclude = options.exclude instanceof ExcludeMatcher ? options.exclude : ExcludeMatcher.parse(options.exclude)
-    const records: FileRecord[] = []
-    const slots = new SlotQueue()
-    const budget = new ByteBudget(IN_FLIGHT_BYTES, () => this.pool?.flush())
     const onSkip = (rel: string, reason: string): void =>
       this.opts.logger?.warning(`Not archived: ${rel} in ${dir}, because ${reason}.`)
-    const consumer = this.consume(slots, budget, records)
+    return this.writeEntries(namedTree(walkTree(dir, { exclude, onSkip }), prefix), {
+      onRecord: options.onRecord,
+      progress: this.opts.progress
+    })
+  }
+
+  /** Prepares entries in parallel and writes them in order; resolves to how many were written. */
+  private async writeEntries(
+    entries: AsyncIterable<NamedEntry> | Iterable<NamedEntry>,
+    batch: BatchOptions
+  ): Promise<number> {
+    const slots = new SlotQueue()
+    const budget = new ByteBudget(IN_FLIGHT_BYTES, () => this.pool?.flush())
+    const consumer = this.consume(slots, { ...batch, budget })
     consumer.catch(() => undefined)
     try {
       let sinceYield = 0
-      for await (const entry of walkTree(dir, { exclude, onSkip })) {
+      for await (const { entry, name } of entries) {
         if (this.failure) throw this.failure
         // The walk is synchronous underneath; let worker results and writes in every so often.
         if (++sinceYield >= 64) {
           sinceYield = 0
           await new Promise<void>(resolve => setImmediate(resolve))
         }
-        if (entry.rel === '' && prefix === '') continue
-        const name = prefix + entry.rel + (entry.kind === 'directory' && entry.rel !== '' ? '/' : '')
         const slot = this.prepare(entry, this.entryName(name), name)
         const cost = Math.max(MIN_ENTRY_COST, entry.kind === 'file' && entry.size <= WHOLE_FILE_MAX ? entry.size : 0)
         await this.race(budget.acquire(cost))
@@ -264,9 +310,9 @@ export class ZipWriter {
       slots.close()
     }
     this.pool?.flush()
-    await consumer
+    const written = await consumer
     if (this.failure) throw this.failure
-    return records
+    return written
   }
 
   private prepare(entry: TreeEntry, name: Buffer, path: string): Slot {
@@ -328,13 +374,14 @@ export class ZipWriter {
     }
   }
 
-  /** Writes prepared entries strictly in walk order as their data becomes ready. */
-  private async consume(slots: SlotQueue, budget: ByteBudget, records: FileRecord[]): Promise<void> {
+  /** Writes prepared entries strictly in walk order as their data becomes ready; resolves to how many it wrote. */
+  private async consume(slots: SlotQueue, batch: Batch): Promise<number> {
+    const { budget, onRecord, progress } = batch
+    let written = 0
     try {
       for (;;) {
         const slot = await this.race(slots.next())
         if (!slot) break
-        // The record shares its path string with the names already seen: one copy per entry, not two.
         const { entry, name, path } = slot
         const record: FileRecord = { path, type: entry.kind, mode: entry.mode, mtime: entry.mtimeMs, size: 0 }
         if (slot.kind === 'directory') {
@@ -351,18 +398,21 @@ export class ZipWriter {
             : { sha256: EMPTY_SHA256, crc: 0, size: 0, method: METHOD_STORE, data: Buffer.alloc(0) }
           await this.writeWholeEntry(name, 'file', entry.mode, entry.mtimeMs, result)
           Object.assign(record, { size: result.size, sha256: result.sha256 })
-          this.opts.progress?.add(result.size, 1)
+          progress?.add(result.size, 1)
         } else {
-          const summary = await this.writeStreamEntry(slot, budget)
+          const summary = await this.writeStreamEntry(slot, batch)
           Object.assign(record, { size: summary.size, sha256: summary.sha256 })
-          this.opts.progress?.add(0, 1)
+          progress?.add(0, 1)
         }
         budget.release(slot.cost)
-        records.push(record)
+        written++
+        const taken = onRecord?.(record)
+        if (taken) await this.race(taken)
         // Each entry leaves ~2 KB of objects behind whatever its size; 20 000 small files would otherwise pile up
         // tens of MB of them between two GC hints, and more the larger the tree.
         this.sinceGc += ENTRY_GARBAGE
       }
+      return written
     } catch (error) {
       this.fail(error)
       throw error
@@ -390,8 +440,9 @@ export class ZipWriter {
     )
   }
 
-  private async writeStreamEntry(slot: StreamSlot, budget: ByteBudget): Promise<Summary> {
+  private async writeStreamEntry(slot: StreamSlot, batch: Batch): Promise<Summary> {
     const { name, entry } = slot
+    const { budget, progress } = batch
     const offset = this.bytesWritten
     const method = slot.store ? METHOD_STORE : METHOD_DEFLATE
     const flags = FLAG_UTF8 | FLAG_DATA_DESCRIPTOR
@@ -408,7 +459,7 @@ export class ZipWriter {
       await this.emit(data)
       compressedSize += data.length
       budget.release(chunk.bytes)
-      this.opts.progress?.add(chunk.bytes, 0)
+      progress?.add(chunk.bytes, 0)
     }
     if (!slot.store) {
       await this.emit(DEFLATE_END)
@@ -491,6 +542,30 @@ export class ZipWriter {
         })
       )
     }
+  }
+}
+
+/** An entry to write and its name in the archive. */
+interface NamedEntry {
+  entry: TreeEntry
+  name: string
+}
+
+/** Where one batch of entries reports: records to the sink, bytes and files to the progress (when counted). */
+interface BatchOptions {
+  onRecord?: RecordSink
+  progress?: Progress
+}
+
+interface Batch extends BatchOptions {
+  budget: ByteBudget
+}
+
+/** The walk's entries named as the archive holds them: `prefix` + relative path, folders ending with '/'. */
+async function* namedTree(walk: AsyncIterable<TreeEntry>, prefix: string): AsyncGenerator<NamedEntry> {
+  for await (const entry of walk) {
+    if (entry.rel === '' && prefix === '') continue
+    yield { entry, name: prefix + entry.rel + (entry.kind === 'directory' && entry.rel !== '' ? '/' : '') }
   }
 }
 

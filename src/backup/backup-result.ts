@@ -42,7 +42,7 @@ export function backupResult(input: {
         ['Stored in', `${input.settings.storage.kind}: ${published.location}`],
         ['Size', `${formatBytes(published.size)}${manifest.encryption ? ' (age-encrypted)' : ''}`],
         ['SHA-256', published.sha256],
-        ['Files', String(manifest.files.filter(f => f.type !== 'directory').length)],
+        ['Files', String(written.files)],
         ['Content', formatBytes(written.contentBytes)],
         ['Archive time', `${formatDuration(written.seconds)} (${formatBytes(rate)}/s)`],
         ['Total time', formatDuration(seconds)]

@@ -1,27 +1,28 @@
 import * as os from 'node:os'
 import type { HomeInfo } from '../home/types.js'
 import {
-  HOME_PREFIX,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
   type ComponentSummary,
   type DatabaseRecord,
-  type FileRecord,
   type Manifest
 } from '../archive/manifest.js'
 import { TOOL_NAME, TOOL_VERSION } from '../shared/tool.js'
 
+/** The manifest but its list of entries, which grows with the home and so is spooled to disk, never held. */
+export type ManifestHead = Omit<Manifest, 'files'>
+
 export interface ManifestInput {
   home: HomeInfo
-  files: FileRecord[]
+  components: ComponentSummary[]
   databases: DatabaseRecord[]
   exclusions: string[]
   encryption?: Manifest['encryption']
   createdAt: Date
 }
 
-/** The manifest of one backup: identity, the home's config (no secrets), components, every entry, the dumps. */
-export function buildManifest(input: ManifestInput): Manifest {
+/** The manifest of one backup but its entries: identity, the home's config (no secrets), components, the dumps. */
+export function buildManifestHead(input: ManifestInput): ManifestHead {
   const { home } = input
   return {
     format: MANIFEST_FORMAT,
@@ -40,29 +41,9 @@ export function buildManifest(input: ManifestInput): Manifest {
         ssl: home.server.ssl
       }
     },
-    components: summarizeComponents(input.files),
+    components: input.components,
     exclusions: input.exclusions,
-    files: input.files,
     databases: input.databases,
     ...(input.encryption ? { encryption: input.encryption } : {})
   }
-}
-
-/** Totals per top-level folder of the home ('.' for files directly in it), sorted by name. */
-export function summarizeComponents(files: FileRecord[]): ComponentSummary[] {
-  const totals = new Map<string, ComponentSummary>()
-  for (const file of files) {
-    if (!file.path.startsWith(HOME_PREFIX)) continue
-    const rest = file.path.slice(HOME_PREFIX.length)
-    if (rest === '') continue
-    const slash = rest.indexOf('/')
-    const name = slash < 0 ? '.' : rest.slice(0, slash)
-    const summary = totals.get(name) ?? { name, files: 0, bytes: 0 }
-    if (file.type !== 'directory') {
-      summary.files++
-      summary.bytes += file.size
-    }
-    totals.set(name, summary)
-  }
-  return [...totals.values()].sort((a, b) => a.name.localeCompare(b.name))
 }

@@ -1,24 +1,23 @@
 import { createHash } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import * as path from 'node:path'
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ZipWriter } from '../archive/zip-writer.js'
 import { countTreeBytes } from '../archive/count-tree.js'
 import { ExcludeMatcher } from '../archive/exclude.js'
-import {
-  HOME_PREFIX,
-  MANIFEST_ENTRY,
-  type DatabaseRecord,
-  type FileRecord,
-  type Manifest
-} from '../archive/manifest.js'
+import { HOME_PREFIX, MANIFEST_ENTRY, type DatabaseRecord, type FileRecord } from '../archive/manifest.js'
 import { createEncryptStream } from '../crypto/index.js'
 import type { EncryptionSettings } from '../crypto/types.js'
 import type { DumpResult } from '../database/types.js'
 import type { HomeInfo } from '../home/types.js'
 import type { Logger } from '../shared/logger.js'
-import { createPrivateWriteStream } from '../shared/private-files.js'
+import { createPrivateWriteStream, makePrivateTempDir } from '../shared/private-files.js'
 import { Progress } from '../shared/progress.js'
-import { buildManifest } from './build-manifest.js'
+import { buildManifestHead, type ManifestHead } from './build-manifest.js'
+import { writeManifestFile } from './manifest-file.js'
+import { RecordSpool } from './record-spool.js'
+import { RecordTotals } from './record-totals.js'
 
 export interface BackupFileRequest {
   home: HomeInfo
@@ -27,6 +26,8 @@ export interface BackupFileRequest {
   embedded: DatabaseRecord[]
   /** Where to write (a storage staging path). */
   file: string
+  /** A private folder for the manifest while it is written (its entries are spooled there, not held in memory). */
+  workDir: string
   compressionLevel: number
   threads: number
   exclude: string[]
@@ -36,7 +37,10 @@ export interface BackupFileRequest {
 }
 
 export interface WrittenBackup {
-  manifest: Manifest
+  /** The manifest written, but its list of entries (which only the archive holds). */
+  manifest: ManifestHead
+  /** Entries of the manifest that are not folders: the files and links of the home and the dumps. */
+  files: number
   /** Bytes of the file written (ciphertext when encrypted). */
   size: number
   /** SHA-256 of the file written. */
@@ -52,6 +56,19 @@ export interface WrittenBackup {
  * caller to discard) on any error.
  */
 export async function writeBackupFile(req: BackupFileRequest): Promise<WrittenBackup> {
+  // The manifest's entries go to the disk as they are written, so memory does not grow with the home.
+  const spoolDir = await makePrivateTempDir('manifest-', req.workDir)
+  let records: RecordSpool | null = null
+  try {
+    records = await RecordSpool.create(path.join(spoolDir, 'files.json'))
+    return await writeArchive(req, records, spoolDir)
+  } finally {
+    await records?.close().catch(() => undefined)
+    await rm(spoolDir, { recursive: true, force: true })
+  }
+}
+
+async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolDir: string): Promise<WrittenBackup> {
   const started = Date.now()
   const exclude = ExcludeMatcher.parse(req.exclude)
   const progress = new Progress('Archived', null, req.logger)
@@ -75,17 +92,23 @@ export async function writeBackupFile(req: BackupFileRequest): Promise<WrittenBa
     logger: req.logger
   })
   try {
-    const files: FileRecord[] = await writer.addTree(req.home.path, HOME_PREFIX, { exclude })
+    const totals = new RecordTotals()
+    const onRecord = (record: FileRecord): Promise<void> | undefined => {
+      totals.add(record)
+      return records.add(record)
+    }
+    await writer.addTree(req.home.path, HOME_PREFIX, { exclude, onRecord })
     const databases: DatabaseRecord[] = [...req.embedded]
     for (const dump of req.dumps) {
       const prefix = dump.record.dump?.prefix
       if (!prefix) throw new Error(`dump of ${dump.record.roles.join('+')} has no prefix`)
-      files.push(...(await writer.addTree(dump.dir, prefix, { exclude: [] })))
+      await writer.addTree(dump.dir, prefix, { exclude: [], onRecord })
       databases.push(dump.record)
     }
-    const manifest = buildManifest({
+    await records.close()
+    const manifest = buildManifestHead({
       home: req.home,
-      files,
+      components: totals.componentSummaries(),
       databases,
       exclusions: req.exclude,
       createdAt: new Date(started),
@@ -93,12 +116,15 @@ export async function writeBackupFile(req: BackupFileRequest): Promise<WrittenBa
         ? { format: 'age', recipients: req.encryption.recipients.length, passphrase: !!req.encryption.passphrase }
         : undefined
     })
-    await writer.addBuffer(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)), 0o600)
+    const manifestFile = path.join(spoolDir, MANIFEST_ENTRY)
+    await writeManifestFile(manifestFile, manifest, records.file)
+    await writer.addFile(MANIFEST_ENTRY, manifestFile, 0o600)
     await writer.finish()
     await written
     req.logger.info(progress.line())
     return {
       manifest,
+      files: totals.files,
       size: digest.bytes,
       sha256: digest.hex(),
       contentBytes: progress.done.bytes,

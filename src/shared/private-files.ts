@@ -1,4 +1,4 @@
-import { mkdtemp, open, chmod } from 'node:fs/promises'
+import { mkdtemp, open, chmod, type FileHandle } from 'node:fs/promises'
 import type { WriteStream } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -14,11 +14,22 @@ export async function makePrivateTempDir(prefix: string, parent: string = os.tmp
   return dir
 }
 
+/** Creates (or truncates) `file` with mode 0600 before a byte is written, and returns a handle to it. */
+export async function openPrivateFile(file: string): Promise<FileHandle> {
+  const handle = await open(file, 'w', PRIVATE_FILE_MODE)
+  try {
+    // open() honours the umask only at creation; an existing file keeps its mode, so set it explicitly.
+    await handle.chmod(PRIVATE_FILE_MODE)
+  } catch (error) {
+    await handle.close()
+    throw error
+  }
+  return handle
+}
+
 /** Creates (or truncates) `file` with mode 0600 before a byte is written, and returns a stream to it. */
 export async function createPrivateWriteStream(file: string): Promise<WriteStream> {
-  const handle = await open(file, 'w', PRIVATE_FILE_MODE)
-  // open() honours the umask only at creation; an existing file keeps its mode, so set it explicitly.
-  await handle.chmod(PRIVATE_FILE_MODE)
+  const handle = await openPrivateFile(file)
   // The handle's own stream closes the handle; a raw fd would be closed twice (once more when the handle is collected).
   return handle.createWriteStream()
 }
