@@ -92,11 +92,41 @@ test.each([0, 1])('pieces of a large file concatenate into one deflate stream (p
     const buf = pool.chunkBuffer(piece)
     const n = data.copy(buf, 0, p, p + piece)
     const dictionary = p > 0 ? Buffer.from(data.subarray(p - 32 * 1024, p)) : null
-    outputs.push(pool.chunk(buf.subarray(0, n), dictionary))
+    outputs.push(pool.chunk(buf.subarray(0, n), dictionary).then(r => r.data))
   }
   const stream = Buffer.concat([...(await Promise.all(outputs)), Buffer.from([0x03, 0x00])])
   expect(zlib.inflateRawSync(stream).equals(data)).toBe(true)
   expect(stream.length).toBeLessThan(data.length * 0.6)
+})
+
+test('result buffers handed back are filled again, and the results stay correct', async () => {
+  const pool = new DeflatePool(2, 1)
+  const smallContent = text(5000)
+  const smallFile = path.join(tmp, 'reuse-small.xml')
+  await fsp.writeFile(smallFile, smallContent)
+  try {
+    const data = mixed(60)
+    const piece = 1024 * 1024
+    const pieces: Buffer[] = []
+    const files: Buffer[] = []
+    for (let p = 0; p < data.length; p += piece) {
+      const buf = pool.chunkBuffer(piece)
+      const n = data.copy(buf, 0, p, p + piece)
+      const dictionary = p > 0 ? Buffer.from(data.subarray(p - 32 * 1024, p)) : null
+      // One at a time, copied out and released at once: later results land in the same memory.
+      const result = await pool.chunk(buf.subarray(0, n), dictionary)
+      pieces.push(Buffer.from(result.data))
+      result.release()
+      const small = await pool.file({ path: smallFile, size: smallContent.length, store: false })
+      files.push(Buffer.from(small.data))
+      small.release?.()
+    }
+    expect(pool.reusedResults).toBeGreaterThan(10)
+    expect(zlib.inflateRawSync(Buffer.concat([...pieces, Buffer.from([0x03, 0x00])])).equals(data)).toBe(true)
+    for (const f of files) expect(zlib.inflateRawSync(f).equals(smallContent)).toBe(true)
+  } finally {
+    await pool.close()
+  }
 })
 
 test('a file that cannot be read is reported by name', async () => {

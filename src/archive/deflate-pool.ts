@@ -183,8 +183,26 @@ function outRoom(used, needed) {
   outBuf.copy(bigger, 0, 0, used)
   outBuf = bigger
 }
+// Result buffers the main thread handed back once written: reused, so the data in flight is the only memory the
+// results take, not whatever the collectors have yet to free.
+const spares = []
+const SPARES_MAX = 4
+const SPARE_GRAIN = 256 * 1024
+let reused = 0
+function takeSpares(list) {
+  if (!list) return
+  for (const ab of list) if (spares.length < SPARES_MAX) spares.push(ab)
+}
+// A buffer of at least n bytes (the smallest spare that fits, else a new one rounded up so it can be reused), holding
+// outBuf's first n bytes.
 function exactCopy(n) {
-  const out = Buffer.allocUnsafeSlow(n)
+  let best = -1
+  for (let i = 0; i < spares.length; i++) {
+    if (spares[i].byteLength >= n && (best < 0 || spares[i].byteLength < spares[best].byteLength)) best = i
+  }
+  if (best >= 0) reused++
+  const ab = best >= 0 ? spares.splice(best, 1)[0] : Buffer.allocUnsafeSlow(Math.ceil(Math.max(n, 1) / SPARE_GRAIN) * SPARE_GRAIN).buffer
+  const out = Buffer.from(ab, 0, n)
   outBuf.copy(out, 0, 0, n)
   return out
 }
@@ -231,7 +249,7 @@ function files(msg) {
     }
   }
   const data = exactCopy(total)
-  parentPort.postMessage({ seq: msg.seq, results, data }, [data.buffer])
+  parentPort.postMessage({ seq: msg.seq, results, data, reused }, [data.buffer])
 }
 function chunk(msg) {
   const data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength)
@@ -241,10 +259,11 @@ function chunk(msg) {
   const n = msg.level > 0 ? segmentedInto(data, dict, msg.level, outBuf, 0).length : storedInto(data, outBuf, 0)
   const out = exactCopy(n)
   // The input goes back too, for the main thread to read the next piece into.
-  parentPort.postMessage({ seq: msg.seq, data: out, input: msg.data }, [out.buffer, msg.data.buffer])
+  parentPort.postMessage({ seq: msg.seq, data: out, input: msg.data, reused }, [out.buffer, msg.data.buffer])
 }
 parentPort.on('message', (msg) => {
   try {
+    takeSpares(msg.spares)
     if (msg.type === 'files') files(msg)
     else if (msg.type === 'probe') parentPort.postMessage({ seq: msg.seq, fast })
     else chunk(msg)
@@ -268,6 +287,17 @@ export interface FileResult {
   size: number
   method: number
   data: Buffer
+  /**
+   * Call once nothing holds `data` any more (it is in the file): its memory goes back to the workers for a later
+   * result. Never calling it is safe; the memory is then left to the garbage collector.
+   */
+  release?: () => void
+}
+
+/** A deflated piece of a large file; `release` as for FileResult. */
+export interface ChunkResult {
+  data: Buffer
+  release: () => void
 }
 
 interface WorkerResultMessage {
@@ -290,6 +320,8 @@ interface WorkerResultMessage {
   input?: Uint8Array
   /** Answer to a probe: whether the worker deflates through node's zlib handle. */
   fast?: boolean
+  /** Results this worker has built in a buffer handed back to it so far. */
+  reused?: number
 }
 
 interface Pending {
@@ -310,6 +342,8 @@ const BATCH_FILES = 128
 const BATCH_BYTES = 2 * 1024 * 1024
 /** Chunk buffers kept for reuse: more than the writer's 8 MiB read-ahead holds, so steady state allocates none. */
 const SPARE_CHUNKS = 24
+/** Written result buffers kept to hand back to the workers (each message carries one). */
+const SPARE_RESULTS = 6
 
 export class DeflatePool {
   private readonly workers: PoolWorker[] = []
@@ -320,6 +354,8 @@ export class DeflatePool {
   private flushScheduled = false
   private failure: Error | null = null
   private readonly spare: Buffer[] = []
+  private readonly spareResults: ArrayBuffer[] = []
+  private readonly reusedByWorker = new Map<Worker, number>()
 
   constructor(
     private readonly threads: number,
@@ -363,7 +399,7 @@ export class DeflatePool {
    * single-stream deflate. Random-looking pieces become stored blocks. `data` must own its ArrayBuffer: it is
    * transferred to the worker, not copied.
    */
-  chunk(data: Buffer, dictionary: Buffer | null): Promise<Buffer> {
+  chunk(data: Buffer, dictionary: Buffer | null): Promise<ChunkResult> {
     if (this.failure) return Promise.reject(this.failure)
     return this.send({ type: 'chunk', data, dict: dictionary, level: this.level }, data.length, [
       data.buffer as ArrayBuffer
@@ -372,8 +408,23 @@ export class DeflatePool {
         const whole = new Uint8Array(msg.input.buffer)
         this.spare.push(Buffer.from(whole.buffer, 0, whole.byteLength))
       }
-      return asBuffer(msg.data!)
+      const out = asBuffer(msg.data!)
+      return { data: out, release: () => this.recycle(out.buffer as ArrayBuffer) }
     })
+  }
+
+  /** Results built in a buffer that was handed back (for tests and profiling). */
+  get reusedResults(): number {
+    let n = 0
+    for (const count of this.reusedByWorker.values()) n += count
+    return n
+  }
+
+  /** Takes back a result buffer that has been written, for a worker to fill again. */
+  private recycle(buffer: ArrayBuffer): void {
+    if (this.failure === null && this.spareResults.length < SPARE_RESULTS && buffer.byteLength > 0) {
+      this.spareResults.push(buffer)
+    }
   }
 
   /** Sends the files waiting in the current batch; called before the producer waits, so nothing sits idle. */
@@ -388,6 +439,11 @@ export class DeflatePool {
     this.send({ type: 'files', jobs, level: this.level }, bytes, []).then(
       msg => {
         const data = asBuffer(msg.data!)
+        // The batch's files share one buffer: it goes back once every one of them has been written.
+        let holders = msg.results!.filter(r => r.ok).length
+        const release = (): void => {
+          if (--holders === 0) this.recycle(data.buffer as ArrayBuffer)
+        }
         msg.results!.forEach((r, i) => {
           const { job, resolve, reject } = batch[i]
           if (r.ok) {
@@ -396,7 +452,8 @@ export class DeflatePool {
               crc: r.crc,
               size: r.size,
               method: r.method,
-              data: data.subarray(r.offset, r.offset + r.length)
+              data: data.subarray(r.offset, r.offset + r.length),
+              release: once(release)
             })
           } else {
             reject(
@@ -417,6 +474,11 @@ export class DeflatePool {
   private send(message: Record<string, unknown>, bytes: number, transfer: ArrayBuffer[]): Promise<WorkerResultMessage> {
     const w = this.pick()
     const seq = ++this.seq
+    const spare = this.spareResults.pop()
+    if (spare) {
+      message.spares = [spare]
+      transfer = [...transfer, spare]
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { worker: w, bytes, resolve, reject })
       w.inFlight++
@@ -448,6 +510,7 @@ export class DeflatePool {
       w.inFlight--
       w.inFlightBytes -= p.bytes
       if (w.inFlight === 0) worker.unref()
+      if (msg.reused !== undefined) this.reusedByWorker.set(worker, msg.reused)
       if (msg.error) p.reject(new XlrBackupError(`A compression worker failed: ${msg.error}`))
       else p.resolve(msg)
     })
@@ -478,6 +541,16 @@ export class DeflatePool {
   async close(): Promise<void> {
     this.failure ??= new XlrBackupError('The compression pool was closed.')
     await Promise.all(this.workers.map(w => w.worker.terminate()))
+  }
+}
+
+/** `release` may be called once per result; a second call would hand the shared buffer back too early. */
+function once(fn: () => void): () => void {
+  let called = false
+  return () => {
+    if (called) return
+    called = true
+    fn()
   }
 }
 

@@ -42,6 +42,12 @@ export interface ZipWriterOptions {
   zip64Limit?: number
   /** Tests only: most entries the classic end record may count before ZIP64 takes over (default 65 534). */
   zip64EntryLimit?: number
+  /**
+   * The output's write callback fires only once it holds the chunk no more (a file sink, or a transform that
+   * consumes each chunk before calling back) — not a pass-through that queues the same buffer further on. The
+   * writer then reuses its buffers instead of leaving ~1 MB of garbage per MB archived to the collector.
+   */
+  reusesBuffersAfterWrite?: boolean
 }
 
 /** Told about each entry once it is written; a returned promise is awaited before the next entry is (backpressure). */
@@ -64,6 +70,10 @@ const IN_FLIGHT_BYTES = 8 * 1024 * 1024
 const MIN_ENTRY_COST = 4096
 /** Small writes are gathered into one buffer of about this size before reaching the output stream. */
 const WRITE_BATCH = 1024 * 1024
+/** A gathering buffer's size: a batch is flushed once it reaches WRITE_BATCH, and each piece is under WRITE_BATCH / 16. */
+const BATCH_CAPACITY = WRITE_BATCH + WRITE_BATCH / 16
+/** Written buffers kept for reuse (gathering buffers, stored pieces of large files). */
+const SPARE_BUFFERS = 4
 const DICTIONARY = 32 * 1024
 /** What an entry counts towards the next GC hint besides its bytes (see gc-hint.ts). */
 const ENTRY_GARBAGE = 2048
@@ -89,7 +99,10 @@ export class ZipWriter {
   private offset = 0
   private sinceGc = 0
   private pendingWrites: Buffer[] = []
+  private pendingReleases: (() => void)[] = []
   private pendingBytes = 0
+  private readonly spareBatches: Buffer[] = []
+  private readonly spareStoredChunks: Buffer[] = []
   private pool: DeflatePool | null = null
   private failure: Error | null = null
   private readonly failWaiters = new Set<(error: Error) => void>()
@@ -346,8 +359,11 @@ export class ZipWriter {
       let tail: Buffer | null = null
       for (;;) {
         if (this.failure) throw this.failure
-        // Deflated pieces come back from the workers and are read into again; stored ones go to the output.
-        const buf = slot.store ? Buffer.allocUnsafeSlow(CHUNK) : this.getPool().chunkBuffer(CHUNK)
+        // Deflated pieces come back from the workers and are read into again; stored ones go to the output, then
+        // back here once written.
+        const buf = slot.store
+          ? (this.spareStoredChunks.pop() ?? Buffer.allocUnsafeSlow(CHUNK))
+          : this.getPool().chunkBuffer(CHUNK)
         const { bytesRead } = await handle.read(buf, 0, CHUNK, null)
         if (bytesRead === 0) break
         const data = buf.subarray(0, bytesRead)
@@ -356,7 +372,10 @@ export class ZipWriter {
         size += bytesRead
         await this.race(budget.acquire(bytesRead))
         if (slot.store) {
-          slot.chunks.push({ bytes: bytesRead, data: Promise.resolve(data) })
+          const release = (): void => {
+            if (this.spareStoredChunks.length < SPARE_BUFFERS) this.spareStoredChunks.push(buf)
+          }
+          slot.chunks.push({ bytes: bytesRead, data: Promise.resolve({ data, release }) })
         } else {
           const dictionary = tail
           tail = nextDictionary(tail, data)
@@ -434,7 +453,7 @@ export class ZipWriter {
     const zip64 = size > this.limit || compressedSize > this.limit
     const flags = FLAG_UTF8
     await this.emit(localHeader({ name, mtimeMs, method, flags, crc, compressedSize, size, zip64 }))
-    if (content && content.data.length > 0) await this.emit(content.data)
+    if (content && content.data.length > 0) await this.emit(content.data, content.release)
     this.central.add(
       centralHeader({ name, kind, mode, mtimeMs, method, flags, crc, compressedSize, size, offset }, this.limit)
     )
@@ -455,8 +474,8 @@ export class ZipWriter {
     for (;;) {
       const chunk = await this.race(slot.chunks.next())
       if (!chunk) break
-      const data = await this.race(chunk.data)
-      await this.emit(data)
+      const { data, release } = await this.race(chunk.data)
+      await this.emit(data, release)
       compressedSize += data.length
       budget.release(chunk.bytes)
       progress?.add(chunk.bytes, 0)
@@ -492,32 +511,45 @@ export class ZipWriter {
     return summary
   }
 
-  /** Queues bytes for the output; large buffers go straight through, small ones are gathered first. */
-  private async emit(data: Buffer): Promise<void> {
+  /**
+   * Queues bytes for the output; large buffers go straight through, small ones are gathered first. `release` is
+   * called once the output is done with `data` (see reusesBuffersAfterWrite).
+   */
+  private async emit(data: Buffer, release?: () => void): Promise<void> {
     if (this.failure) throw this.failure
     if (data.length >= WRITE_BATCH / 16) {
       // Big enough to go alone: copying it into a batch would cost more than the write call.
       await this.flushWrites()
-      await this.writeOut(data)
+      await this.writeOut(data, release)
       return
     }
     this.pendingWrites.push(data)
+    if (release) this.pendingReleases.push(release)
     this.pendingBytes += data.length
     if (this.pendingBytes >= WRITE_BATCH) await this.flushWrites()
   }
 
-  /** Hands gathered bytes to the output. */
+  /** Copies the gathered bytes into one buffer (their own buffers are free from then on) and hands it to the output. */
   private async flushWrites(): Promise<void> {
     if (this.pendingBytes === 0) return
-    const data =
-      this.pendingWrites.length === 1 ? this.pendingWrites[0] : Buffer.concat(this.pendingWrites, this.pendingBytes)
+    const batch =
+      this.pendingBytes <= BATCH_CAPACITY
+        ? (this.spareBatches.pop() ?? Buffer.allocUnsafeSlow(BATCH_CAPACITY))
+        : Buffer.allocUnsafeSlow(this.pendingBytes)
+    let at = 0
+    for (const piece of this.pendingWrites) at += piece.copy(batch, at)
+    const releases = this.pendingReleases
     this.pendingWrites = []
+    this.pendingReleases = []
     this.pendingBytes = 0
-    await this.writeOut(data)
+    for (const release of releases) release()
+    await this.writeOut(batch.subarray(0, at), () => {
+      if (batch.length === BATCH_CAPACITY && this.spareBatches.length < SPARE_BUFFERS) this.spareBatches.push(batch)
+    })
   }
 
   /** Writes to the output and waits for 'drain' when it asks for a pause (backpressure). */
-  private async writeOut(data: Buffer): Promise<void> {
+  private async writeOut(data: Buffer, release?: () => void): Promise<void> {
     this.offset += data.length
     this.sinceGc += data.length
     if (this.sinceGc >= GC_EVERY_BYTES) {
@@ -526,7 +558,8 @@ export class ZipWriter {
     }
     if (this.out.destroyed || this.out.writableEnded)
       throw new XlrBackupError('The archive output was closed before the archive was complete.')
-    if (!this.out.write(data)) {
+    const written = release && this.opts.reusesBuffersAfterWrite ? (): void => release() : undefined
+    if (!this.out.write(data, written)) {
       await this.race(
         new Promise<void>((resolve, reject) => {
           const onDrain = (): void => {
@@ -685,7 +718,7 @@ class AsyncFifo<T> {
 
 class SlotQueue extends AsyncFifo<Slot> {}
 
-class ChunkQueue extends AsyncFifo<{ bytes: number; data: Promise<Buffer> }> {
+class ChunkQueue extends AsyncFifo<{ bytes: number; data: Promise<{ data: Buffer; release?: () => void }> }> {
   summary: Summary | null = null
 
   override close(summary?: Summary): void {

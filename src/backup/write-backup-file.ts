@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { Transform, type Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Writable } from 'node:stream'
+import { finished, pipeline } from 'node:stream/promises'
 import { ZipWriter } from '../archive/zip-writer.js'
 import { countTreeBytes } from '../archive/count-tree.js'
 import { ExcludeMatcher } from '../archive/exclude.js'
@@ -12,8 +11,9 @@ import type { EncryptionSettings } from '../crypto/types.js'
 import type { DumpResult } from '../database/types.js'
 import type { HomeInfo } from '../home/types.js'
 import type { Logger } from '../shared/logger.js'
-import { createPrivateWriteStream, makePrivateTempDir } from '../shared/private-files.js'
+import { makePrivateTempDir, openPrivateFile } from '../shared/private-files.js'
 import { Progress } from '../shared/progress.js'
+import { HashingFileSink } from './hashing-file-sink.js'
 import { buildManifestHead, type ManifestHead } from './build-manifest.js'
 import { writeManifestFile } from './manifest-file.js'
 import { RecordSpool } from './record-spool.js'
@@ -78,18 +78,19 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
     bytes => progress.setTotal(bytes + dumpBytes),
     () => undefined
   )
-  const out = await createPrivateWriteStream(req.file)
-  const digest = new DigestStream()
+  const digest = new HashingFileSink(await openPrivateFile(req.file))
   const encryptor = req.encryption ? await createEncryptStream(req.encryption) : null
   const head: Writable = encryptor ?? digest
-  const written = encryptor ? pipeline(encryptor, digest, out) : pipeline(digest, out)
+  const written = encryptor ? pipeline(encryptor, digest) : finished(digest)
   // Reported by the writer's own rejection; this keeps an early stream error from being unhandled meanwhile.
   written.catch(() => undefined)
   const writer = new ZipWriter(head, {
     compressionLevel: req.compressionLevel,
     threads: req.threads,
     progress,
-    logger: req.logger
+    logger: req.logger,
+    // The sink calls back once a chunk is in the file; the encryptor seals each chunk before it calls back.
+    reusesBuffersAfterWrite: true
   })
   try {
     const totals = new RecordTotals()
@@ -134,20 +135,5 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
     head.destroy(error as Error)
     await written.catch(() => undefined)
     throw error
-  }
-}
-
-/** Passes bytes through while hashing and counting them: the stored file's SHA-256 without reading it again. */
-class DigestStream extends Transform {
-  private readonly hash = createHash('sha256')
-  bytes = 0
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.hash.update(chunk)
-    this.bytes += chunk.length
-    this.push(chunk)
-    callback()
-  }
-  hex(): string {
-    return this.hash.digest('hex')
   }
 }
