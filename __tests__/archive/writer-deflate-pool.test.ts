@@ -99,10 +99,10 @@ test.each([0, 1])('pieces of a large file concatenate into one deflate stream (p
   expect(stream.length).toBeLessThan(data.length * 0.6)
 })
 
-test('result buffers handed back are filled again, and the results stay correct', async () => {
-  const pool = new DeflatePool(2, 1)
+test('with a ring, results land in shared memory that is reused once released, and stay correct', async () => {
+  const pool = new DeflatePool(2, 1, false, 4 * 1024 * 1024)
   const smallContent = text(5000)
-  const smallFile = path.join(tmp, 'reuse-small.xml')
+  const smallFile = path.join(tmp, 'ring-small.xml')
   await fsp.writeFile(smallFile, smallContent)
   try {
     const data = mixed(60)
@@ -113,7 +113,7 @@ test('result buffers handed back are filled again, and the results stay correct'
       const buf = pool.chunkBuffer(piece)
       const n = data.copy(buf, 0, p, p + piece)
       const dictionary = p > 0 ? Buffer.from(data.subarray(p - 32 * 1024, p)) : null
-      // One at a time, copied out and released at once: later results land in the same memory.
+      // Copied out and released at once: the ring (4 MiB for 11 MiB of pieces) wraps around several times.
       const result = await pool.chunk(buf.subarray(0, n), dictionary)
       pieces.push(Buffer.from(result.data))
       result.release()
@@ -121,7 +121,7 @@ test('result buffers handed back are filled again, and the results stay correct'
       files.push(Buffer.from(small.data))
       small.release?.()
     }
-    expect(pool.reusedResults).toBeGreaterThan(10)
+    expect(pool.ringResults).toBe(pieces.length + files.length)
     expect(zlib.inflateRawSync(Buffer.concat([...pieces, Buffer.from([0x03, 0x00])])).equals(data)).toBe(true)
     for (const f of files) expect(zlib.inflateRawSync(f).equals(smallContent)).toBe(true)
   } finally {
@@ -129,8 +129,46 @@ test('result buffers handed back are filled again, and the results stay correct'
   }
 })
 
-test('a file that cannot be read is reported by name', async () => {
-  await expect(pools[0][1].file({ path: path.join(tmp, 'missing.txt'), size: 5, store: false })).rejects.toThrow(
-    /Cannot read .*missing\.txt: ENOENT/
-  )
+test('a worker whose ring is full waits until results are released, in whatever order they are', async () => {
+  // One worker, a 3 MiB ring: random pieces stay ~1 MiB stored, so the third cannot start until one is released.
+  const pool = new DeflatePool(1, 1, false, 3 * 1024 * 1024)
+  try {
+    const inputs = [0, 1, 2, 3].map(() => randomBytes(1024 * 1024))
+    const send = (i: number): ReturnType<DeflatePool['chunk']> => {
+      const buf = pool.chunkBuffer(1024 * 1024)
+      inputs[i].copy(buf)
+      return pool.chunk(buf, null)
+    }
+    const first = await send(0)
+    const second = await send(1)
+    let thirdDone = false
+    const third = send(2).then(r => {
+      thirdDone = true
+      return r
+    })
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(thirdDone).toBe(false)
+    // The second released first: still nothing, the first is older and holds the start of the ring.
+    const secondCopy = Buffer.from(second.data)
+    second.release()
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(thirdDone).toBe(false)
+    const firstCopy = Buffer.from(first.data)
+    first.release()
+    const result = await third
+    const inflate = (b: Buffer): Buffer => zlib.inflateRawSync(Buffer.concat([b, Buffer.from([0x03, 0x00])]))
+    expect(inflate(firstCopy).equals(inputs[0])).toBe(true)
+    expect(inflate(secondCopy).equals(inputs[1])).toBe(true)
+    expect(inflate(result.data).equals(inputs[2])).toBe(true)
+    result.release()
+    // More than half the ring never waits for it: it gets a buffer of its own.
+    const big = randomBytes(2 * 1024 * 1024)
+    const bigBuf = pool.chunkBuffer(2 * 1024 * 1024)
+    big.copy(bigBuf)
+    const bigResult = await pool.chunk(bigBuf, null)
+    expect(inflate(bigResult.data).equals(big)).toBe(true)
+    expect(pool.ringResults).toBe(3)
+  } finally {
+    await pool.close()
+  }
 })

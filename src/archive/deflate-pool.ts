@@ -183,28 +183,34 @@ function outRoom(used, needed) {
   outBuf.copy(bigger, 0, 0, used)
   outBuf = bigger
 }
-// Result buffers the main thread handed back once written: reused, so the data in flight is the only memory the
-// results take, not whatever the collectors have yet to free.
-const spares = []
-const SPARES_MAX = 4
-const SPARE_GRAIN = 256 * 1024
-let reused = 0
-function takeSpares(list) {
-  if (!list) return
-  for (const ab of list) if (spares.length < SPARES_MAX) spares.push(ab)
-}
-// A buffer of at least n bytes (the smallest spare that fits, else a new one rounded up so it can be reused), holding
-// outBuf's first n bytes.
-function exactCopy(n) {
-  let best = -1
-  for (let i = 0; i < spares.length; i++) {
-    if (spares[i].byteLength >= n && (best < 0 || spares[i].byteLength < spares[best].byteLength)) best = i
+// Results go into a ring of shared memory when the main thread says it will release each once written
+// (workerData.ring): nothing is allocated per result, so nothing waits for a garbage collector, in either thread.
+// ringControl[0] is how far (in bytes produced, never wrapping) the main thread has released.
+const ring = workerData.ring ? Buffer.from(workerData.ring) : null
+const released = workerData.ringControl ? new BigInt64Array(workerData.ringControl) : null
+let produced = 0
+// Puts outBuf's first n bytes where the main thread can read them: { ring: [offset, length, end] } or a buffer of
+// their own to transfer (no ring, or more than it holds).
+function place(n) {
+  // More than half the ring could need more room than the ring has once the tail is skipped: it gets its own.
+  if (!ring || n > ring.length / 2) {
+    const out = Buffer.allocUnsafeSlow(n)
+    outBuf.copy(out, 0, 0, n)
+    return { out }
   }
-  if (best >= 0) reused++
-  const ab = best >= 0 ? spares.splice(best, 1)[0] : Buffer.allocUnsafeSlow(Math.ceil(Math.max(n, 1) / SPARE_GRAIN) * SPARE_GRAIN).buffer
-  const out = Buffer.from(ab, 0, n)
-  outBuf.copy(out, 0, 0, n)
-  return out
+  let start = produced
+  const offset = start % ring.length
+  // A result is contiguous: skip the ring's tail when it does not fit there.
+  if (offset + n > ring.length) start += ring.length - offset
+  const end = start + n
+  for (;;) {
+    const done = Atomics.load(released, 0)
+    if (Number(done) >= end - ring.length) break
+    Atomics.wait(released, 0, done, 100)
+  }
+  produced = end
+  outBuf.copy(ring, start % ring.length, 0, n)
+  return { ring: [start % ring.length, n, end] }
 }
 function files(msg) {
   const results = []
@@ -248,8 +254,8 @@ function files(msg) {
       results.push({ ok: false, code: e && e.code, message: String(e && e.message || e) })
     }
   }
-  const data = exactCopy(total)
-  parentPort.postMessage({ seq: msg.seq, results, data, reused }, [data.buffer])
+  const placed = place(total)
+  parentPort.postMessage({ seq: msg.seq, results, data: placed.out, ring: placed.ring }, placed.out ? [placed.out.buffer] : [])
 }
 function chunk(msg) {
   const data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength)
@@ -257,13 +263,13 @@ function chunk(msg) {
   const dict = msg.dict ? Buffer.from(msg.dict.buffer, msg.dict.byteOffset, msg.dict.byteLength) : null
   outRoom(0, storedRoom(data.length))
   const n = msg.level > 0 ? segmentedInto(data, dict, msg.level, outBuf, 0).length : storedInto(data, outBuf, 0)
-  const out = exactCopy(n)
+  const placed = place(n)
   // The input goes back too, for the main thread to read the next piece into.
-  parentPort.postMessage({ seq: msg.seq, data: out, input: msg.data, reused }, [out.buffer, msg.data.buffer])
+  const transfer = placed.out ? [placed.out.buffer, msg.data.buffer] : [msg.data.buffer]
+  parentPort.postMessage({ seq: msg.seq, data: placed.out, ring: placed.ring, input: msg.data }, transfer)
 }
 parentPort.on('message', (msg) => {
   try {
-    takeSpares(msg.spares)
     if (msg.type === 'files') files(msg)
     else if (msg.type === 'probe') parentPort.postMessage({ seq: msg.seq, fast })
     else chunk(msg)
@@ -315,19 +321,26 @@ interface WorkerResultMessage {
       }
     | { ok: false; code?: string; message: string }
   )[]
+  /** The result, in a buffer of its own (no ring, or too big for it). */
   data?: Uint8Array
+  /** The result, in the worker's ring: offset there, length, and where it ends in bytes produced. */
+  ring?: [number, number, number]
   /** A chunk's input, handed back for the next read. */
   input?: Uint8Array
   /** Answer to a probe: whether the worker deflates through node's zlib handle. */
   fast?: boolean
-  /** Results this worker has built in a buffer handed back to it so far. */
-  reused?: number
+}
+
+/** A worker's result as the main thread sees it: the bytes, and how to give them back once written. */
+interface Placed {
+  view: Buffer
+  release: () => void
 }
 
 interface Pending {
   worker: PoolWorker
   bytes: number
-  resolve: (msg: WorkerResultMessage) => void
+  resolve: (msg: WorkerResultMessage & { placed: Placed | null }) => void
   reject: (error: Error) => void
 }
 
@@ -335,15 +348,59 @@ interface PoolWorker {
   worker: Worker
   inFlightBytes: number
   inFlight: number
+  ring: Ring | null
+}
+
+/**
+ * A worker's results ring (shared memory). Results are released in any order (a small entry is copied out before
+ * the big one ahead of it is written); the worker may reuse the memory up to the first result not yet released.
+ */
+class Ring {
+  readonly buffer: SharedArrayBuffer
+  readonly control = new SharedArrayBuffer(8)
+  private readonly released = new BigInt64Array(this.control)
+  private readonly outstanding: { end: number; done: boolean }[] = []
+  private head = 0
+  placed = 0
+
+  constructor(bytes: number) {
+    this.buffer = new SharedArrayBuffer(bytes)
+  }
+
+  /** Registers a result in the order the worker produced it. */
+  take(offset: number, length: number, end: number): Placed {
+    const entry = { end, done: false }
+    this.outstanding.push(entry)
+    this.placed++
+    return {
+      view: Buffer.from(this.buffer, offset, length),
+      release: once(() => {
+        entry.done = true
+        this.advance()
+      })
+    }
+  }
+
+  private advance(): void {
+    let upTo = -1
+    while (this.head < this.outstanding.length && this.outstanding[this.head].done) {
+      upTo = this.outstanding[this.head++].end
+    }
+    if (upTo < 0) return
+    if (this.head > 1024) {
+      this.outstanding.splice(0, this.head)
+      this.head = 0
+    }
+    Atomics.store(this.released, 0, BigInt(upTo))
+    Atomics.notify(this.released, 0)
+  }
 }
 
 /** Small files are grouped until a batch holds this many files or bytes. */
 const BATCH_FILES = 128
 const BATCH_BYTES = 2 * 1024 * 1024
 /** Chunk buffers kept for reuse: more than the writer's 8 MiB read-ahead holds, so steady state allocates none. */
-const SPARE_CHUNKS = 24
-/** Written result buffers kept to hand back to the workers (each message carries one). */
-const SPARE_RESULTS = 6
+const SPARE_CHUNKS = 12
 
 export class DeflatePool {
   private readonly workers: PoolWorker[] = []
@@ -354,14 +411,17 @@ export class DeflatePool {
   private flushScheduled = false
   private failure: Error | null = null
   private readonly spare: Buffer[] = []
-  private readonly spareResults: ArrayBuffer[] = []
-  private readonly reusedByWorker = new Map<Worker, number>()
 
   constructor(
     private readonly threads: number,
     private readonly level: number,
     /** Tests only: use zlib's public one-shot API in the workers, as when node's internal handle is not usable. */
-    private readonly portable = false
+    private readonly portable = false,
+    /**
+     * Bytes of shared memory per worker for results, or 0 for a buffer per result. With a ring, the caller must
+     * call every result's `release` once it is done with the bytes: a worker whose ring is full waits for that.
+     */
+    private readonly ringBytes = 0
   ) {}
 
   /** Whether the workers deflate through node's zlib handle (false: the public one-shot API). */
@@ -408,23 +468,14 @@ export class DeflatePool {
         const whole = new Uint8Array(msg.input.buffer)
         this.spare.push(Buffer.from(whole.buffer, 0, whole.byteLength))
       }
-      const out = asBuffer(msg.data!)
-      return { data: out, release: () => this.recycle(out.buffer as ArrayBuffer) }
+      const placed = msg.placed!
+      return { data: placed.view, release: placed.release }
     })
   }
 
-  /** Results built in a buffer that was handed back (for tests and profiling). */
-  get reusedResults(): number {
-    let n = 0
-    for (const count of this.reusedByWorker.values()) n += count
-    return n
-  }
-
-  /** Takes back a result buffer that has been written, for a worker to fill again. */
-  private recycle(buffer: ArrayBuffer): void {
-    if (this.failure === null && this.spareResults.length < SPARE_RESULTS && buffer.byteLength > 0) {
-      this.spareResults.push(buffer)
-    }
+  /** Results the workers put in their rings so far (for tests and profiling). */
+  get ringResults(): number {
+    return this.workers.reduce((n, w) => n + (w.ring?.placed ?? 0), 0)
   }
 
   /** Sends the files waiting in the current batch; called before the producer waits, so nothing sits idle. */
@@ -438,11 +489,12 @@ export class DeflatePool {
     const jobs = batch.map(b => ({ path: b.job.path, size: b.job.size, store: b.job.store }))
     this.send({ type: 'files', jobs, level: this.level }, bytes, []).then(
       msg => {
-        const data = asBuffer(msg.data!)
-        // The batch's files share one buffer: it goes back once every one of them has been written.
+        const { view: data, release: releaseAll } = msg.placed!
+        // The batch's files share one result: it goes back once every one of them has been written.
         let holders = msg.results!.filter(r => r.ok).length
+        if (holders === 0) releaseAll()
         const release = (): void => {
-          if (--holders === 0) this.recycle(data.buffer as ArrayBuffer)
+          if (--holders === 0) releaseAll()
         }
         msg.results!.forEach((r, i) => {
           const { job, resolve, reject } = batch[i]
@@ -471,14 +523,13 @@ export class DeflatePool {
     )
   }
 
-  private send(message: Record<string, unknown>, bytes: number, transfer: ArrayBuffer[]): Promise<WorkerResultMessage> {
+  private send(
+    message: Record<string, unknown>,
+    bytes: number,
+    transfer: ArrayBuffer[]
+  ): Promise<WorkerResultMessage & { placed: Placed | null }> {
     const w = this.pick()
     const seq = ++this.seq
-    const spare = this.spareResults.pop()
-    if (spare) {
-      message.spares = [spare]
-      transfer = [...transfer, spare]
-    }
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { worker: w, bytes, resolve, reject })
       w.inFlight++
@@ -498,11 +549,18 @@ export class DeflatePool {
   }
 
   private spawn(): PoolWorker {
+    const ring = this.ringBytes > 0 ? new Ring(this.ringBytes) : null
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { sample: SAMPLE, gcEvery: GC_EVERY_BYTES, portable: this.portable }
+      workerData: {
+        sample: SAMPLE,
+        gcEvery: GC_EVERY_BYTES,
+        portable: this.portable,
+        ring: ring?.buffer,
+        ringControl: ring?.control
+      }
     })
-    const w: PoolWorker = { worker, inFlight: 0, inFlightBytes: 0 }
+    const w: PoolWorker = { worker, inFlight: 0, inFlightBytes: 0, ring }
     worker.on('message', (msg: WorkerResultMessage) => {
       const p = this.pending.get(msg.seq)
       if (!p) return
@@ -510,9 +568,12 @@ export class DeflatePool {
       w.inFlight--
       w.inFlightBytes -= p.bytes
       if (w.inFlight === 0) worker.unref()
-      if (msg.reused !== undefined) this.reusedByWorker.set(worker, msg.reused)
+      // Taken here, in the order the worker produced them, so the ring is released in that order.
+      let placed: Placed | null = null
+      if (msg.ring && ring) placed = ring.take(...msg.ring)
+      else if (msg.data) placed = { view: asBuffer(msg.data), release: () => undefined }
       if (msg.error) p.reject(new XlrBackupError(`A compression worker failed: ${msg.error}`))
-      else p.resolve(msg)
+      else p.resolve({ ...msg, placed })
     })
     worker.on('error', error =>
       this.destroy(new XlrBackupError(`A compression worker failed: ${error.message}`, { cause: error }))

@@ -2,26 +2,29 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 
 /**
- * A minor GC on demand. The writer moves hundreds of MB through short-lived Buffers (many handed between threads),
- * which V8 counts as external memory and collects only once ~100 MB of it has piled up in each thread: peak RSS
- * then reached ~300 MB although at most 32 MB of data is in flight. A scavenge every few MB frees them at once for
- * ~1 ms. Buffers that waited in the output long enough to be promoted are only freed by a full collection, so every
- * other hint is a full collection (asynchronous). The workers' result buffers live in the workers' malloc arenas, which grow
- * to hold whatever garbage waits for the main thread's collector. Measured at scale 1 with 8 MiB read ahead: hints
- * every 16 MB with a full one every 64 MB, peak RSS ~250 MB; every 8 MB with a full one every 16 MB, ~220 MB, for
- * no CPU time that could be told apart from the noise.
+ * A minor GC on demand, and a full one when garbage has piled up. The writer's entries (walk results, records,
+ * promises, the workers' messages) wait in its read-ahead long enough to survive two scavenges, so they are promoted
+ * and only a full collection frees them; left to itself, V8 let that old space grow to ~100 MB before marking it.
+ * Buffers handed between threads count as external memory, which V8 also collects late. So: a scavenge every few MB
+ * (~1 ms), and a full collection only once the heap has grown GROWTH_BEFORE_FULL past what the last one left, or
+ * external memory passes EXTERNAL_BEFORE_FULL. Measured on the bench homes, three interleaved runs each (the
+ * results of the workers go through shared rings, see deflate-pool.ts): a full collection every other hint (the
+ * earlier rule) 4.2 s / 208 MB at scale 1 and 11.5 s / 232 MB at scale 3; this rule 4.0 s / 220 MB and 11.2 s /
+ * 234 MB; no full collections at all 4.0 s / 250 MB and 10.8 s / 295 MB.
  * `--expose-gc` is set at runtime because an action cannot choose node's flags; if that ever fails, this is a no-op
  * and only memory suffers.
  */
 /** Bytes a thread handles between two scavenges. */
 export const GC_EVERY_BYTES = 8 * 1024 * 1024
-/** Scavenges between two full collections on the main thread. */
-const SCAVENGES_PER_FULL = 2
+/** Heap growth (over what the last full collection left) that triggers the next one. */
+const GROWTH_BEFORE_FULL = 8 * 1024 * 1024
+/** External memory (Buffers) still held after a scavenge that triggers a full collection. */
+const EXTERNAL_BEFORE_FULL = 24 * 1024 * 1024
 
 type Collect = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void
 
 let collect: Collect | null | undefined
-let scavenges = 0
+let afterFull = 0
 
 export function collectGarbage(): void {
   if (collect === undefined) {
@@ -32,8 +35,14 @@ export function collectGarbage(): void {
       collect = null
     }
   }
-  if (++scavenges % SCAVENGES_PER_FULL === 0) collect?.({ type: 'major', execution: 'async' })
-  else collect?.({ type: 'minor' })
+  if (!collect) return
+  collect({ type: 'minor' })
+  const heap = v8.getHeapStatistics()
+  if (heap.used_heap_size > afterFull + GROWTH_BEFORE_FULL || heap.external_memory > EXTERNAL_BEFORE_FULL) {
+    // gc() with no options: on Node 20, gc({ type: 'major' }) without 'async' collects nothing.
+    collect()
+    afterFull = v8.getHeapStatistics().used_heap_size
+  }
 }
 
 /** The same, as source for the worker threads (see deflate-pool.ts). */

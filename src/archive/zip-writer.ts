@@ -74,6 +74,8 @@ const WRITE_BATCH = 1024 * 1024
 const BATCH_CAPACITY = WRITE_BATCH + WRITE_BATCH / 16
 /** Written buffers kept for reuse (gathering buffers, stored pieces of large files). */
 const SPARE_BUFFERS = 4
+/** Shared memory per worker for its results when buffers are reused: more than the read-ahead, and any one result. */
+const RESULT_RING = 12 * 1024 * 1024
 const DICTIONARY = 32 * 1024
 /** What an entry counts towards the next GC hint besides its bytes (see gc-hint.ts). */
 const ENTRY_GARBAGE = 2048
@@ -98,8 +100,8 @@ export class ZipWriter {
   private readonly names = new EntryNames()
   private offset = 0
   private sinceGc = 0
-  private pendingWrites: Buffer[] = []
-  private pendingReleases: (() => void)[] = []
+  /** Small writes are copied here until WRITE_BATCH bytes are gathered. */
+  private gathering: Buffer | null = null
   private pendingBytes = 0
   private readonly spareBatches: Buffer[] = []
   private readonly spareStoredChunks: Buffer[] = []
@@ -262,7 +264,8 @@ export class ZipWriter {
   }
 
   private getPool(): DeflatePool {
-    this.pool ??= new DeflatePool(this.threads, this.level)
+    // Results go through a shared ring only when every one is sure to be released once written.
+    this.pool ??= new DeflatePool(this.threads, this.level, false, this.opts.reusesBuffersAfterWrite ? RESULT_RING : 0)
     return this.pool
   }
 
@@ -352,6 +355,9 @@ export class ZipWriter {
         }
       )
     }
+    // Small files before this one go to the workers first: each worker then gets its work, and fills its results
+    // ring, in archive order, which is the order the writer releases the ring in (see DeflatePool's ring).
+    this.pool?.flush()
     try {
       const hash = crypto.createHash('sha256')
       let crc = 0
@@ -454,6 +460,8 @@ export class ZipWriter {
     const flags = FLAG_UTF8
     await this.emit(localHeader({ name, mtimeMs, method, flags, crc, compressedSize, size, zip64 }))
     if (content && content.data.length > 0) await this.emit(content.data, content.release)
+    // A file that was emptied since the walk saw it: nothing to write, but its result must still go back.
+    else content?.release?.()
     this.central.add(
       centralHeader({ name, kind, mode, mtimeMs, method, flags, crc, compressedSize, size, offset }, this.limit)
     )
@@ -523,28 +531,24 @@ export class ZipWriter {
       await this.writeOut(data, release)
       return
     }
-    this.pendingWrites.push(data)
-    if (release) this.pendingReleases.push(release)
-    this.pendingBytes += data.length
+    // Copied at once and released at once: a worker whose ring is full waits for this release, and the writer may
+    // be about to wait for that worker's next result.
+    if (this.pendingBytes + data.length > BATCH_CAPACITY) await this.flushWrites()
+    this.gathering ??= this.spareBatches.pop() ?? Buffer.allocUnsafeSlow(BATCH_CAPACITY)
+    this.pendingBytes += data.copy(this.gathering, this.pendingBytes)
+    release?.()
     if (this.pendingBytes >= WRITE_BATCH) await this.flushWrites()
   }
 
-  /** Copies the gathered bytes into one buffer (their own buffers are free from then on) and hands it to the output. */
+  /** Hands the gathered bytes to the output; the gathering buffer comes back once they are written. */
   private async flushWrites(): Promise<void> {
-    if (this.pendingBytes === 0) return
-    const batch =
-      this.pendingBytes <= BATCH_CAPACITY
-        ? (this.spareBatches.pop() ?? Buffer.allocUnsafeSlow(BATCH_CAPACITY))
-        : Buffer.allocUnsafeSlow(this.pendingBytes)
-    let at = 0
-    for (const piece of this.pendingWrites) at += piece.copy(batch, at)
-    const releases = this.pendingReleases
-    this.pendingWrites = []
-    this.pendingReleases = []
+    const batch = this.gathering
+    if (!batch || this.pendingBytes === 0) return
+    const length = this.pendingBytes
+    this.gathering = null
     this.pendingBytes = 0
-    for (const release of releases) release()
-    await this.writeOut(batch.subarray(0, at), () => {
-      if (batch.length === BATCH_CAPACITY && this.spareBatches.length < SPARE_BUFFERS) this.spareBatches.push(batch)
+    await this.writeOut(batch.subarray(0, length), () => {
+      if (this.spareBatches.length < SPARE_BUFFERS) this.spareBatches.push(batch)
     })
   }
 
