@@ -27,7 +27,8 @@ export function watchDownload(
     busy = true
     sizeOf(dir)
       .then(bytes => {
-        if (bytes > seen) progress.add(bytes - seen)
+        // Called on every look, new bytes or not: a stalled download still gets its line at each interval.
+        progress.add(Math.max(0, bytes - seen))
         seen = Math.max(seen, bytes)
       })
       .finally(() => {

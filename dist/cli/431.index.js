@@ -1,0 +1,512 @@
+export const id = 431;
+export const ids = [431];
+export const modules = {
+
+/***/ 431:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  ArtifactStorage: () => (/* binding */ ArtifactStorage)
+});
+
+// EXTERNAL MODULE: ../../work/main/node_modules/@actions/artifact/lib/artifact.js + 84 modules
+var artifact = __webpack_require__(57623);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(77598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(76760);
+// EXTERNAL MODULE: ./src/shared/errors.ts
+var errors = __webpack_require__(91995);
+// EXTERNAL MODULE: ./src/shared/private-files.ts
+var private_files = __webpack_require__(75727);
+// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/lib/github.js
+var github = __webpack_require__(31951);
+;// CONCATENATED MODULE: ./src/storage/artifact-rest.ts
+
+
+const PER_PAGE = 100;
+/**
+ * The slice of the REST API the artifact client does not offer: the repository-wide artifact list (newest first)
+ * used to find the newest backup by prefix, and per-run lists that keep the `expired` flag. The base URL is read
+ * when the object is made (not when @actions/github is first imported), so GHE.com and test servers work.
+ */
+class ArtifactRestApi {
+    repository;
+    octokit;
+    owner;
+    repo;
+    constructor(token, repository, apiUrl) {
+        this.repository = repository;
+        ;
+        [this.owner, this.repo] = repository.split('/');
+        this.octokit = (0,github/* getOctokit */.Q)(token, { baseUrl: apiUrl });
+    }
+    /** Every artifact of one run, newest first. */
+    async runArtifacts(runId) {
+        const all = [];
+        for await (const page of this.pages(`GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts`, { run_id: runId }, `run ${runId}`)) {
+            all.push(...page);
+        }
+        return all;
+    }
+    /** The repository's artifacts called exactly `name` (every run), newest first. */
+    async named(name) {
+        const all = [];
+        for await (const page of this.pages(`GET /repos/{owner}/{repo}/actions/artifacts`, { name }, 'the repository')) {
+            all.push(...page);
+        }
+        return all;
+    }
+    /** Pages of the repository's artifacts, newest first (the API has no prefix filter, so callers filter). */
+    repositoryPages() {
+        return this.pages(`GET /repos/{owner}/{repo}/actions/artifacts`, {}, 'the repository');
+    }
+    async *pages(route, params, scope) {
+        for (let page = 1;; page++) {
+            let data;
+            try {
+                const response = await this.octokit.request(route, {
+                    owner: this.owner,
+                    repo: this.repo,
+                    per_page: PER_PAGE,
+                    page,
+                    ...params
+                });
+                data = response.data;
+            }
+            catch (error) {
+                throw restError(error, this.repository, scope);
+            }
+            yield data.artifacts.map(toRestArtifact);
+            if (data.artifacts.length < PER_PAGE || page * PER_PAGE >= data.total_count)
+                return;
+        }
+    }
+}
+function toRestArtifact(a) {
+    return {
+        id: a.id,
+        name: a.name,
+        size: a.size_in_bytes,
+        createdAt: a.created_at,
+        expired: a.expired,
+        digest: a.digest ?? null,
+        runId: a.workflow_run?.id ?? null
+    };
+}
+/** Turns an HTTP failure of the REST API into a message that names the input to fix. */
+function restError(error, repository, scope) {
+    const status = error.status;
+    const detail = error.message;
+    if (status === 403) {
+        return new errors/* StorageError */.aq(`The GitHub API refused to list the artifacts of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
+            `The 'github-token' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
+            `or pass a token that has it (for another repository, a fine-grained token with Actions read access).`, { cause: error });
+    }
+    if (status === 401) {
+        return new errors/* StorageError */.aq(`The GitHub API rejected 'github-token' (HTTP 401: ${detail}): it is invalid or expired.`, {
+            cause: error
+        });
+    }
+    if (status === 404) {
+        return new errors/* StorageError */.aq(`The GitHub API found no ${scope === 'the repository' ? `repository '${repository}'` : `${scope} in '${repository}'`} ` +
+            `(HTTP 404). Check 'repository' and 'run-id', and that 'github-token' can see that repository.`, { cause: error });
+    }
+    return new errors/* StorageError */.aq(`Listing the artifacts of ${scope} in ${repository} failed: ${detail}`, { cause: error });
+}
+
+// EXTERNAL MODULE: ./src/storage/environment.ts
+var environment = __webpack_require__(50661);
+// EXTERNAL MODULE: ./src/storage/names.ts
+var storage_names = __webpack_require__(58912);
+// EXTERNAL MODULE: ./src/storage/digest.ts
+var digest = __webpack_require__(17090);
+// EXTERNAL MODULE: ./src/shared/progress.ts
+var shared_progress = __webpack_require__(7603);
+;// CONCATENATED MODULE: ./src/storage/download-progress.ts
+
+
+
+/** How often the folder is looked at; the log still gets a line only every `intervalMs`. */
+const POLL_MS = 1000;
+/**
+ * Logs a download's progress (bytes, percent, rate, ETA) by watching the size of what lands in `dir`: the artifact
+ * client reports none while it downloads, and a restore drill of a multi-GB backup would otherwise sit silent.
+ * Returns the function that stops watching.
+ */
+function watchDownload(dir, totalBytes, label, logger, intervalMs = 10_000, pollMs = POLL_MS) {
+    const progress = new shared_progress/* Progress */.ke(label, totalBytes, logger, intervalMs);
+    let seen = 0;
+    let busy = false;
+    const timer = setInterval(() => {
+        if (busy)
+            return;
+        busy = true;
+        sizeOf(dir)
+            .then(bytes => {
+            // Called on every look, new bytes or not: a stalled download still gets its line at each interval.
+            progress.add(Math.max(0, bytes - seen));
+            seen = Math.max(seen, bytes);
+        })
+            .finally(() => {
+            busy = false;
+        });
+    }, pollMs);
+    timer.unref();
+    return () => clearInterval(timer);
+}
+/** Bytes of the files directly in `dir`; what cannot be read counts as nothing (it may be being renamed). */
+async function sizeOf(dir) {
+    let bytes = 0;
+    const names = await (0,promises_.readdir)(dir).catch(() => []);
+    for (const name of names)
+        bytes += (await (0,promises_.stat)(external_node_path_.join(dir, name)).catch(() => null))?.size ?? 0;
+    return bytes;
+}
+
+;// CONCATENATED MODULE: ./src/storage/artifact.ts
+
+
+
+
+
+
+
+
+
+
+
+/** The repository-wide list is read newest first; a backup older than this many artifacts is not looked for. */
+const MAX_REPOSITORY_PAGES = 20;
+/**
+ * Backups as workflow artifacts. The finished backup file is uploaded as-is (`skipArchive`): the artifact is the
+ * file, its digest is the file's SHA-256 and the artifact name is the file name. Downloads keep the raw bytes
+ * (`skipDecompress`): a backup is a ZIP, and letting the client unzip it would lose the very file we need.
+ */
+class ArtifactStorage {
+    options;
+    env;
+    processEnv;
+    kind = 'artifact';
+    client = new artifact/* DefaultArtifactClient */.t9();
+    stagingDirs = new Set();
+    repository;
+    constructor(options, env, processEnv = process.env) {
+        this.options = options;
+        this.env = env;
+        this.processEnv = processEnv;
+        if ((0,environment/* isEnterpriseServer */.vh)(env.serverUrl)) {
+            throw new errors/* StorageError */.aq(`'storage: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
+                `support only github.com and GHE.com. Use 'storage: directory' with a 'path' on the runner (a NAS or mounted share), ` +
+                `or 'storage: cache'.`);
+        }
+        this.repository = options.repository || env.repository;
+        if (options.runId !== null && !(Number.isSafeInteger(options.runId) && options.runId > 0)) {
+            throw new errors/* InputError */.dz('run-id', `Input 'run-id' must be a workflow run id (a positive whole number), got ${JSON.stringify(options.runId)}.`);
+        }
+        if (options.retentionDays !== null &&
+            !(Number.isInteger(options.retentionDays) && options.retentionDays >= 1 && options.retentionDays <= 90)) {
+            throw new errors/* InputError */.dz('retention-days', `Input 'retention-days' must be a whole number from 1 to 90, got ${JSON.stringify(options.retentionDays)}.`);
+        }
+        if (options.runId !== null) {
+            this.requireToken(`'run-id: ${options.runId}' (another run)`);
+            this.requireRepository();
+        }
+    }
+    async stagingPath(fileName) {
+        (0,storage_names/* checkBackupName */.Mg)(fileName);
+        const dir = await (0,private_files/* makePrivateTempDir */.FH)('xlr-artifact-', this.options.tempRoot || this.env.tempDir);
+        this.stagingDirs.add(dir);
+        const staged = external_node_path_.join(dir, `.${fileName}.partial-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
+        const handle = await (0,promises_.open)(staged, 'wx', private_files/* PRIVATE_FILE_MODE */.vo);
+        await handle.close();
+        return staged;
+    }
+    async publish(stagedFile, fileName, logger) {
+        (0,storage_names/* checkBackupName */.Mg)(fileName);
+        (0,environment/* requireActionsRuntime */.dG)('artifact', this.processEnv);
+        // skipArchive names the artifact after the file, so the file must carry the backup's name.
+        const dir = external_node_path_.dirname(stagedFile);
+        const file = external_node_path_.join(dir, fileName);
+        await (0,promises_.rename)(stagedFile, file);
+        try {
+            const size = (await (0,promises_.stat)(file)).size;
+            let result;
+            try {
+                result = await this.client.uploadArtifact(fileName, [file], dir, {
+                    skipArchive: true,
+                    ...(this.options.retentionDays !== null ? { retentionDays: this.options.retentionDays } : {})
+                });
+            }
+            catch (error) {
+                throw uploadError(error, fileName);
+            }
+            if (result.id === undefined || !result.digest) {
+                throw new errors/* StorageError */.aq(`Uploading artifact '${fileName}' returned no artifact id or digest: the upload cannot be trusted.`);
+            }
+            if (result.size !== size) {
+                throw new errors/* StorageError */.aq(`Uploading artifact '${fileName}' sent ${result.size} bytes but the backup has ${size}: the upload cannot be trusted.`);
+            }
+            const artifactUrl = this.artifactUrl(result.id);
+            logger.info(`Uploaded artifact '${fileName}' (id ${result.id}, ${size} bytes, sha256 ${result.digest}): ${artifactUrl}`);
+            return { name: fileName, location: fileName, size, sha256: result.digest, artifactId: result.id, artifactUrl };
+        }
+        finally {
+            await this.dropStagingDir(dir);
+        }
+    }
+    async discard(stagedFile) {
+        await (0,promises_.rm)(stagedFile, { force: true });
+        await this.dropStagingDir(external_node_path_.dirname(stagedFile));
+    }
+    async find(query, logger) {
+        if (this.options.runId !== null)
+            return await this.findInRun(query, this.options.runId, logger);
+        if ('name' in query)
+            return await this.findByName(query.name, logger);
+        return await this.findNewest(query.prefix, logger);
+    }
+    async fetch(found, destDir, logger) {
+        if (found.artifactId === undefined)
+            throw new errors/* StorageError */.aq(`Backup '${found.name}' was not found in artifact storage.`);
+        const dest = external_node_path_.join(destDir, found.name);
+        await (0,digest/* refuseExisting */.Uj)(dest);
+        // A fresh owner-only folder: the client names the file itself (Content-Disposition, else 'artifact') and
+        // creates it with the default mode, so it must land where nobody else can read it.
+        const work = await (0,private_files/* makePrivateTempDir */.FH)('.xlr-artifact-download-', destDir);
+        try {
+            const options = {
+                path: work,
+                skipDecompress: true,
+                ...(found.sha256 ? { expectedHash: `sha256:${found.sha256}` } : {})
+            };
+            const otherRun = found.workflowRunId !== undefined && found.workflowRunId !== this.env.runId;
+            let result;
+            const stopWatching = watchDownload(work, found.size ?? null, `Downloaded ${found.name}`, logger);
+            try {
+                if (otherRun) {
+                    const [repositoryOwner, repositoryName] = this.repository.split('/');
+                    result = await this.client.downloadArtifact(found.artifactId, {
+                        ...options,
+                        findBy: {
+                            token: this.options.githubToken,
+                            workflowRunId: found.workflowRunId,
+                            repositoryOwner,
+                            repositoryName
+                        }
+                    });
+                }
+                else {
+                    (0,environment/* requireActionsRuntime */.dG)('artifact', this.processEnv);
+                    result = await this.client.downloadArtifact(found.artifactId, options);
+                }
+            }
+            catch (error) {
+                throw new errors/* StorageError */.aq(`Downloading artifact '${found.name}' (id ${found.artifactId}) failed: ${error.message}`, { cause: error });
+            }
+            finally {
+                stopWatching();
+            }
+            const file = await singleFile(work, found.name);
+            if (result.digestMismatch) {
+                throw new errors/* IntegrityError */.cs(`Artifact '${found.name}' (id ${found.artifactId}) does not match its digest: expected sha256 ${found.sha256}, ` +
+                    `the downloaded bytes differ. The stored backup is damaged or was replaced; restore refused.`);
+            }
+            if (!found.sha256) {
+                logger.warning(`Artifact '${found.name}' has no recorded digest (uploaded by an old client?), so its bytes cannot be checked against it.`);
+            }
+            await (0,promises_.chmod)(file, private_files/* PRIVATE_FILE_MODE */.vo);
+            await (0,promises_.rename)(file, dest);
+            logger.info(`Downloaded artifact '${found.name}' (id ${found.artifactId}, ${found.size ?? '?'} bytes${found.sha256 ? ', digest checked' : ''})`);
+            return dest;
+        }
+        finally {
+            await (0,promises_.rm)(work, { recursive: true, force: true });
+        }
+    }
+    /** This run first (no token needed); then, with a token, every run of the repository. */
+    async findByName(name, logger) {
+        const searched = [];
+        if (this.processEnv.ACTIONS_RUNTIME_TOKEN && this.processEnv.ACTIONS_RESULTS_URL) {
+            let here;
+            try {
+                here = (await this.client.listArtifacts()).artifacts;
+            }
+            catch (error) {
+                throw new errors/* StorageError */.aq(`Listing this run's artifacts failed: ${error.message}`, { cause: error });
+            }
+            const matches = here.filter(a => (0,storage_names/* isExactMatch */.nh)(a.name, name));
+            if (matches.length > 0)
+                return this.pickInRun(matches.map(fromClient(null)), { name }, 'this run', logger);
+            searched.push(`this run's ${here.length} artifact(s)`);
+        }
+        if (!this.options.githubToken) {
+            throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ name })} in ${searched.join(' and ') || 'nothing'}. ` +
+                `To look in other runs set 'run-id' (with 'github-token'), or give 'github-token' (actions: read) to search the repository.`);
+        }
+        this.requireRepository();
+        const api = this.api();
+        const found = [];
+        for (const ending of storage_names/* BACKUP_ENDINGS */.Oy)
+            found.push(...(await api.named(name + ending)));
+        searched.push(`every run of ${this.repository}`);
+        const live = found.filter(a => !a.expired);
+        if (live.length > 1) {
+            throw new errors/* StorageError */.aq(`Several artifacts in ${this.repository} match name '${name}': ${describeRest(live)}. ` +
+                `Set 'run-id' to the run that holds the one you want, or use 'name-prefix' to take the newest.`);
+        }
+        if (live.length === 1)
+            return fromRest(live[0]);
+        if (found.length > 0)
+            throw expiredError(found, this.repository);
+        throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ name })} in ${searched.join(' and ')}.`);
+    }
+    async findInRun(query, runId, logger) {
+        const all = await this.api().runArtifacts(runId);
+        const matching = all.filter(a => 'name' in query ? (0,storage_names/* isExactMatch */.nh)(a.name, query.name) : a.name.startsWith(query.prefix));
+        const live = matching.filter(a => !a.expired);
+        const where = `run ${runId} of ${this.repository}`;
+        if (live.length === 0) {
+            if (matching.length > 0)
+                throw expiredError(matching, this.repository);
+            const names = all.map(a => a.name);
+            throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)(query)} in ${where} (${all.length} artifact(s)` +
+                `${names.length > 0 ? `: ${(0,storage_names/* listNames */.Zv)(names)}` : ''}).`);
+        }
+        return this.pickInRun(live.map(a => fromRest(a)), query, where, logger);
+    }
+    /**
+     * Several matches inside one run: one name twice means re-run attempts, and the newest attempt wins (with a
+     * warning); different names matching an exact query (x.zip and x.zip.age) are ambiguous and refused.
+     */
+    pickInRun(matches, query, where, logger) {
+        matches.sort(newestFirst);
+        if ('name' in query) {
+            const names = [...new Set(matches.map(m => m.name))];
+            if (names.length > 1) {
+                throw new errors/* StorageError */.aq(`Several artifacts in ${where} match name '${query.name}': ${(0,storage_names/* listNames */.Zv)(names)}. Set 'name' to the full artifact name.`);
+            }
+            if (matches.length > 1) {
+                logger.warning(`${where} has ${matches.length} artifacts named '${names[0]}' (re-run attempts); using the newest, id ${matches[0].artifactId}.`);
+            }
+        }
+        else {
+            logger.info(`Newest artifact starting with '${query.prefix}' in ${where}: '${matches[0].name}' (of ${matches.length})`);
+        }
+        return matches[0];
+    }
+    /** Reads the repository's artifacts newest first and stops at the first live one that matches. */
+    async findNewest(prefix, logger) {
+        this.requireToken(`'name-prefix' (it lists the repository's artifacts through the GitHub API)`);
+        this.requireRepository();
+        let seen = 0;
+        const expired = [];
+        let pages = 0;
+        for await (const page of this.api().repositoryPages()) {
+            seen += page.length;
+            const matches = page.filter(a => a.name.startsWith(prefix));
+            expired.push(...matches.filter(a => a.expired));
+            const live = matches
+                .filter(a => !a.expired)
+                .map(a => fromRest(a))
+                .sort(newestFirst);
+            if (live.length > 0) {
+                logger.info(`Newest artifact starting with '${prefix}' in ${this.repository}: '${live[0].name}' (id ${live[0].artifactId}, run ${live[0].workflowRunId}, ${live[0].createdAt})`);
+                return live[0];
+            }
+            if (++pages >= MAX_REPOSITORY_PAGES)
+                break;
+        }
+        if (expired.length > 0)
+            throw expiredError(expired, this.repository);
+        throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ prefix })} among the ${seen} newest artifact(s) of ${this.repository}. ` +
+            `Check 'name-prefix' (names are case-sensitive) and 'repository'.`);
+    }
+    api() {
+        return new ArtifactRestApi(this.options.githubToken, this.repository, this.env.apiUrl);
+    }
+    requireToken(why) {
+        if (!this.options.githubToken) {
+            throw new errors/* InputError */.dz('github-token', `Input 'github-token' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`);
+        }
+    }
+    requireRepository() {
+        if (!/^[\w.-]+\/[\w.-]+$/.test(this.repository)) {
+            throw new errors/* InputError */.dz('repository', `Input 'repository' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`);
+        }
+    }
+    artifactUrl(id) {
+        return `${this.env.serverUrl}/${this.env.repository}/actions/runs/${this.env.runId ?? ''}/artifacts/${id}`;
+    }
+    async dropStagingDir(dir) {
+        if (!this.stagingDirs.delete(dir))
+            return;
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+function fromClient(runId) {
+    return a => ({
+        name: a.name,
+        ref: String(a.id),
+        size: a.size,
+        sha256: a.digest ? a.digest.replace(/^sha256:/, '') : null,
+        createdAt: a.createdAt ? a.createdAt.toISOString() : null,
+        artifactId: a.id,
+        ...(runId !== null ? { workflowRunId: runId } : {})
+    });
+}
+function fromRest(a) {
+    return {
+        name: a.name,
+        ref: String(a.id),
+        size: a.size,
+        sha256: a.digest ? a.digest.replace(/^sha256:/, '') : null,
+        createdAt: a.createdAt,
+        artifactId: a.id,
+        ...(a.runId !== null ? { workflowRunId: a.runId } : {})
+    };
+}
+function newestFirst(a, b) {
+    const t = Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? '');
+    return (Number.isNaN(t) ? 0 : t) || (b.artifactId ?? 0) - (a.artifactId ?? 0);
+}
+function describeRest(list) {
+    return list
+        .slice(0, 5)
+        .map(a => `'${a.name}' (id ${a.id}, run ${a.runId}, ${a.createdAt})`)
+        .join(', ');
+}
+function expiredError(list, repository) {
+    return new errors/* StorageError */.aq(`The matching artifact has expired and can no longer be downloaded: ${describeRest(list)} in ${repository}. ` +
+        `Artifacts are deleted after their retention period ('retention-days', at most 90): restore another backup, ` +
+        `and keep long-lived backups with 'storage: directory'.`);
+}
+function uploadError(error, name) {
+    const message = error.message ?? String(error);
+    if (/already exists|\(409\)/i.test(message)) {
+        return new errors/* StorageError */.aq(`An artifact named '${name}' already exists in this run: give the backup another 'name'.`, {
+            cause: error
+        });
+    }
+    return new errors/* StorageError */.aq(`Uploading the backup as artifact '${name}' failed: ${message}`, { cause: error });
+}
+/** The one file the client wrote into our empty download folder, whatever name it chose for it. */
+async function singleFile(dir, name) {
+    const entries = await (0,promises_.readdir)(dir);
+    if (entries.length !== 1) {
+        throw new errors/* StorageError */.aq(`Artifact '${name}' did not download as a single file (found ${entries.length} entries): it was not uploaded by xlr-backup.`);
+    }
+    const file = external_node_path_.join(dir, entries[0]);
+    if (!(await (0,promises_.lstat)(file)).isFile())
+        throw new errors/* StorageError */.aq(`Artifact '${name}' did not download as a regular file.`);
+    return file;
+}
+
+
+/***/ })
+
+};
