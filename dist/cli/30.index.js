@@ -1,8 +1,8 @@
-export const id = 431;
-export const ids = [431];
+export const id = 30;
+export const ids = [30];
 export const modules = {
 
-/***/ 431:
+/***/ 68030:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -11,8 +11,8 @@ __webpack_require__.d(__webpack_exports__, {
   ArtifactStorage: () => (/* binding */ ArtifactStorage)
 });
 
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/artifact/lib/artifact.js + 84 modules
-var artifact = __webpack_require__(57623);
+// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 84 modules
+var artifact = __webpack_require__(77935);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -20,11 +20,11 @@ var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(76760);
 // EXTERNAL MODULE: ./src/shared/errors.ts
-var errors = __webpack_require__(91995);
+var errors = __webpack_require__(58382);
 // EXTERNAL MODULE: ./src/shared/private-files.ts
-var private_files = __webpack_require__(75727);
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/lib/github.js
-var github = __webpack_require__(31951);
+var private_files = __webpack_require__(99412);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
+var github = __webpack_require__(61351);
 ;// CONCATENATED MODULE: ./src/storage/artifact-rest.ts
 
 
@@ -120,13 +120,13 @@ function restError(error, repository, scope) {
 }
 
 // EXTERNAL MODULE: ./src/storage/environment.ts
-var environment = __webpack_require__(50661);
+var environment = __webpack_require__(81552);
 // EXTERNAL MODULE: ./src/storage/names.ts
-var storage_names = __webpack_require__(58912);
+var storage_names = __webpack_require__(62761);
 // EXTERNAL MODULE: ./src/storage/digest.ts
-var digest = __webpack_require__(17090);
+var digest = __webpack_require__(14257);
 // EXTERNAL MODULE: ./src/shared/progress.ts
-var shared_progress = __webpack_require__(7603);
+var shared_progress = __webpack_require__(1378);
 ;// CONCATENATED MODULE: ./src/storage/download-progress.ts
 
 
