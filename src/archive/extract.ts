@@ -98,7 +98,7 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     bytes += entry.size
     options.progress?.add(entry.size, 1)
   }
-  const creator = new FileCreatorPool(creatorThreads(), CREATE_FLAGS)
+  const creator = new FileCreatorPool(creatorThreads(options.threads), CREATE_FLAGS)
   const lanes = runInLanes(
     files,
     isSmallEntry,
@@ -179,9 +179,12 @@ function explainingCollisions(entry: ArchiveEntry, write: () => void): void {
   }
 }
 
-/** Creating files is kernel work that scales with cores; one worker per core beside the main thread's reading. */
-function creatorThreads(): number {
-  return Math.max(1, availableParallelism())
+/**
+ * Creating files is kernel work that scales with cores: one worker per core beside the main thread's reading, or
+ * fewer when the admin holds the action back ('threads').
+ */
+function creatorThreads(threads: number | undefined): number {
+  return Math.max(1, Math.min(threads ?? availableParallelism(), availableParallelism()))
 }
 
 async function writeFile(archive: BackupArchive, entry: ArchiveEntry, target: string): Promise<void> {
