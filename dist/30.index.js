@@ -142,12 +142,16 @@ function watchDownload(dir, totalBytes, label, logger, intervalMs = 10_000, poll
     const progress = new shared_progress/* Progress */.ke(label, totalBytes, logger, intervalMs);
     let seen = 0;
     let busy = false;
+    let stopped = false;
     const timer = setInterval(() => {
         if (busy)
             return;
         busy = true;
         sizeOf(dir)
             .then(bytes => {
+            // A look still under way when the watch stopped must not log after it.
+            if (stopped)
+                return;
             // Called on every look, new bytes or not: a stalled download still gets its line at each interval.
             progress.add(Math.max(0, bytes - seen));
             seen = Math.max(seen, bytes);
@@ -157,7 +161,10 @@ function watchDownload(dir, totalBytes, label, logger, intervalMs = 10_000, poll
         });
     }, pollMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+        stopped = true;
+        clearInterval(timer);
+    };
 }
 /** Bytes of the files directly in `dir`; what cannot be read counts as nothing (it may be being renamed). */
 async function sizeOf(dir) {

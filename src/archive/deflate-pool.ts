@@ -173,8 +173,8 @@ function readInto(path, buf, at) {
   } finally { fs.closeSync(fd) }
 }
 const END = Buffer.from([0x03, 0x00])
-// Results are built in one buffer per worker, reused (grown when needed), then copied into a buffer of their exact
-// size for the main thread: building them in a buffer sized for the worst case left most of it untouched, yet once
+// Results are built in one buffer per worker, reused (grown when needed), then copied to where the main thread reads
+// them (place): building them straight in a buffer sized for the worst case left most of it untouched, yet once
 // reused by malloc it all stayed resident (~35 MB a worker).
 let outBuf = Buffer.allocUnsafeSlow(256 * 1024)
 function outRoom(used, needed) {
