@@ -9,4 +9,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run lint
 bash scripts/check-dist.sh
-npm test
+XLR_DIST_CHECKED=1 npm test

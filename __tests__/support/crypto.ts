@@ -46,6 +46,10 @@ export async function run(command: string, args: string[], input?: string): Prom
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  // A tool that exits without reading its stdin makes this write fail with EPIPE: that is no failure of the tool.
+  child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') stderr += `stdin: ${error.message}`
+  })
   child.stdin.end(input ?? '')
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject)
