@@ -74,7 +74,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
   const progress = new Progress('Archived', null, req.logger)
   const dumpBytes = req.dumps.reduce((n, d) => n + (d.record.dump?.bytes ?? 0), 0)
   // Counted alongside the archive, which starts at once; until the count is in, progress shows no percentage.
-  countTreeBytes(req.home.path, exclude).then(
+  const counted = countTreeBytes(req.home.path, exclude).then(
     bytes => progress.setTotal(bytes + dumpBytes),
     () => undefined
   )
@@ -122,6 +122,8 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
     await writer.addFile(MANIFEST_ENTRY, manifestFile, 0o600)
     await writer.finish()
     await written
+    // The last line carries the total too, however quickly a small home was archived.
+    await counted
     req.logger.info(progress.line())
     return {
       manifest,
