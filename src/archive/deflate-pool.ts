@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import { XlrBackupError } from '../shared/errors.js'
+import { BufferPool } from './buffer-pool.js'
 import { SAMPLE } from './compressibility.js'
 import { GC_EVERY_BYTES, WORKER_GC_SOURCE } from './gc-hint.js'
 
@@ -294,8 +295,9 @@ export interface FileResult {
   method: number
   data: Buffer
   /**
-   * Call once nothing holds `data` any more (it is in the file): its memory goes back to the workers for a later
-   * result. Never calling it is safe; the memory is then left to the garbage collector.
+   * Call once nothing holds `data` any more (it is in the file): its memory goes back to the worker for a later
+   * result. With a results ring (`ringBytes` > 0) every result must be released, or its worker ends up waiting for
+   * room; without one it does nothing.
    */
   release?: () => void
 }
@@ -410,7 +412,8 @@ export class DeflatePool {
   private batchBytes = 0
   private flushScheduled = false
   private failure: Error | null = null
-  private readonly spare: Buffer[] = []
+  /** Buffers the large-file pieces were read into, handed back by the workers; made on the first piece. */
+  private pieceBuffers: BufferPool | null = null
 
   constructor(
     private readonly threads: number,
@@ -435,8 +438,8 @@ export class DeflatePool {
    * cost more than hashing the data.
    */
   chunkBuffer(size: number): Buffer {
-    const spare = this.spare.pop()
-    return spare && spare.length === size ? spare : Buffer.allocUnsafeSlow(size)
+    this.pieceBuffers ??= new BufferPool(size, SPARE_CHUNKS)
+    return size === this.pieceBuffers.size ? this.pieceBuffers.take() : Buffer.allocUnsafeSlow(size)
   }
 
   /** Reads, hashes and (unless `store`) deflates one whole file in a worker. */
@@ -464,10 +467,7 @@ export class DeflatePool {
     return this.send({ type: 'chunk', data, dict: dictionary, level: this.level }, data.length, [
       data.buffer as ArrayBuffer
     ]).then(msg => {
-      if (msg.input && this.spare.length < SPARE_CHUNKS) {
-        const whole = new Uint8Array(msg.input.buffer)
-        this.spare.push(Buffer.from(whole.buffer, 0, whole.byteLength))
-      }
+      if (msg.input) this.pieceBuffers?.give(Buffer.from(msg.input.buffer, 0, msg.input.buffer.byteLength))
       const placed = msg.placed!
       return { data: placed.view, release: placed.release }
     })

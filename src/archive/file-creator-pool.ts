@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { BufferPool } from './buffer-pool.js'
 
 /**
  * Creating a file is the costly part of unpacking small ones: open(O_CREAT|O_EXCL) and close take ~60 µs of kernel
@@ -72,7 +73,7 @@ const IN_FLIGHT_PER_WORKER = 2
 export class FileCreatorPool {
   private readonly workers: { worker: Worker; inFlight: number }[] = []
   private readonly waiting = new Map<number, (failure: FileCreateError | null) => void>()
-  private readonly spare: Buffer[] = []
+  private readonly batchBuffers: BufferPool
   private batch: Batch | null = null
   private seq = 0
   private failure: FileCreateError | Error | null = null
@@ -83,7 +84,9 @@ export class FileCreatorPool {
     private readonly threads: number,
     /** open(2) flags for every file: the caller decides (O_EXCL, O_NOFOLLOW). */
     private readonly flags: number
-  ) {}
+  ) {
+    this.batchBuffers = new BufferPool(BATCH_BYTES, threads * IN_FLIGHT_PER_WORKER)
+  }
 
   /**
    * Queues one file; the content is copied, so the caller may reuse its buffer at once. Resolves at once unless
@@ -124,7 +127,7 @@ export class FileCreatorPool {
   }
 
   private buffer(length: number): Buffer {
-    if (length <= BATCH_BYTES) return this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES)
+    if (length <= BATCH_BYTES) return this.batchBuffers.take()
     return Buffer.allocUnsafeSlow(length)
   }
 
@@ -163,9 +166,7 @@ export class FileCreatorPool {
     worker.on(
       'message',
       (msg: { seq: number; failure: { target: string; code?: string; message: string } | null; data: Uint8Array }) => {
-        const whole = Buffer.from(msg.data.buffer, 0, msg.data.buffer.byteLength)
-        if (whole.length === BATCH_BYTES && this.spare.length < this.threads * IN_FLIGHT_PER_WORKER)
-          this.spare.push(whole)
+        this.batchBuffers.give(Buffer.from(msg.data.buffer, 0, msg.data.buffer.byteLength))
         const failure = msg.failure
           ? new FileCreateError(msg.failure.target, msg.failure.code, msg.failure.message)
           : null

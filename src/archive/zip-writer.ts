@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.js'
 import type { Progress } from '../shared/progress.js'
 import { isCompressedByName } from './compressibility.js'
 import { crc32 } from './crc32.js'
+import { BufferPool } from './buffer-pool.js'
 import { DeflatePool, type FileResult } from './deflate-pool.js'
 import { EntryNames } from './entry-names.js'
 import { ExcludeMatcher } from './exclude.js'
@@ -103,8 +104,8 @@ export class ZipWriter {
   /** Small writes are copied here until WRITE_BATCH bytes are gathered. */
   private gathering: Buffer | null = null
   private pendingBytes = 0
-  private readonly spareBatches: Buffer[] = []
-  private readonly spareStoredChunks: Buffer[] = []
+  private readonly gatheringBuffers = new BufferPool(BATCH_CAPACITY, SPARE_BUFFERS)
+  private readonly storedPieces = new BufferPool(CHUNK, SPARE_BUFFERS)
   private pool: DeflatePool | null = null
   private failure: Error | null = null
   private readonly failWaiters = new Set<(error: Error) => void>()
@@ -367,9 +368,7 @@ export class ZipWriter {
         if (this.failure) throw this.failure
         // Deflated pieces come back from the workers and are read into again; stored ones go to the output, then
         // back here once written.
-        const buf = slot.store
-          ? (this.spareStoredChunks.pop() ?? Buffer.allocUnsafeSlow(CHUNK))
-          : this.getPool().chunkBuffer(CHUNK)
+        const buf = slot.store ? this.storedPieces.take() : this.getPool().chunkBuffer(CHUNK)
         const { bytesRead } = await handle.read(buf, 0, CHUNK, null)
         if (bytesRead === 0) break
         const data = buf.subarray(0, bytesRead)
@@ -378,9 +377,7 @@ export class ZipWriter {
         size += bytesRead
         await this.race(budget.acquire(bytesRead))
         if (slot.store) {
-          const release = (): void => {
-            if (this.spareStoredChunks.length < SPARE_BUFFERS) this.spareStoredChunks.push(buf)
-          }
+          const release = (): void => this.storedPieces.give(buf)
           slot.chunks.push({ bytes: bytesRead, data: Promise.resolve({ data, release }) })
         } else {
           const dictionary = tail
@@ -534,7 +531,7 @@ export class ZipWriter {
     // Copied at once and released at once: a worker whose ring is full waits for this release, and the writer may
     // be about to wait for that worker's next result.
     if (this.pendingBytes + data.length > BATCH_CAPACITY) await this.flushWrites()
-    this.gathering ??= this.spareBatches.pop() ?? Buffer.allocUnsafeSlow(BATCH_CAPACITY)
+    this.gathering ??= this.gatheringBuffers.take()
     this.pendingBytes += data.copy(this.gathering, this.pendingBytes)
     release?.()
     if (this.pendingBytes >= WRITE_BATCH) await this.flushWrites()
@@ -547,9 +544,7 @@ export class ZipWriter {
     const length = this.pendingBytes
     this.gathering = null
     this.pendingBytes = 0
-    await this.writeOut(batch.subarray(0, length), () => {
-      if (this.spareBatches.length < SPARE_BUFFERS) this.spareBatches.push(batch)
-    })
+    await this.writeOut(batch.subarray(0, length), () => this.gatheringBuffers.give(batch))
   }
 
   /** Writes to the output and waits for 'drain' when it asks for a pause (backpressure). */
