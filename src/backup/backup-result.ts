@@ -19,7 +19,7 @@ export function backupResult(input: {
     mode: 'backup',
     outputs: {
       [Output.BackupName]: published.name,
-      [Output.BackupPath]: published.location,
+      [Output.BackupPath]: input.settings.storage.kind === 'directory' ? published.location : '',
       [Output.BackupSize]: String(published.size),
       [Output.BackupSha256]: published.sha256,
       [Output.XlReleaseVersion]: manifest.home.xlReleaseVersion ?? '',
@@ -29,7 +29,7 @@ export function backupResult(input: {
             [Output.ArtifactId]: String(published.artifactId),
             [Output.ArtifactName]: published.name,
             [Output.ArtifactUrl]: published.artifactUrl ?? '',
-            [Output.ArtifactDigest]: `sha256:${published.sha256}`
+            [Output.ArtifactDigest]: published.sha256
           }
         : {}),
       ...(published.cacheKey ? { [Output.CacheKey]: published.cacheKey } : {})

@@ -59,11 +59,11 @@ export class ArtifactStorage implements BackupStorage {
     }
     if (
       options.retentionDays !== null &&
-      !(Number.isInteger(options.retentionDays) && options.retentionDays >= 1 && options.retentionDays <= 90)
+      !(Number.isInteger(options.retentionDays) && options.retentionDays >= 1 && options.retentionDays <= 400)
     ) {
       throw new InputError(
         'retention-days',
-        `Input 'retention-days' must be a whole number from 1 to 90, got ${JSON.stringify(options.retentionDays)}.`
+        `Input 'retention-days' must be a whole number from 0 to 400, got ${JSON.stringify(options.retentionDays)}.`
       )
     }
     if (options.runId !== null) {
