@@ -48,10 +48,13 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
     // The destination is tried before the server stops: a wrong 'path' must not cost an outage.
     staged = await storage.stagingPath(fileName)
     const stagedFile: string = staged
+    let downAt: number | null = null
+    let startingAt: number | null = null
+    const outage = { down: () => (downAt = Date.now()), starting: () => (startingAt = Date.now()) }
     const written: WrittenBackup = await withServerStopped(
       home,
       serverControl(settings),
-      { port: settings.server.port ?? undefined, purpose: 'backup' },
+      { port: settings.server.port ?? undefined, purpose: 'backup', outage },
       logger,
       async () => {
         const dumps: DumpResult[] = []
@@ -89,7 +92,8 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
       storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size })
     )
     staged = null
-    return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000 })
+    const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
+    return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000, downtimeSeconds })
   } finally {
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })

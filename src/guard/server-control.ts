@@ -52,6 +52,7 @@ export async function withServerStopped<T>(
   logger.info(`XL Release is running; stopping it for the ${purpose}:\n${describeFindings(blockingFindings(first))}`)
   try {
     const stopped = await stopServer(home, control, probeOpts, logger, purpose)
+    opts.outage?.down()
     warnNonBlocking(stopped, logger)
   } catch (stopError) {
     // The stop-command ran and may have stopped part of the server: bring it back before reporting.
@@ -88,6 +89,7 @@ export async function withServerStopped<T>(
     )
     return result
   }
+  opts.outage?.starting()
   await startServer(home, control, probeOpts, logger, purpose, true)
   return result
 }

@@ -16,6 +16,10 @@ export async function writeJobSummary(summary: JobSummary): Promise<void> {
     s.addHeading(table.caption, 3)
     s.addTable([table.header.map(h => ({ data: h, header: true })), ...table.rows])
   }
+  for (const snippet of summary.snippets ?? []) {
+    s.addHeading(snippet.caption, 3)
+    s.addCodeBlock(snippet.text, snippet.language)
+  }
   if (summary.notes.length > 0) {
     s.addHeading('Notes', 3)
     s.addList(summary.notes)
