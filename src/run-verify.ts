@@ -36,19 +36,20 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
       ['Stored file', fetched.encrypted ? 'digest, then age authentication' : 'digest', 'ok']
     ]
     const homeBytes = manifest.files.filter(f => f.path.startsWith(HOME_PREFIX)).reduce((n, f) => n + f.size, 0)
-    const unpacked = await logger.group('Unpack the home into a scratch folder', async () =>
-      extractArchive(archive!, {
+    const unpacked = await logger.group('Unpack the home into a scratch folder', async () => {
+      const progress = new Progress('Unpacked', homeBytes, logger)
+      const counts = await extractArchive(archive!, {
         prefix: HOME_PREFIX,
         dest: path.join(workDir, 'home'),
         threads,
-        progress: new Progress('Unpacked', homeBytes, logger)
+        progress
       })
-    )
-    checks.push([
-      'Home',
-      `${unpacked.files} files, ${unpacked.directories} folders, ${unpacked.symlinks} links unpacked`,
-      `ok (${formatBytes(unpacked.bytes)})`
-    ])
+      progress.finish()
+      // The group closes with the counts the summary shows, however small the home.
+      logger.info(`Unpacked ${describeUnpacked(counts)} (${formatBytes(counts.bytes)}) into a scratch folder.`)
+      return counts
+    })
+    checks.push(['Home', `${describeUnpacked(unpacked)} unpacked`, `ok (${formatBytes(unpacked.bytes)})`])
 
     const dumps = manifest.databases.filter(d => d.dump && !d.embedded)
     const scratchRoles = dumps.filter(d => d.roles.some(r => settings.database[r].url))
@@ -109,7 +110,8 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
         facts: [
           ['Made', `${manifest.createdAt} on ${manifest.host} from ${manifest.home.path}`],
           ['XL Release version', manifest.home.xlReleaseVersion ?? 'unknown'],
-          ['Entries', String(manifest.files.length)],
+          ['Home', describeUnpacked(unpacked)],
+          ['Entries in the manifest', String(manifest.files.length)],
           ['Encrypted', fetched.encrypted ? 'yes (age)' : 'no'],
           ['Duration', formatDuration(seconds)]
         ],
@@ -126,4 +128,8 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
     await archive?.close()
     await rm(workDir, { recursive: true, force: true })
   }
+}
+
+function describeUnpacked(counts: { files: number; directories: number; symlinks: number }): string {
+  return `${counts.files} files, ${counts.directories} folders, ${counts.symlinks} links`
 }
