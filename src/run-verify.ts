@@ -130,6 +130,7 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
   }
 }
 
+/** In the terms of the progress lines, which count a link as a file: the log and the summary give the same number. */
 function describeUnpacked(counts: { files: number; directories: number; symlinks: number }): string {
-  return `${counts.files} files, ${counts.directories} folders, ${counts.symlinks} links`
+  return `${counts.files + counts.symlinks} files (${counts.symlinks} of them links), ${counts.directories} folders`
 }

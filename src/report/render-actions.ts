@@ -1,8 +1,17 @@
 import * as core from '@actions/core'
 import type { JobSummary } from './job-result.js'
+import { renderSummaryText } from './render-text.js'
 
-/** Writes the job summary with @actions/core's summary builder (GITHUB_STEP_SUMMARY). */
-export async function writeJobSummary(summary: JobSummary): Promise<void> {
+/**
+ * Writes the job summary with @actions/core's summary builder (GITHUB_STEP_SUMMARY). Where the runtime offers no
+ * summary file (GitHub's local-action, older runners) the summary goes to the log instead: a finished backup must
+ * not fail for want of a place to describe it.
+ */
+export async function writeJobSummary(summary: JobSummary, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!env.GITHUB_STEP_SUMMARY) {
+    core.info(renderSummaryText(summary))
+    return
+  }
   const s = core.summary.addHeading(summary.title, 2)
   s.addTable([
     [
