@@ -215,6 +215,23 @@ describe('a planted journal.json', () => {
     await expect(findInterruptedRestores(s.home)).rejects.toThrow(/can be written by other users \(mode 666\)/)
   })
 
+  it('a version 1 journal (no home identity) is read only when everything it names is inside its work folder', async () => {
+    const s = await world()
+    const v1 = (j: Journal) => {
+      j.version = 1
+      delete j.homeIdentity
+    }
+    await plant(s, v1)
+    expect(await findInterruptedRestores(s.home)).toHaveLength(1)
+    await plant(s, j => {
+      v1(j)
+      j.previousDir = path.join(s.canary, 'xlr-restore-1')
+    })
+    await expect(findInterruptedRestores(s.home)).rejects.toThrow(
+      /its previousDir .* is outside the home, and a version 1 journal does not record which home it belongs to/
+    )
+  })
+
   it('the untouched planted journal (the control) is accepted, so the refusals above are about the edits', async () => {
     const s = await world()
     await plant(s, () => {})
