@@ -179,7 +179,8 @@ const hostile: [string, (s: World) => (j: Journal) => void][] = [
       Object.assign(j, { run: 'rm -rf /' })
     }
   ],
-  ['no components list', () => j => Object.assign(j, { components: null })]
+  ['no components list', () => j => Object.assign(j, { components: null })],
+  ['a backup name that forges a log line', () => j => (j.backupName = 'x\n::error::forged')]
 ]
 
 describe('a planted journal.json', () => {

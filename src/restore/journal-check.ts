@@ -186,7 +186,7 @@ export function parseJournal(value: unknown, file: string): Journal {
     steps
   }
   if (homeIdentity) journal.homeIdentity = homeIdentity
-  if (j.failure !== undefined) journal.failure = text(j.failure, 'failure', bad)
+  if (j.failure !== undefined) journal.failure = failureText(j.failure, bad)
   return journal
 }
 
@@ -306,10 +306,23 @@ function list(v: unknown, field: string, bad: Bad): unknown[] {
   return v
 }
 
+/** A string of sane length without control characters: the journal's text reaches the log, where they could forge lines. */
 function text(v: unknown, field: string, bad: Bad): string {
   if (typeof v !== 'string') return bad(field, 'is not a string')
-  if (v.length > TEXT_LIMIT || v.includes('\0')) return bad(field, 'is too long or holds a NUL')
+  if (v.length > TEXT_LIMIT) return bad(field, `is longer than ${TEXT_LIMIT} characters`)
+  if ([...v].some(isControl)) return bad(field, 'holds control characters')
   return v
+}
+
+/** The last failure is a tool's message as it came (it may hold escapes): kept, with controls other than \n shown as '?'. */
+function failureText(v: unknown, bad: Bad): string {
+  if (typeof v !== 'string') return bad('failure', 'is not a string')
+  return [...v.slice(0, TEXT_LIMIT)].map(c => (c !== '\n' && isControl(c) ? '?' : c)).join('')
+}
+
+function isControl(c: string): boolean {
+  const code = c.codePointAt(0)!
+  return code < 0x20 || code === 0x7f
 }
 
 function flag(v: unknown, field: string, bad: Bad): boolean {
