@@ -7,6 +7,7 @@ import { readHome } from './home/index.js'
 import { withServerStopped } from './guard/index.js'
 import { resolveDatabases, preflight, dumpDatabase } from './database/index.js'
 import { baseRecord } from './database/dump.js'
+import { checkEmbeddedDatabases } from './backup/embedded-databases.js'
 import type { DumpResult } from './database/types.js'
 import { createStorage, warnIfCacheForSchedule } from './storage/index.js'
 import { encryptionEnabled, checkEncryptionSettings } from './crypto/index.js'
@@ -37,6 +38,7 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
     )
   }
   const targets = settings.database.mode === 'none' ? [] : resolveDatabases(home, settings.database, logger)
+  for (const note of await checkEmbeddedDatabases(home, targets)) logger.info(note)
   await preflight(targets, settings.database, logger, 'backup')
 
   // What earlier restores replaced is kept in the home until the user deletes it: it is not part of the server.

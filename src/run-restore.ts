@@ -6,7 +6,7 @@ import { openBackupArchive, type BackupArchive } from './archive/zip-reader.js'
 import { verifyArchive } from './archive/verify.js'
 import { checkServer, describeFindings, withServerStopped } from './guard/index.js'
 import { pointConfDirAtDatabases, readHome } from './home/index.js'
-import type { HomeInfo, DatabaseRole } from './home/types.js'
+import type { HomeInfo } from './home/types.js'
 import type { JobResult } from './report/job-result.js'
 import {
   backupTopLevel,
@@ -18,6 +18,7 @@ import {
 import { ArchiveExtractor } from './restore-adapters/archive-extractor.js'
 import { ToolDatabaseRestorer } from './restore-adapters/database-restorer.js'
 import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
+import { checkDrillTargets, redirectedRoles } from './restore-adapters/drill-targets.js'
 import { checkVersions, readTargetHome } from './restore-adapters/target-home.js'
 import { restoreResult } from './restore-adapters/restore-result.js'
 import { fetchBackup } from './retrieve/fetch-backup.js'
@@ -74,6 +75,14 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
       current !== null &&
       settings.restore.interrupted !== '' &&
       (await findInterruptedRestores(settings.home)).some(u => u.journal.databases.length > 0)
+    checkDrillTargets({
+      manifest,
+      configHome,
+      settings: settings.database,
+      restoresDatabases: withDatabases,
+      confRestored: homeNames.includes('conf'),
+      logger
+    })
     if (withDatabases || interruptedDatabases) {
       if (!configHome) {
         throw new InputError(
@@ -203,11 +212,7 @@ function drillRewrite(
   era: HomeInfo['era'],
   logger: Logger
 ): ((dir: string) => Promise<void>) | undefined {
-  const roles: DatabaseRole[] = ['repository', 'archive']
-  const moved = roles.filter(role => {
-    const url = settings.database[role].url
-    return url && url !== configHome?.databases[role]?.url
-  })
+  const moved = redirectedRoles(settings.database, configHome)
   if (moved.length === 0) return undefined
   if (!confRestored) {
     logger.warning(

@@ -302,4 +302,20 @@ describe('dry run and refusals', () => {
     expect(err).toBeInstanceOf(InputError)
     expect((err as Error).message).toMatch(/inside conf\//)
   })
+
+  it('refuses a previous-path that reaches a replaced component through a symlink, in a dry run too', async () => {
+    const s = await scenario()
+    // Outside the home by its name, inside conf/ in fact: what is kept there would be swapped out with conf/.
+    await symlink(path.join(s.home, 'conf'), path.join(s.root, 'kept'))
+    const before = await worldHash(s)
+    for (const dryRun of [true, false]) {
+      const previousPath = path.join(s.root, 'kept', 'old')
+      const err = await runRestore(request(s, { previousPath, dryRun }), deps(s)).catch(e => e)
+      expect(err).toBeInstanceOf(InputError)
+      expect((err as Error).message).toContain(
+        `'previous-path' ${previousPath} (through a symlink it is ${path.join(s.home, 'conf', 'old')}) is inside conf/`
+      )
+      expect(await worldHash(s)).toBe(before)
+    }
+  })
 })

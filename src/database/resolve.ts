@@ -1,4 +1,4 @@
-import type { ConfiguredDatabase, DatabaseRole, HomeInfo } from '../home/types.js'
+import type { ConfiguredDatabase, DatabaseRole, HomeInfo, UnresolvedDatabaseUrl } from '../home/types.js'
 import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { DEFAULT_PORTS, parseJdbcUrl, passwordInParams, redactJdbcUrl, withoutPassword } from './jdbc-url.js'
@@ -50,6 +50,8 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
   for (const value of [inputs.password, config?.password]) if (value) logger.secret(value)
   const fromInput = Boolean(inputs.url || inputs.username || inputs.password)
   const url = inputs.url?.trim() || config?.url?.trim() || ''
+  const unresolved = home.unresolvedDatabaseUrls?.[role]
+  if (!inputs.url?.trim() && unresolved && (!url || url.includes('${'))) throw unresolvedUrl(role, unresolved)
 
   if (!url) {
     if (inputs.username || inputs.password) {
@@ -123,6 +125,22 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
     source: fromInput ? 'input' : 'config',
     configSource: config?.source
   }
+}
+
+/**
+ * The config sets the role's URL from a variable this job does not have: the server does have a database there
+ * (most likely external), so taking the role for embedded would make a backup without it.
+ */
+function unresolvedUrl(role: DatabaseRole, u: UnresolvedDatabaseUrl): InputError {
+  const names = DATABASE_INPUTS[role]
+  return new InputError(
+    names.url,
+    `${u.file}:${u.line} sets ${u.key} from a substitution that is not set for this job (${u.text}): the server ` +
+      `gets it from its own environment (its service or container), so this job cannot tell which ${role} database ` +
+      `it uses, and taking it for the embedded one would leave the database out of the backup. Set ` +
+      `'${names.url}' (with '${names.username}' and '${names.password}') to the database the server uses, export ` +
+      `the variable for this job too, or set 'database: none' to leave the databases out deliberately.`
+  )
 }
 
 /** No URL anywhere: the server uses its embedded database inside the home (H2 for 10.x's repository, else Derby). */

@@ -1,7 +1,8 @@
 import type { Logger } from '../shared/logger.js'
-import { getObject, getString, hasPath, type HoconConfig } from './hocon.js'
+import { readFileSync } from 'node:fs'
+import { getObject, getString, getValue, hasPath, type HoconConfig } from './hocon.js'
 import type { JackrabbitComponent } from './jackrabbit-xml.js'
-import type { ConfiguredDatabase, ConfiguredDatabases, DatabaseRole } from './types.js'
+import type { ConfiguredDatabase, ConfiguredDatabases, DatabaseRole, UnresolvedDatabaseUrls } from './types.js'
 
 /** The keys of each database block of xl-release.conf, by era and role. */
 export const DATABASE_KEYS = {
@@ -50,6 +51,42 @@ export function databasesFromHocon(config: HoconConfig, confName: string, logger
   databases.archive = fromBlock('archive', sql.archive, sql)
   for (const role of ['repository', 'archive'] as const) if (!databases[role]) delete databases[role]
   return databases
+}
+
+/**
+ * Database URL keys the config writes but that resolve to nothing for this job: `db-url = ${?XL_DB_URL}` where the
+ * variable is set only in the server's service environment (the optional substitution then drops the key), or a
+ * required `${X}` kept as text. The server has a database there that this job cannot see; the backup must not take
+ * the role for embedded. Returns the key, the file and line that set it, and that line's text.
+ */
+export function unresolvedDatabaseUrls(config: HoconConfig): UnresolvedDatabaseUrls {
+  const found: UnresolvedDatabaseUrls = {}
+  const sql = DATABASE_KEYS.sql
+  const jcr = DATABASE_KEYS.jcr
+  const candidates: [DatabaseRole, string][] = [
+    ['repository', `${sql.repository}.${sql.url}`],
+    ['repository', `${jcr.repository}.${jcr.url}`],
+    ['archive', `${sql.archive}.${sql.url}`]
+  ]
+  for (const [role, key] of candidates) {
+    if (found[role]) continue
+    const origin = config.originOf(key)
+    if (!origin) continue
+    const value = hasPath(config, key) ? getValue(config, key) : undefined
+    const text = typeof value === 'string' ? value.trim() : value
+    if (text !== undefined && text !== null && text !== '' && !(typeof text === 'string' && text.includes('${')))
+      continue
+    found[role] = { key, file: origin.file, line: origin.line, text: lineOf(origin.file, origin.line) }
+  }
+  return found
+}
+
+function lineOf(file: string, line: number): string {
+  try {
+    return (readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '').trim()
+  } catch {
+    return ''
+  }
 }
 
 /** Whether the config has SQL-era (`xl.database`, `xl.reporting`) or JCR-era (`xl.repository`) settings. */

@@ -16,6 +16,11 @@ export interface HomeInfo {
   configFilesRead: string[]
   /** Where the version was read, e.g. 'lib/xlr-server-22.3.1.jar' (absent when the version is null). */
   versionSource?: string
+  /**
+   * Database URL keys the config sets from something this job cannot see (`${?XL_DB_URL}` unset here): the server
+   * has an external database there, which the config does not name to this job.
+   */
+  unresolvedDatabaseUrls?: UnresolvedDatabaseUrls
   /** JCR era: xl.repository.configuration (default | mysql-standalone | postgresql-standalone | …), when set. */
   jcrRepositoryConfiguration?: string
 }
@@ -45,6 +50,19 @@ export interface ConfiguredDatabase {
 }
 
 export type ConfiguredDatabases = Partial<Record<DatabaseRole, ConfiguredDatabase>>
+
+/** A database URL key written in the config that resolved to nothing (or to an unresolved `${X}`) for this job. */
+export interface UnresolvedDatabaseUrl {
+  /** 'xl.database.db-url' */
+  key: string
+  /** Absolute path of the file that set it (xl-release.conf or a file it includes). */
+  file: string
+  line: number
+  /** The line as written, e.g. 'db-url = ${?XL_DB_URL}'. */
+  text: string
+}
+
+export type UnresolvedDatabaseUrls = Partial<Record<DatabaseRole, UnresolvedDatabaseUrl>>
 
 /** Top-level folders of a home, with what a restore should treat as user data by default. */
 export const USER_DATA_FOLDERS = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports'] as const

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { realpath, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { HOME_PREFIX } from '../archive/manifest.js'
 import { InputError, RestoreError } from '../shared/errors.js'
 import { formatBytes } from '../shared/progress.js'
 import { backupTopLevel, componentWarnings } from './components.js'
-import { defaultStatfs, lstatOrNull, nearestExisting, roundToBlock, treeSize } from './fs-ops.js'
+import { defaultStatfs, lstatOrNull, nearestExisting, realPathOf, roundToBlock, treeSize } from './fs-ops.js'
 import { decideIndexReset, indexFoldersInBackup, indexFoldersInHome } from './indexes.js'
 import { JOURNAL_FILE, WORK_DIR_PREFIX } from './journal.js'
 import type { PlannedComponent, PlannedDatabase, RestoreDeps, RestorePlan, RestoreRequest } from './types.js'
@@ -27,16 +27,19 @@ export function newRestoreId(now = new Date()): string {
  * carries it out step by step, so what the user reviewed is what happens.
  */
 export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promise<RestorePlan> {
-  // A home given through a symlink is restored where it really is: renames must happen on its real filesystem.
-  const home = (await lstatOrNull(req.home)) ? await realpath(req.home) : path.resolve(req.home)
+  // A home given through a symlink is restored where it really is: renames must happen on its real filesystem, and
+  // the journal records real paths so a later run can check them exactly.
+  const home = await realPathOf(req.home)
   const id = deps.id ?? newRestoreId()
   const homeSt = await lstatOrNull(home)
   if (homeSt && !homeSt.isDirectory()) {
     throw new RestoreError(`The home ${home} exists but is not a folder; give the home folder itself.`)
   }
   const workDir = path.join(home, `${WORK_DIR_PREFIX}${id}`)
+  // Resolved through any symlink: a previous folder that is really inside a replaced component would be swapped out
+  // with it.
   const previousDir = req.previousPath
-    ? path.join(path.resolve(req.previousPath), `xlr-restore-${id}`)
+    ? path.join(await realPathOf(req.previousPath), `xlr-restore-${id}`)
     : path.join(workDir, 'previous')
   const homeAnchor = await nearestExisting(home)
   const homeDev = (await stat(homeAnchor)).dev
@@ -61,10 +64,12 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     }
     const inside = homeComponents.find(n => isInside(previousDir, path.join(home, n)))
     if (inside) {
+      const real = path.dirname(previousDir)
+      const through = real === path.resolve(req.previousPath) ? '' : ` (through a symlink it is ${real})`
       throw new InputError(
         INPUT_PREVIOUS_PATH,
-        `'previous-path' ${req.previousPath} is inside ${inside}/, which this restore replaces. Choose a folder ` +
-          `outside the restored components.`
+        `'previous-path' ${req.previousPath}${through} is inside ${inside}/ of the home ${home}, which this ` +
+          `restore replaces: what it keeps would be swapped out with it. Choose a folder outside the restored components.`
       )
     }
   }

@@ -78,7 +78,7 @@ export const INPUTS: InputSpec[] = [
     name: Input.Path,
     default: '',
     description:
-      "With 'storage: directory', the folder that holds the backups. Also the temporary folder for other storages (default: the runner's temp folder)."
+      "With 'storage: directory', the folder that holds the backups (backup writes there; restore and verify hash the stored file, then read it in place). Unused by the other storages; work files always go to the runner's temp folder."
   },
   {
     name: Input.Name,

@@ -97,11 +97,6 @@ export class DirectoryStorage implements BackupStorage {
   }
 
   /**
-   * Copies the backup out of the folder, checking its digest in the same pass. Copying (rather than handing back
-   * the stored path) means restore works on a local file that is exactly the bytes that were checked, a flaky share
-   * cannot change underneath it, and nothing restore does can touch the stored backup.
-   */
-  /**
    * Checks the stored file against its digest and hands back its own path: restore and verify only read it (the
    * archive is checked entry by entry again as it is read), so a copy would cost a full write for nothing.
    * `destDir` is unused: nothing is written.
