@@ -283,7 +283,9 @@ export class ArtifactStorage implements BackupStorage {
     this.requireRepository()
     const api = this.api()
     const found: RestArtifact[] = []
-    for (const ending of BACKUP_ENDINGS) found.push(...(await api.named(name + ending)))
+    for (const ending of BACKUP_ENDINGS) {
+      found.push(...(await api.named(name + ending)).filter(a => !isCompanionName(a.name)))
+    }
     searched.push(`every run of ${this.repository}`)
     const { trusted: live, refused } = await this.trustedOnly(found.filter(a => !a.expired))
     if (live.length === 0 && refused.length > 0) throw this.untrustedError(refused, describeQuery({ name }))
