@@ -102,6 +102,15 @@ describe('restore and verify with trusted-signers', () => {
     expect(restored.logger.messages().join('\n')).toContain('Signature of signed.zip checked')
   })
 
+  it('verify an encrypted signed backup: the statement pins the ciphertext, the manifest is checked once decrypted', async () => {
+    const passphrase = 'correct horse battery staple'
+    await backup('sealed', signerKey, { [Input.EncryptionPassphrase]: passphrase })
+    const companion = await readFile(path.join(store, 'sealed.zip.age.sig'), 'utf8')
+    expect(companion).toContain(`sha256: ${sha256(await readFile(path.join(store, 'sealed.zip.age')))}`)
+    const { logger } = await run(restore('sealed', 'verify', { [Input.EncryptionPassphrase]: passphrase }))
+    expect(logger.messages().join('\n')).toContain('Signature of sealed.zip.age checked')
+  })
+
   it('refuse an unsigned backup before it is opened: the same refusal for a file that is no archive at all', async () => {
     const message = await refused('unsigned')
     expect(message).toContain(
