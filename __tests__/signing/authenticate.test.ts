@@ -72,6 +72,35 @@ describe('authenticate', () => {
   })
 })
 
+describe('authenticate on damaged companions', () => {
+  it('refuses every one-byte change and every truncation of a good companion with a SignatureError', () => {
+    const good = Buffer.from(makeCompanion(statement, signer))
+    const outcomes = new Set<string>()
+    for (let at = 0; at < good.length; at++) {
+      for (const flip of [0x01, 0x20, 0x80]) {
+        const bad = Buffer.from(good)
+        bad[at] ^= flip
+        outcomes.add(outcome(bad.toString('latin1')))
+      }
+      outcomes.add(outcome(good.subarray(0, at).toString('latin1')))
+    }
+    // Some changes only touch base64 padding bits or whitespace the armor ignores; none may throw anything else.
+    expect([...outcomes].filter(o => o !== 'refused' && o !== 'accepted')).toEqual([])
+    expect(outcomes.has('refused')).toBe(true)
+  })
+
+  function outcome(companion: string): string {
+    try {
+      const result = authenticate(file, companion, trusted)
+      // Accepted only if it still states exactly the same backup.
+      expect(result).toMatchObject(statement)
+      return 'accepted'
+    } catch (error) {
+      return error instanceof SignatureError ? 'refused' : `threw ${(error as Error).name}: ${(error as Error).message}`
+    }
+  }
+})
+
 describe('statement and companion', () => {
   it('round-trips and splits at the signature block', () => {
     const companion = makeCompanion(statement, signer)
