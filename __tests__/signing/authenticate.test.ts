@@ -72,6 +72,31 @@ describe('authenticate', () => {
   })
 })
 
+describe('allowed_signers options', () => {
+  const pub = fixture('signer.pub').trim()
+  const companion = makeCompanion(statement, signer)
+
+  it.each([
+    ['namespaces="xlr-backup"', true],
+    ['namespaces="git,xlr-*"', true],
+    ['namespaces="file,git"', false],
+    ['namespaces="xlr-backup?"', false]
+  ])('%s admits the backup namespace: %s', (options, admitted) => {
+    const keys = [parseTrustedKey(`ops@example.com ${options} ${pub}`)]
+    if (admitted) expect(authenticate(file, companion, keys).signer.label).toBe('ops@example.com')
+    else expect(() => authenticate(file, companion, keys)).toThrow(/allows only for namespaces .*Add 'xlr-backup'/)
+  })
+
+  it('refuses options this verifier does not apply, instead of ignoring them', () => {
+    expect(() => parseTrustedKey(`ops@example.com cert-authority ${pub}`)).toThrow(
+      /option 'cert-authority' is not supported/
+    )
+    expect(() => parseTrustedKey(`ops@example.com valid-before="20300101" ${pub}`)).toThrow(
+      /option 'valid-before' is not supported/
+    )
+  })
+})
+
 describe('authenticate on damaged companions', () => {
   it('refuses every one-byte change and every truncation of a good companion with a SignatureError', () => {
     const good = Buffer.from(makeCompanion(statement, signer))

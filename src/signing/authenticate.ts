@@ -1,6 +1,6 @@
 import { SignatureError } from '../shared/errors.js'
 import { companionName, splitCompanion } from './companion.js'
-import type { TrustedKey } from './ssh-keys.js'
+import { admitsNamespace, type TrustedKey } from './ssh-keys.js'
 import { SignatureFormatError, verifySshsig } from './sshsig.js'
 import { parseStatement, SIGNATURE_NAMESPACE, type Statement } from './statement.js'
 
@@ -38,7 +38,14 @@ export function authenticate(
       `The signature of backup ${backup} (${companionName(backup)}) is not valid: ${error.message}. The backup is refused.`
     )
   }
-  const signer = trusted.find(k => k.publicBlob.equals(info.publicBlob))
+  const listed = trusted.find(k => k.publicBlob.equals(info.publicBlob))
+  const signer = listed && admitsNamespace(listed, SIGNATURE_NAMESPACE) ? listed : undefined
+  if (listed && !signer) {
+    throw new SignatureError(
+      `Backup ${backup} is signed by key ${info.fingerprint} (${listed.label}), which '${SIGNERS_INPUT}' allows only for ` +
+        `namespaces ${listed.namespaces?.join(',')}: the backup is refused. Add '${SIGNATURE_NAMESPACE}' to its namespaces= option.`
+    )
+  }
   if (!signer) {
     throw new SignatureError(
       `Backup ${backup} is signed by key ${info.fingerprint}, which is not in '${SIGNERS_INPUT}': the backup is refused. ` +

@@ -24,6 +24,8 @@ export interface TrustedKey {
   fingerprint: string
   /** The comment, or the principals of an allowed_signers line: how the key is named in messages. */
   label: string
+  /** An allowed_signers line's `namespaces=` list, or null when the key is not limited to some. */
+  namespaces: string[] | null
 }
 
 /** Thrown with a message that says what is wrong with the key text; the caller names the input. */
@@ -137,5 +139,52 @@ export function parseTrustedKey(line: string): TrustedKey {
   }
   const publicKey = publicKeyFromBlob(publicBlob)
   const label = (at > 0 ? tokens[0] : tokens.slice(at + 2).join(' ')) || fingerprintOf(publicBlob)
-  return { publicKey, publicBlob, fingerprint: fingerprintOf(publicBlob), label }
+  const namespaces = signerOptions(tokens.slice(1, Math.max(1, at)))
+  return { publicKey, publicBlob, fingerprint: fingerprintOf(publicBlob), label, namespaces }
+}
+
+/**
+ * The options of an allowed_signers line, as ssh-keygen would apply them: `namespaces="a,b"` limits the key to those
+ * namespaces (so a key listed for git commits only is not trusted for backups); options that would need more than
+ * this verifier does (certificate authorities, validity windows) are refused rather than silently ignored.
+ */
+function signerOptions(options: string[]): string[] | null {
+  let namespaces: string[] | null = null
+  for (const option of splitOptions(options.join(' '))) {
+    const [name, ...rest] = option.split('=')
+    const value = rest.join('=').replace(/^"(.*)"$/, '$1')
+    if (name.toLowerCase() === 'namespaces') namespaces = value.split(',').filter(n => n !== '')
+    else throw new KeyFormatError(`its option '${name}' is not supported here; remove it (only 'namespaces=' is)`)
+  }
+  return namespaces
+}
+
+/** Splits 'a="x,y",b' at the commas outside quotes. */
+function splitOptions(text: string): string[] {
+  const out: string[] = []
+  let current = ''
+  let quoted = false
+  for (const char of text) {
+    if (char === '"') quoted = !quoted
+    if (char === ',' && !quoted) {
+      out.push(current)
+      current = ''
+    } else current += char
+  }
+  if (current !== '') out.push(current)
+  return out.filter(o => o !== '')
+}
+
+/** Whether an allowed_signers namespace pattern list admits `namespace` ('*' and '?' wildcards, as ssh-keygen). */
+export function admitsNamespace(key: TrustedKey, namespace: string): boolean {
+  if (key.namespaces === null) return true
+  return key.namespaces.some(pattern => {
+    const regex = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`
+    )
+    return regex.test(namespace)
+  })
 }

@@ -113,6 +113,29 @@ describe('our signature, checked by ssh-keygen -Y verify', () => {
   })
 })
 
+describe('allowed_signers namespaces= options, judged alike by ssh-keygen and by us', () => {
+  it.each(['namespaces="xlr-backup"', 'namespaces="git,xlr-*"', 'namespaces="file,git"', 'namespaces="xlr-backup?"'])(
+    '%s',
+    async options => {
+      const pub = (await readFile(`${key}.pub`, 'utf8')).trim()
+      const line = `backups@example.com ${options} ${pub}`
+      await writeFile(path.join(tmp, 'limited'), `${line}\n`)
+      const companion = makeCompanion(statement, parsePrivateKey(await readFile(key, 'utf8')))
+      const parts = splitCompanion(companion)!
+      await writeFile(path.join(tmp, 'ns.txt'), parts.statement)
+      await writeFile(path.join(tmp, 'ns.sig'), parts.signature)
+      const theirs = sshVerify(path.join(tmp, 'ns.txt'), path.join(tmp, 'ns.sig'), SIGNATURE_NAMESPACE, 'limited')
+      let ours = true
+      try {
+        authenticate(statement.file, companion, [parseTrustedKey(line)])
+      } catch {
+        ours = false
+      }
+      expect({ options, accepted: ours }).toEqual({ options, accepted: theirs.status === 0 })
+    }
+  )
+})
+
 describe('ssh-keygen -Y sign, checked by our verifier', () => {
   const trusted = async (file: string) => [parseTrustedKey(await readFile(`${file}.pub`, 'utf8'))]
 
