@@ -26,7 +26,8 @@ export function makeCompanion(statement: Statement, key: SigningKey): string {
 
 /** Splits a companion into the signed text and the armored signature; null when it has no signature block. */
 export function splitCompanion(companion: string): { statement: string; signature: string } | null {
+  // The block starts a line: at the very start (an empty statement) or after the statement's last newline.
   const at = companion.startsWith(SIGNATURE_BEGIN) ? 0 : companion.indexOf(`\n${SIGNATURE_BEGIN}`) + 1
-  if (at < 0 || (at === 0 && !companion.startsWith(SIGNATURE_BEGIN))) return null
+  if (at === 0 && !companion.startsWith(SIGNATURE_BEGIN)) return null
   return { statement: companion.slice(0, at), signature: companion.slice(at) }
 }

@@ -54,7 +54,7 @@ export class DirectoryStorage implements BackupStorage {
     const { sha256, size } = written ?? (await hashFile(stagedFile))
     await this.linkNoReplace(stagedFile, final)
     await writePrivateFile(final + SIDECAR, sidecarText(sha256, fileName))
-    if (signature !== undefined) await writePrivateFile(path.join(this.folder, companionName(fileName)), signature)
+    if (signature !== undefined) await this.writeCompanion(companionName(fileName), signature)
     await syncFolder(this.folder)
     logger.info(`Stored ${final} (${size} bytes, sha256 ${sha256})`)
     return { name: fileName, location: final, size, sha256 }
@@ -128,6 +128,27 @@ export class DirectoryStorage implements BackupStorage {
     }
     logger.info(`Checked ${found.ref} (${size} bytes, sha256 matches its digest file); it is read in place.`)
     return found.ref
+  }
+
+  /**
+   * Written under a fresh hidden name, then renamed into place: whatever was left at the final name (a stale file, a
+   * planted symlink) is replaced, never written through.
+   */
+  private async writeCompanion(name: string, text: string): Promise<void> {
+    const staged = path.join(this.folder, `.${name}.partial-${randomBytes(6).toString('hex')}`)
+    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
+    try {
+      await handle.writeFile(text)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await rename(staged, path.join(this.folder, name))
+    } catch (error) {
+      await rm(staged, { force: true })
+      throw error
+    }
   }
 
   async fetchSignature(found: FoundBackup): Promise<string | null> {
