@@ -24,9 +24,10 @@ let home: string
 let signerKey: string
 let strangerKey: string
 let trusted: string
+let signedLog: string[]
 
-async function backup(name: string, key: string | null, over: Inputs = {}): Promise<void> {
-  await run({
+async function backup(name: string, key: string | null, over: Inputs = {}): Promise<string[]> {
+  const { logger } = await run({
     [Input.Home]: home,
     [Input.Storage]: 'directory',
     [Input.Path]: store,
@@ -36,6 +37,7 @@ async function backup(name: string, key: string | null, over: Inputs = {}): Prom
     ...(key ? { [Input.SigningKey]: key } : {}),
     ...over
   })
+  return logger.messages()
 }
 
 function restore(name: string, mode: 'restore' | 'verify' = 'restore', over: Inputs = {}): Inputs {
@@ -75,7 +77,7 @@ beforeAll(async () => {
   signerKey = await fixture('signer')
   strangerKey = await fixture('stranger')
   trusted = `# the nightly job's key\n${await fixture('signer.pub')}`
-  await backup('signed', signerKey)
+  signedLog = await backup('signed', signerKey)
   await backup('unsigned', null)
   await backup('foreign', strangerKey)
   await backup('encrypted', null, {
@@ -94,6 +96,15 @@ describe('restore and verify with trusted-signers', () => {
       'signed.zip.sha256',
       'signed.zip.sig'
     ])
+    expect(signedLog).toContain(
+      `Signed signed.zip with key ${parsePrivateKey(signerKey).fingerprint} (xlr-test-signer): signed.zip.sig`
+    )
+    // No line of the private key's body reaches the log or the companion.
+    const companion = await readFile(path.join(store, 'signed.zip.sig'), 'utf8')
+    for (const line of signerKey.split('\n').filter(l => /^[A-Za-z0-9+/=]{20,}$/.test(l))) {
+      expect(signedLog.join('\n')).not.toContain(line)
+      expect(companion).not.toContain(line)
+    }
     const verified = await run(restore('signed', 'verify'))
     expect(verified.logger.messages().join('\n')).toMatch(
       /Signature of signed\.zip checked: signed by xlr-test-signer \(SHA256:/
