@@ -244,4 +244,28 @@ describe('restore through the core with trusted-signers and storage: artifact', 
     expect(blobRequests.length).toBeGreaterThan(0)
     expect(blobRequests.filter(r => !r.startsWith('PUT '))).toEqual([])
   })
+
+  it('a pull-request run cannot supply the drill its backup; trust-any-run (an input) lets it', async () => {
+    const pr = emu.newRun({ event: 'pull_request', branch: 'feature' })
+    enterRun(pr.env)
+    await support.run({
+      [Input.Home]: home,
+      [Input.Storage]: 'artifact',
+      [Input.Name]: 'drill-9',
+      [Input.Database]: 'none',
+      [Input.Threads]: '2'
+    })
+    const strict = await drill({ [Input.TrustedSigners]: '', [Input.DryRun]: 'true' })
+    expect(strict.error).toBeUndefined()
+    const log = strict.logger.messages().join('\n')
+    expect(log).toMatch(
+      /Skipped artifact 'drill-9\.zip' \(id \d+, run \d+\): its run was triggered by 'pull_request'\./
+    )
+    expect(log).toContain("Newest artifact starting with 'drill-' in octo-org/xlr-backups: 'drill-3.zip'")
+    const loose = await drill({ [Input.TrustedSigners]: '', [Input.DryRun]: 'true', [Input.TrustAnyRun]: 'true' })
+    expect(loose.error).toBeUndefined()
+    expect(loose.logger.messages().join('\n')).toContain(
+      "Newest artifact starting with 'drill-' in octo-org/xlr-backups: 'drill-9.zip'"
+    )
+  })
 })
