@@ -65,6 +65,37 @@ class ArtifactRestApi {
     repositoryPages() {
         return this.pages(`GET /repos/{owner}/{repo}/actions/artifacts`, {}, 'the repository');
     }
+    /** One workflow run's trigger, branch and workflow file. */
+    async run(runId) {
+        try {
+            const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+                owner: this.owner,
+                repo: this.repo,
+                run_id: runId
+            });
+            const raw = data;
+            return {
+                id: raw.id,
+                event: raw.event,
+                headBranch: raw.head_branch,
+                path: raw.path,
+                headRepository: raw.head_repository?.full_name ?? null
+            };
+        }
+        catch (error) {
+            throw restError(error, this.repository, `run ${runId}`);
+        }
+    }
+    /** The repository's default branch. */
+    async defaultBranch() {
+        try {
+            const { data } = await this.octokit.request('GET /repos/{owner}/{repo}', { owner: this.owner, repo: this.repo });
+            return data.default_branch;
+        }
+        catch (error) {
+            throw restError(error, this.repository, 'the repository');
+        }
+    }
     async *pages(route, params, scope) {
         for (let page = 1;; page++) {
             let data;
@@ -119,6 +150,10 @@ function restError(error, repository, scope) {
     return new errors/* StorageError */.aq(`Listing the artifacts of ${scope} in ${repository} failed: ${detail}`, { cause: error });
 }
 
+// EXTERNAL MODULE: ./src/storage/companion-file.ts
+var companion_file = __webpack_require__(35258);
+// EXTERNAL MODULE: ./src/signing/companion.ts
+var signing_companion = __webpack_require__(20005);
 // EXTERNAL MODULE: ./src/storage/environment.ts
 var environment = __webpack_require__(81552);
 // EXTERNAL MODULE: ./src/storage/names.ts
@@ -187,6 +222,10 @@ async function sizeOf(dir) {
 
 
 
+
+
+/** Events whose runs carry code from a pull request: their artifacts are never taken unless 'trust-any-run'. */
+const PULL_REQUEST_EVENT = /^pull_request/;
 /** The repository-wide list is read newest first; a backup older than this many artifacts is not looked for. */
 const MAX_REPOSITORY_PAGES = 20;
 /**
@@ -202,6 +241,9 @@ class ArtifactStorage {
     client = new artifact/* DefaultArtifactClient */.t9();
     stagingDirs = new Set();
     repository;
+    /** Per run id: null when trusted, else why not (each run is asked about once). */
+    runVerdicts = new Map();
+    defaultBranch = null;
     constructor(options, env, processEnv = process.env) {
         this.options = options;
         this.env = env;
@@ -233,7 +275,7 @@ class ArtifactStorage {
         await handle.close();
         return staged;
     }
-    async publish(stagedFile, fileName, logger) {
+    async publish(stagedFile, fileName, logger, _written, signature) {
         (0,storage_names/* checkBackupName */.Mg)(fileName);
         (0,environment/* requireActionsRuntime */.dG)('artifact', this.processEnv);
         // skipArchive names the artifact after the file, so the file must carry the backup's name.
@@ -260,10 +302,60 @@ class ArtifactStorage {
             }
             const artifactUrl = this.artifactUrl(result.id);
             logger.info(`Uploaded artifact '${fileName}' (id ${result.id}, ${size} bytes, sha256 ${result.digest}): ${artifactUrl}`);
+            // A second artifact in the same run, uploaded after the backup: a run that died between the two leaves an
+            // unsigned backup, which a restore that trusts signers refuses.
+            if (signature !== undefined)
+                await this.uploadCompanion(dir, (0,signing_companion/* companionName */.km)(fileName), signature, logger);
             return { name: fileName, location: fileName, size, sha256: result.digest, artifactId: result.id, artifactUrl };
         }
         finally {
             await this.dropStagingDir(dir);
+        }
+    }
+    async uploadCompanion(dir, name, text, logger) {
+        const file = external_node_path_.join(dir, name);
+        await (0,promises_.writeFile)(file, text, { mode: private_files/* PRIVATE_FILE_MODE */.vo, flag: 'wx' });
+        try {
+            const result = await this.client.uploadArtifact(name, [file], dir, {
+                skipArchive: true,
+                ...(this.options.retentionDays !== null ? { retentionDays: this.options.retentionDays } : {})
+            });
+            logger.info(`Uploaded its signature as artifact '${name}' (id ${result.id})`);
+        }
+        catch (error) {
+            throw uploadError(error, name);
+        }
+    }
+    async fetchSignature(found, destDir, logger) {
+        const name = (0,signing_companion/* companionName */.km)(found.name);
+        let candidates;
+        if (found.workflowRunId !== undefined) {
+            const inRun = await this.api().runArtifacts(found.workflowRunId);
+            candidates = inRun.filter(a => a.name === name && !a.expired).map(a => fromRest(a));
+        }
+        else {
+            (0,environment/* requireActionsRuntime */.dG)('artifact', this.processEnv);
+            let here;
+            try {
+                here = (await this.client.listArtifacts()).artifacts;
+            }
+            catch (error) {
+                throw new errors/* StorageError */.aq(`Listing this run's artifacts failed: ${error.message}`, { cause: error });
+            }
+            candidates = here.filter(a => a.name === name).map(fromClient(null));
+        }
+        if (candidates.length === 0)
+            return null;
+        const companion = candidates.sort(newestFirst)[0];
+        if ((companion.size ?? 0) > signing_companion/* MAX_COMPANION_BYTES */.iy) {
+            throw new errors/* SignatureError */.VA(`The signature artifact '${name}' (id ${companion.artifactId}) is ${companion.size} bytes, far more than a signature: the backup is refused.`);
+        }
+        const file = await this.fetch(companion, destDir, logger);
+        try {
+            return await (0,companion_file/* readCompanion */.R)(file);
+        }
+        finally {
+            await (0,promises_.rm)(file, { force: true });
         }
     }
     async discard(stagedFile) {
@@ -346,7 +438,7 @@ class ArtifactStorage {
             catch (error) {
                 throw new errors/* StorageError */.aq(`Listing this run's artifacts failed: ${error.message}`, { cause: error });
             }
-            const matches = here.filter(a => (0,storage_names/* isExactMatch */.nh)(a.name, name));
+            const matches = here.filter(a => !(0,signing_companion/* isCompanionName */._f)(a.name) && (0,storage_names/* isExactMatch */.nh)(a.name, name));
             if (matches.length > 0)
                 return this.pickInRun(matches.map(fromClient(null)), { name }, 'this run', logger);
             searched.push(`this run's ${here.length} artifact(s)`);
@@ -358,10 +450,13 @@ class ArtifactStorage {
         this.requireRepository();
         const api = this.api();
         const found = [];
-        for (const ending of storage_names/* BACKUP_ENDINGS */.Oy)
-            found.push(...(await api.named(name + ending)));
+        for (const ending of storage_names/* BACKUP_ENDINGS */.Oy) {
+            found.push(...(await api.named(name + ending)).filter(a => !(0,signing_companion/* isCompanionName */._f)(a.name)));
+        }
         searched.push(`every run of ${this.repository}`);
-        const live = found.filter(a => !a.expired);
+        const { trusted: live, refused } = await this.trustedOnly(found.filter(a => !a.expired));
+        if (live.length === 0 && refused.length > 0)
+            throw this.untrustedError(refused, (0,storage_names/* describeQuery */.Qp)({ name }));
         if (live.length > 1) {
             throw new errors/* StorageError */.aq(`Several artifacts in ${this.repository} match name '${name}': ${describeRest(live)}. ` +
                 `Set 'run-id' to the run that holds the one you want, or use 'name-prefix' to take the newest.`);
@@ -374,7 +469,8 @@ class ArtifactStorage {
     }
     async findInRun(query, runId, logger) {
         const all = await this.api().runArtifacts(runId);
-        const matching = all.filter(a => 'name' in query ? (0,storage_names/* isExactMatch */.nh)(a.name, query.name) : a.name.startsWith(query.prefix));
+        const matching = all.filter(a => !(0,signing_companion/* isCompanionName */._f)(a.name) &&
+            ('name' in query ? (0,storage_names/* isExactMatch */.nh)(a.name, query.name) : a.name.startsWith(query.prefix)));
         const live = matching.filter(a => !a.expired);
         const where = `run ${runId} of ${this.repository}`;
         if (live.length === 0) {
@@ -412,15 +508,19 @@ class ArtifactStorage {
         this.requireRepository();
         let seen = 0;
         const expired = [];
+        const untrusted = [];
         let pages = 0;
         for await (const page of this.api().repositoryPages()) {
             seen += page.length;
-            const matches = page.filter(a => a.name.startsWith(prefix));
+            const matches = page.filter(a => a.name.startsWith(prefix) && !(0,signing_companion/* isCompanionName */._f)(a.name));
             expired.push(...matches.filter(a => a.expired));
-            const live = matches
-                .filter(a => !a.expired)
-                .map(a => fromRest(a))
-                .sort(newestFirst);
+            // Newest first, and the runs asked about only until one is trusted: an API call per run, not per artifact.
+            const { trusted, refused } = await this.trustedOnly(matches.filter(a => !a.expired).sort((a, b) => newestFirst(fromRest(a), fromRest(b))), 1);
+            untrusted.push(...refused);
+            for (const r of refused) {
+                logger.info(`Skipped artifact '${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}.`);
+            }
+            const live = trusted.map(a => fromRest(a)).sort(newestFirst);
             if (live.length > 0) {
                 logger.info(`Newest artifact starting with '${prefix}' in ${this.repository}: '${live[0].name}' (id ${live[0].artifactId}, run ${live[0].workflowRunId}, ${live[0].createdAt})`);
                 return live[0];
@@ -428,10 +528,73 @@ class ArtifactStorage {
             if (++pages >= MAX_REPOSITORY_PAGES)
                 break;
         }
+        if (untrusted.length > 0)
+            throw this.untrustedError(untrusted, (0,storage_names/* describeQuery */.Qp)({ prefix }));
         if (expired.length > 0)
             throw expiredError(expired, this.repository);
         throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ prefix })} among the ${seen} newest artifact(s) of ${this.repository}. ` +
             `Check 'name-prefix' (names are case-sensitive) and 'repository'.`);
+    }
+    /**
+     * Splits artifacts found across the repository into those of trusted runs and the others (with the reason).
+     * Anyone who can open a pull request can make a run upload an artifact with any name; by default only runs of the
+     * default branch not triggered by a pull request may supply a backup.
+     */
+    async trustedOnly(list, enough = Infinity) {
+        const trusted = [];
+        const refused = [];
+        for (const artifact of list) {
+            if (trusted.length >= enough)
+                break;
+            const reason = await this.distrust(artifact.runId);
+            if (reason === null)
+                trusted.push(artifact);
+            else
+                refused.push({ artifact, reason });
+        }
+        return { trusted, refused };
+    }
+    /** null when the run's artifacts may be taken, else why not. */
+    distrust(runId) {
+        const trust = this.options.trust ?? { anyRun: false, branch: '', workflow: '' };
+        if (trust.anyRun)
+            return Promise.resolve(null);
+        if (runId === null)
+            return Promise.resolve('the run that made it is not known');
+        let verdict = this.runVerdicts.get(runId);
+        if (!verdict) {
+            verdict = this.judge(runId, trust);
+            this.runVerdicts.set(runId, verdict);
+        }
+        return verdict;
+    }
+    async judge(runId, trust) {
+        const api = this.api();
+        const run = await api.run(runId);
+        if (PULL_REQUEST_EVENT.test(run.event))
+            return `its run was triggered by '${run.event}'`;
+        if (run.headRepository !== null && run.headRepository.toLowerCase() !== this.repository.toLowerCase()) {
+            return `its run ran code from another repository (${run.headRepository})`;
+        }
+        const branch = trust.branch || (await (this.defaultBranch ??= api.defaultBranch()));
+        if (run.headBranch !== branch) {
+            return `its run was on branch '${run.headBranch ?? '?'}', not '${branch}'${trust.branch ? " ('backup-branch')" : ' (the default branch)'}`;
+        }
+        const workflow = external_node_path_.posix.basename(run.path.replace(/@.*$/, ''));
+        if (trust.workflow && workflow !== trust.workflow) {
+            return `its run was of workflow '${workflow}', not '${trust.workflow}' ('backup-workflow')`;
+        }
+        return null;
+    }
+    untrustedError(refused, what) {
+        const shown = refused
+            .slice(0, 5)
+            .map(r => `'${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}`)
+            .join('; ');
+        return new errors/* StorageError */.aq(`No artifact of a trusted run found: looked for ${what} in ${this.repository}, and skipped ${refused.length} ` +
+            `from runs that may not supply a backup: ${shown}. Only runs of the default branch not triggered by a pull ` +
+            `request count; set 'backup-branch' or 'backup-workflow' to name the runs that make your backups, 'run-id' ` +
+            `to pick one run, or 'trust-any-run: true' to take any run's artifact.`);
     }
     api() {
         return new ArtifactRestApi(this.options.githubToken, this.repository, this.env.apiUrl);

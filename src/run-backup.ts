@@ -18,6 +18,7 @@ import { WORK_DIR_PREFIX } from './restore/index.js'
 import { writeBackupFile, type WrittenBackup } from './backup/write-backup-file.js'
 import { backupResult } from './backup/backup-result.js'
 import { serverControl, tempRoot, threadCount } from './settings/derived.js'
+import { companionName, makeCompanion } from './signing/companion.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
@@ -87,8 +88,9 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
         )
       }
     )
+    const signature = signBackup(settings, fileName, written, logger)
     const published = await logger.group(`Store the backup (${settings.storage.kind})`, async () =>
-      storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size })
+      storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size }, signature)
     )
     staged = null
     return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000 })
@@ -96,4 +98,18 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })
   }
+}
+
+/** The companion text ('<file>.sig') when 'signing-key' is set: the statement of the file and manifest, signed. */
+function signBackup(settings: Settings, fileName: string, written: WrittenBackup, logger: Logger): string | undefined {
+  const key = settings.signing.key
+  if (!key) return undefined
+  const companion = makeCompanion(
+    { file: fileName, sha256: written.sha256, manifestSha256: written.manifestSha256 },
+    key
+  )
+  logger.info(
+    `Signed ${fileName} with key ${key.fingerprint}${key.comment ? ` (${key.comment})` : ''}: ${companionName(fileName)}`
+  )
+  return companion
 }

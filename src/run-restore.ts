@@ -21,7 +21,7 @@ import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
 import { checkDrillTargets, redirectedRoles } from './restore-adapters/drill-targets.js'
 import { checkVersions, readTargetHome } from './restore-adapters/target-home.js'
 import { restoreResult } from './restore-adapters/restore-result.js'
-import { fetchBackup } from './retrieve/fetch-backup.js'
+import { checkSignedManifest, fetchBackup } from './retrieve/fetch-backup.js'
 import { serverControl, tempRoot, threadCount } from './settings/derived.js'
 import { Input } from './settings/inputs.js'
 import type { Settings } from './settings/settings.js'
@@ -44,6 +44,7 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
   try {
     const fetched = await fetchBackup(settings, workDir, logger)
     archive = await openBackupArchive(fetched.zipFile)
+    checkSignedManifest(fetched, archive.manifestSha256)
     const { manifest } = archive
     const hasDumps = settings.database.mode !== 'none' && manifest.databases.some(d => d.dump && !d.embedded)
     const components = selectComponents(settings.restore.components, backupTopLevel(manifest.files), hasDumps, logger)

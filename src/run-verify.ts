@@ -9,7 +9,7 @@ import { DEFAULT_SERVER_CONFIG } from './home/index.js'
 import type { HomeInfo } from './home/types.js'
 import type { JobResult } from './report/job-result.js'
 import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
-import { fetchBackup } from './retrieve/fetch-backup.js'
+import { checkSignedManifest, fetchBackup } from './retrieve/fetch-backup.js'
 import { tempRoot, threadCount } from './settings/derived.js'
 import { Output } from './settings/inputs.js'
 import type { Settings } from './settings/settings.js'
@@ -30,6 +30,7 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
   try {
     const fetched = await fetchBackup(settings, workDir, logger)
     archive = await openBackupArchive(fetched.zipFile)
+    checkSignedManifest(fetched, archive.manifestSha256)
     const { manifest } = archive
     const checks: [string, string, string][] = [
       ['Structure', 'manifest, entry names, sizes, links', 'ok'],

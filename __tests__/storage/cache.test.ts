@@ -154,4 +154,42 @@ describe('cache storage', () => {
     expect(storage.warnIfCacheForSchedule('artifact', log, 'schedule')).toBe(false)
     expect(log.messages('warning')).toHaveLength(1)
   })
+
+  test('a signature travels in the same entry: read first, then the backup from the same download', async () => {
+    const name = 'xlr-backup-signed-1.zip'
+    const store = await storage.createStorage(settings, logger)
+    const staged = await store.stagingPath(name)
+    await writeFile(staged, 'signed bytes')
+    await store.publish(staged, name, logger, undefined, 'statement and signature\n')
+    expect(
+      emu
+        .entries()
+        .filter(e => e.key.includes('signed'))
+        .map(e => e.key)
+    ).toEqual([`xlr-backup-${name}`])
+    const found = await store.find({ prefix: 'xlr-backup-signed-' }, logger)
+    expect(found.name).toBe(name)
+    const downloads = (): number => emu.requests.filter(r => r.startsWith('GET /devstoreaccount1/')).length
+    const before = downloads()
+    expect(await store.fetchSignature(found, tmp, logger)).toBe('statement and signature\n')
+    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
+    const file = await store.fetch(found, dest, logger)
+    expect(await readFile(file, 'utf8')).toBe('signed bytes')
+    expect(downloads() - before).toBe(1)
+    expect(await readdir(workspace)).toEqual([])
+    // A digest pinned by a signature is checked even though the entry's own digest file agrees with the bytes.
+    await store.fetchSignature(found, tmp, logger)
+    const pinned = { ...found, sha256: 'f'.repeat(64) }
+    const dest2 = await mkdtemp(path.join(tmp, 'fetch-'))
+    await expect(store.fetch(pinned, dest2, logger)).rejects.toThrow(/does not match its signed digest/)
+    expect(await readdir(dest2)).toEqual([])
+    // Refused after fetchSignature: forget() leaves nothing in the workspace.
+    await store.fetchSignature(found, tmp, logger)
+    await store.forget?.()
+    expect(await readdir(workspace)).toEqual([])
+    // An unsigned entry has no signature.
+    const unsigned = await store.find({ prefix: 'xlr-backup-h-1' }, logger)
+    expect(await store.fetchSignature(unsigned, tmp, logger)).toBeNull()
+    await store.forget?.()
+  })
 })

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile, appendFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile, appendFile, lstat, symlink } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import type { StorageSettings } from '../../src/settings/settings.js'
-import { createStorage, type BackupStorage } from '../../src/storage/index.js'
+import { createStorage, DirectoryStorage, type BackupStorage } from '../../src/storage/index.js'
 
 let tmp: string
 const logger = new MemoryLogger()
@@ -182,5 +183,52 @@ describe('directory storage', () => {
     const file = await store.fetch(await store.find({ name: 'z' }, logger), dest, logger)
     expect(await sha256Of(file)).toBe(sum)
     expect(await readFile(path.join(dest, 'z.zip'), 'utf8')).toBe('mine')
+  })
+})
+
+describe('signature companion', () => {
+  it('is written next to the backup, replacing (never writing through) a symlink planted at its name', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sig-'))
+    try {
+      const victim = path.join(folder, 'victim.txt')
+      await writeFile(victim, 'keep me')
+      await symlink(victim, path.join(folder, 'planted.zip.sig'))
+      const store = new DirectoryStorage(folder)
+      const staged = await store.stagingPath('planted.zip')
+      await writeFile(staged, 'bytes')
+      await store.publish(staged, 'planted.zip', new MemoryLogger(), undefined, 'the signature\n')
+      expect(await readFile(victim, 'utf8')).toBe('keep me')
+      expect((await lstat(path.join(folder, 'planted.zip.sig'))).isSymbolicLink()).toBe(false)
+      expect(await readFile(path.join(folder, 'planted.zip.sig'), 'utf8')).toBe('the signature\n')
+      expect((await stat(path.join(folder, 'planted.zip.sig'))).mode & 0o777).toBe(0o600)
+      const found = await store.find({ prefix: 'planted' }, new MemoryLogger())
+      expect(found.name).toBe('planted.zip')
+      expect(await store.fetchSignature(found)).toBe('the signature\n')
+      expect((await readdir(folder)).sort()).toEqual([
+        'planted.zip',
+        'planted.zip.sha256',
+        'planted.zip.sig',
+        'victim.txt'
+      ])
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('a FIFO or a huge file at the companion name is refused without reading it', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sig-'))
+    try {
+      const store = new DirectoryStorage(folder)
+      execFileSync('mkfifo', [path.join(folder, 'fifo.zip.sig')])
+      await expect(store.fetchSignature({ name: 'fifo.zip' } as never)).rejects.toThrow(
+        /not a small regular file \(not a file\)/
+      )
+      await writeFile(path.join(folder, 'big.zip.sig'), Buffer.alloc(1024 * 1024))
+      await expect(store.fetchSignature({ name: 'big.zip' } as never)).rejects.toThrow(
+        /not a small regular file \(1048576 bytes\)/
+      )
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
   })
 })

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
 import { readEntryContent, readSmallEntrySync, type EntryLocation } from './entry-content.js'
@@ -27,6 +28,8 @@ export interface ArchiveEntry extends EntryLocation {
 export interface BackupArchive {
   readonly file: string
   readonly manifest: Manifest
+  /** SHA-256 (hex) of the manifest.json entry's content, as a backup signature names it. */
+  readonly manifestSha256: string
   /** Every entry but manifest.json, in archive order. */
   readonly entries: readonly ArchiveEntry[]
   /** Reads one entry's content, checking size, CRC-32 and SHA-256 as it goes (see readEntryContent). */
@@ -89,7 +92,8 @@ async function checkArchive(
       `${file} has no ${MANIFEST_ENTRY}: it is a ZIP file but not an xlr-backup backup (or one whose manifest was lost)`
     )
   }
-  const manifest = await readManifest(fd, file, manifestRecord)
+  const manifestHash = createHash('sha256')
+  const manifest = await readManifest(fd, file, manifestRecord, manifestHash)
 
   const listed = new Map<string, FileRecord>()
   const listedTwice: string[] = []
@@ -113,6 +117,7 @@ async function checkArchive(
   const archive: BackupArchive = {
     file,
     manifest,
+    manifestSha256: manifestHash.digest('hex'),
     entries,
     readContent: (entry, sink) => readEntryContent(fd, file, entry, sink),
     readSmallSync: (entry, scratch) => readSmallEntrySync(fd.fd, file, entry, scratch),
@@ -171,12 +176,18 @@ function checkRecords(
   }
 }
 
-async function readManifest(fd: FileHandle, file: string, record: CentralDirectoryRecord): Promise<Manifest> {
+async function readManifest(
+  fd: FileHandle,
+  file: string,
+  record: CentralDirectoryRecord,
+  hash: Hash
+): Promise<Manifest> {
   if (record.size > MAX_MANIFEST_BYTES) {
     throw new IntegrityError(`the ${MANIFEST_ENTRY} of ${file} is implausibly large (${record.size} bytes)`)
   }
   const chunks: Buffer[] = []
   await readEntryContent(fd, file, { ...record, sha256: null }, async chunk => {
+    hash.update(chunk)
     chunks.push(chunk)
   })
   let manifest: Manifest

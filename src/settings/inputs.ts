@@ -43,7 +43,12 @@ export enum Input {
   EncryptionRecipients = 'encryption-recipients',
   EncryptionPassphrase = 'encryption-passphrase',
   DecryptionIdentity = 'decryption-identity',
-  RequireEncryption = 'require-encryption'
+  RequireEncryption = 'require-encryption',
+  SigningKey = 'signing-key',
+  TrustedSigners = 'trusted-signers',
+  TrustAnyRun = 'trust-any-run',
+  BackupBranch = 'backup-branch',
+  BackupWorkflow = 'backup-workflow'
 }
 
 export interface InputSpec {
@@ -288,6 +293,37 @@ export const INPUTS: InputSpec[] = [
     name: Input.RequireEncryption,
     default: 'false',
     description: 'Refuse to write (backup) or read (restore/verify) a backup that is not encrypted.'
+  },
+  {
+    name: Input.SigningKey,
+    default: '',
+    secret: true,
+    description:
+      "Backup: an Ed25519 private key in OpenSSH format, without passphrase (from a secret; make one with \"ssh-keygen -t ed25519 -N ''\"). The backup is signed with it ('<file>.sig', an SSH signature); see 'trusted-signers'."
+  },
+  {
+    name: Input.TrustedSigners,
+    default: '',
+    description:
+      "Restore/verify: public keys ('ssh-ed25519 AAAA… comment', or allowed_signers lines), one per line. When set, a backup that is unsigned or signed by another key is refused before it is opened."
+  },
+  {
+    name: Input.TrustAnyRun,
+    default: 'false',
+    description:
+      "Restore/verify with 'storage: artifact' searching the repository ('name-prefix', or 'name' without 'run-id'): also take backups from pull-request runs and other branches. By default only runs of 'backup-branch' not triggered by a pull request count."
+  },
+  {
+    name: Input.BackupBranch,
+    default: '',
+    description:
+      "Restore/verify with 'storage: artifact' searching the repository: the branch whose runs made the backups (default: the repository's default branch)."
+  },
+  {
+    name: Input.BackupWorkflow,
+    default: '',
+    description:
+      "Restore/verify with 'storage: artifact' searching the repository: only take backups made by this workflow file (e.g. 'nightly-backup.yml'; default: any workflow)."
   }
 ]
 

@@ -1,6 +1,7 @@
 import type { DatabaseSettings } from '../database/types.js'
 import type { StorageKind } from '../storage/types.js'
 import type { EncryptionSettings, DecryptionSettings } from '../crypto/types.js'
+import type { SigningKey, TrustedKey } from '../signing/ssh-keys.js'
 
 export type Mode = 'backup' | 'restore' | 'verify'
 
@@ -17,6 +18,7 @@ export interface Settings {
   encryption: EncryptionSettings
   decryption: DecryptionSettings
   requireEncryption: boolean
+  signing: SigningSettings
   /** 0 = every core. */
   threads: number
 }
@@ -34,6 +36,23 @@ export interface StorageSettings {
   repository: string
   githubToken: string
   retentionDays: number | null
+  /** Which runs' artifacts a repository-wide search may take (absent = the default: default branch, no pull requests). */
+  trust?: RunTrust
+}
+
+export interface RunTrust {
+  anyRun: boolean
+  /** '' = the repository's default branch. */
+  branch: string
+  /** A workflow file name ('nightly.yml'), '' = any. */
+  workflow: string
+}
+
+export interface SigningSettings {
+  /** Backup: the key that signs it, or null for an unsigned backup. */
+  key: SigningKey | null
+  /** Restore/verify: when not empty, only backups signed by one of these keys are accepted. */
+  trustedSigners: TrustedKey[]
 }
 
 export interface BackupSettings {

@@ -58,3 +58,6 @@ export class EncryptionError extends XlrBackupError {}
 
 /** A restore was refused or failed; `rolledBack` says whether the home was put back as it was. */
 export class RestoreError extends XlrBackupError {}
+
+/** A backup's signature is missing, invalid, or made by a key the restore does not trust. */
+export class SignatureError extends XlrBackupError {}

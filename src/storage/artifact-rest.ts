@@ -25,6 +25,17 @@ interface RawArtifact {
 
 const PER_PAGE = 100
 
+/** What decides whether a run's artifacts are trusted: how it was triggered, on which branch, by which workflow. */
+export interface RunFacts {
+  id: number
+  event: string
+  headBranch: string | null
+  /** The workflow file, '.github/workflows/x.yml'. */
+  path: string
+  /** 'owner/name' the run's code came from (a fork for pull requests from forks). */
+  headRepository: string | null
+}
+
 /**
  * The slice of the REST API the artifact client does not offer: the repository-wide artifact list (newest first)
  * used to find the newest backup by prefix, and per-run lists that keep the `expired` flag. The base URL is read
@@ -69,6 +80,43 @@ export class ArtifactRestApi {
   /** Pages of the repository's artifacts, newest first (the API has no prefix filter, so callers filter). */
   repositoryPages(): AsyncGenerator<RestArtifact[]> {
     return this.pages(`GET /repos/{owner}/{repo}/actions/artifacts`, {}, 'the repository')
+  }
+
+  /** One workflow run's trigger, branch and workflow file. */
+  async run(runId: number): Promise<RunFacts> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+        owner: this.owner,
+        repo: this.repo,
+        run_id: runId
+      })
+      const raw = data as {
+        id: number
+        event: string
+        head_branch: string | null
+        path: string
+        head_repository?: { full_name?: string } | null
+      }
+      return {
+        id: raw.id,
+        event: raw.event,
+        headBranch: raw.head_branch,
+        path: raw.path,
+        headRepository: raw.head_repository?.full_name ?? null
+      }
+    } catch (error) {
+      throw restError(error, this.repository, `run ${runId}`)
+    }
+  }
+
+  /** The repository's default branch. */
+  async defaultBranch(): Promise<string> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}', { owner: this.owner, repo: this.repo })
+      return (data as { default_branch: string }).default_branch
+    } catch (error) {
+      throw restError(error, this.repository, 'the repository')
+    }
   }
 
   private async *pages(route: string, params: Record<string, unknown>, scope: string): AsyncGenerator<RestArtifact[]> {

@@ -8,6 +8,8 @@ import { Progress } from '../shared/progress.js'
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
 import { hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
+import { readCompanion } from './companion-file.js'
+import { companionName, isCompanionName } from '../signing/companion.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 
 const SIDECAR = '.sha256'
@@ -37,7 +39,8 @@ export class DirectoryStorage implements BackupStorage {
     stagedFile: string,
     fileName: string,
     logger: Logger,
-    written?: { sha256: string; size: number }
+    written?: { sha256: string; size: number },
+    signature?: string
   ): Promise<PublishedBackup> {
     checkBackupName(fileName)
     const final = path.join(this.folder, fileName)
@@ -51,6 +54,7 @@ export class DirectoryStorage implements BackupStorage {
     const { sha256, size } = written ?? (await hashFile(stagedFile))
     await this.linkNoReplace(stagedFile, final)
     await writePrivateFile(final + SIDECAR, sidecarText(sha256, fileName))
+    if (signature !== undefined) await this.writeCompanion(companionName(fileName), signature)
     await syncFolder(this.folder)
     logger.info(`Stored ${final} (${size} bytes, sha256 ${sha256})`)
     return { name: fileName, location: final, size, sha256 }
@@ -121,6 +125,31 @@ export class DirectoryStorage implements BackupStorage {
     return found.ref
   }
 
+  /**
+   * Written under a fresh hidden name, then renamed into place: whatever was left at the final name (a stale file, a
+   * planted symlink) is replaced, never written through.
+   */
+  private async writeCompanion(name: string, text: string): Promise<void> {
+    const staged = path.join(this.folder, `.${name}.partial-${randomBytes(6).toString('hex')}`)
+    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
+    try {
+      await handle.writeFile(text)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await rename(staged, path.join(this.folder, name))
+    } catch (error) {
+      await rm(staged, { force: true })
+      throw error
+    }
+  }
+
+  async fetchSignature(found: FoundBackup): Promise<string | null> {
+    return await readCompanion(path.join(this.folder, companionName(found.name)))
+  }
+
   private async ensureWritable(): Promise<void> {
     try {
       await mkdir(this.folder, { recursive: true, mode: 0o700 })
@@ -163,7 +192,13 @@ export class DirectoryStorage implements BackupStorage {
       )
     }
     return entries
-      .filter(e => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && !e.name.endsWith(SIDECAR))
+      .filter(
+        e =>
+          (e.isFile() || e.isSymbolicLink()) &&
+          !e.name.startsWith('.') &&
+          !e.name.endsWith(SIDECAR) &&
+          !isCompanionName(e.name)
+      )
       .map(e => e.name)
       .sort()
   }

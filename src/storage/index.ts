@@ -40,7 +40,8 @@ export async function createStorage(
           retentionDays: settings.retentionDays,
           runId: settings.runId,
           repository: settings.repository,
-          githubToken: settings.githubToken
+          githubToken: settings.githubToken,
+          ...(settings.trust ? { trust: settings.trust } : {})
         },
         run,
         env

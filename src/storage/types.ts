@@ -10,13 +10,15 @@ export interface BackupStorage {
   stagingPath(fileName: string): Promise<string>
   /**
    * Makes a finished staged file the backup called `fileName`; the staged file is consumed. `written` is the digest
-   * the writer computed on the way to the disk, so the file need not be read again.
+   * the writer computed on the way to the disk, so the file need not be read again. `signature` is the companion
+   * text (statement and SSH signature) stored alongside as '<fileName>.sig'.
    */
   publish(
     stagedFile: string,
     fileName: string,
     logger: Logger,
-    written?: { sha256: string; size: number }
+    written?: { sha256: string; size: number },
+    signature?: string
   ): Promise<PublishedBackup>
   /** Removes a staged file after a failure (never throws when it is already gone). */
   discard(stagedFile: string): Promise<void>
@@ -27,6 +29,13 @@ export interface BackupStorage {
    * backups are local files may return the stored file itself, checked in place: callers only read it.
    */
   fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string>
+  /**
+   * The text of the found backup's signature companion ('<name>.sig'), or null when it has none. Read before the
+   * backup itself is fetched, so an untrusted backup is refused before a byte of it is used.
+   */
+  fetchSignature(found: FoundBackup, destDir: string, logger: Logger): Promise<string | null>
+  /** Drops what fetchSignature kept for a fetch that will not happen now (the cache's restored entry). */
+  forget?(): Promise<void>
 }
 
 export type StorageKind = 'directory' | 'artifact' | 'cache'
