@@ -235,12 +235,3 @@ export async function treeHash(root: string): Promise<string> {
   for (const [rel, e] of await tree(root)) hash.update(`${rel}\0${JSON.stringify(e)}\n`)
   return hash.digest('hex')
 }
-
-/** Files in `dir` whose names look like a backup or a leftover of writing one. */
-export async function backupFilesIn(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).filter(n => /\.zip|partial|\.age/.test(n))
-  } catch {
-    return []
-  }
-}

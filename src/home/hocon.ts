@@ -16,7 +16,7 @@ import type { HoconConfig, HoconObject, HoconOptions, HoconValue } from './hocon
  * duration/size unit conversion (values stay as written).
  */
 
-export type { ConfigOrigin, HoconConfig, HoconObject, HoconOptions, HoconValue } from './hocon-types.js'
+export type { HoconConfig, HoconObject, HoconOptions, HoconValue } from './hocon-types.js'
 
 /** Reads and resolves a HOCON file. Errors are ConfigParseError naming the file and line at fault. */
 export function parseHoconFile(file: string, options: HoconOptions = {}): HoconConfig {

@@ -45,22 +45,3 @@ export interface ConfiguredDatabase {
 }
 
 export type ConfiguredDatabases = Partial<Record<DatabaseRole, ConfiguredDatabase>>
-
-/** Top-level folders of a home, with what a restore should treat as user data by default. */
-export const USER_DATA_FOLDERS = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports'] as const
-export const KNOWN_FOLDERS = [
-  'bin',
-  'conf',
-  'lib',
-  'plugins',
-  'ext',
-  'hotfix',
-  'repository',
-  'archive',
-  'reports',
-  'export',
-  'log',
-  'work',
-  'serviceWrapper',
-  'doc'
-] as const
