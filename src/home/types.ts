@@ -1,3 +1,5 @@
+import type { DatabaseRole } from '../archive/manifest.js'
+
 /** What the tool knows about an XL Release server home after reading it (see docs/ and shared xlr-reference). */
 export interface HomeInfo {
   /** Absolute, symlink-resolved path of XL_RELEASE_SERVER_HOME. */
@@ -31,7 +33,7 @@ export interface ServerConfig {
   serverUrl: string | null
 }
 
-export type DatabaseRole = 'repository' | 'archive'
+export type { DatabaseRole }
 
 /** One database as the home's config describes it (values as written, passwords possibly `{b64}` encrypted). */
 export interface ConfiguredDatabase {

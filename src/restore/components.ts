@@ -1,7 +1,7 @@
 import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { HOME_PREFIX, type FileRecord } from '../archive/manifest.js'
-import { WORK_DIR_PREFIX } from './journal.js'
+import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import type { Component } from './types.js'
 
 export const INPUT_COMPONENTS = 'components'

@@ -1,11 +1,11 @@
 import { open, readFile, readdir, rename } from 'node:fs/promises'
 import * as path from 'node:path'
+import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import { RestoreError } from '../shared/errors.js'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { fsyncDir } from './fs-ops.js'
 import type { Journal, JournalState, JournalStep, JournalStepKind } from './types.js'
 
-export const WORK_DIR_PREFIX = '.xlr-restore-'
 export const JOURNAL_FILE = 'journal.json'
 
 /**
