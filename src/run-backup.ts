@@ -23,7 +23,7 @@ import { serverControl, tempRoot, threadCount } from './settings/derived.js'
  * costs no outage); stop the server or prove it stopped; dump the databases and write the ZIP; start the server
  * again; only then publish (upload) the finished file.
  */
-export async function runBackup(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function backupCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const home = await readHome(settings.home, logger)
   logger.info(`XL Release home ${home.path}: version ${home.version ?? 'unknown'}, ${home.era} era.`)

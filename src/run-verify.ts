@@ -22,7 +22,7 @@ import { formatBytes, formatDuration, Progress } from './shared/progress.js'
  * manifest; the home is unpacked into a scratch folder; dumps are restored into the scratch databases the database
  * inputs name (and only those: the backup's own config is never used, so production is never touched).
  */
-export async function runVerify(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function verifyCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const threads = threadCount(settings)
   const workDir = await makePrivateTempDir('xlr-verify-', tempRoot(settings))
