@@ -131,7 +131,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
       const report = await checkServer(current, { port: settings.server.port ?? undefined, purpose: 'restore' }, logger)
       if (report.running) {
         logger.warning(
-          `Dry run: XL Release is running now; the restore would ${settings.server.stopCommand ? "stop it with 'stop-command'" : 'be refused'}:\n${describeFindings(report.findings.filter(f => f.blocking))}`
+          `Dry run: XL Release is running now; the restore would ${settings.server.stopCommand ? "stop it with '${Input.StopCommand}'" : 'be refused'}:\n${describeFindings(report.findings.filter(f => f.blocking))}`
         )
       }
       result = await engine()

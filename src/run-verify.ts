@@ -16,6 +16,7 @@ import type { Settings } from './settings/settings.js'
 import type { Logger } from './shared/logger.js'
 import { makePrivateTempDir } from './shared/private-files.js'
 import { formatBytes, formatDuration, Progress } from './shared/progress.js'
+import { Input } from './shared/io-names.js'
 
 /**
  * Verify: prove a backup restorable without touching any home. Every entry is read and checked against the
@@ -117,7 +118,7 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
         notes:
           dumps.length > scratchRoles.length
             ? [
-                "Dumps were checked byte for byte but not loaded: set 'database-url' / 'archive-database-url' to scratch databases to load them too."
+                `Dumps were checked byte for byte but not loaded: set '${Input.DatabaseUrl}' / '${Input.ArchiveDatabaseUrl}' to scratch databases to load them too.`
               ]
             : []
       }

@@ -10,8 +10,8 @@ import { decideIndexReset, indexFoldersInBackup, indexFoldersInHome } from './in
 import { JOURNAL_FILE } from './journal.js'
 import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import type { PlannedComponent, PlannedDatabase, RestoreDeps, RestorePlan, RestoreRequest } from './types.js'
+import { Input } from '../shared/io-names.js'
 
-export const INPUT_PREVIOUS_PATH = 'previous-path'
 /** Room kept free beyond the estimate: the journal, folder blocks, and a margin so the disk is not filled to 0. */
 const SPACE_MARGIN = 64 * 1024 * 1024
 
@@ -53,18 +53,18 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     const prevAnchor = await nearestExisting(previousDir)
     if ((await stat(prevAnchor)).dev !== homeDev) {
       throw new InputError(
-        INPUT_PREVIOUS_PATH,
-        `'previous-path' ${req.previousPath} is on another filesystem than the home ${home}. The restore moves ` +
+        Input.PreviousPath,
+        `'${Input.PreviousPath}' ${req.previousPath} is on another filesystem than the home ${home}. The restore moves ` +
           `folders aside by renaming them, which only works within one filesystem (and so never copies or loses ` +
-          `data half way). Choose a folder on the home's filesystem, or leave 'previous-path' empty to keep them in ` +
+          `data half way). Choose a folder on the home's filesystem, or leave '${Input.PreviousPath}' empty to keep them in ` +
           `${path.join(home, `${WORK_DIR_PREFIX}<id>`, 'previous')}.`
       )
     }
     const inside = homeComponents.find(n => isInside(previousDir, path.join(home, n)))
     if (inside) {
       throw new InputError(
-        INPUT_PREVIOUS_PATH,
-        `'previous-path' ${req.previousPath} is inside ${inside}/, which this restore replaces. Choose a folder ` +
+        Input.PreviousPath,
+        `'${Input.PreviousPath}' ${req.previousPath} is inside ${inside}/, which this restore replaces. Choose a folder ` +
           `outside the restored components.`
       )
     }
@@ -79,7 +79,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     if (st && st.dev !== homeDev) {
       throw new RestoreError(
         `${current} is a separate filesystem (a mount point). The restore swaps components by renaming them, which ` +
-          `cannot move a mount point. Leave '${name}' out of 'components' and restore it by hand, or unmount it first.`
+          `cannot move a mount point. Leave '${name}' out of '${Input.Components}' and restore it by hand, or unmount it first.`
       )
     }
     if (st?.isSymbolicLink()) {
@@ -104,7 +104,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
   const wantDatabases = req.components.some(c => c.kind === 'databases')
   if (wantDatabases && !deps.databases) {
     throw new RestoreError(
-      "'components' asks for the databases but no database restorer is configured (database inputs 'none'?)."
+      `'${Input.Components}' asks for the databases but no database restorer is configured (database inputs 'none'?).`
     )
   }
   const databases: PlannedDatabase[] = []
@@ -172,7 +172,7 @@ export function assertEnoughSpace(plan: RestorePlan): void {
       `Not enough free space to restore: the staging copy${plan.databases.some(d => d.safetyDumpDir) ? ' and safety dumps' : ''} ` +
         `need about ${formatBytes(neededBytes)} on the filesystem of ${checkedPath}, which has ${formatBytes(freeBytes)} ` +
         `free. Nothing was changed. Free space there (old logs in log/, an old previous folder ` +
-        `${WORK_DIR_PREFIX}*/previous), restore fewer 'components', or set 'safety-dump: false' if you have another copy ` +
+        `${WORK_DIR_PREFIX}*/previous), restore fewer '${Input.Components}', or set '${Input.SafetyDump}: false' if you have another copy ` +
         `of the databases.`
     )
   }
