@@ -16,7 +16,7 @@ import { parseOutputFile } from './run-action.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const ACTION_BUNDLE = path.join(ROOT, 'dist/index.js')
-export const CLI_BUNDLE = path.join(ROOT, 'dist/cli/index.js')
+export const CLI_BUNDLE = path.join(ROOT, 'dist/cli.js')
 export const CLI_BIN = path.join(ROOT, 'bin/xlr-backup.js')
 
 /**
