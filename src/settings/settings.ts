@@ -1,6 +1,8 @@
 import type { DatabaseSettings } from '../database/types.js'
-import type { StorageKind } from '../storage/types.js'
+import type { StorageSettings } from '../storage/types.js'
 import type { EncryptionSettings, DecryptionSettings } from '../crypto/types.js'
+
+export type { StorageSettings }
 
 export type Mode = 'backup' | 'restore' | 'verify'
 
@@ -19,21 +21,6 @@ export interface Settings {
   requireEncryption: boolean
   /** 0 = every core. */
   threads: number
-}
-
-export interface StorageSettings {
-  kind: StorageKind
-  /** Folder of backups for 'directory'; temp folder otherwise ('' = the runner's temp). */
-  path: string
-  /** Backup: the name to give (always set after parsing). Restore: an exact name, or ''. */
-  name: string
-  /** Restore: newest backup whose name starts with this. */
-  namePrefix: string
-  /** Another run's id (artifact storage), or null for this run. */
-  runId: number | null
-  repository: string
-  githubToken: string
-  retentionDays: number | null
 }
 
 export interface BackupSettings {

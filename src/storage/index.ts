@@ -1,9 +1,8 @@
-import type { StorageSettings } from '../settings/settings.js'
 import { StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { DirectoryStorage } from './directory.js'
 import { runEnvironment } from './environment.js'
-import type { BackupStorage, StorageKind } from './types.js'
+import type { BackupStorage, StorageKind, StorageSettings } from './types.js'
 import { Input } from '../shared/io-names.js'
 
 export type { BackupStorage, BackupQuery, FoundBackup, PublishedBackup, StorageKind } from './types.js'
