@@ -25,7 +25,10 @@ var errors = __webpack_require__(58382);
 var private_files = __webpack_require__(99412);
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
 var github = __webpack_require__(61351);
+// EXTERNAL MODULE: ./src/shared/io-names.ts
+var io_names = __webpack_require__(79920);
 ;// CONCATENATED MODULE: ./src/storage/artifact-rest.ts
+
 
 
 const PER_PAGE = 100;
@@ -135,17 +138,17 @@ function restError(error, repository, scope) {
     const detail = error.message;
     if (status === 403) {
         return new errors/* StorageError */.aq(`The GitHub API refused to list the artifacts of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
-            `The 'github-token' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
+            `The '${io_names/* Input */.p.GithubToken}' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
             `or pass a token that has it (for another repository, a fine-grained token with Actions read access).`, { cause: error });
     }
     if (status === 401) {
-        return new errors/* StorageError */.aq(`The GitHub API rejected 'github-token' (HTTP 401: ${detail}): it is invalid or expired.`, {
+        return new errors/* StorageError */.aq(`The GitHub API rejected '${io_names/* Input */.p.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`, {
             cause: error
         });
     }
     if (status === 404) {
         return new errors/* StorageError */.aq(`The GitHub API found no ${scope === 'the repository' ? `repository '${repository}'` : `${scope} in '${repository}'`} ` +
-            `(HTTP 404). Check 'repository' and 'run-id', and that 'github-token' can see that repository.`, { cause: error });
+            `(HTTP 404). Check '${io_names/* Input */.p.Repository}' and '${io_names/* Input */.p.RunId}', and that '${io_names/* Input */.p.GithubToken}' can see that repository.`, { cause: error });
     }
     return new errors/* StorageError */.aq(`Listing the artifacts of ${scope} in ${repository} failed: ${detail}`, { cause: error });
 }
@@ -191,6 +194,8 @@ function watchDownload(dir, totalBytes, label, logger, intervalMs = 10_000, poll
             progress.add(Math.max(0, bytes - seen));
             seen = Math.max(seen, bytes);
         })
+            // A progress line that cannot be written must not fail the download it only reports on.
+            .catch((error) => logger.debug(`Download progress not logged: ${String(error)}`))
             .finally(() => {
             busy = false;
         });
@@ -211,6 +216,7 @@ async function sizeOf(dir) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/artifact.ts
+
 
 
 
@@ -249,20 +255,13 @@ class ArtifactStorage {
         this.env = env;
         this.processEnv = processEnv;
         if ((0,environment/* isEnterpriseServer */.vh)(env.serverUrl)) {
-            throw new errors/* StorageError */.aq(`'storage: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
-                `support only github.com and GHE.com. Use 'storage: directory' with a 'path' on the runner (a NAS or mounted share), ` +
-                `or 'storage: cache'.`);
+            throw new errors/* StorageError */.aq(`'${io_names/* Input */.p.Storage}: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
+                `support only github.com and GHE.com. Use '${io_names/* Input */.p.Storage}: directory' with a '${io_names/* Input */.p.Path}' on the runner (a NAS or mounted share), ` +
+                `or '${io_names/* Input */.p.Storage}: cache'.`);
         }
         this.repository = options.repository || env.repository;
-        if (options.runId !== null && !(Number.isSafeInteger(options.runId) && options.runId > 0)) {
-            throw new errors/* InputError */.dz('run-id', `Input 'run-id' must be a workflow run id (a positive whole number), got ${JSON.stringify(options.runId)}.`);
-        }
-        if (options.retentionDays !== null &&
-            !(Number.isInteger(options.retentionDays) && options.retentionDays >= 1 && options.retentionDays <= 90)) {
-            throw new errors/* InputError */.dz('retention-days', `Input 'retention-days' must be a whole number from 1 to 90, got ${JSON.stringify(options.retentionDays)}.`);
-        }
         if (options.runId !== null) {
-            this.requireToken(`'run-id: ${options.runId}' (another run)`);
+            this.requireToken(`'${io_names/* Input */.p.RunId}: ${options.runId}' (another run)`);
             this.requireRepository();
         }
     }
@@ -342,7 +341,7 @@ class ArtifactStorage {
             catch (error) {
                 throw new errors/* StorageError */.aq(`Listing this run's artifacts failed: ${error.message}`, { cause: error });
             }
-            candidates = here.filter(a => a.name === name).map(fromClient(null));
+            candidates = here.filter(a => a.name === name).map(fromClient);
         }
         if (candidates.length === 0)
             return null;
@@ -440,12 +439,12 @@ class ArtifactStorage {
             }
             const matches = here.filter(a => !(0,signing_companion/* isCompanionName */._f)(a.name) && (0,storage_names/* isExactMatch */.nh)(a.name, name));
             if (matches.length > 0)
-                return this.pickInRun(matches.map(fromClient(null)), { name }, 'this run', logger);
+                return this.pickInRun(matches.map(fromClient), { name }, 'this run', logger);
             searched.push(`this run's ${here.length} artifact(s)`);
         }
         if (!this.options.githubToken) {
             throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ name })} in ${searched.join(' and ') || 'nothing'}. ` +
-                `To look in other runs set 'run-id' (with 'github-token'), or give 'github-token' (actions: read) to search the repository.`);
+                `To look in other runs set '${io_names/* Input */.p.RunId}' (with '${io_names/* Input */.p.GithubToken}'), or give '${io_names/* Input */.p.GithubToken}' (actions: read) to search the repository.`);
         }
         this.requireRepository();
         const api = this.api();
@@ -459,7 +458,7 @@ class ArtifactStorage {
             throw this.untrustedError(refused, (0,storage_names/* describeQuery */.Qp)({ name }));
         if (live.length > 1) {
             throw new errors/* StorageError */.aq(`Several artifacts in ${this.repository} match name '${name}': ${describeRest(live)}. ` +
-                `Set 'run-id' to the run that holds the one you want, or use 'name-prefix' to take the newest.`);
+                `Set '${io_names/* Input */.p.RunId}' to the run that holds the one you want, or use '${io_names/* Input */.p.NamePrefix}' to take the newest.`);
         }
         if (live.length === 1)
             return fromRest(live[0]);
@@ -491,7 +490,7 @@ class ArtifactStorage {
         if ('name' in query) {
             const names = [...new Set(matches.map(m => m.name))];
             if (names.length > 1) {
-                throw new errors/* StorageError */.aq(`Several artifacts in ${where} match name '${query.name}': ${(0,storage_names/* listNames */.Zv)(names)}. Set 'name' to the full artifact name.`);
+                throw new errors/* StorageError */.aq(`Several artifacts in ${where} match name '${query.name}': ${(0,storage_names/* listNames */.Zv)(names)}. Set '${io_names/* Input */.p.Name}' to the full artifact name.`);
             }
             if (matches.length > 1) {
                 logger.warning(`${where} has ${matches.length} artifacts named '${names[0]}' (re-run attempts); using the newest, id ${matches[0].artifactId}.`);
@@ -504,7 +503,7 @@ class ArtifactStorage {
     }
     /** Reads the repository's artifacts newest first and stops at the first live one that matches. */
     async findNewest(prefix, logger) {
-        this.requireToken(`'name-prefix' (it lists the repository's artifacts through the GitHub API)`);
+        this.requireToken(`'${io_names/* Input */.p.NamePrefix}' (it lists the repository's artifacts through the GitHub API)`);
         this.requireRepository();
         let seen = 0;
         const expired = [];
@@ -533,7 +532,7 @@ class ArtifactStorage {
         if (expired.length > 0)
             throw expiredError(expired, this.repository);
         throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ prefix })} among the ${seen} newest artifact(s) of ${this.repository}. ` +
-            `Check 'name-prefix' (names are case-sensitive) and 'repository'.`);
+            `Check '${io_names/* Input */.p.NamePrefix}' (names are case-sensitive) and '${io_names/* Input */.p.Repository}'.`);
     }
     /**
      * Splits artifacts found across the repository into those of trusted runs and the others (with the reason).
@@ -601,12 +600,12 @@ class ArtifactStorage {
     }
     requireToken(why) {
         if (!this.options.githubToken) {
-            throw new errors/* InputError */.dz('github-token', `Input 'github-token' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`);
+            throw new errors/* InputError */.dz(io_names/* Input */.p.GithubToken, `Input '${io_names/* Input */.p.GithubToken}' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`);
         }
     }
     requireRepository() {
         if (!/^[\w.-]+\/[\w.-]+$/.test(this.repository)) {
-            throw new errors/* InputError */.dz('repository', `Input 'repository' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`);
+            throw new errors/* InputError */.dz(io_names/* Input */.p.Repository, `Input '${io_names/* Input */.p.Repository}' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`);
         }
     }
     artifactUrl(id) {
@@ -618,16 +617,16 @@ class ArtifactStorage {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
     }
 }
-function fromClient(runId) {
-    return a => ({
+/** An artifact of this run, as the client lists it (other runs' artifacts come from the REST API: fromRest). */
+function fromClient(a) {
+    return {
         name: a.name,
         ref: String(a.id),
         size: a.size,
         sha256: a.digest ? a.digest.replace(/^sha256:/, '') : null,
         createdAt: a.createdAt ? a.createdAt.toISOString() : null,
-        artifactId: a.id,
-        ...(runId !== null ? { workflowRunId: runId } : {})
-    });
+        artifactId: a.id
+    };
 }
 function fromRest(a) {
     return {
@@ -652,13 +651,13 @@ function describeRest(list) {
 }
 function expiredError(list, repository) {
     return new errors/* StorageError */.aq(`The matching artifact has expired and can no longer be downloaded: ${describeRest(list)} in ${repository}. ` +
-        `Artifacts are deleted after their retention period ('retention-days', at most 90): restore another backup, ` +
-        `and keep long-lived backups with 'storage: directory'.`);
+        `Artifacts are deleted after their retention period ('${io_names/* Input */.p.RetentionDays}', at most 90): restore another backup, ` +
+        `and keep long-lived backups with '${io_names/* Input */.p.Storage}: directory'.`);
 }
 function uploadError(error, name) {
     const message = error.message ?? String(error);
     if (/already exists|\(409\)/i.test(message)) {
-        return new errors/* StorageError */.aq(`An artifact named '${name}' already exists in this run: give the backup another 'name'.`, {
+        return new errors/* StorageError */.aq(`An artifact named '${name}' already exists in this run: give the backup another '${io_names/* Input */.p.Name}'.`, {
             cause: error
         });
     }

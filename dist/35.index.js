@@ -22,6 +22,8 @@ export const modules = {
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(62761);
 /* harmony import */ var _companion_file_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(35258);
 /* harmony import */ var _signing_companion_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(20005);
+/* harmony import */ var _shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(79920);
+
 
 
 
@@ -71,7 +73,7 @@ class CacheStorage {
         const key = CACHE_KEY_PREFIX + fileName;
         try {
             if (await this.lookup(key, [])) {
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another 'name'.`);
+                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}'.`);
             }
             const { sha256, size } = await (0,_digest_js__WEBPACK_IMPORTED_MODULE_6__/* .hashFile */ .DC)(stagedFile);
             const file = node_path__WEBPACK_IMPORTED_MODULE_3__.join(this.folder, fileName);
@@ -116,7 +118,7 @@ class CacheStorage {
                     hits.push(hit);
             }
             if (hits.length > 1) {
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set 'name' to the full backup name.`);
+                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}' to the full backup name.`);
             }
             key = hits[0];
         }
@@ -204,7 +206,7 @@ class CacheStorage {
     /** An empty, owner-only cache folder; anything left there belongs to an earlier run of ours and is dropped. */
     async freshFolder() {
         if (node_path__WEBPACK_IMPORTED_MODULE_3__.resolve(CACHE_FOLDER) !== this.folder) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'storage: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
+            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
                 `the Actions cache stores paths relative to it.`);
         }
         try {
@@ -220,8 +222,8 @@ class CacheStorage {
     requireRuntime() {
         if (!this.processEnv.ACTIONS_RUNTIME_TOKEN ||
             !(this.processEnv.ACTIONS_RESULTS_URL || this.processEnv.ACTIONS_CACHE_URL)) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'storage: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
-                `Outside Actions use 'storage: directory' with a 'path'.`);
+            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
+                `Outside Actions use '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: directory' with a '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Path}'.`);
         }
     }
 }
@@ -229,9 +231,9 @@ class CacheStorage {
 function checkCacheName(name) {
     (0,_names_js__WEBPACK_IMPORTED_MODULE_7__/* .checkBackupName */ .Mg)(name);
     if (name.includes(','))
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz('name', `Input 'name' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`);
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name, `Input '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`);
     if (CACHE_KEY_PREFIX.length + name.length > 512) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz('name', `Input 'name' is ${name.length} characters long; with 'storage: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`);
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name, `Input '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}' is ${name.length} characters long; with '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`);
     }
 }
 

@@ -4,8 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-npx ncc build src/index.ts -o "$out/dist" --license licenses.txt >/dev/null
-npx ncc build src/cli-main.ts -o "$out/dist/cli" --license licenses.txt >/dev/null
+bash scripts/package.sh "$out/dist"
 if ! diff -r -q dist "$out/dist"; then
   echo "dist/ is stale: run 'npm run package' and commit dist/ with the source change." >&2
   exit 1

@@ -1,4 +1,4 @@
-/** The CLI's entry point (bundled to dist/cli/index.js, started by bin/xlr-backup.js). */
+/** The CLI's entry point (bundled to dist/cli.js, started by bin/xlr-backup.js). */
 import { runCli } from './cli.js'
 
 runCli(process.argv.slice(2)).then(

@@ -54,6 +54,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
 }
 
+/** A command line that names no input: an unknown flag or a stray word. */
+class UsageError extends XlrBackupError {}
+
 /** Flags and environment into raw input values (the same strings the action would get). */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Map<string, string> {
   const [mode, ...rest] = argv
@@ -72,17 +75,17 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Map<string, s
   const seen = new Set<string>()
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]
-    if (!arg.startsWith('--')) throw new InputError('', `unexpected argument ${JSON.stringify(arg)}`)
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`)
     const eq = arg.indexOf('=')
     let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2)
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined
     const fromFile = flag.endsWith('-file') && known.get(flag.slice(0, -5))?.secret
     if (fromFile) flag = flag.slice(0, -5)
     const spec = known.get(flag)
-    if (!spec || spec.name === Input.Mode) throw new InputError(flag, `unknown option --${flag}`)
+    if (!spec || spec.name === Input.Mode) throw new UsageError(`unknown option --${flag}`)
     if (spec.secret && !fromFile) {
       throw new InputError(
-        flag,
+        spec.name,
         `--${flag} would put a secret in the process list; set ${envName(spec.name)} in the environment or use --${flag}-file <path>`
       )
     }
@@ -91,7 +94,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Map<string, s
       // A bare boolean flag (--dry-run) means true.
       if (next === undefined || next.startsWith('--')) {
         if (['true', 'false'].includes(spec.default)) value = 'true'
-        else throw new InputError(flag, `--${flag} needs a value`)
+        else throw new InputError(spec.name, `--${flag} needs a value`)
       } else {
         value = next
         i++

@@ -1,18 +1,18 @@
 import type { Logger } from './shared/logger.js'
 import type { Settings } from './settings/settings.js'
 import type { JobResult } from './report/job-result.js'
-import { runBackup } from './run-backup.js'
-import { runRestore } from './run-restore.js'
-import { runVerify } from './run-verify.js'
+import { backupCommand } from './run-backup.js'
+import { restoreCommand } from './run-restore.js'
+import { verifyCommand } from './run-verify.js'
 
 /** The core both front ends call: one settings object in, one result out, errors thrown as XlrBackupError. */
 export async function runJob(settings: Settings, logger: Logger): Promise<JobResult> {
   switch (settings.mode) {
     case 'backup':
-      return await runBackup(settings, logger)
+      return await backupCommand(settings, logger)
     case 'restore':
-      return await runRestore(settings, logger)
+      return await restoreCommand(settings, logger)
     case 'verify':
-      return await runVerify(settings, logger)
+      return await verifyCommand(settings, logger)
   }
 }

@@ -14,7 +14,7 @@ import { encryptionEnabled, checkEncryptionSettings } from './crypto/index.js'
 import { EncryptionError } from './shared/errors.js'
 import { Input } from './settings/inputs.js'
 import { makePrivateTempDir } from './shared/private-files.js'
-import { WORK_DIR_PREFIX } from './restore/index.js'
+import { WORK_DIR_PREFIX } from './format/restore-work-dir.js'
 import { writeBackupFile, type WrittenBackup } from './backup/write-backup-file.js'
 import { backupResult } from './backup/backup-result.js'
 import { serverControl, tempRoot, threadCount } from './settings/derived.js'
@@ -25,7 +25,7 @@ import { companionName, makeCompanion } from './signing/companion.js'
  * costs no outage); stop the server or prove it stopped; dump the databases and write the ZIP; start the server
  * again; only then publish (upload) the finished file.
  */
-export async function runBackup(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function backupCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const home = await readHome(settings.home, logger)
   logger.info(`XL Release home ${home.path}: version ${home.version ?? 'unknown'}, ${home.era} era.`)

@@ -11,7 +11,7 @@ import type { JobResult } from './report/job-result.js'
 import {
   backupTopLevel,
   findInterruptedRestores,
-  runRestore as runRestoreEngine,
+  runRestore,
   selectComponents,
   type RestoreResult
 } from './restore/index.js'
@@ -35,7 +35,7 @@ import { Progress } from './shared/progress.js'
  * server stopped, let the engine stage, swap and (on any failure) roll back. Every entry is checked before the
  * home changes: what the engine unpacks is checked as it is staged, the rest here.
  */
-export async function runRestore(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function restoreCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const current = await readTargetHome(settings.home, logger)
   const threads = threadCount(settings)
@@ -105,7 +105,7 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
     const rewriteConf = drillRewrite(settings, configHome, homeNames.includes('conf'), manifest.home.era, logger)
 
     const engine = (): Promise<RestoreResult> =>
-      runRestoreEngine(
+      runRestore(
         {
           home: settings.home,
           backup: { name: fetched.found.name, manifest },
@@ -141,7 +141,7 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
       const report = await checkServer(current, { port: settings.server.port ?? undefined, purpose: 'restore' }, logger)
       if (report.running) {
         logger.warning(
-          `Dry run: XL Release is running now; the restore would ${settings.server.stopCommand ? "stop it with 'stop-command'" : 'be refused'}:\n${describeFindings(report.findings.filter(f => f.blocking))}`
+          `Dry run: XL Release is running now; the restore would ${settings.server.stopCommand ? "stop it with '${Input.StopCommand}'" : 'be refused'}:\n${describeFindings(report.findings.filter(f => f.blocking))}`
         )
       }
       result = await engine()

@@ -16,13 +16,14 @@ import type { Settings } from './settings/settings.js'
 import type { Logger } from './shared/logger.js'
 import { makePrivateTempDir } from './shared/private-files.js'
 import { formatBytes, formatDuration, Progress } from './shared/progress.js'
+import { Input } from './shared/io-names.js'
 
 /**
  * Verify: prove a backup restorable without touching any home. Every entry is read and checked against the
  * manifest; the home is unpacked into a scratch folder; dumps are restored into the scratch databases the database
  * inputs name (and only those: the backup's own config is never used, so production is never touched).
  */
-export async function runVerify(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function verifyCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const threads = threadCount(settings)
   const workDir = await makePrivateTempDir('xlr-verify-', tempRoot(settings))
@@ -118,7 +119,7 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
         notes:
           dumps.length > scratchRoles.length
             ? [
-                "Dumps were checked byte for byte but not loaded: set 'database-url' / 'archive-database-url' to scratch databases to load them too."
+                `Dumps were checked byte for byte but not loaded: set '${Input.DatabaseUrl}' / '${Input.ArchiveDatabaseUrl}' to scratch databases to load them too.`
               ]
             : []
       }

@@ -29,7 +29,7 @@ function settings(values: Partial<Record<Input, string>>) {
   return parseSettings(name => values[name] ?? '', {})
 }
 
-describe('runBackup (core, directory storage)', () => {
+describe('backupCommand (core, directory storage)', () => {
   it('archives the home with a manifest, leaving earlier restores out', async () => {
     const store = path.join(work, 'store-ok')
     const logger = new MemoryLogger()

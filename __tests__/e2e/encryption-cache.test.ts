@@ -23,6 +23,7 @@ import {
   type Inputs,
   encryptionModes
 } from '../support/e2e-secrets.js'
+import { Output } from '../../src/shared/io-names.js'
 
 let emu: CacheEmulator
 let core: Core
@@ -100,7 +101,7 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
 
     test('verify fetches and opens it', async () => {
       const result = await run({ mode: 'verify', name, ...decryptWith() })
-      expect(result.outputs['verified' as never]).toBe('true')
+      expect(result.outputs[Output.Verified]).toBe('true')
       expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
     })
 

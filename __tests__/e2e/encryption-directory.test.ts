@@ -26,6 +26,7 @@ import {
   type Inputs,
   encryptionModes
 } from '../support/e2e-secrets.js'
+import { Output } from '../../src/shared/io-names.js'
 
 let core: Core
 let tmp: string
@@ -86,13 +87,13 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
       expect(seen.some(s => s.kind === 'dir' && path.basename(s.path).startsWith('xlr-backup-'))).toBe(true)
 
       expect((await headOf(stored, 22)).toString('latin1')).toBe('age-encryption.org/v1\n')
-      expect(result.outputs['backup-name' as never]).toBe(`${name}.zip.age`)
+      expect(result.outputs[Output.BackupName]).toBe(`${name}.zip.age`)
       // Stored as is (compression-level 0), a plaintext ZIP would hold the license text and the manifest's keys.
       const plain = [await knownText(home), ...MANIFEST_KEYS, 'home/conf/xl-release.conf']
       expect(describeFindings(await scanForSecrets(plain, { files: [stored] }))).toBe('')
       // The ciphertext holds the content: it is larger than the home's files together (stored, not compressed).
       const { size } = await stat(stored)
-      expect(size).toBeGreaterThan(Number(result.outputs['backup-size' as never] ?? 0) - 1)
+      expect(size).toBeGreaterThan(Number(result.outputs[Output.BackupSize] ?? 0) - 1)
       expect(size).toBeGreaterThan(1024 * 1024)
     })
 
@@ -131,7 +132,7 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
     test('verify opens it with the key or passphrase', async () => {
       const logger = new MemoryLogger()
       const result = await run({ mode: 'verify', name, ...decryptWith() }, logger)
-      expect(result.outputs['verified' as never]).toBe('true')
+      expect(result.outputs[Output.Verified]).toBe('true')
       expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
     })
 

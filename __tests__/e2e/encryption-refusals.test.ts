@@ -20,6 +20,7 @@ import {
   type Core,
   type Inputs
 } from '../support/e2e-secrets.js'
+import { Output } from '../../src/shared/io-names.js'
 
 let core: Core
 let tmp: string
@@ -183,5 +184,5 @@ test("a backup with 'require-encryption: true' and no recipients or passphrase i
 
 test('a good key still opens the backup the refusals were tried on (the refusals changed nothing)', async () => {
   const result = await run({ mode: 'verify', name: 'by-key', 'decryption-identity': mine.keyFile })
-  expect(result.outputs['verified' as never]).toBe('true')
+  expect(result.outputs[Output.Verified]).toBe('true')
 })

@@ -43,6 +43,7 @@ import {
   type Core,
   type Inputs
 } from '../support/e2e-secrets.js'
+import { Output } from '../../src/shared/io-names.js'
 
 let core: Core
 let tmp: string
@@ -158,7 +159,7 @@ test('backup, verify, restore drill and failing runs leak no password or passphr
       'archive-database-username': mariaUser.name,
       'create-database': 'true'
     })
-    expect(verified.outputs['verified' as never]).toBe('true')
+    expect(verified.outputs[Output.Verified]).toBe('true')
     // The dumps were loaded with the input passwords, not only checked.
     const verifyChecks = verified.summary.tables.flatMap(t => t.rows.map(r => r.join(' ')))
     expect(verifyChecks.filter(c => / dump restored into /.test(c))).toHaveLength(2)

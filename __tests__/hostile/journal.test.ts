@@ -9,10 +9,10 @@ import {
   rollBackInterrupted,
   runRestore,
   selectComponents,
-  type Journal,
   type JournalStep,
   type RestoreRequest
 } from '../../src/restore/index.js'
+import type { Journal } from '../../src/restore/types.js'
 import {
   FileDatabases,
   FolderExtractor,

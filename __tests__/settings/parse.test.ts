@@ -39,6 +39,12 @@ describe('parseSettings', () => {
     [{ [Input.Home]: '/h', [Input.Storage]: 'directory' }, Input.Path, /needs the 'path' input/],
     [{ [Input.Home]: '/h', [Input.Name]: 'nightly:1' }, Input.Name, /cannot be named with/],
     [{ [Input.Home]: '/h', [Input.RunId]: 'abc' }, Input.RunId, /whole number/],
+    [{ [Input.Home]: '/h', [Input.RunId]: '0' }, Input.RunId, /from 1 to/],
+    [
+      { [Input.Home]: '/h', [Input.Storage]: 'cache', [Input.RunId]: '5' },
+      Input.RunId,
+      /only applies to 'storage: artifact'/
+    ],
     [{ [Input.Home]: '/h', [Input.DryRun]: 'yes' }, Input.DryRun, /'true' or 'false'/],
     [{ [Input.Home]: '/h', [Input.RetentionDays]: '91' }, Input.RetentionDays, /from 1 to 90/],
     [{ [Input.Mode]: 'restore', [Input.Home]: '/h' }, Input.Name, /needs 'name'/],

@@ -13,7 +13,7 @@ import { startArtifactEmulator, type ArtifactEmulator, type RunMeta } from '../s
 import { SignatureError, StorageError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { Input } from '../../src/settings/inputs.js'
-import type { RunTrust, StorageSettings } from '../../src/settings/settings.js'
+import type { RunTrust, StorageSettings } from '../../src/storage/types.js'
 import { parsePrivateKey } from '../../src/signing/ssh-keys.js'
 import type * as StorageModule from '../../src/storage/index.js'
 import type * as RestoreSupport from '../support/e2e-restore.js'

@@ -143,7 +143,6 @@ describe('cache storage', () => {
     const dest = await mkdtemp(path.join(tmp, 'fetch-'))
     await expect(store.fetch(found, dest, logger)).rejects.toThrow(/could not be downloaded.*evicted/)
     await expect(store.stagingPath('a,b.zip')).rejects.toBeInstanceOf(InputError)
-    await expect(storage.createStorage({ ...settings, runId: 5 }, logger)).rejects.toMatchObject({ input: 'run-id' })
   })
 
   test('warns when a scheduled run keeps backups in the cache', () => {

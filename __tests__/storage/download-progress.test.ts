@@ -35,4 +35,16 @@ describe('watchDownload', () => {
     await sleep(60)
     expect(logger.messages('info')).toHaveLength(count)
   })
+
+  test('a progress line that cannot be written is noted in the debug log, not left as an unhandled rejection', async () => {
+    const logger = new MemoryLogger()
+    logger.info = () => {
+      throw new Error('log sink closed')
+    }
+    const stop = watchDownload(dir, 10, 'Downloaded b.zip', logger, 0, 10)
+    await appendFile(path.join(dir, 'b.zip'), Buffer.alloc(10))
+    await sleep(100)
+    stop()
+    expect(logger.messages('debug')).toContain('Download progress not logged: Error: log sink closed')
+  })
 })

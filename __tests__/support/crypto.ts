@@ -1,7 +1,7 @@
 /** Test helpers for the crypto area: the real `age` tools, byte pipelines, and large random files made by streaming. */
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { Readable, Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -169,11 +169,6 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256')
   await pipeline(createReadStream(file), hash)
   return hash.digest('hex')
-}
-
-export async function writeStreamTo(file: string, source: Readable, transform?: Transform): Promise<void> {
-  if (transform) await pipeline(source, transform, createWriteStream(file))
-  else await pipeline(source, createWriteStream(file))
 }
 
 /**

@@ -16,7 +16,7 @@ import { parseOutputFile } from './run-action.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const ACTION_BUNDLE = path.join(ROOT, 'dist/index.js')
-export const CLI_BUNDLE = path.join(ROOT, 'dist/cli/index.js')
+export const CLI_BUNDLE = path.join(ROOT, 'dist/cli.js')
 export const CLI_BIN = path.join(ROOT, 'bin/xlr-backup.js')
 
 /**
@@ -234,13 +234,4 @@ export async function treeHash(root: string): Promise<string> {
   const hash = createHash('sha256')
   for (const [rel, e] of await tree(root)) hash.update(`${rel}\0${JSON.stringify(e)}\n`)
   return hash.digest('hex')
-}
-
-/** Files in `dir` whose names look like a backup or a leftover of writing one. */
-export async function backupFilesIn(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).filter(n => /\.zip|partial|\.age/.test(n))
-  } catch {
-    return []
-  }
 }

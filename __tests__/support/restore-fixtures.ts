@@ -1,18 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import {
-  chmod,
-  cp,
-  copyFile,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  symlink,
-  writeFile
-} from 'node:fs/promises'
+import { chmod, cp, copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { FileRecord, Manifest } from '../../src/archive/manifest.js'
 import type { DatabaseRole } from '../../src/home/types.js'
@@ -253,10 +241,6 @@ async function runKilledChild(): Promise<void> {
       else resolve()
     })
   })
-}
-
-export async function removeTree(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true })
 }
 
 /** A backed-up home, a changed current home and two file databases, all in one temp folder. */

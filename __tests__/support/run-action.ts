@@ -1,52 +1,7 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
 import * as path from 'node:path'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
-
-export interface ActionRun {
-  code: number
-  stdout: string
-  stderr: string
-  outputs: Record<string, string>
-  summary: string
-}
-
-/**
- * Runs the bundled action the way the runner does: `node dist/index.js` with INPUT_* variables and the
- * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, and reads back what it wrote.
- */
-export async function runBundledAction(
-  inputs: Record<string, string>,
-  env: Record<string, string> = {}
-): Promise<ActionRun> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'xlr-action-run-'))
-  const outputFile = path.join(dir, 'output')
-  const summaryFile = path.join(dir, 'summary')
-  await writeFile(outputFile, '')
-  await writeFile(summaryFile, '')
-  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
-  try {
-    const { code, stdout, stderr } = await spawnCollect(process.execPath, [path.join(root, 'dist/index.js')], {
-      ...cleanEnv(),
-      RUNNER_TEMP: dir,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      ...inputEnv,
-      ...env
-    })
-    return {
-      code,
-      stdout,
-      stderr,
-      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-      summary: await readFile(summaryFile, 'utf8')
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-}
 
 /** Runs the CLI (`node bin/xlr-backup.js …`) and collects its streams. */
 export async function runBundledCli(args: string[], env: Record<string, string> = {}) {

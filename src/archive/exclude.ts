@@ -1,4 +1,5 @@
 import { InputError } from '../shared/errors.js'
+import { Input } from '../shared/io-names.js'
 
 /**
  * The `exclude` input: newline-separated globs matched against the whole path relative to the home ('log/x.log').
@@ -20,7 +21,7 @@ export class ExcludeMatcher {
   }
 
   /** Parses the input's lines (a string with newlines, or lines already split); throws InputError('exclude'). */
-  static parse(input: string | readonly string[], inputName = 'exclude'): ExcludeMatcher {
+  static parse(input: string | readonly string[], inputName: Input = Input.Exclude): ExcludeMatcher {
     const lines = typeof input === 'string' ? input.split(/\r?\n/) : input.flatMap(l => l.split(/\r?\n/))
     const rules = []
     for (const raw of lines) {
@@ -51,7 +52,7 @@ export class ExcludeMatcher {
   }
 }
 
-function compile(line: string, inputName: string): { pattern: string; regex: RegExp; dirOnly: boolean } {
+function compile(line: string, inputName: Input): { pattern: string; regex: RegExp; dirOnly: boolean } {
   const fail = (why: string): never => {
     throw new InputError(
       inputName,

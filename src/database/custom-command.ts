@@ -5,6 +5,7 @@ import { DatabaseError } from '../shared/errors.js'
 import { describe } from './resolve.js'
 import { runTool, stderrTail, exitWords } from './run-tool.js'
 import type { DatabaseTarget } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** The single-file name offered to custom commands in XLR_DUMP_FILE (they may write any files into XLR_DUMP_DIR). */
 export const CUSTOM_DUMP_FILE = 'dump'
@@ -37,7 +38,7 @@ export function customCommandEnv(
 /** Runs a user's command through the shell with the XLR_* environment; a non-zero exit is a DatabaseError. */
 export async function runCustomCommand(
   target: DatabaseTarget,
-  input: 'database-backup-command' | 'database-restore-command',
+  input: Input.DatabaseBackupCommand | Input.DatabaseRestoreCommand,
   command: string,
   env: Record<string, string>
 ): Promise<void> {

@@ -147,7 +147,7 @@ class TailKeeper extends Transform {
   constructor(private readonly progress: Progress) {
     super()
   }
-  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length
     this.progress.add(chunk.length)
     this.tail = Buffer.concat([this.tail, chunk]).subarray(-256)
@@ -159,7 +159,7 @@ class TailKeeper extends Transform {
 class HashCounter extends Transform {
   readonly hash = createHash('sha256')
   bytes = 0
-  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk)
     this.bytes += chunk.length
     cb(null, chunk)

@@ -11,6 +11,7 @@ import type { Logger } from '../shared/logger.js'
 import { formatBytes } from '../shared/progress.js'
 import { dirContents } from './custom-command.js'
 import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export const PG_CUSTOM_FILE = 'dump.pgdump'
 export const PG_DIRECTORY_FILE = 'dump.pgdir'
@@ -239,7 +240,7 @@ export async function pgRestore(
     if (!opts.createIfMissing)
       throw new DatabaseError(
         `The database '${name}' does not exist on ${target.host ?? 'localhost'}:${target.port ?? 5432}: ` +
-          `create it, or set the 'create-database' input to let the restore create it.`
+          `create it, or set the '${Input.CreateDatabase}' input to let the restore create it.`
       )
     await hooks.beforeChange()
     opts.logger.info(`Creating database '${name}' on ${target.host ?? 'localhost'}.`)

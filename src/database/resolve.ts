@@ -3,14 +3,15 @@ import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { DEFAULT_PORTS, parseJdbcUrl, passwordInParams, redactJdbcUrl, withoutPassword } from './jdbc-url.js'
 import { BUILT_IN_ENGINES, type DatabaseSettings, type DatabaseTarget, type Engine } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** The inputs of each role, named once: every message about a role's database names these. */
-export const DATABASE_INPUTS: Record<DatabaseRole, { url: string; username: string; password: string }> = {
-  repository: { url: 'database-url', username: 'database-username', password: 'database-password' },
+export const DATABASE_INPUTS: Record<DatabaseRole, { url: Input; username: Input; password: Input }> = {
+  repository: { url: Input.DatabaseUrl, username: Input.DatabaseUsername, password: Input.DatabasePassword },
   archive: {
-    url: 'archive-database-url',
-    username: 'archive-database-username',
-    password: 'archive-database-password'
+    url: Input.ArchiveDatabaseUrl,
+    username: Input.ArchiveDatabaseUsername,
+    password: Input.ArchiveDatabasePassword
   }
 }
 
@@ -27,7 +28,7 @@ export function isEncryptedPassword(value: string): boolean {
  */
 export function resolveDatabases(home: HomeInfo, settings: DatabaseSettings, logger: Logger): DatabaseTarget[] {
   if (settings.mode === 'none') {
-    logger.info(`Databases: skipped ('database: none').`)
+    logger.info(`Databases: skipped ('${Input.Database}: none').`)
     return []
   }
   const targets: DatabaseTarget[] = []
@@ -74,16 +75,16 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
   if (settings.mode !== 'auto' && settings.mode !== 'none' && !parsed.embedded) {
     if (engine !== 'unknown' && engine !== settings.mode)
       logger.warning(
-        `The ${role} database URL looks like ${engine}; using ${settings.mode} as the 'database' input says.`
+        `The ${role} database URL looks like ${engine}; using ${settings.mode} as the '${Input.Database}' input says.`
       )
     engine = settings.mode
   }
   if (engine === 'unknown') {
     throw new InputError(
-      inputs.url ? names.url : 'database',
+      inputs.url ? names.url : Input.Database,
       `Cannot tell the engine of the ${role} database from ${where} (${shownUrl}): ${parsed.problem ?? 'unknown driver'}. ` +
-        `Fix the URL with '${names.url}', or name the engine with the 'database' input ` +
-        `(postgresql, mysql, mariadb, oracle, sqlserver, db2) and set 'database-backup-command'.`
+        `Fix the URL with '${names.url}', or name the engine with the '${Input.Database}' input ` +
+        `(postgresql, mysql, mariadb, oracle, sqlserver, db2) and set '${Input.DatabaseBackupCommand}'.`
     )
   }
 

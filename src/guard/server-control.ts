@@ -16,6 +16,7 @@ import { addressesToProbe, formatHostPort, probePort } from './port-probe.js'
 import { defaultProcessLister } from './process-list.js'
 import { runShellCommand } from './shell-command.js'
 import type { GuardOptions, GuardReport, ServerControl } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000
 const FAILED_STOP_GRACE_MS = 10_000
@@ -84,7 +85,7 @@ export async function withServerStopped<T>(
   if (restarted) throw restarted
   if (!control.startCommand) {
     logger.warning(
-      `XL Release was stopped for the ${purpose} and no 'start-command' is set: it stays stopped. Start it yourself.`
+      `XL Release was stopped for the ${purpose} and no '${Input.StartCommand}' is set: it stays stopped. Start it yourself.`
     )
     return result
   }
@@ -113,13 +114,13 @@ async function restartedDuringWork(
 }
 
 function validateControl(control: ServerControl): void {
-  const check = (value: number, input: string): void => {
+  const check = (value: number, input: Input): void => {
     if (!Number.isFinite(value) || value <= 0) {
       throw new InputError(input, `Input '${input}' must be a positive number of seconds, got '${value}'.`)
     }
   }
-  check(control.stopTimeoutSeconds, 'stop-timeout')
-  check(control.startTimeoutSeconds, 'start-timeout')
+  check(control.stopTimeoutSeconds, Input.StopTimeout)
+  check(control.startTimeoutSeconds, Input.StartTimeout)
 }
 
 async function stopServer(
@@ -132,11 +133,11 @@ async function stopServer(
   const seconds = control.stopTimeoutSeconds
   const deadline = Date.now() + seconds * 1000
   const started = Date.now()
-  const run = await runShellCommand(control.stopCommand ?? '', 'stop-command', deadline - Date.now(), logger)
+  const run = await runShellCommand(control.stopCommand ?? '', Input.StopCommand, deadline - Date.now(), logger)
   if (run.timedOut) {
     throw new ServerRunningError(
       `The stop-command did not finish within stop-timeout (${seconds} s) and was killed; the ${purpose} was not ` +
-        "started. Check the 'stop-command', or increase 'stop-timeout' if the server needs longer to shut down."
+        `started. Check the '${Input.StopCommand}', or increase '${Input.StopTimeout}' if the server needs longer to shut down.`
     )
   }
   // A failed stop-command (a unit name typo, a missing PID file) rarely stops the server: give the probes a short
@@ -160,13 +161,13 @@ async function stopServer(
       if (failed) {
         throw new ServerRunningError(
           `The stop-command ${how} and XL Release is still running, so the ${purpose} was not started. Still up:\n` +
-            `${still}\nFix the 'stop-command' (its output is in the log above).`
+            `${still}\nFix the '${Input.StopCommand}' (its output is in the log above).`
         )
       }
       throw new ServerRunningError(
         `The stop-command finished, but XL Release was still running when stop-timeout (${seconds} s) ran out, ` +
           `so the ${purpose} was not started. Still up:\n${still}\n` +
-          "Check that the 'stop-command' stops the server of this home, or increase 'stop-timeout' if it needs " +
+          `Check that the '${Input.StopCommand}' stops the server of this home, or increase '${Input.StopTimeout}' if it needs ` +
           'longer to shut down.'
       )
     }
@@ -185,7 +186,7 @@ async function startAfterFailure(
 ): Promise<void> {
   if (!control.startCommand) {
     logger.warning(
-      `XL Release may have been stopped by the stop-command and no 'start-command' is set: start it yourself.`
+      `XL Release may have been stopped by the stop-command and no '${Input.StartCommand}' is set: start it yourself.`
     )
     return
   }
@@ -217,7 +218,7 @@ async function startServer(
   const started = Date.now()
   let run
   try {
-    run = await runShellCommand(control.startCommand ?? '', 'start-command', deadline - Date.now(), logger)
+    run = await runShellCommand(control.startCommand ?? '', Input.StartCommand, deadline - Date.now(), logger)
   } catch (err) {
     throw fail(`the start-command could not be run (${(err as Error).message})`)
   }
@@ -249,7 +250,7 @@ async function startServer(
     if (left <= 0) {
       throw fail(
         `nothing answered on port ${port} (${addresses.map(a => formatHostPort(a, port)).join(', ')}) within ` +
-          `start-timeout (${seconds} s) after the start-command; increase 'start-timeout' if the server starts slowly`
+          `start-timeout (${seconds} s) after the start-command; increase '${Input.StartTimeout}' if the server starts slowly`
       )
     }
     await sleep(Math.min(interval, left))

@@ -1,3 +1,5 @@
+import type { DatabaseRole } from '../archive/manifest.js'
+
 /** What the tool knows about an XL Release server home after reading it (see docs/ and shared xlr-reference). */
 export interface HomeInfo {
   /** Absolute, symlink-resolved path of XL_RELEASE_SERVER_HOME. */
@@ -36,7 +38,7 @@ export interface ServerConfig {
   serverUrl: string | null
 }
 
-export type DatabaseRole = 'repository' | 'archive'
+export type { DatabaseRole }
 
 /** One database as the home's config describes it (values as written, passwords possibly `{b64}` encrypted). */
 export interface ConfiguredDatabase {
@@ -63,22 +65,3 @@ export interface UnresolvedDatabaseUrl {
 }
 
 export type UnresolvedDatabaseUrls = Partial<Record<DatabaseRole, UnresolvedDatabaseUrl>>
-
-/** Top-level folders of a home, with what a restore should treat as user data by default. */
-export const USER_DATA_FOLDERS = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports'] as const
-export const KNOWN_FOLDERS = [
-  'bin',
-  'conf',
-  'lib',
-  'plugins',
-  'ext',
-  'hotfix',
-  'repository',
-  'archive',
-  'reports',
-  'export',
-  'log',
-  'work',
-  'serviceWrapper',
-  'doc'
-] as const

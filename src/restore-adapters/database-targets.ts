@@ -8,6 +8,7 @@ import type { HomeInfo } from '../home/types.js'
 import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import type { DatabaseRestoreTarget } from './database-restorer.js'
+import { Input } from '../shared/io-names.js'
 
 /**
  * Pairs each dump in the backup with the database it is restored into — the one `configHome`'s config names (the
@@ -37,7 +38,7 @@ export async function prepareDatabaseRestores(args: {
         DATABASE_INPUTS[role].url,
         `The backup holds a dump of the ${record.roles.join(' + ')} database (${record.engine}, ${record.database ?? record.url}), ` +
           `but the configuration in effect after the restore names no external database for it: set '${DATABASE_INPUTS[role].url}' ` +
-          `to the database to restore it into, or leave 'databases' out of 'components'.`
+          `to the database to restore it into, or leave 'databases' out of '${Input.Components}'.`
       )
     }
     logger.info(`The ${record.roles.join(' + ')} dump will be restored into ${describeDatabase(target)}.`)

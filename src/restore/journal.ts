@@ -1,5 +1,6 @@
 import { lstat, open, readFile, readdir, realpath, rename } from 'node:fs/promises'
 import * as path from 'node:path'
+import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import { RestoreError } from '../shared/errors.js'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { fsyncDir } from './fs-ops.js'
@@ -7,7 +8,6 @@ import { checkJournalBelongs } from './journal-check.js'
 import { parseJournal } from './journal-schema.js'
 import type { Journal, JournalState, JournalStep, JournalStepKind } from './types.js'
 
-export const WORK_DIR_PREFIX = '.xlr-restore-'
 export const JOURNAL_FILE = 'journal.json'
 /** Far above any real journal (a few KB: one line per step of a handful of components). */
 const MAX_JOURNAL_BYTES = 16 * 1024 * 1024

@@ -75,6 +75,12 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
   }
   const runIdRaw = get(Input.RunId)
   const runId = runIdRaw === '' ? null : integer(Input.RunId, runIdRaw, 1, Number.MAX_SAFE_INTEGER)
+  if (runId !== null && storageKind === 'cache') {
+    throw new InputError(
+      Input.RunId,
+      `Input '${Input.RunId}' only applies to '${Input.Storage}: artifact'; the cache is shared by the repository's runs: remove '${Input.RunId}'.`
+    )
+  }
   const repository = get(Input.Repository) || env.GITHUB_REPOSITORY || ''
   if (repository && !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
     throw new InputError(

@@ -1,7 +1,9 @@
 import type { DatabaseSettings } from '../database/types.js'
-import type { StorageKind } from '../storage/types.js'
+import type { StorageSettings } from '../storage/types.js'
 import type { EncryptionSettings, DecryptionSettings } from '../crypto/types.js'
 import type { SigningKey, TrustedKey } from '../signing/ssh-keys.js'
+
+export type { StorageSettings }
 
 export type Mode = 'backup' | 'restore' | 'verify'
 
@@ -21,31 +23,6 @@ export interface Settings {
   signing: SigningSettings
   /** 0 = every core. */
   threads: number
-}
-
-export interface StorageSettings {
-  kind: StorageKind
-  /** Folder of backups for 'directory'; temp folder otherwise ('' = the runner's temp). */
-  path: string
-  /** Backup: the name to give (always set after parsing). Restore: an exact name, or ''. */
-  name: string
-  /** Restore: newest backup whose name starts with this. */
-  namePrefix: string
-  /** Another run's id (artifact storage), or null for this run. */
-  runId: number | null
-  repository: string
-  githubToken: string
-  retentionDays: number | null
-  /** Which runs' artifacts a repository-wide search may take (absent = the default: default branch, no pull requests). */
-  trust?: RunTrust
-}
-
-export interface RunTrust {
-  anyRun: boolean
-  /** '' = the repository's default branch. */
-  branch: string
-  /** A workflow file name ('nightly.yml'), '' = any. */
-  workflow: string
 }
 
 export interface SigningSettings {

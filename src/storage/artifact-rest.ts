@@ -1,5 +1,6 @@
 import { getOctokit } from '@actions/github'
 import { StorageError } from '../shared/errors.js'
+import { Input } from '../shared/io-names.js'
 
 /** One artifact as the GitHub REST API lists it. */
 export interface RestArtifact {
@@ -159,20 +160,23 @@ export function restError(error: unknown, repository: string, scope: string): St
   if (status === 403) {
     return new StorageError(
       `The GitHub API refused to list the artifacts of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
-        `The 'github-token' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
+        `The '${Input.GithubToken}' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
         `or pass a token that has it (for another repository, a fine-grained token with Actions read access).`,
       { cause: error }
     )
   }
   if (status === 401) {
-    return new StorageError(`The GitHub API rejected 'github-token' (HTTP 401: ${detail}): it is invalid or expired.`, {
-      cause: error
-    })
+    return new StorageError(
+      `The GitHub API rejected '${Input.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`,
+      {
+        cause: error
+      }
+    )
   }
   if (status === 404) {
     return new StorageError(
       `The GitHub API found no ${scope === 'the repository' ? `repository '${repository}'` : `${scope} in '${repository}'`} ` +
-        `(HTTP 404). Check 'repository' and 'run-id', and that 'github-token' can see that repository.`,
+        `(HTTP 404). Check '${Input.Repository}' and '${Input.RunId}', and that '${Input.GithubToken}' can see that repository.`,
       { cause: error }
     )
   }

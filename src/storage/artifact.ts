@@ -8,12 +8,12 @@ import { makePrivateTempDir, PRIVATE_FILE_MODE } from '../shared/private-files.j
 import { ArtifactRestApi, type RestArtifact, type RunFacts } from './artifact-rest.js'
 import { readCompanion } from './companion-file.js'
 import { companionName, isCompanionName, MAX_COMPANION_BYTES } from '../signing/companion.js'
-import type { RunTrust } from '../settings/settings.js'
 import { isEnterpriseServer, requireActionsRuntime, type RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import { refuseExisting } from './digest.js'
 import { watchDownload } from './download-progress.js'
-import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup, RunTrust } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export interface ArtifactStorageOptions {
   /** Where backups are staged and downloads land ('' = the runner's temp folder). */
@@ -56,29 +56,14 @@ export class ArtifactStorage implements BackupStorage {
   ) {
     if (isEnterpriseServer(env.serverUrl)) {
       throw new StorageError(
-        `'storage: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
-          `support only github.com and GHE.com. Use 'storage: directory' with a 'path' on the runner (a NAS or mounted share), ` +
-          `or 'storage: cache'.`
+        `'${Input.Storage}: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
+          `support only github.com and GHE.com. Use '${Input.Storage}: directory' with a '${Input.Path}' on the runner (a NAS or mounted share), ` +
+          `or '${Input.Storage}: cache'.`
       )
     }
     this.repository = options.repository || env.repository
-    if (options.runId !== null && !(Number.isSafeInteger(options.runId) && options.runId > 0)) {
-      throw new InputError(
-        'run-id',
-        `Input 'run-id' must be a workflow run id (a positive whole number), got ${JSON.stringify(options.runId)}.`
-      )
-    }
-    if (
-      options.retentionDays !== null &&
-      !(Number.isInteger(options.retentionDays) && options.retentionDays >= 1 && options.retentionDays <= 90)
-    ) {
-      throw new InputError(
-        'retention-days',
-        `Input 'retention-days' must be a whole number from 1 to 90, got ${JSON.stringify(options.retentionDays)}.`
-      )
-    }
     if (options.runId !== null) {
-      this.requireToken(`'run-id: ${options.runId}' (another run)`)
+      this.requireToken(`'${Input.RunId}: ${options.runId}' (another run)`)
       this.requireRepository()
     }
   }
@@ -168,7 +153,7 @@ export class ArtifactStorage implements BackupStorage {
       } catch (error) {
         throw new StorageError(`Listing this run's artifacts failed: ${(error as Error).message}`, { cause: error })
       }
-      candidates = here.filter(a => a.name === name).map(fromClient(null))
+      candidates = here.filter(a => a.name === name).map(fromClient)
     }
     if (candidates.length === 0) return null
     const companion = candidates.sort(newestFirst)[0]
@@ -271,13 +256,13 @@ export class ArtifactStorage implements BackupStorage {
         throw new StorageError(`Listing this run's artifacts failed: ${(error as Error).message}`, { cause: error })
       }
       const matches = here.filter(a => !isCompanionName(a.name) && isExactMatch(a.name, name))
-      if (matches.length > 0) return this.pickInRun(matches.map(fromClient(null)), { name }, 'this run', logger)
+      if (matches.length > 0) return this.pickInRun(matches.map(fromClient), { name }, 'this run', logger)
       searched.push(`this run's ${here.length} artifact(s)`)
     }
     if (!this.options.githubToken) {
       throw new StorageError(
         `No artifact found: looked for ${describeQuery({ name })} in ${searched.join(' and ') || 'nothing'}. ` +
-          `To look in other runs set 'run-id' (with 'github-token'), or give 'github-token' (actions: read) to search the repository.`
+          `To look in other runs set '${Input.RunId}' (with '${Input.GithubToken}'), or give '${Input.GithubToken}' (actions: read) to search the repository.`
       )
     }
     this.requireRepository()
@@ -292,7 +277,7 @@ export class ArtifactStorage implements BackupStorage {
     if (live.length > 1) {
       throw new StorageError(
         `Several artifacts in ${this.repository} match name '${name}': ${describeRest(live)}. ` +
-          `Set 'run-id' to the run that holds the one you want, or use 'name-prefix' to take the newest.`
+          `Set '${Input.RunId}' to the run that holds the one you want, or use '${Input.NamePrefix}' to take the newest.`
       )
     }
     if (live.length === 1) return fromRest(live[0])
@@ -335,7 +320,7 @@ export class ArtifactStorage implements BackupStorage {
       const names = [...new Set(matches.map(m => m.name))]
       if (names.length > 1) {
         throw new StorageError(
-          `Several artifacts in ${where} match name '${query.name}': ${listNames(names)}. Set 'name' to the full artifact name.`
+          `Several artifacts in ${where} match name '${query.name}': ${listNames(names)}. Set '${Input.Name}' to the full artifact name.`
         )
       }
       if (matches.length > 1) {
@@ -353,7 +338,7 @@ export class ArtifactStorage implements BackupStorage {
 
   /** Reads the repository's artifacts newest first and stops at the first live one that matches. */
   private async findNewest(prefix: string, logger: Logger): Promise<FoundBackup> {
-    this.requireToken(`'name-prefix' (it lists the repository's artifacts through the GitHub API)`)
+    this.requireToken(`'${Input.NamePrefix}' (it lists the repository's artifacts through the GitHub API)`)
     this.requireRepository()
     let seen = 0
     const expired: RestArtifact[] = []
@@ -387,7 +372,7 @@ export class ArtifactStorage implements BackupStorage {
     if (expired.length > 0) throw expiredError(expired, this.repository)
     throw new StorageError(
       `No artifact found: looked for ${describeQuery({ prefix })} among the ${seen} newest artifact(s) of ${this.repository}. ` +
-        `Check 'name-prefix' (names are case-sensitive) and 'repository'.`
+        `Check '${Input.NamePrefix}' (names are case-sensitive) and '${Input.Repository}'.`
     )
   }
 
@@ -462,8 +447,8 @@ export class ArtifactStorage implements BackupStorage {
   private requireToken(why: string): void {
     if (!this.options.githubToken) {
       throw new InputError(
-        'github-token',
-        `Input 'github-token' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`
+        Input.GithubToken,
+        `Input '${Input.GithubToken}' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`
       )
     }
   }
@@ -471,8 +456,8 @@ export class ArtifactStorage implements BackupStorage {
   private requireRepository(): void {
     if (!/^[\w.-]+\/[\w.-]+$/.test(this.repository)) {
       throw new InputError(
-        'repository',
-        `Input 'repository' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`
+        Input.Repository,
+        `Input '${Input.Repository}' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`
       )
     }
   }
@@ -487,16 +472,16 @@ export class ArtifactStorage implements BackupStorage {
   }
 }
 
-function fromClient(runId: number | null): (a: Artifact) => FoundBackup {
-  return a => ({
+/** An artifact of this run, as the client lists it (other runs' artifacts come from the REST API: fromRest). */
+function fromClient(a: Artifact): FoundBackup {
+  return {
     name: a.name,
     ref: String(a.id),
     size: a.size,
     sha256: a.digest ? a.digest.replace(/^sha256:/, '') : null,
     createdAt: a.createdAt ? a.createdAt.toISOString() : null,
-    artifactId: a.id,
-    ...(runId !== null ? { workflowRunId: runId } : {})
-  })
+    artifactId: a.id
+  }
 }
 
 function fromRest(a: RestArtifact): FoundBackup {
@@ -526,17 +511,20 @@ function describeRest(list: RestArtifact[]): string {
 function expiredError(list: RestArtifact[], repository: string): StorageError {
   return new StorageError(
     `The matching artifact has expired and can no longer be downloaded: ${describeRest(list)} in ${repository}. ` +
-      `Artifacts are deleted after their retention period ('retention-days', at most 90): restore another backup, ` +
-      `and keep long-lived backups with 'storage: directory'.`
+      `Artifacts are deleted after their retention period ('${Input.RetentionDays}', at most 90): restore another backup, ` +
+      `and keep long-lived backups with '${Input.Storage}: directory'.`
   )
 }
 
 function uploadError(error: unknown, name: string): StorageError {
   const message = (error as Error).message ?? String(error)
   if (/already exists|\(409\)/i.test(message)) {
-    return new StorageError(`An artifact named '${name}' already exists in this run: give the backup another 'name'.`, {
-      cause: error
-    })
+    return new StorageError(
+      `An artifact named '${name}' already exists in this run: give the backup another '${Input.Name}'.`,
+      {
+        cause: error
+      }
+    )
   }
   return new StorageError(`Uploading the backup as artifact '${name}' failed: ${message}`, { cause: error })
 }

@@ -11,6 +11,7 @@ import { BACKUP_ENDINGS, checkBackupName, describeQuery } from './names.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 import { readCompanion } from './companion-file.js'
 import { companionName } from '../signing/companion.js'
+import { Input } from '../shared/io-names.js'
 
 export const CACHE_KEY_PREFIX = 'xlr-backup-'
 
@@ -62,7 +63,7 @@ export class CacheStorage implements BackupStorage {
     try {
       if (await this.lookup(key, [])) {
         throw new StorageError(
-          `A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another 'name'.`
+          `A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another '${Input.Name}'.`
         )
       }
       const { sha256, size } = await hashFile(stagedFile)
@@ -111,7 +112,7 @@ export class CacheStorage implements BackupStorage {
       }
       if (hits.length > 1) {
         throw new StorageError(
-          `Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set 'name' to the full backup name.`
+          `Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set '${Input.Name}' to the full backup name.`
         )
       }
       key = hits[0]
@@ -208,7 +209,7 @@ export class CacheStorage implements BackupStorage {
   private async freshFolder(): Promise<void> {
     if (path.resolve(CACHE_FOLDER) !== this.folder) {
       throw new StorageError(
-        `'storage: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
+        `'${Input.Storage}: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
           `the Actions cache stores paths relative to it.`
       )
     }
@@ -227,8 +228,8 @@ export class CacheStorage implements BackupStorage {
       !(this.processEnv.ACTIONS_RESULTS_URL || this.processEnv.ACTIONS_CACHE_URL)
     ) {
       throw new StorageError(
-        `'storage: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
-          `Outside Actions use 'storage: directory' with a 'path'.`
+        `'${Input.Storage}: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
+          `Outside Actions use '${Input.Storage}: directory' with a '${Input.Path}'.`
       )
     }
   }
@@ -239,13 +240,13 @@ function checkCacheName(name: string): void {
   checkBackupName(name)
   if (name.includes(','))
     throw new InputError(
-      'name',
-      `Input 'name' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`
+      Input.Name,
+      `Input '${Input.Name}' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`
     )
   if (CACHE_KEY_PREFIX.length + name.length > 512) {
     throw new InputError(
-      'name',
-      `Input 'name' is ${name.length} characters long; with 'storage: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`
+      Input.Name,
+      `Input '${Input.Name}' is ${name.length} characters long; with '${Input.Storage}: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`
     )
   }
 }

@@ -11,6 +11,7 @@ import { checkBackupName, describeQuery, isExactMatch, listNames } from './names
 import { readCompanion } from './companion-file.js'
 import { companionName, isCompanionName } from '../signing/companion.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 const SIDECAR = '.sha256'
 
@@ -72,7 +73,7 @@ export class DirectoryStorage implements BackupStorage {
       if (matches.length > 1) {
         throw new StorageError(
           `Several backups in '${this.folder}' match name '${query.name}': ${listNames(matches)}. ` +
-            `Set 'name' to the full file name of the one to use.`
+            `Set '${Input.Name}' to the full file name of the one to use.`
         )
       }
       if (matches.length === 0) throw this.notFound(query, names)
@@ -118,7 +119,7 @@ export class DirectoryStorage implements BackupStorage {
     } else if (sha256 !== found.sha256) {
       throw new IntegrityError(
         `Backup ${found.ref} does not match its digest file: expected sha256 ${found.sha256}, read ${sha256}. ` +
-          `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with 'name'.`
+          `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with '${Input.Name}'.`
       )
     }
     logger.info(`Checked ${found.ref} (${size} bytes, sha256 matches its digest file); it is read in place.`)
@@ -156,8 +157,8 @@ export class DirectoryStorage implements BackupStorage {
       await access(this.folder, constants.W_OK | constants.X_OK)
     } catch (error) {
       throw new StorageError(
-        `Input 'path' (${this.folder}) is not a folder this runner can write to (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
-          `Create it and give the runner's user write access, or point 'path' elsewhere.`,
+        `Input '${Input.Path}' (${this.folder}) is not a folder this runner can write to (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
+          `Create it and give the runner's user write access, or point '${Input.Path}' elsewhere.`,
         { cause: error }
       )
     }
@@ -186,7 +187,7 @@ export class DirectoryStorage implements BackupStorage {
       entries = await readdir(this.folder, { withFileTypes: true })
     } catch (error) {
       throw new StorageError(
-        `Input 'path' (${this.folder}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+        `Input '${Input.Path}' (${this.folder}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
           `it must be the folder that holds the backups.`,
         { cause: error }
       )
@@ -227,7 +228,7 @@ async function readSidecar(file: string): Promise<string | null> {
 
 function alreadyExists(file: string): StorageError {
   return new StorageError(
-    `${file} already exists and is never overwritten: give the backup another 'name', or move the old file away.`
+    `${file} already exists and is never overwritten: give the backup another '${Input.Name}', or move the old file away.`
   )
 }
 

@@ -66,3 +66,29 @@ export interface FoundBackup {
   artifactId?: number
   workflowRunId?: number
 }
+
+/** The storage inputs, as parseSettings checked them. */
+export interface StorageSettings {
+  kind: StorageKind
+  /** Folder of backups for 'directory'; where 'artifact' stages the file ('' = the runner's temp); unused by 'cache'. */
+  path: string
+  /** Backup: the name to give (always set after parsing). Restore: an exact name, or ''. */
+  name: string
+  /** Restore: newest backup whose name starts with this. */
+  namePrefix: string
+  /** Another run's id (artifact storage), or null for this run. */
+  runId: number | null
+  repository: string
+  githubToken: string
+  retentionDays: number | null
+  /** Which runs' artifacts a repository-wide search may take (absent = the default: default branch, no pull requests). */
+  trust?: RunTrust
+}
+
+export interface RunTrust {
+  anyRun: boolean
+  /** '' = the repository's default branch. */
+  branch: string
+  /** A workflow file name ('nightly.yml'), '' = any. */
+  workflow: string
+}

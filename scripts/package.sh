@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the two bundles into one folder (default dist/): the action (index.js) and the CLI (cli.js). Each bundle
+# loads its lazily imported chunks (the artifact and cache clients, ~5 MB) with import('./<id>.index.js') beside
+# itself, and both builds emit the same chunks, so they share one copy. A chunk the two builds disagree on fails
+# the build rather than being shared.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-dist}
+cli=$(mktemp -d)
+trap 'rm -rf "$cli"' EXIT
+rm -rf "$out"
+npx ncc build src/index.ts -o "$out" --license licenses.txt >/dev/null
+npx ncc build src/cli-main.ts -o "$cli" --license licenses.txt >/dev/null
+for chunk in "$cli"/*.index.js; do
+  name=$(basename "$chunk")
+  if [ -e "$out/$name" ] && ! cmp -s "$chunk" "$out/$name"; then
+    echo "package: the CLI's chunk $name differs from the action's; they cannot share $out/" >&2
+    exit 1
+  fi
+  [ -e "$out/$name" ] || cp "$chunk" "$out/$name"
+done
+cp "$cli/index.js" "$out/cli.js"
+cmp -s "$cli/licenses.txt" "$out/licenses.txt" || cp "$cli/licenses.txt" "$out/cli-licenses.txt"
