@@ -6,6 +6,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 npx ncc build src/index.ts -o "$out/dist" --license licenses.txt >/dev/null
 npx ncc build src/cli-main.ts -o "$out/dist/cli" --license licenses.txt >/dev/null
+npx ncc build src/post-main.ts -o "$out/dist/post" --license licenses.txt >/dev/null
 if ! diff -r -q dist "$out/dist"; then
   echo "dist/ is stale: run 'npm run package' and commit dist/ with the source change." >&2
   exit 1
