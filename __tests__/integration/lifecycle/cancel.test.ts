@@ -12,6 +12,7 @@ import { makeHome } from '../../../scripts/make-home.js'
 import { probePort } from '../../../src/guard/port-probe.js'
 import { RUN_FOLDER_PREFIX } from '../../../src/lifecycle/run-folder.js'
 import { FAKE_SERVER_SCRIPT, freePort, waitUntil } from '../../support/guard-fixtures.js'
+import { treeState } from '../../support/restore-fixtures.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 jest.setTimeout(120_000)
@@ -204,6 +205,61 @@ describe('cancelling a backup after the stop-command ran', () => {
     expect(await readdir(temp)).toEqual([])
   })
 })
+
+describe('cancelling a restore while it changes the home', () => {
+  it('CLI, SIGTERM during the database restore: the restore rolls back, then the server is started', async () => {
+    // A "database" that is one file, dumped and loaded by custom commands; the load sends the CLI a SIGTERM
+    // (its parent, $PPID) once, so the cancel lands after the home was swapped and while the database is loaded.
+    const db = path.join(work, 'db.txt')
+    const signalled = path.join(work, 'signalled')
+    await writeFile(db, 'as backed up\n')
+    const common = {
+      home,
+      storage: 'directory',
+      path: store,
+      port: String(port),
+      'database-url': 'jdbc:oracle:thin:@//127.0.0.1:1/XE',
+      'database-username': 'xlr',
+      'database-backup-command': `cp ${q(db)} "$XLR_DUMP_FILE"`,
+      'database-restore-command':
+        `cp "$XLR_DUMP_FILE" ${q(db)}; ` +
+        `[ -e ${q(signalled)} ] || { touch ${q(signalled)}; kill -TERM $PPID; sleep 3; }`,
+      'stop-command': stopCommand(),
+      'start-command': startCommand(),
+      'start-timeout': '30'
+    }
+    const flags = (o: Record<string, string>): string[] => Object.entries(o).flatMap(([k, v]) => [`--${k}`, v])
+    const env = { RUNNER_TEMP: temp, XLR_DATABASE_PASSWORD: 'dump-secret-123' }
+    const backup = await runEntry('src/cli-main.ts', ['backup', ...flags({ ...common, name: 'before' })], env).done
+    expect(backup.code).toBe(0)
+
+    await writeFile(db, 'changed since\n')
+    await writeFile(path.join(home, 'conf', 'changed-since.conf'), 'x=1\n')
+    const before = withoutRestoreWork(await treeState(home))
+    await rm(startMarker, { force: true })
+
+    const restore = await runEntry(
+      'src/cli-main.ts',
+      ['restore', ...flags({ ...common, name: 'before', 'interrupted-restore': '' })],
+      env
+    ).done
+
+    expect(restore.stderr).toContain('Received SIGTERM: cancelling')
+    expect(restore.code).toBe(1)
+    expect(restore.stderr).toContain('Every change was undone')
+    expect(restore.stderr).toContain('cancelled (SIGTERM): the server was started again')
+    expect(await readFile(db, 'utf8')).toBe('changed since\n')
+    expect(withoutRestoreWork(await treeState(home))).toEqual(before)
+    expect(await exists(startMarker)).toBe(true)
+    expect(await serverUp()).toBe(true)
+    expect(await readdir(temp)).toEqual([])
+  })
+})
+
+/** The tree without the restore's own work folder (its journal stays as a record of the rolled-back restore). */
+function withoutRestoreWork(tree: Map<string, string>): Map<string, string> {
+  return new Map([...tree].filter(([rel]) => !rel.startsWith('.xlr-restore-')))
+}
 
 /** The runner's GITHUB_STATE file: `name<<delimiter`, the value, the delimiter; a later value wins. */
 function parseStateFile(text: string): Record<string, string> {
