@@ -206,14 +206,18 @@ describe('cancelling a backup after the stop-command ran', () => {
   })
 })
 
-describe('cancelling a restore while it changes the home', () => {
-  it('CLI, SIGTERM during the database restore: the restore rolls back, then the server is started', async () => {
-    // A "database" that is one file, dumped and loaded by custom commands; the load sends the CLI a SIGTERM
-    // (its parent, $PPID) once, so the cancel lands after the home was swapped and while the database is loaded.
-    const db = path.join(work, 'db.txt')
-    const signalled = path.join(work, 'signalled')
-    await writeFile(db, 'as backed up\n')
-    const common = {
+/**
+ * Inputs for a backup and restore of a "database" that is one file, dumped and loaded by custom commands; the load
+ * sends its parent ($PPID: the CLI or action) `signal` once, so it lands after the home was swapped and while the
+ * database is loaded.
+ */
+function fileDatabase(signal: 'TERM' | 'KILL'): { db: string; common: Record<string, string> } {
+  const db = path.join(work, 'db.txt')
+  const signalled = path.join(work, 'signalled')
+  const pause = signal === 'TERM' ? ' sleep 3;' : ''
+  return {
+    db,
+    common: {
       home,
       storage: 'directory',
       path: store,
@@ -223,11 +227,18 @@ describe('cancelling a restore while it changes the home', () => {
       'database-backup-command': `cp ${q(db)} "$XLR_DUMP_FILE"`,
       'database-restore-command':
         `cp "$XLR_DUMP_FILE" ${q(db)}; ` +
-        `[ -e ${q(signalled)} ] || { touch ${q(signalled)}; kill -TERM $PPID; sleep 3; }`,
+        `[ -e ${q(signalled)} ] || { touch ${q(signalled)}; kill -${signal} $PPID;${pause} }`,
       'stop-command': stopCommand(),
       'start-command': startCommand(),
       'start-timeout': '30'
     }
+  }
+}
+
+describe('cancelling a restore while it changes the home', () => {
+  it('CLI, SIGTERM during the database restore: the restore rolls back, then the server is started', async () => {
+    const { db, common } = fileDatabase('TERM')
+    await writeFile(db, 'as backed up\n')
     const flags = (o: Record<string, string>): string[] => Object.entries(o).flatMap(([k, v]) => [`--${k}`, v])
     const env = { RUNNER_TEMP: temp, XLR_DATABASE_PASSWORD: 'dump-secret-123' }
     const backup = await runEntry('src/cli-main.ts', ['backup', ...flags({ ...common, name: 'before' })], env).done
@@ -253,6 +264,40 @@ describe('cancelling a restore while it changes the home', () => {
     expect(await exists(startMarker)).toBe(true)
     expect(await serverUp()).toBe(true)
     expect(await readdir(temp)).toEqual([])
+  })
+
+  it('action, SIGKILL during the database restore: the post step refuses to start the server on a half-restored home', async () => {
+    const { db, common } = fileDatabase('KILL')
+    await writeFile(db, 'as backed up\n')
+    const flags = Object.entries({ ...common, name: 'before' }).flatMap(([k, v]) => [`--${k}`, v])
+    const env = { RUNNER_TEMP: temp, XLR_DATABASE_PASSWORD: 'dump-secret-123' }
+    expect((await runEntry('src/cli-main.ts', ['backup', ...flags], env).done).code).toBe(0)
+
+    const stateFile = path.join(work, 'github-state')
+    await writeFile(stateFile, '')
+    const inputs = Object.fromEntries(
+      Object.entries({ ...common, mode: 'restore', name: 'before', 'database-password': 'dump-secret-123' }).map(
+        ([k, v]) => [`INPUT_${k.toUpperCase()}`, v]
+      )
+    )
+    const main = await runEntry('src/index.ts', [], { ...inputs, RUNNER_TEMP: temp, GITHUB_STATE: stateFile }).done
+    expect(main.signal).toBe('SIGKILL')
+    expect(await serverUp()).toBe(false)
+
+    const state = parseStateFile(await readFile(stateFile, 'utf8'))
+    await rm(startMarker, { force: true })
+    const post = await runEntry('src/post-main.ts', [], {
+      'STATE_server-stopped': state['server-stopped'],
+      'INPUT_START-COMMAND': startCommand(),
+      'INPUT_START-TIMEOUT': '30'
+    }).done
+    expect(post.code).toBe(1)
+    expect(post.stdout).toContain(
+      'XL Release was not started: the main step was killed while a restore was changing the home'
+    )
+    expect(post.stdout).toContain("'interrupted-restore: rollback'")
+    expect(await exists(startMarker)).toBe(false)
+    expect(await serverUp()).toBe(false)
   })
 })
 
