@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { killRunningCommands } from '../guard/shell-command.js'
 import type { Logger } from '../shared/logger.js'
 import { currentRunFolder } from '../shared/private-files.js'
 import { cancellation } from './cancel.js'
@@ -53,6 +54,8 @@ export function handleCancel(job: Promise<unknown>, handling: CancelHandling): (
       await sleep(POLL_MS)
     }
     if (settled) return
+    // A stop-command still running would stop the server again after the restart.
+    killRunningCommands('stop-command')
     const restart = runState.pendingRestart()
     const started = restart ? await restart() : null
     if (settled) return

@@ -157,6 +157,31 @@ describe('cancelling a backup after the stop-command ran', () => {
     expect((await readdir(store)).filter(n => n.includes('partial') || n.startsWith('cancelled'))).toEqual([])
   })
 
+  it('CLI, SIGTERM while a slow stop-command runs: it is killed (so it cannot stop the restarted server) and the server is started', async () => {
+    const stopBegan = path.join(work, 'stop-began')
+    const flags = Object.entries({
+      ...backupInputs(),
+      'stop-command': `touch ${q(stopBegan)}; sleep 6; ${stopCommand()}`,
+      'stop-timeout': '60'
+    }).flatMap(([k, v]) => [`--${k}`, v])
+    const run = runEntry('src/cli-main.ts', ['backup', ...flags], {
+      RUNNER_TEMP: temp,
+      XLR_DATABASE_PASSWORD: 'dump-secret-123'
+    })
+    await waitUntil('the stop-command began', async () => await exists(stopBegan), 60_000)
+    run.child.kill('SIGTERM')
+    const { code, stderr } = await run.done
+
+    expect(code).toBe(1)
+    expect(stderr).toContain('xlr-backup: cancelled (SIGTERM): the server was started again')
+    expect(await exists(startMarker)).toBe(true)
+    expect(await readdir(temp)).toEqual([])
+    // Past the moment the stop-command would have stopped the server, had it been left running.
+    await new Promise(resolve => setTimeout(resolve, 7000))
+    expect(await serverUp()).toBe(true)
+    expect(await exists(dumpMarker)).toBe(false)
+  })
+
   it('action, SIGKILL: the post step starts the server; the next run removes the dead run folder', async () => {
     const stateFile = path.join(work, 'github-state')
     await writeFile(stateFile, '')
