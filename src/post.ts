@@ -1,7 +1,6 @@
-import * as core from '@actions/core'
 import { startAndWait, portAnswers } from './guard/start-server.js'
 import { decodeStoppedServer, SERVER_STOPPED_STATE } from './lifecycle/post-state.js'
-import { actionsLogger } from './report/loggers.js'
+import { commandLogger as logger, getInput, getState, setFailed } from './report/workflow-commands.js'
 import { findUnfinishedJournals } from './restore/journal.js'
 import { Input } from './settings/inputs.js'
 
@@ -16,44 +15,43 @@ const DEFAULT_START_TIMEOUT = 600
  * half-changed the home (starting the server on that would be worse than leaving it down).
  */
 export async function runPost(): Promise<void> {
-  const recorded = core.getState(SERVER_STOPPED_STATE)
+  const recorded = getState(SERVER_STOPPED_STATE)
   const server = decodeStoppedServer(recorded)
   if (!server) {
-    if (recorded) core.warning(`The main step left a record this post step does not understand; nothing is started.`)
-    else core.debug('The main step left no stopped server behind: nothing to do.')
+    if (recorded) logger.warning(`The main step left a record this post step does not understand; nothing is started.`)
+    else logger.debug('The main step left no stopped server behind: nothing to do.')
     return
   }
-  const logger = actionsLogger()
   const probe = { port: server.port, addresses: server.addresses, probeTimeoutMs: PROBE_TIMEOUT_MS }
-  core.info(`The main step stopped XL Release (home ${server.home}) and did not start it again.`)
+  logger.info(`The main step stopped XL Release (home ${server.home}) and did not start it again.`)
   if (await portAnswers(probe)) {
-    core.info(`XL Release already answers on port ${server.port}: nothing to start.`)
+    logger.info(`XL Release already answers on port ${server.port}: nothing to start.`)
     return
   }
   let changing: string[]
   try {
     changing = (await findUnfinishedJournals(server.home)).filter(j => j.journal.swapsBegan).map(j => j.file)
   } catch (error) {
-    core.setFailed(
+    setFailed(
       `XL Release was not started: the restore journal in ${server.home} cannot be read (${(error as Error).message}). ` +
         'Check the home, then start the server by hand.'
     )
     return
   }
   if (changing.length > 0) {
-    core.setFailed(
+    setFailed(
       `XL Release was not started: the main step was killed while a restore was changing the home (journal ` +
         `${changing.join(', ')}). Run the action again with 'mode: restore' and '${Input.InterruptedRestore}: rollback' ` +
         `(or 'finish'), then start the server.`
     )
     return
   }
-  const command = core.getInput(Input.StartCommand)
+  const command = getInput(Input.StartCommand)
   if (!command) {
-    core.setFailed(`XL Release is stopped and no '${Input.StartCommand}' is set: start it by hand.`)
+    setFailed(`XL Release is stopped and no '${Input.StartCommand}' is set: start it by hand.`)
     return
   }
-  const timeoutSeconds = startTimeout(core.getInput(Input.StartTimeout))
+  const timeoutSeconds = startTimeout(getInput(Input.StartTimeout))
   try {
     await startAndWait(
       {
@@ -66,9 +64,8 @@ export async function runPost(): Promise<void> {
       },
       logger
     )
-    core.saveState(SERVER_STOPPED_STATE, '')
   } catch (error) {
-    core.setFailed(`Starting XL Release in the post step failed: ${(error as Error).message}. Start it by hand.`)
+    setFailed(`Starting XL Release in the post step failed: ${(error as Error).message}. Start it by hand.`)
   }
 }
 
