@@ -43,6 +43,12 @@ export class Cancellation {
     }
   }
 
+  /** For tests: a fresh, uncancelled state. */
+  reset(): void {
+    this.why = null
+    this.waiters.clear()
+  }
+
   private error(): CancelledError {
     return new CancelledError(`cancelled (${this.why})`)
   }
