@@ -1,9 +1,9 @@
+import { rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { killRunningCommands } from '../guard/shell-command.js'
 import type { Logger } from '../shared/logger.js'
 import { currentRunFolder } from '../shared/private-files.js'
 import { cancellation } from './cancel.js'
-import { removeRunFolder } from './run-folder.js'
 import { runState } from './run-state.js'
 
 export interface CancelHandling {
@@ -59,8 +59,9 @@ export function handleCancel(job: Promise<unknown>, handling: CancelHandling): (
     const restart = runState.pendingRestart()
     const started = restart ? await restart() : null
     if (settled) return
+    // Synchronously from here to the exit: the abandoned job must not report its own failure in between.
     const folder = currentRunFolder()
-    if (folder) await removeRunFolder(folder).catch(() => undefined)
+    if (folder) rmSync(folder, { recursive: true, force: true })
     handling.exit(
       started === null
         ? `cancelled (${signal})`
