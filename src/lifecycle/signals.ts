@@ -19,6 +19,7 @@ export interface CancelHandling {
 
 const DEFAULT_GRACE_MS = 2000
 const POLL_MS = 200
+const SETTLE_MS = 1000
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /**
@@ -32,9 +33,13 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 export function handleCancel(job: Promise<unknown>, handling: CancelHandling): () => void {
   const { logger } = handling
   let settled = false
-  void job.then(
-    () => (settled = true),
-    () => (settled = true)
+  const ended = job.then(
+    () => {
+      settled = true
+    },
+    () => {
+      settled = true
+    }
   )
   const onSignal = (signal: NodeJS.Signals): void => {
     if (cancellation.reason !== null) {
@@ -58,6 +63,8 @@ export function handleCancel(job: Promise<unknown>, handling: CancelHandling): (
     killRunningCommands('stop-command')
     const restart = runState.pendingRestart()
     const started = restart ? await restart() : null
+    // The job may have been waiting for this same start (a rollback just ended): its own error says more.
+    await Promise.race([ended, sleep(SETTLE_MS)])
     if (settled) return
     // Synchronously from here to the exit: the abandoned job must not report its own failure in between.
     const folder = currentRunFolder()
