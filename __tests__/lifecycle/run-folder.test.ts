@@ -5,6 +5,8 @@ import * as path from 'node:path'
 import { currentOwner, ownerIsGone, ownerTag, type Owner } from '../../src/lifecycle/owner-tag.js'
 import { removeDeadRunFolders, RUN_FOLDER_PREFIX, withRunFolder } from '../../src/lifecycle/run-folder.js'
 import { currentRunFolder, makePrivateTempDir } from '../../src/shared/private-files.js'
+import { withMysqlDefaults, withPgEnv } from '../../src/database/credentials.js'
+import type { DatabaseTarget } from '../../src/database/types.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 
 let root: string
@@ -49,6 +51,29 @@ describe('the run folder', () => {
       })
     ).rejects.toThrow('the job failed')
     expect(await readdir(root)).toEqual([])
+  })
+
+  it('holds the password files of the database clients', async () => {
+    const target: DatabaseTarget = {
+      roles: ['repository'],
+      engine: 'postgresql',
+      url: 'jdbc:postgresql://db:5432/xlr',
+      host: 'db',
+      port: 5432,
+      hosts: [],
+      database: 'xlr',
+      params: {},
+      username: 'xlr',
+      password: 'pw-in-a-file',
+      embedded: false,
+      source: 'input'
+    }
+    await withRunFolder(root, new MemoryLogger(), async () => {
+      const folder = currentRunFolder()!
+      const pgpass = await withPgEnv(target, 'xlr', async env => env.PGPASSFILE)
+      const mycnf = await withMysqlDefaults({ ...target, engine: 'mysql' }, async file => file)
+      for (const file of [pgpass, mycnf]) expect(path.dirname(path.dirname(file))).toBe(folder)
+    })
   })
 
   it("removes a dead run's folder and logs it, but never a live run's, another host's or a stranger's", async () => {
