@@ -267,7 +267,8 @@ class ArtifactStorage {
     }
     async stagingPath(fileName) {
         (0,storage_names/* checkBackupName */.Mg)(fileName);
-        const dir = await (0,private_files/* makePrivateTempDir */.FH)('xlr-artifact-', this.options.tempRoot || this.env.tempDir);
+        // The backup may hold plaintext secrets: without an explicit 'path' it is staged in the run's private folder.
+        const dir = await (0,private_files/* makePrivateTempDir */.FH)('xlr-artifact-', this.options.tempRoot || (0,private_files/* currentRunFolder */.V1)() || this.env.tempDir);
         this.stagingDirs.add(dir);
         const staged = external_node_path_.join(dir, `.${fileName}.partial-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
         const handle = await (0,promises_.open)(staged, 'wx', private_files/* PRIVATE_FILE_MODE */.vo);

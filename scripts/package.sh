@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the two bundles into one folder (default dist/): the action (index.js) and the CLI (cli.js). Each bundle
+# Builds the bundles into one folder (default dist/): the action (index.js), the CLI (cli.js) and the action's post
+# step (post/index.js). Each bundle
 # loads its lazily imported chunks (the artifact and cache clients, ~5 MB) with import('./<id>.index.js') beside
 # itself, and both builds emit the same chunks, so they share one copy. A chunk the two builds disagree on fails
 # the build rather than being shared.
@@ -20,4 +21,6 @@ for chunk in "$cli"/*.index.js; do
   [ -e "$out/$name" ] || cp "$chunk" "$out/$name"
 done
 cp "$cli/index.js" "$out/cli.js"
+# The post step has no chunks and no dependencies worth sharing: its own folder.
+npx ncc build src/post-main.ts -o "$out/post" --license licenses.txt >/dev/null
 cmp -s "$cli/licenses.txt" "$out/licenses.txt" || cp "$cli/licenses.txt" "$out/cli-licenses.txt"

@@ -27,8 +27,10 @@ import { Input } from './settings/inputs.js'
 import type { Settings } from './settings/settings.js'
 import { InputError } from './shared/errors.js'
 import type { Logger } from './shared/logger.js'
-import { makePrivateTempDir } from './shared/private-files.js'
+import { currentRunFolder, makePrivateTempDir } from './shared/private-files.js'
 import { Progress } from './shared/progress.js'
+import { cancellation } from './lifecycle/cancel.js'
+import { runState } from './lifecycle/run-state.js'
 
 /**
  * Restore: fetch, decrypt and open the backup; check it, the versions, the databases and the tools; then, with the
@@ -39,7 +41,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
   const started = Date.now()
   const current = await readTargetHome(settings.home, logger)
   const threads = threadCount(settings)
-  const workDir = await makePrivateTempDir('xlr-restore-', tempRoot(settings))
+  const workDir = await makePrivateTempDir('restore-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
     const fetched = await fetchBackup(settings, workDir, logger)
@@ -131,9 +133,15 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
                 )
               : null,
           logger,
-          rewriteConf
+          rewriteConf,
+          onStep: (_step, journal) => {
+            runState.trackRestore(journal)
+            // A cancel stops the restore at its next step while it stages or swaps; the engine then rolls back
+            // what it did, so the home is as before (a rollback itself is never interrupted).
+            if (journal.state === 'staging' || journal.state === 'swapping') cancellation.throwIfCancelled()
+          }
         }
-      )
+      ).finally(() => runState.trackRestore(null))
     let result: RestoreResult
     if (!current) {
       result = await engine()

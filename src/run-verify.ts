@@ -14,7 +14,7 @@ import { tempRoot, threadCount } from './settings/derived.js'
 import { Output } from './settings/inputs.js'
 import type { Settings } from './settings/settings.js'
 import type { Logger } from './shared/logger.js'
-import { makePrivateTempDir } from './shared/private-files.js'
+import { currentRunFolder, makePrivateTempDir } from './shared/private-files.js'
 import { formatBytes, formatDuration, Progress } from './shared/progress.js'
 import { Input } from './shared/io-names.js'
 
@@ -26,7 +26,7 @@ import { Input } from './shared/io-names.js'
 export async function verifyCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const threads = threadCount(settings)
-  const workDir = await makePrivateTempDir('xlr-verify-', tempRoot(settings))
+  const workDir = await makePrivateTempDir('verify-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
     const fetched = await fetchBackup(settings, workDir, logger)

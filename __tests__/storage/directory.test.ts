@@ -50,7 +50,7 @@ describe('directory storage', () => {
     const store = await createStorage(settings(folder), logger)
     const staged = await store.stagingPath('xlr-backup-a.zip')
     expect(path.dirname(staged)).toBe(folder)
-    expect(path.basename(staged)).toMatch(/^\.xlr-backup-a\.zip\.partial-[0-9a-f]+$/)
+    expect(path.basename(staged)).toMatch(/^\.xlr-backup-a\.zip\.partial-\d+\.\d+\.[0-9a-f]{8}-[0-9a-f]{12}$/)
     expect((await stat(staged)).mode & 0o777).toBe(0o600)
     const data = randomBytes(3 * 1024 * 1024 + 5)
     await writeFile(staged, data)

@@ -14,6 +14,14 @@ export interface ShellCommandResult {
 const OUTPUT_GRACE_MS = 500
 const KILL_GRACE_MS = 2000
 
+/** Commands still running, by label, so a cancel can end a stop-command that would stop the server after a restart. */
+const running = new Map<number, string>()
+
+/** Kills every command with this label still running, with all it started. */
+export function killRunningCommands(label: string): void {
+  for (const [pid, l] of running) if (l === label) killTree(pid, process.platform !== 'win32')
+}
+
 /**
  * Runs a user's stop/start command through the system shell (sh -c, cmd.exe on Windows), every output line to the
  * logger. It resolves when the shell exits, not when its output closes: `bin/run.sh &` leaves a server holding our
@@ -43,6 +51,7 @@ export function runShellCommand(
       })
       stream?.on('error', () => undefined)
     }
+    if (child.pid !== undefined) running.set(child.pid, label)
     forward(child.stdout, 'info')
     forward(child.stderr, 'info')
 
@@ -56,10 +65,12 @@ export function runShellCommand(
     )
 
     child.once('error', err => {
+      if (child.pid !== undefined) running.delete(child.pid)
       clearTimeout(timer)
       reject(err)
     })
     child.once('exit', (exitCode, signal) => {
+      if (child.pid !== undefined) running.delete(child.pid)
       clearTimeout(timer)
       const done = (): void => resolve({ exitCode: timedOut ? null : exitCode, signal, timedOut })
       if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) return done()

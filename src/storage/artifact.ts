@@ -4,7 +4,7 @@ import { chmod, lstat, open, readdir, rename, rm, stat, writeFile } from 'node:f
 import * as path from 'node:path'
 import { InputError, IntegrityError, SignatureError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import { makePrivateTempDir, PRIVATE_FILE_MODE } from '../shared/private-files.js'
+import { currentRunFolder, makePrivateTempDir, PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { ArtifactRestApi, type RestArtifact, type RunFacts } from './artifact-rest.js'
 import { readCompanion } from './companion-file.js'
 import { companionName, isCompanionName, MAX_COMPANION_BYTES } from '../signing/companion.js'
@@ -70,7 +70,11 @@ export class ArtifactStorage implements BackupStorage {
 
   async stagingPath(fileName: string): Promise<string> {
     checkBackupName(fileName)
-    const dir = await makePrivateTempDir('xlr-artifact-', this.options.tempRoot || this.env.tempDir)
+    // The backup may hold plaintext secrets: without an explicit 'path' it is staged in the run's private folder.
+    const dir = await makePrivateTempDir(
+      'xlr-artifact-',
+      this.options.tempRoot || currentRunFolder() || this.env.tempDir
+    )
     this.stagingDirs.add(dir)
     const staged = path.join(dir, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
     const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { access, link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import * as path from 'node:path'
 import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { Progress } from '../shared/progress.js'
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
+import { ownerIsGone, ownerTag, parseOwnerTag } from '../lifecycle/owner-tag.js'
 import { hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import { readCompanion } from './companion-file.js'
@@ -14,12 +15,17 @@ import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from '.
 import { Input } from '../shared/io-names.js'
 
 const SIDECAR = '.sha256'
+/** `.<file>.partial-<owner>-<random>`; older versions wrote `.<file>.partial-<random>`, without the owner. */
+const PARTIAL = /^\..+\.partial-(?:(\d+\.\d+\.[0-9a-f]{8})-)?[0-9a-f]{12}$/
+/** A partial file nobody wrote to for this long belongs to no live run, whoever made it. */
+export const STALE_PARTIAL_MS = 48 * 3600 * 1000
 
 /**
  * Backups as files in one folder (a NAS or mounted share on a self-hosted runner). A backup is written under a
  * hidden `.name.partial-*` name in the same folder, then hard-linked to its final name, so a crash never leaves a
  * file that looks finished and an existing backup is never replaced. `<file>.sha256` (sha256sum format) sits next
- * to each backup and is checked on every fetch.
+ * to each backup and is checked on every fetch. The partial name carries its writer (see owner-tag.ts), so a later
+ * backup removes what a killed one left.
  */
 export class DirectoryStorage implements BackupStorage {
   readonly kind = 'directory' as const
@@ -29,7 +35,7 @@ export class DirectoryStorage implements BackupStorage {
   async stagingPath(fileName: string): Promise<string> {
     checkBackupName(fileName)
     await this.ensureWritable()
-    const staged = path.join(this.folder, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
+    const staged = path.join(this.folder, `.${fileName}.partial-${ownerTag()}-${randomBytes(6).toString('hex')}`)
     // Created here, owner-only, so whatever writes it later inherits mode 0600.
     const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
     await handle.close()
@@ -63,6 +69,39 @@ export class DirectoryStorage implements BackupStorage {
 
   async discard(stagedFile: string): Promise<void> {
     await rm(stagedFile, { force: true })
+  }
+
+  /**
+   * Removes partial backups whose writer is provably gone (this host, its process ended) or that nobody wrote to for
+   * two days (another host's, or from a version that did not name the writer); a live backup's file is never touched.
+   */
+  async removeStalePartials(logger: Logger, now: number = Date.now()): Promise<string[]> {
+    const names = await readdir(this.folder).catch(() => [] as string[])
+    const removed: string[] = []
+    for (const name of names) {
+      const m = PARTIAL.exec(name)
+      if (!m) continue
+      const file = path.join(this.folder, name)
+      const info = await lstat(file).catch(() => null)
+      if (!info?.isFile()) continue
+      const owner = m[1] ? parseOwnerTag(m[1]) : null
+      const dead = owner !== null && ownerIsGone(owner)
+      const stale = now - info.mtimeMs > STALE_PARTIAL_MS
+      if (!dead && !stale) continue
+      try {
+        await unlink(file)
+        removed.push(file)
+        logger.info(
+          `Removed ${file} (${info.size} bytes): an unfinished backup ` +
+            (dead
+              ? `of a run (pid ${owner!.pid}) that ended without cleaning up.`
+              : 'nobody has written to for two days.')
+        )
+      } catch (error) {
+        logger.warning(`Could not remove the unfinished backup ${file}: ${(error as Error).message}.`)
+      }
+    }
+    return removed
   }
 
   async find(query: BackupQuery, logger: Logger): Promise<FoundBackup> {

@@ -22,6 +22,8 @@ export interface BackupStorage {
   ): Promise<PublishedBackup>
   /** Removes a staged file after a failure (never throws when it is already gone). */
   discard(stagedFile: string): Promise<void>
+  /** Removes unfinished backups that dead runs left where this storage stages (storage: directory). */
+  removeStalePartials?(logger: Logger): Promise<string[]>
   /** Finds one backup: by exact name, or the newest whose name starts with a prefix. */
   find(query: BackupQuery, logger: Logger): Promise<FoundBackup>
   /**
