@@ -12,11 +12,18 @@ export function unsafeNameReason(name: string): string | null {
   if (name.startsWith('/')) return 'the name is an absolute path'
   if (/^[A-Za-z]:/.test(name)) return 'the name starts with a drive letter'
   // A trailing '/' marks a folder; any other empty segment ('a//b') hides a path the archive did not spell out.
-  const segments = (name.endsWith('/') ? name.slice(0, -1) : name).split('/')
-  for (const segment of segments) {
-    if (segment === '..') return "the name has a '..' segment"
-    if (segment === '.') return "the name has a '.' segment"
-    if (segment === '') return "the name has an empty segment ('//')"
+  // Scanned in place: splitting a name thousands of folders deep allocates a string per folder, per entry.
+  const end = name.endsWith('/') ? name.length - 1 : name.length
+  for (let start = 0; start <= end;) {
+    let stop = name.indexOf('/', start)
+    if (stop < 0 || stop > end) stop = end
+    const length = stop - start
+    if (length === 0) return "the name has an empty segment ('//')"
+    if (name.charCodeAt(start) === 0x2e) {
+      if (length === 1) return "the name has a '.' segment"
+      if (length === 2 && name.charCodeAt(start + 1) === 0x2e) return "the name has a '..' segment"
+    }
+    start = stop + 1
   }
   return null
 }

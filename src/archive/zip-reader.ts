@@ -333,8 +333,14 @@ function toEntry(
  * Looking up every parent of every entry instead costs the square of the depth per entry.
  */
 function checkParents(entries: ArchiveEntry[], problem: (detail: string) => IntegrityError): void {
-  const keyed = entries.map(e => ({ entry: e, key: pathKey(e.name), order: pathKey(e.name).replaceAll('/', '\0') }))
-  keyed.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
+  const keyed = entries.map(e => {
+    const key = pathKey(e.name)
+    // UTF-8 bytes compare as code points do, and memcmp is fast where comparing long JS strings is not.
+    const order = Buffer.from(key, 'utf8')
+    for (let i = order.indexOf(0x2f); i >= 0; i = order.indexOf(0x2f, i + 1)) order[i] = 0
+    return { entry: e, key, order }
+  })
+  keyed.sort((a, b) => Buffer.compare(a.order, b.order))
   let blocker: { key: string; under: string; type: FileRecord['type'] } | null = null
   for (const { entry, key } of keyed) {
     if (blocker && key.startsWith(blocker.under)) {
