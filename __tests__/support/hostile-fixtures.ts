@@ -110,3 +110,16 @@ export async function runRefused(inputs: Inputs): Promise<{ error: Error; logger
 
 /** A database URL nothing listens on: any step that would reach a database fails there, after everything before it. */
 export const UNREACHABLE_PG = 'jdbc:postgresql://127.0.0.1:1/nowhere'
+
+/** Runs a job to its end: its error, if any (for properties over many backups). */
+export async function attemptJob(inputs: Inputs): Promise<{ error: Error | null }> {
+  try {
+    await runJob(
+      parseSettings(name => inputs[name] ?? '', {}),
+      new MemoryLogger()
+    )
+    return { error: null }
+  } catch (error) {
+    return { error: error as Error }
+  }
+}
