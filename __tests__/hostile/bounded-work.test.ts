@@ -117,4 +117,28 @@ describe('1,000 entries 4,000 folders deep', () => {
     const error = await refused(zip)
     expect(error.message).toContain(`the entry ${deep}f7/under lies under the file ${deep}f7`)
   })
+
+  it('opens with 300 of them links whose 4 kB targets walk 2,000 folders further down', async () => {
+    const walk = `${'a/'.repeat(2000)}x`.slice(0, 4000)
+    const withLinks = entries.map((e, i) =>
+      i >= 1 && i <= 300 ? { name: `${deep}l${i}`, kind: 'symlink' as const, data: walk } : e
+    )
+    const zip = zipPath()
+    await writeBackup(zip, withLinks)
+    const t0 = Date.now()
+    const archive = await openBackupArchive(zip)
+    console.log(`opened 1,000 entries 4,000 deep, 300 links, in ${((Date.now() - t0) / 1000).toFixed(2)} s`)
+    expect(archive.entries.filter(e => e.type === 'symlink').map(e => e.target)).toEqual(Array(300).fill(walk))
+    await archive.close()
+  })
+
+  it('still refuses a link 1,000 folders deep climbing out of the home', async () => {
+    // A link text is at most 4 kB: 1,001 '../' is what still fits and leaves a home 1,000 folders deep.
+    const name = `home/${'d/'.repeat(1000)}out`
+    const zip = zipPath()
+    await writeBackup(zip, [...entries, { name, kind: 'symlink', data: `${'../'.repeat(1001)}etc` }])
+    const error = await refused(zip)
+    expect(error.message).toContain(`the symlink ${name} is unsafe: the link target '../../`)
+    expect(error.message).toContain('points outside home/')
+  })
 })
