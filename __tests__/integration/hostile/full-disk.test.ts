@@ -66,6 +66,37 @@ it('verify with a scratch folder too small says so, not "damaged", and leaves no
   }
 })
 
+it("restore with a work folder too small for the backup's conf says so before unpacking it", async () => {
+  const scene = await HostileScene.create('space-restore')
+  try {
+    const entries = await scene.homeEntries()
+    entries.push({ name: 'home/conf/big.bin', data: Buffer.alloc(8 * 1024 * 1024) })
+    await scene.forge('roomy', entries)
+    const runnerTemp = await smallDisk('runner-temp-restore', '2m')
+    const before = await scene.snapshot()
+    const saved = process.env.RUNNER_TEMP
+    process.env.RUNNER_TEMP = runnerTemp
+    let error: Error
+    try {
+      ;({ error } = await runRefused(
+        scene.inputs('restore', 'roomy', { [Input.Database]: 'none', [Input.Home]: path.join(scene.root, 'new-home') })
+      ))
+    } finally {
+      if (saved === undefined) delete process.env.RUNNER_TEMP
+      else process.env.RUNNER_TEMP = saved
+    }
+    expect(error).toBeInstanceOf(NotEnoughSpaceError)
+    expect(error.message).toMatch(
+      new RegExp(`^Not enough free space in ${runnerTemp}/xlr-restore-\\w+: need [\\d.]+ MiB`)
+    )
+    expect(await readdir(runnerTemp)).toEqual([])
+    expect(await readdir(scene.root)).not.toContain('new-home')
+    expect(await scene.snapshot()).toEqual(before)
+  } finally {
+    await scene.cleanup()
+  }
+})
+
 it('ENOSPC while staging removes the staging copy and leaves the home unchanged', async () => {
   const s = await makeScenario(path.join(tmp, 'scenario'), { databases: false })
   await writeFile(path.join(s.backupHome, 'repository', 'big.bin'), Buffer.alloc(4 * 1024 * 1024, 1))
