@@ -117,4 +117,5 @@ it(`for ${SEEDS.length} forged backups, what verify accepts restore accepts, and
   // The generator must produce both kinds, or the property says nothing.
   expect(accepted).toBeGreaterThan(10)
   expect(accepted).toBeLessThan(SEEDS.length - 10)
-})
+  // 400 jobs: about a minute alone, several on a loaded machine.
+}, 900_000)
