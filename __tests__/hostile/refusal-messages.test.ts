@@ -35,6 +35,16 @@ const cases: [string, (m: Record<string, unknown>) => unknown, RegExp][] = [
     m => void ((m.files as Record<string, unknown>[])[1].owner = 0),
     /files\[1\]\.owner is not a field/
   ],
+  [
+    'a host that would print a runner command',
+    m => void (m.host = 'db\n::error::this line came from the backup'),
+    /host is "db\\n::error::this line came from the backup": expected text without line breaks or control characters/
+  ],
+  [
+    'a tool version with a terminal escape',
+    m => void (m.tool = { name: 'xlr-backup', version: '1.0\u001b[2J' }),
+    /tool\.version is "1\.0\\u001b\[2J": expected text without line breaks/
+  ],
   ['a zero format version', m => void (m.formatVersion = 0), /formatVersion is 0: expected a whole number ≥ 1/],
   [
     'a fractional format version',

@@ -53,11 +53,24 @@ function show(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}…` : text
 }
 
-const string: Check = (v, at) => {
+/** Entry names and link texts: any string (their own checks follow); they are never printed as a line of their own. */
+const anyString: Check = (v, at) => {
   if (typeof v !== 'string') fail(at, v, 'expected a string')
 }
+const MAX_TEXT = 4096
+/**
+ * The manifest's descriptive strings (host, versions, URLs, times) end up in logs and job summaries: a line break
+ * or control character there could forge a log line or a runner command ('::…::'), so they hold none.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+const string: Check = (v, at) => {
+  if (typeof v !== 'string') fail(at, v, 'expected a string')
+  if ((v as string).length > MAX_TEXT) fail(at, v, `expected at most ${MAX_TEXT} characters`)
+  if (CONTROL.test(v as string)) fail(at, v, 'expected text without line breaks or control characters')
+}
 const nullableString: Check = (v, at) => {
-  if (v !== null && typeof v !== 'string') fail(at, v, 'expected a string or null')
+  if (v !== null) string(v, at)
 }
 const boolean: Check = (v, at) => {
   if (typeof v !== 'boolean') fail(at, v, 'expected true or false')
@@ -110,8 +123,8 @@ const fileRecord: Check = (v, at) => {
   const o = object(
     v,
     at,
-    { path: string, type: oneOf(FILE_TYPES, 'an entry type'), mode: count, mtime: finite, size: count },
-    { sha256, target: string }
+    { path: anyString, type: oneOf(FILE_TYPES, 'an entry type'), mode: count, mtime: finite, size: count },
+    { sha256, target: anyString }
   )
   const name = o.path as string
   const reason = unsafeNameReason(name)
