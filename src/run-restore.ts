@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { HOME_PREFIX } from './archive/manifest.js'
 import { extractArchive } from './archive/extract.js'
+import { assertScratchSpace, unpackedBytes } from './archive/scratch-space.js'
 import { openBackupArchive, type BackupArchive } from './archive/zip-reader.js'
 import { verifyArchive } from './archive/verify.js'
 import { checkServer, describeFindings, withServerStopped } from './guard/index.js'
@@ -52,6 +53,18 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
     const components = selectComponents(settings.restore.components, backupTopLevel(manifest.files), hasDumps, logger)
     const homeNames = components.filter(c => c.kind === 'home').map(c => c.name)
     const withDatabases = components.some(c => c.kind === 'databases')
+    // The backup's conf and the dumps are unpacked into the work folder (the home's own files go to its staging).
+    const scratch = [
+      ...(homeNames.includes('conf') ? [`${HOME_PREFIX}conf/`] : []),
+      ...(withDatabases ? manifest.databases.flatMap(d => (d.dump && !d.embedded ? [d.dump.prefix] : [])) : [])
+    ]
+    if (scratch.length > 0) {
+      await assertScratchSpace(
+        workDir,
+        unpackedBytes(archive.entries, scratch),
+        "free space there, or point RUNNER_TEMP (the action) or TMPDIR (the CLI) at a bigger disk; 'path' only says where backups are stored."
+      )
+    }
     checkVersions(
       manifest,
       current,

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { HOME_PREFIX } from './archive/manifest.js'
 import { extractArchive } from './archive/extract.js'
+import { assertScratchSpace, unpackedBytes } from './archive/scratch-space.js'
 import { openBackupArchive, type BackupArchive } from './archive/zip-reader.js'
 import { verifyArchive } from './archive/verify.js'
 import { restoreDatabase } from './database/index.js'
@@ -38,6 +39,13 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
       ['Stored file', fetched.encrypted ? 'digest, then age authentication' : 'digest', 'ok']
     ]
     const homeBytes = manifest.files.filter(f => f.path.startsWith(HOME_PREFIX)).reduce((n, f) => n + f.size, 0)
+    const dumps = manifest.databases.filter(d => d.dump && !d.embedded)
+    const scratchRoles = dumps.filter(d => d.roles.some(r => settings.database[r].url))
+    await assertScratchSpace(
+      workDir,
+      unpackedBytes(archive.entries, [HOME_PREFIX, ...scratchRoles.map(d => d.dump!.prefix)]),
+      "free space there, or point RUNNER_TEMP (the action) or TMPDIR (the CLI) at a bigger disk; 'path' only says where backups are stored."
+    )
     const unpacked = await logger.group('Unpack the home into a scratch folder', async () =>
       extractArchive(archive!, {
         prefix: HOME_PREFIX,
@@ -52,8 +60,6 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
       `ok (${formatBytes(unpacked.bytes)})`
     ])
 
-    const dumps = manifest.databases.filter(d => d.dump && !d.embedded)
-    const scratchRoles = dumps.filter(d => d.roles.some(r => settings.database[r].url))
     for (const record of dumps.filter(d => !scratchRoles.includes(d))) {
       const report = await verifyArchive(archive, { prefixes: [record.dump!.prefix], threads })
       checks.push([

@@ -14,7 +14,9 @@ import {
   timeMismatches,
   entriesFromFolder,
   writeBackup,
-  type ZipEntrySpec
+  type ZipEntrySpec,
+  pgDumpRecord,
+  sha256
 } from '../support/archive-fixtures.js'
 
 let tmp: string
@@ -69,7 +71,11 @@ beforeAll(async () => {
     { name: 'database/repository/dump.pgdump', data: dump, stored: true }
   ]
   zipPath = path.join(tmp, 'backup.zip')
-  await writeBackup(zipPath, entries)
+  await writeBackup(zipPath, entries, {
+    edit: m => {
+      m.databases = [pgDumpRecord(['repository'], 'database/repository/', { bytes: dump.length, sha256: sha256(dump) })]
+    }
+  })
   archive = await openBackupArchive(zipPath)
 })
 

@@ -24,6 +24,13 @@ const EOCD_SIZE = 22
 const MAX_COMMENT = 0xffff
 /** The central directory is read whole: ~100 bytes an entry, so this allows millions of entries and no more. */
 const MAX_CENTRAL_DIRECTORY = 1024 * 1024 * 1024
+/**
+ * Entries a backup may hold: far beyond a real server home (hundreds of thousands of files), and a bound on the
+ * memory and work opening a forged one costs before its manifest is even read.
+ */
+export const MAX_ENTRIES = 5_000_000
+/** The fixed part of a central directory record: a count claiming more records than fit is a lie. */
+const CENTRAL_RECORD_SIZE = 46
 const AGE_HEADER = 'age-encryption.org/'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -101,6 +108,15 @@ export async function readCentralDirectory(
   }
   if (cdSize > MAX_CENTRAL_DIRECTORY)
     throw damaged(file, `the central directory is implausibly large (${cdSize} bytes)`)
+  if (count > MAX_ENTRIES) {
+    throw new IntegrityError(
+      `the backup ${file} is refused: it claims ${count} entries, more than the ${MAX_ENTRIES} a backup may hold — ` +
+        'this backup was not made by xlr-backup or was altered: do not restore it'
+    )
+  }
+  if (count * CENTRAL_RECORD_SIZE > cdSize) {
+    throw damaged(file, `the end record claims ${count} entries, more than its ${cdSize}-byte central directory holds`)
+  }
   const cd = await readAt(fd, cdOffset, cdSize)
   if (cd.length !== cdSize) throw damaged(file, 'the central directory is cut short')
   return parseRecords(cd, count, file)

@@ -3,12 +3,19 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
 import { readEntryContent, readSmallEntrySync, type EntryLocation } from './entry-content.js'
 import { linkEscapeReason, pathKey, unsafeNameReason } from './entry-safety.js'
+import { jsonDepth } from './json-depth.js'
+import {
+  DUMP_FILES,
+  ManifestSchemaError,
+  MAX_LINK_TEXT,
+  NewerFormatError,
+  validateManifest
+} from './manifest-schema.js'
 import {
   DATABASE_PREFIX,
   HOME_PREFIX,
   MANIFEST_ENTRY,
   MANIFEST_FORMAT,
-  MANIFEST_VERSION,
   type FileRecord,
   type Manifest
 } from './manifest.js'
@@ -43,7 +50,7 @@ export interface BackupArchive {
 }
 
 const MAX_MANIFEST_BYTES = 512 * 1024 * 1024
-const MAX_LINK_BYTES = 4096
+const MAX_LINK_BYTES = MAX_LINK_TEXT
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 const S_IFDIR = 0o040000
@@ -93,7 +100,7 @@ async function checkArchive(
     )
   }
   const manifestHash = createHash('sha256')
-  const manifest = await readManifest(fd, file, manifestRecord, manifestHash)
+  const manifest = await readManifest(fd, file, manifestRecord, manifestByteLimit(records), manifestHash)
 
   const listed = new Map<string, FileRecord>()
   const listedTwice: string[] = []
@@ -107,6 +114,7 @@ async function checkArchive(
   if (missing.length > 0) throw problem(`the manifest lists ${list(missing)}, missing from the archive`)
   const extra = records.filter(r => r.name !== MANIFEST_ENTRY && !listed.has(r.name)).map(r => r.name)
   if (extra.length > 0) throw problem(`the archive holds ${list(extra)}, not listed in the manifest`)
+  checkDumpEntries(manifest, inZip, file)
 
   const entries: ArchiveEntry[] = []
   for (const record of records) {
@@ -176,63 +184,109 @@ function checkRecords(
   }
 }
 
+/** Nesting of a real manifest: the object, `databases`, a record, its `dump`, its `tool` — 5 levels. */
+export const MAX_MANIFEST_DEPTH = 8
+/** Room for the manifest's own fields, components, exclusions and database records (MySQL table lists). */
+const MANIFEST_BASE_BYTES = 4 * 1024 * 1024
+/** Per entry: its record's fixed fields (type, mode, times, size, a SHA-256 and the JSON around them). */
+const MANIFEST_BYTES_PER_ENTRY = 512
+/** A name or link text may grow six-fold in JSON (`\u0001`). */
+const JSON_ESCAPE_FACTOR = 6
+
+/**
+ * The most bytes an honest manifest of these entries takes: the manifest lists each entry once, so its size follows
+ * from the central directory. A bigger one is padding meant to cost memory, refused before a byte is inflated.
+ */
+export function manifestByteLimit(records: readonly CentralDirectoryRecord[]): number {
+  let limit = MANIFEST_BASE_BYTES
+  for (const r of records) {
+    const isLink = r.madeBy === UNIX && ((r.externalAttributes >>> 16) & S_IFMT) === S_IFLNK
+    limit +=
+      MANIFEST_BYTES_PER_ENTRY +
+      JSON_ESCAPE_FACTOR * (Buffer.byteLength(r.name) + (isLink ? Math.min(r.size, MAX_LINK_BYTES) : 0))
+  }
+  return Math.min(limit, MAX_MANIFEST_BYTES)
+}
+
 async function readManifest(
   fd: FileHandle,
   file: string,
   record: CentralDirectoryRecord,
+  limit: number,
   hash: Hash
 ): Promise<Manifest> {
-  if (record.size > MAX_MANIFEST_BYTES) {
-    throw new IntegrityError(`the ${MANIFEST_ENTRY} of ${file} is implausibly large (${record.size} bytes)`)
+  if (record.size > limit) {
+    throw forged(file, `its ${MANIFEST_ENTRY} is ${record.size} bytes, more than ${limit} for its entries`)
   }
   const chunks: Buffer[] = []
   await readEntryContent(fd, file, { ...record, sha256: null }, async chunk => {
     hash.update(chunk)
     chunks.push(chunk)
   })
-  let manifest: Manifest
+  const bytes = Buffer.concat(chunks)
+  const depth = jsonDepth(bytes, MAX_MANIFEST_DEPTH)
+  if (depth > MAX_MANIFEST_DEPTH) {
+    throw forged(file, `its ${MANIFEST_ENTRY} nests deeper than ${MAX_MANIFEST_DEPTH} levels`)
+  }
+  let parsed: unknown
   try {
-    manifest = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Manifest
+    parsed = JSON.parse(bytes.toString('utf8'))
   } catch (error) {
-    throw new IntegrityError(`the ${MANIFEST_ENTRY} of ${file} is not valid JSON: ${(error as Error).message}`, {
-      cause: error
-    })
-  }
-  if (typeof manifest !== 'object' || manifest === null || manifest.format !== MANIFEST_FORMAT) {
     throw new IntegrityError(
-      `${file} is not an xlr-backup backup: its ${MANIFEST_ENTRY} has format ` +
-        `${JSON.stringify((manifest as { format?: unknown } | null)?.format)}, expected '${MANIFEST_FORMAT}'`
+      `the ${MANIFEST_ENTRY} of ${file} is not valid JSON: ${(error as Error).message} — use another backup`,
+      { cause: error }
     )
   }
-  if (typeof manifest.formatVersion !== 'number' || !Number.isInteger(manifest.formatVersion)) {
-    throw new IntegrityError(`the ${MANIFEST_ENTRY} of ${file} has no valid formatVersion`)
-  }
-  if (manifest.formatVersion > MANIFEST_VERSION) {
-    throw new IntegrityError(
-      `the backup ${file} has format version ${manifest.formatVersion}, newer than this xlr-backup understands ` +
-        `(${MANIFEST_VERSION}) — restore it with a newer version of xlr-backup (the one that made it: ` +
-        `${manifest.tool?.name ?? 'xlr-backup'} ${manifest.tool?.version ?? '?'})`
-    )
-  }
-  if (!Array.isArray(manifest.files)) throw new IntegrityError(`the ${MANIFEST_ENTRY} of ${file} has no file list`)
-  for (const [i, f] of manifest.files.entries()) {
-    const valid =
-      typeof f === 'object' &&
-      f !== null &&
-      typeof f.path === 'string' &&
-      (f.type === 'file' || f.type === 'directory' || f.type === 'symlink') &&
-      Number.isInteger(f.mode) &&
-      Number.isFinite(f.mtime) &&
-      Number.isInteger(f.size) &&
-      f.size >= 0 &&
-      (f.type === 'directory' || (typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256)))
-    if (!valid) {
+  try {
+    return validateManifest(parsed)
+  } catch (error) {
+    if (error instanceof NewerFormatError) throw new IntegrityError(`the backup ${file} has ${error.message}`)
+    if (error instanceof ManifestSchemaError && error.field === 'format') {
       throw new IntegrityError(
-        `the ${MANIFEST_ENTRY} of ${file} has a malformed record #${i + 1}: ${JSON.stringify(f)}`
+        `${file} is not an xlr-backup backup: its ${MANIFEST_ENTRY} has format ` +
+          `${JSON.stringify((parsed as { format?: unknown } | null)?.format)}, expected '${MANIFEST_FORMAT}'`
       )
     }
+    if (error instanceof ManifestSchemaError) throw forged(file, `its ${MANIFEST_ENTRY}: ${error.message}`)
+    throw error
   }
-  return manifest
+}
+
+/** A refusal of what an honest backup never holds: the backup was forged or altered, not merely damaged. */
+function forged(file: string, detail: string): IntegrityError {
+  return new IntegrityError(
+    `the backup ${file} is refused: ${detail} — this backup was not made by xlr-backup or was altered: do not restore it`
+  )
+}
+
+/**
+ * Every entry under 'database/' belongs to the dump of one manifest record, and every dump's file is there: an
+ * entry no record names would be checked by no one (restore unpacks only what records name), and a dump whose file
+ * is missing cannot be loaded.
+ */
+function checkDumpEntries(manifest: Manifest, names: ReadonlySet<string>, file: string): void {
+  const prefixes = new Map<string, string>()
+  manifest.databases.forEach((d, i) => {
+    if (!d.dump) return
+    prefixes.set(d.dump.prefix, `databases[${i}]`)
+    const dumpFile = DUMP_FILES[d.dump.format]
+    const dumpName =
+      dumpFile === null ? null : `${d.dump.prefix}${dumpFile}${d.dump.format === 'pg-directory' ? '/' : ''}`
+    if (dumpName !== null && !names.has(dumpName)) {
+      throw forged(
+        file,
+        `its ${MANIFEST_ENTRY} says databases[${i}] was dumped to ${dumpName}, which the archive lacks`
+      )
+    }
+  })
+  for (const name of names) {
+    if (!name.startsWith(DATABASE_PREFIX) || name === DATABASE_PREFIX) continue
+    const second = name.indexOf('/', DATABASE_PREFIX.length)
+    const prefix = second < 0 ? null : name.slice(0, second + 1)
+    if (prefix === null || !prefixes.has(prefix)) {
+      throw forged(file, `the entry ${name} lies under ${DATABASE_PREFIX} but in no dump the manifest records`)
+    }
+  }
 }
 
 function toEntry(
@@ -280,16 +334,26 @@ function toEntry(
 /**
  * A file under a symlink (`home/x -> /etc` then `home/x/passwd`) is the classic zip-slip; a file under a file cannot
  * be unpacked either. Refused here, so the unpacker never meets one.
+ *
+ * Linear in the total length of the names (plus a sort): with '/' ordered before every other character, everything
+ * under a path comes right after it, so the last file or link seen is the only one a later entry can lie under.
+ * Looking up every parent of every entry instead costs the square of the depth per entry.
  */
 function checkParents(entries: ArchiveEntry[], problem: (detail: string) => IntegrityError): void {
-  const types = new Map(entries.map(e => [pathKey(e.name), e.type]))
-  for (const entry of entries) {
-    const key = pathKey(entry.name)
-    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-      const parentType = types.get(key.slice(0, i))
-      if (parentType === 'symlink') throw problem(`the entry ${entry.name} lies under the symlink ${key.slice(0, i)}`)
-      if (parentType === 'file') throw problem(`the entry ${entry.name} lies under the file ${key.slice(0, i)}`)
+  const keyed = entries.map(e => {
+    const key = pathKey(e.name)
+    // UTF-8 bytes compare as code points do, and memcmp is fast where comparing long JS strings is not.
+    const order = Buffer.from(key, 'utf8')
+    for (let i = order.indexOf(0x2f); i >= 0; i = order.indexOf(0x2f, i + 1)) order[i] = 0
+    return { entry: e, key, order }
+  })
+  keyed.sort((a, b) => Buffer.compare(a.order, b.order))
+  let blocker: { key: string; under: string; type: FileRecord['type'] } | null = null
+  for (const { entry, key } of keyed) {
+    if (blocker && key.startsWith(blocker.under)) {
+      throw problem(`the entry ${entry.name} lies under the ${blocker.type} ${blocker.key}`)
     }
+    if (entry.type !== 'directory') blocker = { key, under: `${key}/`, type: entry.type }
   }
 }
 
@@ -304,6 +368,13 @@ async function readLinks(archive: BackupArchive, problem: (detail: string) => In
     })
     entry.target = Buffer.concat(chunks).toString('utf8')
     links.set(entry.name, entry.target)
+  }
+  for (const record of archive.manifest.files) {
+    if (record.type === 'symlink' && links.get(record.path) !== record.target) {
+      throw problem(
+        `the symlink ${record.path} points to ${JSON.stringify(links.get(record.path))} in the archive but ${JSON.stringify(record.target)} in the manifest`
+      )
+    }
   }
   for (const name of links.keys()) {
     const reason = linkEscapeReason(name, links, linkRoot(name))

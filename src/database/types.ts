@@ -4,6 +4,18 @@ import type { Logger } from '../shared/logger.js'
 
 export type Engine = 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'sqlserver' | 'db2' | 'h2' | 'derby' | 'unknown'
 
+export const ENGINES: readonly Engine[] = [
+  'postgresql',
+  'mysql',
+  'mariadb',
+  'oracle',
+  'sqlserver',
+  'db2',
+  'h2',
+  'derby',
+  'unknown'
+]
+
 /** Engines this tool dumps and restores with the vendor's client tools; every other engine needs custom commands. */
 export const BUILT_IN_ENGINES: readonly Engine[] = ['postgresql', 'mysql', 'mariadb']
 
