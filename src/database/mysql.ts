@@ -14,7 +14,8 @@ import { Progress } from '../shared/progress.js'
 import { withMysqlDefaults } from './credentials.js'
 import { toolFailure } from './failures.js'
 import { describe } from './resolve.js'
-import { findOnPath, mergedEnv, runTool, type ToolRun } from './run-tool.js'
+import { toolEnv } from '../shared/child-env.js'
+import { findOnPath, runTool, type ToolRun } from './run-tool.js'
 import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
 
 export const MYSQL_DUMP_FILE = 'dump.sql.gz'
@@ -178,7 +179,7 @@ interface Spawned {
  * back-pressure, and only takes stdin as one Buffer).
  */
 function spawnStreaming(tool: string, args: string[]): Spawned {
-  const child = spawn(tool, args, { env: mergedEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(tool, args, { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-16384)
