@@ -75,6 +75,9 @@ const enum S {
 }
 
 const NL = 0x0a
+/** The bytes that matter in code once a statement has begun: newline, ';', quotes, comment starts, backslash. */
+const CODE_SPECIAL = new Uint8Array(256)
+for (const c of '\n;\'"`/-#\\') CODE_SPECIAL[c.charCodeAt(0)] = 1
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === NL || c === 0x0b || c === 0x0c
 const isWordChar = (c: number): boolean =>
   (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f
@@ -103,7 +106,49 @@ export class ClientCommandScanner {
   private line = 1
 
   feed(chunk: Uint8Array): void {
-    for (let i = 0; i < chunk.length; i++) this.step(chunk[i])
+    const n = chunk.length
+    let i = 0
+    while (i < n) {
+      // Tight loops over the bytes that cannot change the state (string contents, comments, plain code): a dump is
+      // read twice through here, so this is what the restore waits for.
+      switch (this.state) {
+        case S.Single:
+          while (i < n) {
+            const c = chunk[i]
+            if (c === 0x27 || c === NL) break
+            // An escape pair inside the chunk is skipped whole; one split across chunks goes through step().
+            if (c === 0x5c) {
+              if (i + 1 >= n || chunk[i + 1] === NL) break
+              i += 2
+            } else i++
+          }
+          break
+        case S.Double:
+          while (i < n) {
+            const c = chunk[i]
+            if (c === 0x22 || c === NL) break
+            // An escape pair inside the chunk is skipped whole; one split across chunks goes through step().
+            if (c === 0x5c) {
+              if (i + 1 >= n || chunk[i + 1] === NL) break
+              i += 2
+            } else i++
+          }
+          break
+        case S.Backtick:
+          while (i < n && chunk[i] !== 0x60 && chunk[i] !== NL) i++
+          break
+        case S.BlockComment:
+          while (i < n && chunk[i] !== 0x2a && chunk[i] !== NL) i++
+          break
+        case S.LineComment:
+          while (i < n && chunk[i] !== NL) i++
+          break
+        case S.Code:
+          if (!this.expectWord) while (i < n && !CODE_SPECIAL[chunk[i]]) i++
+          break
+      }
+      if (i < n) this.step(chunk[i++])
+    }
   }
 
   /** The end of the dump: a statement start holding a command at the very end counts too. */
