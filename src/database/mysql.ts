@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { Writable } from 'node:stream'
+import { PassThrough, Writable } from 'node:stream'
 import { open, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
@@ -288,9 +288,9 @@ export function mysqlClientGuardFlags(client: MysqlTool): Promise<string[]> {
 }
 
 /** The refusal of a dump that holds a client command: hostile input, named as such, with what to do. */
-function clientCommandRefusal(target: DatabaseTarget, file: string, error: ClientCommandError): IntegrityError {
+function clientCommandRefusal(what: string, file: string, error: ClientCommandError): IntegrityError {
   return new IntegrityError(
-    `The dump of the ${describe(target)} database (${path.basename(file)}) is refused: ${error.message} (a shell ` +
+    `The dump of the ${what} database (${path.basename(file)}) is refused: ${error.message} (a shell ` +
       `command, a file read or write, or a switch of server or database), which mysqldump never writes. A dump is ` +
       `loaded as data, never as a script: this backup was altered or did not come from this tool. Nothing was loaded.`,
     { cause: error }
@@ -303,9 +303,42 @@ export async function scanMysqlDump(target: DatabaseTarget, file: string): Promi
   try {
     await pipeline(createReadStream(file), createGunzip(), new ClientCommandFilter(), discard)
   } catch (e) {
-    if (e instanceof ClientCommandError) throw clientCommandRefusal(target, file, e)
+    if (e instanceof ClientCommandError) throw clientCommandRefusal(describe(target), file, e)
     throw new IntegrityError(`The dump ${file} cannot be read: ${(e as Error).message}`, { cause: e })
   }
+}
+
+/**
+ * The same scan over a dump that is still inside the backup: `read` hands over its gzip-compressed bytes (and checks
+ * them). Verify uses it, so that a backup verify accepts is one restore does not refuse.
+ */
+export async function scanMysqlDumpChunks(
+  what: string,
+  file: string,
+  read: (sink: (chunk: Buffer) => Promise<void>) => Promise<void>
+): Promise<void> {
+  const input = new PassThrough()
+  const discard = new Writable({ write: (_chunk, _enc, cb) => cb() })
+  let failure: Error | null = null
+  const scanned = pipeline(input, createGunzip(), new ClientCommandFilter(), discard).catch((e: Error) => {
+    failure = e
+  })
+  const refusal = (e: Error): Error =>
+    e instanceof ClientCommandError
+      ? clientCommandRefusal(what, file, e)
+      : new IntegrityError(`The dump ${file} cannot be read: ${e.message}`, { cause: e })
+  await read(async chunk => {
+    if (failure) throw refusal(failure)
+    // A refusal destroys the input: 'close' then ends the wait that 'drain' never would.
+    if (!input.write(chunk))
+      await new Promise<void>(resolve => {
+        input.once('drain', resolve)
+        input.once('close', resolve)
+      })
+  })
+  input.end()
+  await scanned
+  if (failure) throw refusal(failure)
 }
 
 /** Feeds dump.sql.gz through gunzip into the client; creates the database when asked; drops tables a newer schema added. */
@@ -380,7 +413,7 @@ export async function mysqlRestore(
       }
     )
     const [run, pipeError] = await Promise.all([child.done, piped])
-    if (pipeError instanceof ClientCommandError) throw clientCommandRefusal(target, file, pipeError)
+    if (pipeError instanceof ClientCommandError) throw clientCommandRefusal(describe(target), file, pipeError)
     if (run.exitCode !== 0) throw toolFailure(target, client.name, 'restoring', run)
     if (pipeError)
       throw new DatabaseError(`Reading the dump ${file} failed: ${pipeError.message}`, { cause: pipeError })

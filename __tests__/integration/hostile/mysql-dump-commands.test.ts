@@ -216,6 +216,16 @@ dst.close()`,
     expect(await exactTree(home)).toBe(before.home)
   })
 
+  test('verify without a scratch database (nothing is loaded): refused all the same, as restore would', async () => {
+    const { error } = await runFailing(inputs({ [Input.Mode]: 'verify', [Input.Home]: '', [Input.Components]: '' }))
+    expect(error.message).toMatch(
+      /dump of the repository \+ archive database \(dump\.sql\.gz\) is refused: line \d+ holds the client command '\\!'/
+    )
+    expect(existsSync(file())).toBe(false)
+    // The genuine backup still verifies.
+    await run(inputs({ [Input.Mode]: 'verify', [Input.Home]: '', [Input.Components]: '', [Input.Name]: 'genuine' }))
+  })
+
   test('verify into a scratch database: refused, no canary, the scratch database left empty', async () => {
     const scratch = uniqueName('dbt_scratch')
     extraDatabases.push(scratch)
