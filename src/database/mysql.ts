@@ -1,22 +1,21 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { PassThrough, Writable } from 'node:stream'
 import { open, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { Transform, type TransformCallback } from 'node:stream'
+import { PassThrough, Transform, Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
 import type { DatabaseRecord } from '../archive/manifest.js'
 import { DatabaseError, IntegrityError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
+import { toolEnv } from '../shared/child-env.js'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { Progress } from '../shared/progress.js'
 import { withMysqlDefaults } from './credentials.js'
 import { toolFailure } from './failures.js'
 import { ClientCommandError, ClientCommandFilter } from './mysql-dump-filter.js'
 import { describe } from './resolve.js'
-import { toolEnv } from '../shared/child-env.js'
 import { findOnPath, runTool, type ToolRun } from './run-tool.js'
 import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
 
@@ -327,15 +326,21 @@ export async function scanMysqlDumpChunks(
     e instanceof ClientCommandError
       ? clientCommandRefusal(what, file, e)
       : new IntegrityError(`The dump ${file} cannot be read: ${e.message}`, { cause: e })
-  await read(async chunk => {
-    if (failure) throw refusal(failure)
-    // A refusal destroys the input: 'close' then ends the wait that 'drain' never would.
-    if (!input.write(chunk))
-      await new Promise<void>(resolve => {
-        input.once('drain', resolve)
-        input.once('close', resolve)
-      })
-  })
+  try {
+    await read(async chunk => {
+      if (failure) throw refusal(failure)
+      // A refusal destroys the input: 'close' then ends the wait that 'drain' never would.
+      if (!input.write(chunk))
+        await new Promise<void>(resolve => {
+          input.once('drain', resolve)
+          input.once('close', resolve)
+        })
+    })
+  } catch (e) {
+    // The entry itself is damaged (size, CRC-32, SHA-256): that error, and no scan left running.
+    input.destroy()
+    throw e
+  }
   input.end()
   await scanned
   if (failure) throw refusal(failure)
