@@ -3,7 +3,6 @@
  * (GitHub passes secrets as INPUT_<NAME>), the runner's tokens and the CLI's XLR_* secrets must reach none of them;
  * a database tool sees only its own credential file, a custom command only its own database's XLR_DB_* variables.
  */
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -85,21 +84,29 @@ async function rawEnviron(pid: number): Promise<string> {
 }
 
 async function waitForFile(file: string): Promise<string> {
-  for (let i = 0; i < 400 && !existsSync(file); i++) await new Promise(r => setTimeout(r, 25))
-  const text = (await readFile(file, 'utf8')).trim()
-  if (!text) throw new Error(`${file} is empty`)
-  return text
+  // Until the shell has written its pid (the file exists a moment before it holds anything).
+  for (let i = 0; i < 400; i++) {
+    const text = (await readFile(file, 'utf8').catch(() => '')).trim()
+    if (text) return text
+    await new Promise(r => setTimeout(r, 25))
+  }
+  throw new Error(`${file} never got a pid`)
 }
 
-/** A child of this process whose executable name is one of `names`, polled until it appears. */
-async function childNamed(names: string[]): Promise<number> {
+/**
+ * A child of this process whose executable name is one of `names` and whose arguments include `arg` (the query, not
+ * the `--version` look-up that comes first), polled until it appears.
+ */
+async function childNamed(names: string[], arg: string): Promise<number> {
   for (let i = 0; i < 400; i++) {
     for (const entry of await readdir('/proc')) {
       if (!/^\d+$/.test(entry)) continue
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')
       // pid (comm) state ppid …
       const m = /^\d+ \((.*)\) \S (\d+) /.exec(stat)
-      if (m && Number(m[2]) === process.pid && names.includes(m[1])) return Number(entry)
+      if (!m || Number(m[2]) !== process.pid || !names.includes(m[1])) continue
+      const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0')
+      if (argv.includes(arg)) return Number(entry)
     }
     await new Promise(r => setTimeout(r, 20))
   }
@@ -186,7 +193,7 @@ describe('the environment of every child (read from /proc/<pid>/environ while it
         new MemoryLogger()
       )
       const running = pgQuery(target, 'SELECT pg_sleep(1.5);')
-      const pid = await childNamed(['psql'])
+      const pid = await childNamed(['psql'], '-f')
       const raw = await rawEnviron(pid)
       const env = await environOf(pid)
       await running
@@ -210,7 +217,7 @@ describe('the environment of every child (read from /proc/<pid>/environ while it
         new MemoryLogger()
       )
       const running = mysqlQuery(target, 'SELECT SLEEP(1.5);')
-      const pid = await childNamed(['mariadb', 'mysql'])
+      const pid = await childNamed(['mariadb', 'mysql'], '--batch')
       const raw = await rawEnviron(pid)
       const env = await environOf(pid)
       await running
