@@ -32,6 +32,7 @@ import { currentRunFolder, makePrivateTempDir } from './shared/private-files.js'
 import { Progress } from './shared/progress.js'
 import { cancellation } from './lifecycle/cancel.js'
 import { runState } from './lifecycle/run-state.js'
+import { redactJdbcUrl } from './shared/jdbc-redact.js'
 
 /**
  * Restore: fetch, decrypt and open the backup; check it, the versions, the databases and the tools; then, with the
@@ -248,7 +249,7 @@ function drillRewrite(
     )
     const changed = await pointConfDirAtDatabases(stagedConfDir, drill, era, logger)
     logger.info(
-      `Restore drill: the restored ${changed.join(', ')} now point${changed.length === 1 ? 's' : ''} the ${moved.join(' and ')} database at ${moved.map(r => settings.database[r].url).join(' and ')}, never at the backed-up server's.`
+      `Restore drill: the restored ${changed.join(', ')} now point${changed.length === 1 ? 's' : ''} the ${moved.join(' and ')} database at ${moved.map(r => redactJdbcUrl(settings.database[r].url ?? '')).join(' and ')}, never at the backed-up server's.`
     )
   }
 }

@@ -10,6 +10,7 @@ import { DEFAULT_SERVER_CONFIG } from './home/index.js'
 import type { HomeInfo } from './home/types.js'
 import type { JobResult } from './report/job-result.js'
 import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
+import { refuseScriptedDump } from './restore-adapters/dump-scan.js'
 import { checkSignedManifest, fetchBackup } from './retrieve/fetch-backup.js'
 import { tempRoot, threadCount } from './settings/derived.js'
 import { Output } from './settings/inputs.js'
@@ -62,6 +63,7 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
 
     for (const record of dumps.filter(d => !scratchRoles.includes(d))) {
       const report = await verifyArchive(archive, { prefixes: [record.dump!.prefix], threads })
+      await refuseScriptedDump(archive, record)
       checks.push([
         `${record.roles.join('+')} dump`,
         `${record.dump!.format}, checked byte for byte`,

@@ -92,7 +92,7 @@ test('the MariaDB client dies after loading part of the dump: both databases and
     fakes,
     'mariadb',
     `REAL='${realClient}'
-for a in "$@"; do case "$a" in --batch|--version|-V) exec "$REAL" "$@";; esac; done
+for a in "$@"; do case "$a" in --batch|--version|-V|--help) exec "$REAL" "$@";; esac; done
 [ -e '${mark}' ] && exec "$REAL" "$@"
 head -c 60000 | "$REAL" "$@"
 echo "half-loaded by $$" > '${mark}'

@@ -93,17 +93,186 @@ function formatHostPort(address, port) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/shared/child-env.ts
+/**
+ * The environments of the processes this tool starts. GitHub hands every input to the action as `INPUT_<NAME>`
+ * (secrets included) and the CLI takes secrets from `XLR_*` variables, so `process.env` holds the database passwords,
+ * the passphrase and the age identity: a child that inherited it would carry them all, and so would a server that a
+ * `start-command` launches. Two shapes, built here only:
+ *
+ * - `toolEnv`: database tools and custom database commands get the basics a program needs to run, plus only their own
+ *   credential (a 0600 file path, or for a custom command the `XLR_DB_*` variables of its one database).
+ * - `commandEnv`: `stop-command`/`start-command` get the environment as it is (a service manager may need any of it)
+ *   minus every secret.
+ */
+/** What any program needs: the search path, locale, time zone, home, temp folder, and Windows' system variables. */
+const BASIC_NAMES = new Set([
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'LANG',
+    'LANGUAGE',
+    'TZ',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'LD_LIBRARY_PATH',
+    'DYLD_LIBRARY_PATH',
+    // Windows: without these a child cannot even start cmd.exe or find its profile.
+    'SYSTEMROOT',
+    'WINDIR',
+    'COMSPEC',
+    'PATHEXT',
+    'USERPROFILE',
+    'APPDATA',
+    'LOCALAPPDATA',
+    'PROGRAMDATA',
+    'PROGRAMFILES',
+    'SYSTEMDRIVE'
+].map(n => n.toUpperCase()));
+/** Client configuration (never credentials) that vendor tools of custom commands look for: Oracle, DB2, Java. */
+const VENDOR_NAMES = new Set([
+    'ORACLE_HOME',
+    'ORACLE_BASE',
+    'ORACLE_SID',
+    'TNS_ADMIN',
+    'NLS_LANG',
+    'DB2INSTANCE',
+    'DB2_HOME',
+    'JAVA_HOME'
+]);
+/** Variables that carry the runner's own credentials (artifact/cache service, OIDC, the workflow token). */
+const RUNNER_SECRET_NAMES = [/^INPUT_/i, /^ACTIONS_RUNTIME_TOKEN$/i, /^ACTIONS_ID_TOKEN_REQUEST_/i, /^GITHUB_TOKEN$/i];
+const knownSecrets = new Set();
+/**
+ * Remembers a secret value so that no variable holding it reaches a `stop-command`/`start-command`. Every secret
+ * passes through `Logger.secret` (inputs, config passwords, URL passwords), which calls this.
+ */
+function rememberSecret(value) {
+    if (value?.trim())
+        knownSecrets.add(value.trim());
+}
+/** Equal to a secret, or containing one long enough that the match is no coincidence (e.g. a connection string). */
+function holdsSecret(value) {
+    const v = value.trim();
+    for (const secret of knownSecrets)
+        if (v === secret || (secret.length >= 8 && v.includes(secret)))
+            return true;
+    return false;
+}
+function entries(env) {
+    return Object.entries(env).filter((e) => e[1] !== undefined);
+}
+function isBasic(name, vendor) {
+    const upper = name.toUpperCase();
+    return BASIC_NAMES.has(upper) || upper.startsWith('LC_') || (vendor && VENDOR_NAMES.has(upper));
+}
+/**
+ * A database tool's environment: the basics from `env` plus `own` (its credential file path, its libpq settings, or
+ * a custom command's XLR_DB_* variables). `vendor` also passes the Oracle/DB2/Java client configuration variables.
+ */
+function toolEnv(own = {}, options = {}) {
+    const out = {};
+    for (const [name, value] of entries(options.env ?? process.env))
+        if (isBasic(name, options.vendor ?? false))
+            out[name] = value;
+    return { ...out, ...own };
+}
+/** The environment of a `stop-command`/`start-command`: everything but the action's inputs, tokens and secrets. */
+function commandEnv(env = process.env) {
+    const out = {};
+    for (const [name, value] of entries(env)) {
+        if (RUNNER_SECRET_NAMES.some(p => p.test(name)))
+            continue;
+        if (holdsSecret(value))
+            continue;
+        out[name] = value;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/shared/jdbc-redact.ts
+/**
+ * The one place that knows where a JDBC URL hides a password. Every URL that reaches a manifest, a log line, an error
+ * message or a custom command's XLR_DB_URL goes through `redactJdbcUrl`; every password it holds is registered as a
+ * secret through `passwordsInJdbcUrl`; command lines of other processes use the same rules (guard/redact.ts).
+ *
+ * Forms covered (keys case-insensitive, anything that names a password, passphrase, secret or token):
+ * - query strings of every driver: `?password=…&sslpassword=…&trustStorePassword=…&clientCertificateKeyStorePassword=…`
+ * - property lists: SQL Server `;password=…;` and `;password={…;…}`, DB2 `:password=…;`, H2/Derby `;PASSWORD=…`
+ * - Connector/J key-value hosts: `//(host=h,port=3306,user=u,password=…)/db` and `address=(host=h)(password=…)`
+ * - user info: `jdbc:mysql://user:password@host`
+ * - Oracle: `jdbc:oracle:thin:user/password@…` (also with a quoted password)
+ * Over-redacting costs a less helpful message; under-redacting leaks a password: every rule errs on the wide side.
+ */
+/** A parameter or property name that carries a secret in one driver or another. */
+function isSecretKey(key) {
+    return /pass(?:word|wd|phrase)|^pwd$|secret|token|credential/i.test(key.trim());
+}
+const KEY = String.raw `[\w.\-]*(?:pass(?:word|wd|phrase)|pwd|secret|token|credential)[\w.\-]*`;
+/**
+ * key=value pairs. The value runs as far as its context allows: to the next '&' in a query string, to ';' in
+ * a property list (or the closing '}' of a braced value), to ',' or ')' inside Connector/J's parentheses.
+ */
+const PAIRS = [
+    new RegExp(String.raw `([?&]\s*${KEY}\s*=\s*)([^&]*)`, 'gi'),
+    new RegExp(String.raw `([;:]\s*${KEY}\s*=\s*)(\{[^}]*\}?|[^;]*)`, 'gi'),
+    new RegExp(String.raw `([(,]\s*${KEY}\s*=\s*)([^,)]*)`, 'gi')
+];
+/** `//user:password@` up to the last '@' (a password may hold '@' or '/'). */
+const USER_INFO = /(\/\/[^/@:?;()]*:)(.*)@/;
+/** Oracle's `user/password@`: after the driver type, before the last '@'. */
+const ORACLE = /^(jdbc:oracle:[a-z0-9]+:[^/@:]*\/)(.*)@/i;
+/** The URL with every password it carries replaced by '***'. */
+function redactJdbcUrl(url) {
+    let out = url;
+    for (const pattern of PAIRS)
+        out = out.replace(pattern, (_m, kept) => `${kept}***`);
+    out = out.replace(USER_INFO, (_m, kept) => `${kept}***@`);
+    out = out.replace(ORACLE, (_m, kept) => `${kept}***@`);
+    return out;
+}
+/** Every password the URL carries, as written and percent-decoded, so each can be masked. */
+function passwordsInJdbcUrl(url) {
+    const found = new Set();
+    const add = (value) => {
+        const v = value?.trim();
+        if (!v || v === '***')
+            return;
+        found.add(v);
+        const unbraced = v.replace(/^\{(.*)\}?$/, '$1').replace(/^"(.*)"$/, '$1');
+        found.add(unbraced);
+        try {
+            found.add(decodeURIComponent(unbraced));
+        }
+        catch {
+            // Not percent-encoded.
+        }
+    };
+    for (const pattern of PAIRS)
+        for (const m of url.matchAll(pattern))
+            add(m[2]);
+    add(USER_INFO.exec(url)?.[2]);
+    add(ORACLE.exec(url)?.[2]);
+    return [...found].filter(v => v !== '');
+}
+
 ;// CONCATENATED MODULE: ./src/guard/redact.ts
 /**
  * Command lines of other processes (and the user's stop/start commands) end up in log lines and error messages.
  * JVMs are often started with `-Dsome.password=…`, and stop commands with `curl -u admin:…`: hide those values.
  * Over-redacting is harmless here; a leaked password is not.
  */
+
 const SECRET_KEY = String.raw `[\w.-]*(?:password|passwd|pwd|secret|token|passphrase|credential|api[-_.]?key)[\w.-]*`;
 /** One shell word: unquoted characters and quoted stretches, e.g. `admin:'pa ss'`. */
 const VALUE = String.raw `(?:[^\s'"]|'[^']*'|"[^"]*")+`;
 const keepFirstGroup = (_match, kept) => `${kept}***`;
 const RULES = [
+    // JDBC URLs (a JVM's -D…url=jdbc:…): the same rules as the manifest's, e.g. Oracle's user/password@ and
+    // Connector/J's (host=…,password=…)
+    [/jdbc:\S+/gi, match => redactJdbcUrl(match)],
     // key=value and key: value, e.g. -Dxl.repository.keystore.password=…, --db-password=…, PGPASSWORD=…
     [new RegExp(String.raw `(${SECRET_KEY}\s*[=:]\s*)${VALUE}`, 'gi'), keepFirstGroup],
     // a flag followed by its value, e.g. --password …, -passphrase …
@@ -138,6 +307,7 @@ function displayCommandLine(text, max = MAX_COMMAND_LINE_CHARS) {
 ;// CONCATENATED MODULE: ./src/guard/shell-command.ts
 
 
+
 /** After the shell exits, how long its output may still trickle in before we stop reading. */
 const OUTPUT_GRACE_MS = 500;
 const KILL_GRACE_MS = 2000;
@@ -158,7 +328,14 @@ function runShellCommand(command, label, deadlineMs, logger) {
     return new Promise((resolve, reject) => {
         const posix = process.platform !== 'win32';
         logger.info(`Running the ${label}: ${displayCommandLine(command)}`);
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: posix, windowsHide: true });
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, {
+            shell: true,
+            // Never the action's inputs, tokens or secrets: a start-command launches the server, which would keep them.
+            env: commandEnv(),
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: posix,
+            windowsHide: true
+        });
         const forward = (stream, level) => {
             let pending = '';
             stream?.setEncoding('utf8');

@@ -44,7 +44,7 @@ export async function runCustomCommand(
 ): Promise<void> {
   const shell = process.platform === 'win32' ? 'cmd.exe' : '/bin/sh'
   const args = process.platform === 'win32' ? ['/d', '/s', '/c', command] : ['-c', command]
-  const run = await runTool(shell, args, { env, cwd: env.XLR_DUMP_DIR })
+  const run = await runTool(shell, args, { env, vendorEnv: true, cwd: env.XLR_DUMP_DIR })
   if (run.exitCode !== 0) {
     const tail = stderrTail(run.stderr + '\n' + run.stdout, [target.password])
     throw new DatabaseError(

@@ -1,7 +1,14 @@
 import type { ConfiguredDatabase, DatabaseRole, HomeInfo, UnresolvedDatabaseUrl } from '../home/types.js'
 import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import { DEFAULT_PORTS, parseJdbcUrl, passwordInParams, redactJdbcUrl, withoutPassword } from './jdbc-url.js'
+import {
+  DEFAULT_PORTS,
+  parseJdbcUrl,
+  passwordInParams,
+  passwordsInJdbcUrl,
+  redactJdbcUrl,
+  withoutPassword
+} from './jdbc-url.js'
 import { BUILT_IN_ENGINES, type DatabaseSettings, type DatabaseTarget, type Engine } from './types.js'
 import { Input } from '../shared/io-names.js'
 
@@ -67,7 +74,7 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
 
   const parsed = parseJdbcUrl(url)
   const urlPassword = passwordInParams(parsed.params)
-  if (urlPassword) logger.secret(urlPassword)
+  for (const secret of [urlPassword, ...passwordsInJdbcUrl(url)]) if (secret) logger.secret(secret)
   const shownUrl = redactJdbcUrl(url)
   const where = inputs.url ? `the '${names.url}' input` : (config?.source ?? 'the home config')
 

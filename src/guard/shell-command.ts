@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { commandEnv } from '../shared/child-env.js'
 import type { Logger } from '../shared/logger.js'
 import { displayCommandLine } from './redact.js'
 
@@ -36,7 +37,14 @@ export function runShellCommand(
   return new Promise((resolve, reject) => {
     const posix = process.platform !== 'win32'
     logger.info(`Running the ${label}: ${displayCommandLine(command)}`)
-    const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: posix, windowsHide: true })
+    const child = spawn(command, {
+      shell: true,
+      // Never the action's inputs, tokens or secrets: a start-command launches the server, which would keep them.
+      env: commandEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: posix,
+      windowsHide: true
+    })
     const forward = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warning'): void => {
       let pending = ''
       stream?.setEncoding('utf8')

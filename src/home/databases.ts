@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/logger.js'
 import { readFileSync } from 'node:fs'
+import { passwordsInJdbcUrl } from '../shared/jdbc-redact.js'
 import { getObject, getString, getValue, hasPath, type HoconConfig } from './hocon.js'
 import type { JackrabbitComponent } from './jackrabbit-xml.js'
 import type { ConfiguredDatabase, ConfiguredDatabases, DatabaseRole, UnresolvedDatabaseUrls } from './types.js'
@@ -126,10 +127,8 @@ export function databaseFromJackrabbit(
   }
 }
 
-/** Masks a password and any password a JDBC URL carries (`?password=…`, `;password=…`, `user/pass@`). */
+/** Masks a password and every password a JDBC URL carries (every form: see shared/jdbc-redact.ts). */
 export function registerSecrets(logger: Logger, url: string, password: string | null): void {
   if (password) logger.secret(password)
-  for (const match of url.matchAll(/[?&;:]password=([^&;]+)/gi)) logger.secret(match[1])
-  const oracle = /^jdbc:oracle:[a-z]+:[^/@]*\/([^@]+)@/i.exec(url)
-  if (oracle) logger.secret(oracle[1])
+  for (const secret of passwordsInJdbcUrl(url)) logger.secret(secret)
 }
