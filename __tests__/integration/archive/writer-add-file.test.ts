@@ -5,9 +5,9 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { ZipWriter } from '../../src/archive/zip-writer.js'
-import { Progress } from '../../src/shared/progress.js'
-import { tool, zipListing } from '../support/writer-fixtures.js'
+import { ZipWriter } from '../../../src/archive/zip-writer.js'
+import { Progress } from '../../../src/shared/progress.js'
+import { tool, zipListing } from '../../support/writer-fixtures.js'
 
 let tmp: string
 

@@ -1,9 +1,9 @@
 import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { ExcludeMatcher } from '../../src/archive/exclude.js'
-import { InputError } from '../../src/shared/errors.js'
-import { zipListing, zipTree } from '../support/writer-fixtures.js'
+import { ExcludeMatcher } from '../../../src/archive/exclude.js'
+import { InputError } from '../../../src/shared/errors.js'
+import { zipListing, zipTree } from '../../support/writer-fixtures.js'
 
 describe('ExcludeMatcher', () => {
   const m = (patterns: string, rel: string, dir = false): boolean => ExcludeMatcher.parse(patterns).excludes(rel, dir)

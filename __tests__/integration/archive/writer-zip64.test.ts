@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import yauzl from 'yauzl'
-import { restorable, tool, zipTree } from '../support/writer-fixtures.js'
+import { restorable, tool, zipTree } from '../../support/writer-fixtures.js'
 
 let tmp: string
 beforeAll(async () => {

@@ -8,9 +8,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { startArtifactEmulator, type ArtifactEmulator } from '../support/artifact-emulator.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { startArtifactEmulator, type ArtifactEmulator } from '../../support/artifact-emulator.js'
+import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
 import {
   checkCiphertext,
   homeTree,
@@ -20,7 +20,7 @@ import {
   type Core,
   type Inputs,
   encryptionModes
-} from '../support/e2e-secrets.js'
+} from '../../support/e2e-secrets.js'
 
 let emu: ArtifactEmulator
 let core: Core

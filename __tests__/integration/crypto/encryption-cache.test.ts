@@ -10,9 +10,9 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { startCacheEmulator, type CacheEmulator } from '../support/cache-emulator.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { startCacheEmulator, type CacheEmulator } from '../../support/cache-emulator.js'
+import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
 import {
   checkCiphertext,
   homeTree,
@@ -22,7 +22,7 @@ import {
   type Core,
   type Inputs,
   encryptionModes
-} from '../support/e2e-secrets.js'
+} from '../../support/e2e-secrets.js'
 
 let emu: CacheEmulator
 let core: Core

@@ -7,9 +7,9 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
-import { scanForSecrets, describeFindings } from '../support/secret-scan.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
+import { scanForSecrets, describeFindings } from '../../support/secret-scan.js'
 import {
   MANIFEST_KEYS,
   ageDecrypt,
@@ -25,7 +25,7 @@ import {
   type Core,
   type Inputs,
   encryptionModes
-} from '../support/e2e-secrets.js'
+} from '../../support/e2e-secrets.js'
 
 let core: Core
 let tmp: string
@@ -102,7 +102,7 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
         const r = ageDecrypt(keyFile, stored, zip)
         expect([r.code, r.stderr]).toEqual([0, ''])
       } else {
-        const { runAgeWithTty } = await import('../support/crypto.js')
+        const { runAgeWithTty } = await import('../../support/crypto.js')
         const r = await runAgeWithTty(['-d', '-o', zip, stored], PASSPHRASE)
         expect(r.code).toBe(0)
       }

@@ -6,11 +6,11 @@
 import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { EncryptionError, InputError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { describeTree } from '../support/archive-fixtures.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
-import { describeFindings, scanForSecrets } from '../support/secret-scan.js'
+import { EncryptionError, InputError } from '../../../src/shared/errors.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { describeTree } from '../../support/archive-fixtures.js'
+import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
+import { describeFindings, scanForSecrets } from '../../support/secret-scan.js'
 import {
   expectFailure,
   loadCore,
@@ -19,7 +19,7 @@ import {
   settingsFrom,
   type Core,
   type Inputs
-} from '../support/e2e-secrets.js'
+} from '../../support/e2e-secrets.js'
 
 let core: Core
 let tmp: string

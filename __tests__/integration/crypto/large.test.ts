@@ -8,10 +8,10 @@ import { open, mkdtemp, rm, stat, truncate } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { createDecryptStream, createEncryptStream } from '../../src/crypto/index.js'
-import type { DecryptionSettings, EncryptionSettings } from '../../src/crypto/index.js'
-import { EncryptionError } from '../../src/shared/errors.js'
-import { ageKeygen, hashSink, randomSource, requireAgeTool, rssWatch, run, sha256File } from '../support/crypto.js'
+import { createDecryptStream, createEncryptStream } from '../../../src/crypto/index.js'
+import type { DecryptionSettings, EncryptionSettings } from '../../../src/crypto/index.js'
+import { EncryptionError } from '../../../src/shared/errors.js'
+import { ageKeygen, hashSink, randomSource, requireAgeTool, rssWatch, run, sha256File } from '../../support/crypto.js'
 
 const SIZE = 320 * 1024 * 1024
 /** Holding the file would take at least SIZE; streaming takes a few chunks plus garbage not yet collected. */

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { RestoreError } from '../../src/shared/errors.js'
-import { Input } from '../../src/settings/inputs.js'
+import { RestoreError } from '../../../src/shared/errors.js'
+import { Input } from '../../../src/settings/inputs.js'
 import {
   createMariaDatabase,
   createPgDatabase,
@@ -17,7 +17,7 @@ import {
   writeScript,
   type MariaFixture,
   type PgFixture
-} from '../support/database-fixtures.js'
+} from '../../support/database-fixtures.js'
 import {
   MARIA_URL,
   PG_URL,
@@ -28,7 +28,7 @@ import {
   runFailing,
   type ConfDatabase,
   type Inputs
-} from '../support/e2e-restore.js'
+} from '../../support/e2e-restore.js'
 
 let tmp: string
 let store: string

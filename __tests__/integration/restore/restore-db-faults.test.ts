@@ -8,8 +8,8 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { RestoreError } from '../../src/shared/errors.js'
-import { Input, Output } from '../../src/settings/inputs.js'
+import { RestoreError } from '../../../src/shared/errors.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
 import {
   createPgDatabase,
   createPgRole,
@@ -18,7 +18,7 @@ import {
   uniqueName,
   writeScript,
   type PgFixture
-} from '../support/database-fixtures.js'
+} from '../../support/database-fixtures.js'
 import {
   PG_URL,
   attempt,
@@ -30,7 +30,7 @@ import {
   runFailing,
   type ConfDatabase,
   type Inputs
-} from '../support/e2e-restore.js'
+} from '../../support/e2e-restore.js'
 
 let tmp: string
 let store: string

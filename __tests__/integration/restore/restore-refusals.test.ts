@@ -14,9 +14,9 @@ import {
   RestoreError,
   ServerRunningError,
   XlrBackupError
-} from '../../src/shared/errors.js'
-import { Input, Output } from '../../src/settings/inputs.js'
-import { createPgDatabase, createPgRole, pgAdmin, type PgFixture } from '../support/database-fixtures.js'
+} from '../../../src/shared/errors.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import { createPgDatabase, createPgRole, pgAdmin, type PgFixture } from '../../support/database-fixtures.js'
 import {
   PG_URL,
   addHostileEntries,
@@ -32,7 +32,7 @@ import {
   runFailing,
   type ConfDatabase,
   type Inputs
-} from '../support/e2e-restore.js'
+} from '../../support/e2e-restore.js'
 
 let tmp: string
 let store: string

@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process'
 import { chmod, mkdtemp, readFile, readdir, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { readHome } from '../../src/home/index.js'
-import { Input, Output } from '../../src/settings/inputs.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
+import { readHome } from '../../../src/home/index.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
 import {
   createMariaDatabase,
   createPgDatabase,
@@ -21,7 +21,7 @@ import {
   uniqueName,
   type MariaFixture,
   type PgFixture
-} from '../support/database-fixtures.js'
+} from '../../support/database-fixtures.js'
 import {
   MARIA_URL,
   PG_URL,
@@ -32,7 +32,7 @@ import {
   run,
   type ConfDatabase,
   type Inputs
-} from '../support/e2e-restore.js'
+} from '../../support/e2e-restore.js'
 
 let tmp: string
 let role: ReturnType<typeof createPgRole>

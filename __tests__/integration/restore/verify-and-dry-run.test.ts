@@ -5,9 +5,9 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { IntegrityError } from '../../src/shared/errors.js'
-import { Input, Output } from '../../src/settings/inputs.js'
-import type { JobResult } from '../../src/report/job-result.js'
+import { IntegrityError } from '../../../src/shared/errors.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import type { JobResult } from '../../../src/report/job-result.js'
 import {
   createPgDatabase,
   createPgRole,
@@ -15,7 +15,7 @@ import {
   pgDropDatabase,
   uniqueName,
   type PgFixture
-} from '../support/database-fixtures.js'
+} from '../../support/database-fixtures.js'
 import {
   PG_URL,
   checksums,
@@ -29,7 +29,7 @@ import {
   runFailing,
   type ConfDatabase,
   type Inputs
-} from '../support/e2e-restore.js'
+} from '../../support/e2e-restore.js'
 
 let tmp: string
 let store: string
