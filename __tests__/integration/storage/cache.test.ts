@@ -7,11 +7,11 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
-import { startCacheEmulator, type CacheEmulator } from '../support/cache-emulator.js'
-import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import type { StorageSettings } from '../../src/settings/settings.js'
-import type * as StorageModule from '../../src/storage/index.js'
+import { startCacheEmulator, type CacheEmulator } from '../../support/cache-emulator.js'
+import { InputError, IntegrityError, StorageError } from '../../../src/shared/errors.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import type { StorageSettings } from '../../../src/settings/settings.js'
+import type * as StorageModule from '../../../src/storage/index.js'
 
 let emu: CacheEmulator
 let storage: typeof StorageModule
@@ -61,7 +61,7 @@ beforeAll(async () => {
   emu = await startCacheEmulator()
   Object.assign(process.env, emu.env, { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: tmp })
   process.chdir(workspace)
-  storage = await import('../../src/storage/index.js')
+  storage = await import('../../../src/storage/index.js')
 })
 
 afterAll(async () => {
