@@ -1,7 +1,7 @@
 /** Test helpers for the crypto area: the real `age` tools, byte pipelines, and large random files made by streaming. */
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { Readable, Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -165,11 +165,7 @@ export function hashSink(onFirstChunk?: () => void): {
   return { stream, sha256: () => hash.digest('hex'), bytes: () => bytes }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(createReadStream(file), hash)
-  return hash.digest('hex')
-}
+export { sha256File } from './hash.js'
 
 export async function writeStreamTo(file: string, source: Readable, transform?: Transform): Promise<void> {
   if (transform) await pipeline(source, transform, createWriteStream(file))

@@ -49,14 +49,7 @@ export function homeInfo(home: string, httpPort: number, bindAddress = '0.0.0.0'
   }
 }
 
-/** A port nobody listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
+export { freePort } from './net.js'
 
 /**
  * Everything a test starts, stopped in afterEach: listeners, children, and servers known by PID file only (the ones a

@@ -3,7 +3,7 @@
  * clear error naming the input to fix, repeats no key or passphrase, and leaves the home byte for byte unchanged.
  * Damaged ciphertexts are copied without their digest file, so age's own authentication is what refuses them.
  */
-import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises'
+import { copyFile, mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { EncryptionError, InputError } from '../../../src/shared/errors.js'
@@ -20,6 +20,7 @@ import {
   type Core,
   type Inputs
 } from '../../support/e2e-secrets.js'
+import { restoreEnvironmentAfterAll, useRunnerTemp } from '../../support/env.js'
 
 let core: Core
 let tmp: string
@@ -29,7 +30,6 @@ let port: number
 let mine: AgeKeyPair
 let other: AgeKeyPair
 let before: Record<string, string>
-const savedTemp = process.env.RUNNER_TEMP
 const PASSPHRASE = `refusal passphrase ${Math.random().toString(36).slice(2)}`
 const WRONG_PASSPHRASE = `not the passphrase ${Math.random().toString(36).slice(2)}`
 
@@ -44,8 +44,7 @@ async function run(over: Inputs, logger = new MemoryLogger()) {
 beforeAll(async () => {
   requireAgeTool()
   tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-enc-refuse-'))
-  process.env.RUNNER_TEMP = path.join(tmp, 'runner-temp')
-  await mkdir(process.env.RUNNER_TEMP)
+  await useRunnerTemp(tmp)
   backups = path.join(tmp, 'backups')
   home = path.join(tmp, 'home')
   ;({ port } = await makeSmallHome(home))
@@ -78,10 +77,9 @@ beforeAll(async () => {
 }, 600_000)
 
 afterAll(async () => {
-  if (savedTemp === undefined) delete process.env.RUNNER_TEMP
-  else process.env.RUNNER_TEMP = savedTemp
   await rm(tmp, { recursive: true, force: true })
 })
+restoreEnvironmentAfterAll()
 
 /** Bytes of the age header: up to and including the '--- <mac>\n' line. */
 async function headerLength(file: string): Promise<number> {
