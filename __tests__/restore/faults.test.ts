@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
@@ -21,14 +20,10 @@ import {
   worldHash,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'restore-faults-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('restore-faults-', made => (tmp = made))
 
 let n = 0
 const scenario = async () => await makeScenario(path.join(tmp, `s${++n}`))

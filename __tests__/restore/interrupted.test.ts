@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RestoreError } from '../../src/shared/errors.js'
@@ -23,6 +22,7 @@ import {
   worldHash,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repoRoot = path.resolve(here, '..', '..')
@@ -30,12 +30,7 @@ const DEFAULT = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix']
 const OTHERS = ['README.txt', 'bin', 'lib', 'log']
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'restore-interrupted-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('restore-interrupted-', made => (tmp = made))
 
 let n = 0
 const scenario = async () => await makeScenario(path.join(tmp, `s${++n}`))

@@ -1,6 +1,5 @@
-import { mkdtemp, readdir, readFile, readlink, rename, symlink, writeFile, mkdir, rm } from 'node:fs/promises'
+import { readdir, readFile, readlink, rename, symlink, writeFile, mkdir } from 'node:fs/promises'
 import { statSync } from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError, RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
@@ -25,14 +24,10 @@ import {
   writeHome,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'restore-test-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('restore-test-', made => (tmp = made))
 
 let n = 0
 async function scenario(opts: { databases?: boolean } = {}): Promise<Scenario> {

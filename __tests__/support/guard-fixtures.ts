@@ -162,3 +162,19 @@ export function scopedLister(root: string): ProcessLister {
     }
   }
 }
+
+/**
+ * A new sandbox for each test of the enclosing describe (or file), handed to `use`; after each test, what `cleanup`
+ * started is stopped and the sandbox removed.
+ */
+export function sandboxPerTest(cleanup: Cleanup, use: (sandbox: GuardSandbox) => void): void {
+  let sandbox: GuardSandbox | undefined
+  beforeEach(async () => {
+    sandbox = await makeSandbox()
+    use(sandbox)
+  })
+  afterEach(async () => {
+    await cleanup.run()
+    if (sandbox) await removeSandbox(sandbox)
+  })
+}
