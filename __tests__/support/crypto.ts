@@ -185,7 +185,8 @@ export function rssWatch(): { begin: () => void; end: () => number } {
       if (timer) return
       start = process.memoryUsage.rss()
       peak = start
-      timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
+      // Unref'd: a test that fails (or times out) between begin() and end() must not keep its Jest worker alive.
+      timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20).unref()
     },
     end() {
       clearInterval(timer)
