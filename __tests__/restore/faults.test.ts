@@ -2,12 +2,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  backupTopLevel,
   findInterruptedRestores,
   rollBackInterrupted,
   RestoreFailedError,
   runRestore,
-  selectComponents,
   type JournalStep,
   type RestoreDeps,
   type RestoreRequest
@@ -16,6 +14,7 @@ import {
   FileDatabases,
   FolderExtractor,
   makeScenario,
+  scenarioRequest,
   treeHash,
   worldHash,
   type Scenario
@@ -28,20 +27,8 @@ scratchFolder('restore-faults-', made => (tmp = made))
 let n = 0
 const scenario = async () => await makeScenario(path.join(tmp, `s${++n}`))
 
-function request(s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest {
-  return {
-    home: s.home,
-    backup: s.backup,
-    components: selectComponents('default', backupTopLevel(s.backup.manifest.files), true),
-    previousPath: '',
-    safetyDump: true,
-    // 'true' so the index steps are part of every run and get their faults too.
-    resetIndexes: 'true',
-    interrupted: '',
-    dryRun: false,
-    ...over
-  }
-}
+// resetIndexes 'true' so the index steps are part of every run and get their faults too.
+const request = (s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest => scenarioRequest(s, 'true', over)
 
 function deps(s: Scenario, over: Pick<RestoreDeps, 'onStep'> = {}) {
   return {

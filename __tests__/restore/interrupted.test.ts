@@ -5,18 +5,17 @@ import { fileURLToPath } from 'node:url'
 import { RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  backupTopLevel,
   findInterruptedRestores,
   JCR_INDEX_FOLDERS,
   rollBackInterrupted,
   runRestore,
-  selectComponents,
   type RestoreRequest
 } from '../../src/restore/index.js'
 import {
   FileDatabases,
   FolderExtractor,
   makeScenario,
+  scenarioRequest,
   treeHash,
   treeState,
   worldHash,
@@ -51,19 +50,7 @@ async function runAndDie(s: Scenario, kind: string, occurrence: number): Promise
   if (signal !== 'SIGKILL') throw new Error(`the child was not killed at ${kind} #${occurrence}: ${output}`)
 }
 
-function request(s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest {
-  return {
-    home: s.home,
-    backup: s.backup,
-    components: selectComponents('default', backupTopLevel(s.backup.manifest.files), true),
-    previousPath: '',
-    safetyDump: true,
-    resetIndexes: 'true',
-    interrupted: '',
-    dryRun: false,
-    ...over
-  }
-}
+const request = (s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest => scenarioRequest(s, 'true', over)
 
 const deps = (s: Scenario) => ({
   extractor: new FolderExtractor(s.backupHome),

@@ -4,11 +4,9 @@ import * as path from 'node:path'
 import { InputError, RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  backupTopLevel,
   JCR_INDEX_FOLDERS,
   readJournal,
   runRestore,
-  selectComponents,
   type RestoreDeps,
   type RestoreRequest
 } from '../../src/restore/index.js'
@@ -18,6 +16,7 @@ import {
   FolderExtractor,
   homeEntries,
   makeScenario,
+  scenarioRequest,
   treeHash,
   treeState,
   worldHash,
@@ -35,18 +34,7 @@ async function scenario(opts: { databases?: boolean } = {}): Promise<Scenario> {
 }
 
 function request(s: Scenario, over: Partial<RestoreRequest> & { input?: string } = {}): RestoreRequest {
-  const hasDb = s.backup.manifest.databases.length > 0
-  return {
-    home: s.home,
-    backup: s.backup,
-    components: selectComponents(over.input ?? 'default', backupTopLevel(s.backup.manifest.files), hasDb),
-    previousPath: '',
-    safetyDump: true,
-    resetIndexes: 'auto',
-    interrupted: '',
-    dryRun: false,
-    ...over
-  }
+  return scenarioRequest(s, 'auto', over)
 }
 
 function deps(s: Scenario, over: Partial<RestoreDeps> = {}): RestoreDeps & { logger: MemoryLogger } {

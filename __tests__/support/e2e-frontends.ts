@@ -12,9 +12,10 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeHome } from '../../scripts/make-home.js'
 import { sha256File } from './hash.js'
+import { freePort } from './net.js'
 
 // Shared with the other tiers' support; named here too, where the e2e tests have always found them.
-export { freePort } from './net.js'
+export { freePort }
 export { sha256File }
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -186,6 +187,13 @@ export function errorLines(run: Run): string[] {
         .replace(/%0D/g, '')
         .replace(/%25/g, '%')
     )
+}
+
+/** The start of the front-end tests: the bundles checked, a new scratch folder, a sample home in it, a free port. */
+export async function sampleHomeFixture(prefix: string): Promise<{ tmp: string; home: string; port: string }> {
+  requireBundles()
+  const tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
+  return { tmp, home: await sampleHome(path.join(tmp, 'home')), port: String(await freePort()) }
 }
 
 /** A generated XL Release 24.x home of a few MB (see scripts/make-home.ts), at `dir`. */
