@@ -1,15 +1,12 @@
-import { mkdtemp, readdir, readFile, readlink, rename, symlink, writeFile, mkdir, rm } from 'node:fs/promises'
+import { readdir, readFile, readlink, rename, symlink, writeFile, mkdir } from 'node:fs/promises'
 import { statSync } from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError, RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  backupTopLevel,
   JCR_INDEX_FOLDERS,
   readJournal,
   runRestore,
-  selectComponents,
   type RestoreDeps,
   type RestoreRequest
 } from '../../src/restore/index.js'
@@ -19,20 +16,17 @@ import {
   FolderExtractor,
   homeEntries,
   makeScenario,
+  scenarioRequest,
   treeHash,
   treeState,
   worldHash,
   writeHome,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'restore-test-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('restore-test-', made => (tmp = made))
 
 let n = 0
 async function scenario(opts: { databases?: boolean } = {}): Promise<Scenario> {
@@ -40,18 +34,7 @@ async function scenario(opts: { databases?: boolean } = {}): Promise<Scenario> {
 }
 
 function request(s: Scenario, over: Partial<RestoreRequest> & { input?: string } = {}): RestoreRequest {
-  const hasDb = s.backup.manifest.databases.length > 0
-  return {
-    home: s.home,
-    backup: s.backup,
-    components: selectComponents(over.input ?? 'default', backupTopLevel(s.backup.manifest.files), hasDb),
-    previousPath: '',
-    safetyDump: true,
-    resetIndexes: 'auto',
-    interrupted: '',
-    dryRun: false,
-    ...over
-  }
+  return scenarioRequest(s, 'auto', over)
 }
 
 function deps(s: Scenario, over: Partial<RestoreDeps> = {}): RestoreDeps & { logger: MemoryLogger } {

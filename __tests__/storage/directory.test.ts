@@ -7,21 +7,14 @@ import { InputError, IntegrityError, StorageError } from '../../src/shared/error
 import { MemoryLogger } from '../../src/shared/logger.js'
 import type { StorageSettings } from '../../src/settings/settings.js'
 import { createStorage, DirectoryStorage, type BackupStorage } from '../../src/storage/index.js'
+import { sha256File as sha256Of } from '../support/hash.js'
+import { storageSettings } from '../support/storage-fixtures.js'
 
 let tmp: string
 const logger = new MemoryLogger()
 
 function settings(folder: string): StorageSettings {
-  return {
-    kind: 'directory',
-    path: folder,
-    name: '',
-    namePrefix: '',
-    runId: null,
-    repository: '',
-    githubToken: '',
-    retentionDays: null
-  }
+  return storageSettings('directory', { path: folder })
 }
 
 async function backup(store: BackupStorage, name: string, size = 2048): Promise<string> {
@@ -31,11 +24,6 @@ async function backup(store: BackupStorage, name: string, size = 2048): Promise<
   await store.publish(staged, name, logger)
   return createHash('sha256').update(data).digest('hex')
 }
-
-const sha256Of = async (file: string): Promise<string> =>
-  createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'storage-directory-'))

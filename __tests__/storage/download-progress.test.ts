@@ -1,20 +1,13 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { watchDownload } from '../../src/storage/download-progress.js'
+import { scratchFolder } from '../support/scratch.js'
 
 describe('watchDownload', () => {
   let dir: string
-
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'xlr-download-'))
-  })
-
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true })
-  })
+  scratchFolder('xlr-download-', made => (dir = made), { each: true })
 
   test('logs the bytes that land in the folder, with the percentage of the expected size, and stops when told', async () => {
     const logger = new MemoryLogger()

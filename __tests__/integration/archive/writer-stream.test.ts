@@ -4,11 +4,11 @@ import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import { ZipWriter } from '../../src/archive/zip-writer.js'
-import { XlrBackupError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { Progress } from '../../src/shared/progress.js'
-import { collectTree, restorable, tool } from '../support/writer-fixtures.js'
+import { ZipWriter } from '../../../src/archive/zip-writer.js'
+import { XlrBackupError } from '../../../src/shared/errors.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { Progress } from '../../../src/shared/progress.js'
+import { collectTree, restorable, tool } from '../../support/writer-fixtures.js'
 
 let tmp: string
 let home: string

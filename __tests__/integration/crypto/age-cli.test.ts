@@ -6,9 +6,9 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createDecryptStream, createEncryptStream } from '../../src/crypto/index.js'
-import { EncryptionError } from '../../src/shared/errors.js'
-import { ageKeygen, requireAgeTool, run, runAgeWithTty, sha256File, type AgeKeyPair } from '../support/crypto.js'
+import { createDecryptStream, createEncryptStream } from '../../../src/crypto/index.js'
+import { EncryptionError } from '../../../src/shared/errors.js'
+import { ageKeygen, requireAgeTool, run, runAgeWithTty, sha256File, type AgeKeyPair } from '../../support/crypto.js'
 
 const PASSPHRASE = 'crypto-cli-Secret-41d2'
 // Several chunks plus a partial one; and exactly two chunks, whose last chunk is full.

@@ -3,74 +3,45 @@
  * MariaDB client dies after loading part of the dump. Both databases and the home must go back to how they were.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { RestoreError } from '../../src/shared/errors.js'
-import { Input } from '../../src/settings/inputs.js'
+import { RestoreError } from '../../../src/shared/errors.js'
+import { Input } from '../../../src/settings/inputs.js'
+import { mariaAdmin, pgAdmin, writeScript, type MariaFixture, type PgFixture } from '../../support/database-fixtures.js'
 import {
-  createMariaDatabase,
-  createPgDatabase,
-  createPgRole,
-  mariaAdmin,
-  pgAdmin,
-  writeScript,
-  type MariaFixture,
-  type PgFixture
-} from '../support/database-fixtures.js'
-import {
-  MARIA_URL,
-  PG_URL,
   checksums,
   exactTree,
-  makeDbHome,
   run,
   runFailing,
   type ConfDatabase,
-  type Inputs
-} from '../support/e2e-restore.js'
+  type Inputs,
+  dbHomeFixture,
+  dbHomeInputs,
+  type DbHomeFixture
+} from '../../support/e2e-restore.js'
 
+let fixture: DbHomeFixture
 let tmp: string
-let store: string
 let home: string
-let role: ReturnType<typeof createPgRole>
 let pg: PgFixture
 let maria: MariaFixture
 let repoDb: ConfDatabase
 let archiveDb: ConfDatabase
 
 function inputs(over: Inputs = {}): Inputs {
-  return {
-    [Input.Mode]: 'restore',
-    [Input.Home]: home,
-    [Input.Storage]: 'directory',
-    [Input.Path]: store,
-    [Input.Name]: 'maria-fault',
-    [Input.DatabasePassword]: repoDb.password,
-    [Input.ArchiveDatabasePassword]: archiveDb.password,
-    [Input.Threads]: '2',
-    ...over
-  }
+  return dbHomeInputs(fixture, 'maria-fault', { [Input.Mode]: 'restore', ...over })
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-e2e-mariafault-'))
-  store = path.join(tmp, 'store')
-  role = createPgRole()
-  pg = createPgDatabase('repository', role)
-  maria = createMariaDatabase('archive')
-  repoDb = { url: PG_URL(pg.database), username: role.name, password: role.password }
-  archiveDb = { url: MARIA_URL(maria.database), username: maria.user, password: maria.password }
-  home = (await makeDbHome(path.join(tmp, 'home'), { repository: repoDb, archive: archiveDb })).dir
+  fixture = await dbHomeFixture('xlr-e2e-mariafault-', { archive: 'mariadb' })
+  ;({ tmp, home, pg, repoDb } = fixture)
+  maria = fixture.maria!
+  archiveDb = fixture.archiveDb!
   await run({ ...inputs(), [Input.Mode]: 'backup' })
 })
 
 afterAll(async () => {
-  pg?.drop()
-  maria?.drop()
-  role?.drop()
-  if (maria) mariaAdmin(`DROP USER IF EXISTS '${maria.user}'@'%';`)
-  await rm(tmp, { recursive: true, force: true })
+  await fixture?.drop()
 })
 
 test('the MariaDB client dies after loading part of the dump: both databases and the home go back', async () => {

@@ -4,20 +4,19 @@
  * passphrase; the restored home equals the original. Owner-only modes of the stored file, the staged file, the job's
  * temp folders and the restore's work folder are checked while the jobs run.
  */
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
-import { scanForSecrets, describeFindings } from '../support/secret-scan.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
+import { scanForSecrets, describeFindings } from '../../support/secret-scan.js'
 import {
   MANIFEST_KEYS,
   ageDecrypt,
+  encryptedJobFixture,
   headOf,
   homeTree,
   knownText,
-  loadCore,
-  makeSmallHome,
   modeOf,
   settingsFrom,
   unzipTest,
@@ -25,8 +24,9 @@ import {
   type Core,
   type Inputs,
   encryptionModes
-} from '../support/e2e-secrets.js'
-import { Output } from '../../src/shared/io-names.js'
+} from '../../support/e2e-secrets.js'
+import { restoreEnvironmentAfterAll, useRunnerTemp } from '../../support/env.js'
+import { Output } from '../../../src/shared/io-names.js'
 
 let core: Core
 let tmp: string
@@ -35,27 +35,19 @@ let port: number
 let keys: AgeKeyPair
 let keyFile: string
 let original: Record<string, string>
-const savedTemp = process.env.RUNNER_TEMP
 const PASSPHRASE = `e2e passphrase ${Math.random().toString(36).slice(2)} ü`
 
 beforeAll(async () => {
   requireAgeTool()
   tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-enc-dir-'))
-  process.env.RUNNER_TEMP = path.join(tmp, 'runner-temp')
-  await mkdir(process.env.RUNNER_TEMP)
-  home = path.join(tmp, 'home')
-  ;({ port } = await makeSmallHome(home))
-  keyFile = path.join(tmp, 'key.txt')
-  keys = await ageKeygen(keyFile)
-  original = await homeTree(home)
-  core = await loadCore()
+  await useRunnerTemp(tmp)
+  ;({ home, port, keyFile, keys, original, core } = await encryptedJobFixture(tmp))
 })
 
 afterAll(async () => {
-  if (savedTemp === undefined) delete process.env.RUNNER_TEMP
-  else process.env.RUNNER_TEMP = savedTemp
   await rm(tmp, { recursive: true, force: true })
 })
+restoreEnvironmentAfterAll()
 
 function inputs(over: Inputs): Inputs {
   return { storage: 'directory', path: path.join(tmp, 'backups'), port: String(port), ...over }
@@ -103,7 +95,7 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
         const r = ageDecrypt(keyFile, stored, zip)
         expect([r.code, r.stderr]).toEqual([0, ''])
       } else {
-        const { runAgeWithTty } = await import('../support/crypto.js')
+        const { runAgeWithTty } = await import('../../support/crypto.js')
         const r = await runAgeWithTty(['-d', '-o', zip, stored], PASSPHRASE)
         expect(r.code).toBe(0)
       }

@@ -16,15 +16,15 @@ import {
   type DatabaseRecord,
   type FileRecord,
   type Manifest
-} from '../../src/archive/manifest.js'
-import { ZipWriter } from '../../src/archive/zip-writer.js'
-import { manifestEnvelope } from '../../src/backup/manifest-file.js'
-import { writeBackupFile } from '../../src/backup/write-backup-file.js'
-import type { DumpResult } from '../../src/database/types.js'
-import type { HomeInfo } from '../../src/home/types.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { TOOL_NAME, TOOL_VERSION } from '../../src/shared/tool.js'
-import { collectTree, tool } from '../support/writer-fixtures.js'
+} from '../../../src/archive/manifest.js'
+import { ZipWriter } from '../../../src/archive/zip-writer.js'
+import { manifestEnvelope } from '../../../src/backup/manifest-file.js'
+import { writeBackupFile } from '../../../src/backup/write-backup-file.js'
+import type { DumpResult } from '../../../src/database/types.js'
+import type { HomeInfo } from '../../../src/home/types.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { TOOL_NAME, TOOL_VERSION } from '../../../src/shared/tool.js'
+import { collectTree, tool } from '../../support/writer-fixtures.js'
 
 let tmp: string
 let home: HomeInfo

@@ -3,34 +3,26 @@
  * zstd) against the local emulator.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
-import { startCacheEmulator, type CacheEmulator } from '../support/cache-emulator.js'
-import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import type { StorageSettings } from '../../src/settings/settings.js'
-import type * as StorageModule from '../../src/storage/index.js'
+import { startCacheEmulator, type CacheEmulator } from '../../support/cache-emulator.js'
+import { hideToolkitOutput, restoreEnvironmentAfterAll } from '../../support/env.js'
+import { sha256File as sha256Of } from '../../support/hash.js'
+import { storageSettings } from '../../support/storage-fixtures.js'
+import { InputError, IntegrityError, StorageError } from '../../../src/shared/errors.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import type { StorageSettings } from '../../../src/settings/settings.js'
+import type * as StorageModule from '../../../src/storage/index.js'
 
 let emu: CacheEmulator
 let storage: typeof StorageModule
 let tmp: string
 let workspace: string
-const savedEnv = { ...process.env }
-const savedCwd = process.cwd()
 const logger = new MemoryLogger()
 
-const settings: StorageSettings = {
-  kind: 'cache',
-  path: '',
-  name: '',
-  namePrefix: '',
-  runId: null,
-  repository: '',
-  githubToken: '',
-  retentionDays: null
-}
+const settings: StorageSettings = storageSettings('cache')
 
 async function backup(name: string, size = 4096): Promise<string> {
   const store = await storage.createStorage(settings, logger)
@@ -43,17 +35,8 @@ async function backup(name: string, size = 4096): Promise<string> {
   return sha256
 }
 
-const sha256Of = async (file: string): Promise<string> =>
-  createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
-
 beforeAll(async () => {
-  const write = process.stdout.write.bind(process.stdout)
-  jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) =>
-      /^(::|\[command\])/.test(String(chunk)) ? true : write(chunk, ...rest)) as typeof process.stdout.write)
+  hideToolkitOutput()
   tmp = await mkdtemp(path.join(os.tmpdir(), 'storage-cache-'))
   workspace = path.join(tmp, 'workspace')
   await rm(workspace, { recursive: true, force: true })
@@ -61,16 +44,15 @@ beforeAll(async () => {
   emu = await startCacheEmulator()
   Object.assign(process.env, emu.env, { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: tmp })
   process.chdir(workspace)
-  storage = await import('../../src/storage/index.js')
+  storage = await import('../../../src/storage/index.js')
 })
 
 afterAll(async () => {
-  process.chdir(savedCwd)
   await emu?.close()
   await rm(tmp, { recursive: true, force: true })
-  process.env = savedEnv
   jest.restoreAllMocks()
 })
+restoreEnvironmentAfterAll()
 
 describe('cache storage', () => {
   const sums: Record<string, string> = {}

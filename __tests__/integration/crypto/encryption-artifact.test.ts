@@ -4,24 +4,25 @@
  * real `age` opens into a ZIP `unzip -t` passes; verify and restore fetch it back with the key or the passphrase, and
  * the restored home equals the original. The emulator's environment is set before the core is imported.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { startArtifactEmulator, type ArtifactEmulator } from '../support/artifact-emulator.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { startArtifactEmulator, type ArtifactEmulator } from '../../support/artifact-emulator.js'
+import { requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
 import {
   checkCiphertext,
+  ciphertextCheck,
+  encryptedJobFixture,
   homeTree,
-  loadCore,
-  makeSmallHome,
   settingsFrom,
   type Core,
   type Inputs,
   encryptionModes
-} from '../support/e2e-secrets.js'
-import { Output } from '../../src/shared/io-names.js'
+} from '../../support/e2e-secrets.js'
+import { hideToolkitOutput, restoreEnvironmentAfterAll, useRunnerTemp } from '../../support/env.js'
+import { Output } from '../../../src/shared/io-names.js'
 
 let emu: ArtifactEmulator
 let core: Core
@@ -30,34 +31,24 @@ let home: string
 let port: number
 let keys: AgeKeyPair
 let original: Record<string, string>
-const savedEnv = { ...process.env }
 const PASSPHRASE = `artifact passphrase ${Math.random().toString(36).slice(2)}`
 
 beforeAll(async () => {
   requireAgeTool()
-  // The toolkit prints workflow commands (::debug::, ::add-mask::) on stdout; keep the test output readable.
-  const write = process.stdout.write.bind(process.stdout)
-  jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) =>
-      /^(::|\[command\])/.test(String(chunk)) ? true : write(chunk, ...rest)) as typeof process.stdout.write)
+  hideToolkitOutput()
   tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-enc-art-'))
-  await mkdir(path.join(tmp, 'runner-temp'))
+  await useRunnerTemp(tmp)
   emu = await startArtifactEmulator()
-  Object.assign(process.env, emu.env, { RUNNER_TEMP: path.join(tmp, 'runner-temp') })
-  home = path.join(tmp, 'home')
-  ;({ port } = await makeSmallHome(home))
-  keys = await ageKeygen(path.join(tmp, 'key.txt'))
-  original = await homeTree(home)
-  core = await loadCore()
+  Object.assign(process.env, emu.env)
+  ;({ home, port, keys, original, core } = await encryptedJobFixture(tmp))
 }, 300_000)
 
 afterAll(async () => {
   await emu?.close()
-  process.env = savedEnv
   jest.restoreAllMocks()
   await rm(tmp, { recursive: true, force: true })
 })
+restoreEnvironmentAfterAll()
 
 async function run(over: Inputs) {
   return await core.runJob(settingsFrom(core, { storage: 'artifact', port: String(port), ...over }), new MemoryLogger())
@@ -72,17 +63,9 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
       await run({ mode: 'backup', name, home, 'compression-level': '0', ...encryptWith() })
       const stored = emu.artifacts().filter(a => a.finalized && a.name.startsWith(name))
       expect(stored.map(a => a.name)).toEqual([`${name}.zip.age`])
-      const problems = await checkCiphertext({
-        file: stored[0].blobFile,
-        home,
-        scratch: tmp,
-        key: kind === 'recipients' ? { keyFile: path.join(tmp, 'key.txt') } : { passphrase: PASSPHRASE },
-        encryption:
-          kind === 'recipients'
-            ? { format: 'age', recipients: 1, passphrase: false }
-            : { format: 'age', recipients: 0, passphrase: true },
-        secrets: [PASSPHRASE, keys.identity]
-      })
+      const problems = await checkCiphertext(
+        ciphertextCheck(kind, stored[0].blobFile, { home, tmp, keys, passphrase: PASSPHRASE })
+      )
       expect(problems).toBe('')
     })
 

@@ -4,9 +4,8 @@
  * Damaged backups are resealed (their .sha256 digest file rewritten) so the archive's own checks must catch them.
  */
 import { execFileSync } from 'node:child_process'
-import { copyFile, mkdtemp, readdir, rm, truncate, stat, writeFile } from 'node:fs/promises'
+import { copyFile, readdir, truncate, stat, writeFile } from 'node:fs/promises'
 import * as net from 'node:net'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import {
   EncryptionError,
@@ -14,46 +13,38 @@ import {
   RestoreError,
   ServerRunningError,
   XlrBackupError
-} from '../../src/shared/errors.js'
-import { Input, Output } from '../../src/settings/inputs.js'
-import { createPgDatabase, createPgRole, pgAdmin, type PgFixture } from '../support/database-fixtures.js'
+} from '../../../src/shared/errors.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import { pgAdmin, type PgFixture } from '../../support/database-fixtures.js'
 import {
-  PG_URL,
   addHostileEntries,
   checksums,
   dataOffset,
   exactTree,
   flipByte,
   homeState,
-  makeDbHome,
   reseal,
   rewriteManifest,
   run,
   runFailing,
   type ConfDatabase,
-  type Inputs
-} from '../support/e2e-restore.js'
+  type Inputs,
+  dbHomeFixture,
+  dbHomeInputs,
+  type DbHomeFixture
+} from '../../support/e2e-restore.js'
 
+let fixture: DbHomeFixture
 let tmp: string
 let store: string
 let home: string
 let port: number
-let role: ReturnType<typeof createPgRole>
 let pg: PgFixture
 let db: ConfDatabase
 let good: string
 
 function inputs(name: string, over: Inputs = {}): Inputs {
-  return {
-    [Input.Mode]: 'restore',
-    [Input.Home]: home,
-    [Input.Storage]: 'directory',
-    [Input.Path]: store,
-    [Input.Name]: name,
-    [Input.DatabasePassword]: db.password,
-    [Input.Threads]: '2',
-    ...over
-  }
+  return dbHomeInputs(fixture, name, { [Input.Mode]: 'restore', ...over })
 }
 
 /** A copy of the good backup under another name, changed by `damage`, with a matching digest file. */
@@ -81,12 +72,8 @@ function integrityCause(error: Error): unknown {
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-e2e-refuse-'))
-  store = path.join(tmp, 'store')
-  role = createPgRole()
-  pg = createPgDatabase('repository', role)
-  db = { url: PG_URL(pg.database), username: role.name, password: role.password }
-  ;({ dir: home, port } = await makeDbHome(path.join(tmp, 'home'), { repository: db }))
+  fixture = await dbHomeFixture('xlr-e2e-refuse-')
+  ;({ tmp, store, home, port, pg, repoDb: db } = fixture)
   await run({ ...inputs('good'), [Input.Mode]: 'backup' })
   good = path.join(store, 'good.zip')
   // What the refused restores would have put back: make the home and the database differ from the backup.
@@ -95,9 +82,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  pg?.drop()
-  role?.drop()
-  await rm(tmp, { recursive: true, force: true })
+  await fixture?.drop()
 })
 
 describe('refused restores change nothing (home tree and database tables compared)', () => {

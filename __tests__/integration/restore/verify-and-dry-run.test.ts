@@ -2,20 +2,12 @@
  * `mode: verify` through the real core (a good backup, its dump loaded into a scratch database; a damaged one
  * refused), and `dry-run: true`: it changes nothing, and its plan is what the real restore that follows then does.
  */
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { copyFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { IntegrityError } from '../../src/shared/errors.js'
-import { Input, Output } from '../../src/settings/inputs.js'
-import type { JobResult } from '../../src/report/job-result.js'
-import {
-  createPgDatabase,
-  createPgRole,
-  pgAdmin,
-  pgDropDatabase,
-  uniqueName,
-  type PgFixture
-} from '../support/database-fixtures.js'
+import { IntegrityError } from '../../../src/shared/errors.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import type { JobResult } from '../../../src/report/job-result.js'
+import { pgAdmin, pgDropDatabase, uniqueName, type PgFixture } from '../../support/database-fixtures.js'
 import {
   PG_URL,
   checksums,
@@ -23,51 +15,39 @@ import {
   exactTree,
   flipByte,
   homeState,
-  makeDbHome,
   reseal,
   run,
   runFailing,
   type ConfDatabase,
-  type Inputs
-} from '../support/e2e-restore.js'
+  type Inputs,
+  dbHomeFixture,
+  dbHomeInputs,
+  type DbHomeFixture
+} from '../../support/e2e-restore.js'
 
-let tmp: string
+let fixture: DbHomeFixture
 let store: string
 let home: string
-let role: ReturnType<typeof createPgRole>
+let role: DbHomeFixture['role']
 let pg: PgFixture
 let db: ConfDatabase
 let original: Record<string, string>
 const scratch: string[] = []
 
 function inputs(over: Inputs = {}): Inputs {
-  return {
-    [Input.Home]: home,
-    [Input.Storage]: 'directory',
-    [Input.Path]: store,
-    [Input.Name]: 'checked',
-    [Input.DatabasePassword]: db.password,
-    [Input.Threads]: '2',
-    ...over
-  }
+  return dbHomeInputs(fixture, 'checked', over)
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-e2e-verify-'))
-  store = path.join(tmp, 'store')
-  role = createPgRole()
-  pg = createPgDatabase('repository', role)
-  db = { url: PG_URL(pg.database), username: role.name, password: role.password }
-  home = (await makeDbHome(path.join(tmp, 'home'), { repository: db })).dir
+  fixture = await dbHomeFixture('xlr-e2e-verify-')
+  ;({ store, home, role, pg, repoDb: db } = fixture)
   original = await checksums('postgresql', db)
   await run(inputs({ [Input.Mode]: 'backup' }))
 })
 
 afterAll(async () => {
-  pg?.drop()
   for (const d of scratch) pgDropDatabase(d)
-  role?.drop()
-  await rm(tmp, { recursive: true, force: true })
+  await fixture?.drop()
 })
 
 describe('verify', () => {

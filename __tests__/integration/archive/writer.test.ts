@@ -4,9 +4,9 @@ import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import yauzl from 'yauzl'
-import { makeHome } from '../../scripts/make-home.js'
-import type { FileRecord } from '../../src/archive/manifest.js'
-import { snapshot, tool, zipListing, zipTree } from '../support/writer-fixtures.js'
+import { makeHome } from '../../../scripts/make-home.js'
+import type { FileRecord } from '../../../src/archive/manifest.js'
+import { snapshot, tool, zipListing, zipTree } from '../../support/writer-fixtures.js'
 
 let tmp: string
 let home: string

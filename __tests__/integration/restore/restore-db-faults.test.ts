@@ -5,53 +5,37 @@
  * runs the restore (an interrupted restore, rolled back by the next run).
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { RestoreError } from '../../src/shared/errors.js'
-import { Input, Output } from '../../src/settings/inputs.js'
-import {
-  createPgDatabase,
-  createPgRole,
-  pgAdmin,
-  pgDropDatabase,
-  uniqueName,
-  writeScript,
-  type PgFixture
-} from '../support/database-fixtures.js'
+import { RestoreError } from '../../../src/shared/errors.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import { pgAdmin, pgDropDatabase, uniqueName, writeScript, type PgFixture } from '../../support/database-fixtures.js'
 import {
   PG_URL,
   attempt,
   checksums,
   exactTree,
   homeState,
-  makeDbHome,
   run,
   runFailing,
   type ConfDatabase,
-  type Inputs
-} from '../support/e2e-restore.js'
+  type Inputs,
+  dbHomeFixture,
+  dbHomeInputs,
+  type DbHomeFixture
+} from '../../support/e2e-restore.js'
 
+let fixture: DbHomeFixture
 let tmp: string
-let store: string
 let home: string
-let role: ReturnType<typeof createPgRole>
+let role: DbHomeFixture['role']
 let pg: PgFixture
 let db: ConfDatabase
 let realPgRestore: string
 let backedUp: Record<string, string>
 
 function inputs(over: Inputs = {}): Inputs {
-  return {
-    [Input.Mode]: 'restore',
-    [Input.Home]: home,
-    [Input.Storage]: 'directory',
-    [Input.Path]: store,
-    [Input.Name]: 'faults',
-    [Input.DatabasePassword]: db.password,
-    [Input.Threads]: '2',
-    ...over
-  }
+  return dbHomeInputs(fixture, 'faults', { [Input.Mode]: 'restore', ...over })
 }
 
 /**
@@ -76,21 +60,15 @@ ${die}`
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-e2e-dbfault-'))
-  store = path.join(tmp, 'store')
   realPgRestore = execFileSync('sh', ['-c', 'command -v pg_restore'], { encoding: 'utf8' }).trim()
-  role = createPgRole()
-  pg = createPgDatabase('repository', role)
-  db = { url: PG_URL(pg.database), username: role.name, password: role.password }
-  home = (await makeDbHome(path.join(tmp, 'home'), { repository: db })).dir
+  fixture = await dbHomeFixture('xlr-e2e-dbfault-')
+  ;({ tmp, home, role, pg, repoDb: db } = fixture)
   backedUp = await checksums('postgresql', db)
   await run({ ...inputs(), [Input.Mode]: 'backup' })
 })
 
 afterAll(async () => {
-  pg?.drop()
-  role?.drop()
-  await rm(tmp, { recursive: true, force: true })
+  await fixture?.drop()
 })
 
 /** Changes the home and the database after the backup, so a restore (and its rollback) has something to do. */

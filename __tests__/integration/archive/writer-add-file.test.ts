@@ -3,21 +3,14 @@ import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
-import { ZipWriter } from '../../src/archive/zip-writer.js'
-import { Progress } from '../../src/shared/progress.js'
-import { tool, zipListing } from '../support/writer-fixtures.js'
+import { ZipWriter } from '../../../src/archive/zip-writer.js'
+import { Progress } from '../../../src/shared/progress.js'
+import { tool, zipListing } from '../../support/writer-fixtures.js'
+import { scratchFolder } from '../../support/scratch.js'
 
 let tmp: string
-
-beforeAll(async () => {
-  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'archive-writer-add-file-'))
-})
-
-afterAll(async () => {
-  await fsp.rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('archive-writer-add-file-', made => (tmp = made))
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 

@@ -4,14 +4,12 @@
  * as a restore drill into an empty folder and fresh scratch databases. Also both roles in one PostgreSQL database.
  */
 import { execFileSync } from 'node:child_process'
-import { chmod, mkdtemp, readFile, readdir, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { chmod, readFile, readdir, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { readHome } from '../../src/home/index.js'
-import { Input, Output } from '../../src/settings/inputs.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
+import { readHome } from '../../../src/home/index.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
 import {
-  createMariaDatabase,
   createPgDatabase,
   createPgRole,
   grantMaria,
@@ -21,7 +19,7 @@ import {
   uniqueName,
   type MariaFixture,
   type PgFixture
-} from '../support/database-fixtures.js'
+} from '../../support/database-fixtures.js'
 import {
   MARIA_URL,
   PG_URL,
@@ -31,9 +29,13 @@ import {
   makeDbHome,
   run,
   type ConfDatabase,
-  type Inputs
-} from '../support/e2e-restore.js'
+  type Inputs,
+  dbHomeFixture,
+  dbHomeInputs,
+  type DbHomeFixture
+} from '../../support/e2e-restore.js'
 
+let fixture: DbHomeFixture
 let tmp: string
 let role: ReturnType<typeof createPgRole>
 let pg: PgFixture
@@ -50,27 +52,14 @@ const scratch: { pg: string[]; maria: string[] } = { pg: [], maria: [] }
 const USER_DATA = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports']
 
 function inputs(over: Inputs): Inputs {
-  return {
-    [Input.Home]: home,
-    [Input.Storage]: 'directory',
-    [Input.Path]: store,
-    [Input.Name]: 'e2e-roundtrip',
-    [Input.DatabasePassword]: repoDb.password,
-    [Input.ArchiveDatabasePassword]: archiveDb.password,
-    [Input.Threads]: '2',
-    ...over
-  }
+  return dbHomeInputs(fixture, 'e2e-roundtrip', over)
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-e2e-rt-'))
-  store = path.join(tmp, 'store')
-  role = createPgRole()
-  pg = createPgDatabase('repository', role)
-  maria = createMariaDatabase('archive')
-  repoDb = { url: PG_URL(pg.database), username: pg.role, password: pg.password }
-  archiveDb = { url: MARIA_URL(maria.database), username: maria.user, password: maria.password }
-  home = (await makeDbHome(path.join(tmp, 'home'), { repository: repoDb, archive: archiveDb })).dir
+  fixture = await dbHomeFixture('xlr-e2e-rt-', { archive: 'mariadb' })
+  ;({ tmp, store, home, role, pg, repoDb } = fixture)
+  maria = fixture.maria!
+  archiveDb = fixture.archiveDb!
   original = await homeState(home)
   originalTimes = await fileTimes(home)
   originalSums = { repo: await checksums('postgresql', repoDb), archive: await checksums('mariadb', archiveDb) }
@@ -79,13 +68,9 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  pg?.drop()
-  maria?.drop()
   for (const db of scratch.pg) pgDropDatabase(db)
   for (const db of scratch.maria) mariaAdmin(`DROP DATABASE IF EXISTS ${db};`)
-  role?.drop()
-  if (maria) mariaAdmin(`DROP USER IF EXISTS '${maria.user}'@'%';`)
-  await rm(tmp, { recursive: true, force: true })
+  await fixture?.drop()
 })
 
 describe('restore through runJob (PostgreSQL repository, MariaDB archive)', () => {

@@ -1,9 +1,9 @@
 import fsp from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
-import { ExcludeMatcher } from '../../src/archive/exclude.js'
-import { InputError } from '../../src/shared/errors.js'
-import { zipListing, zipTree } from '../support/writer-fixtures.js'
+import { ExcludeMatcher } from '../../../src/archive/exclude.js'
+import { InputError } from '../../../src/shared/errors.js'
+import { zipListing, zipTree } from '../../support/writer-fixtures.js'
+import { scratchFolder } from '../../support/scratch.js'
 
 describe('ExcludeMatcher', () => {
   const m = (patterns: string, rel: string, dir = false): boolean => ExcludeMatcher.parse(patterns).excludes(rel, dir)
@@ -69,12 +69,7 @@ describe('ExcludeMatcher', () => {
 
 describe('exclusions applied by the writer', () => {
   let tmp: string
-  beforeAll(async () => {
-    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'archive-writer-exclude-'))
-  })
-  afterAll(async () => {
-    await fsp.rm(tmp, { recursive: true, force: true })
-  })
+  scratchFolder('archive-writer-exclude-', made => (tmp = made))
 
   test('excluded files and folders are left out, folders are not descended into, log/** keeps log/', async () => {
     const home = path.join(tmp, 'home')

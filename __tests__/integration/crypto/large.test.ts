@@ -8,14 +8,18 @@ import { open, mkdtemp, rm, stat, truncate } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { createDecryptStream, createEncryptStream } from '../../src/crypto/index.js'
-import type { DecryptionSettings, EncryptionSettings } from '../../src/crypto/index.js'
-import { EncryptionError } from '../../src/shared/errors.js'
-import { ageKeygen, hashSink, randomSource, requireAgeTool, rssWatch, run, sha256File } from '../support/crypto.js'
+import { jest } from '@jest/globals'
+import { createDecryptStream, createEncryptStream } from '../../../src/crypto/index.js'
+import type { DecryptionSettings, EncryptionSettings } from '../../../src/crypto/index.js'
+import { EncryptionError } from '../../../src/shared/errors.js'
+import { ageKeygen, hashSink, randomSource, requireAgeTool, rssWatch, run, sha256File } from '../../support/crypto.js'
 
 const SIZE = 320 * 1024 * 1024
 /** Holding the file would take at least SIZE; streaming takes a few chunks plus garbage not yet collected. */
 const MEMORY_LIMIT = 160 * 1024 * 1024
+// Each test is a 320 MB round trip through age and SHA-256 (one through scrypt too): 231 s on the 2-core CI machine
+// under load, past the default 120 s; a timed-out test also left its memory sampler running in the Jest worker.
+jest.setTimeout(600_000)
 
 let dir: string
 beforeAll(async () => {

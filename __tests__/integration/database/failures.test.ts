@@ -3,9 +3,9 @@ import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { DatabaseError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { dumpDatabase, preflight, resolveDatabases, type DatabaseTarget } from '../../src/database/index.js'
+import { DatabaseError } from '../../../src/shared/errors.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { dumpDatabase, preflight, resolveDatabases, type DatabaseTarget } from '../../../src/database/index.js'
 import {
   createMariaDatabase,
   createMariaUser,
@@ -17,8 +17,8 @@ import {
   writeScript,
   type MariaFixture,
   type PgFixture
-} from '../support/database-fixtures.js'
-import { commandLinesContaining } from '../support/database-processes.js'
+} from '../../support/database-fixtures.js'
+import { commandLinesContaining } from '../../support/database-processes.js'
 
 let tmp: string
 let pgRole: ReturnType<typeof createPgRole>

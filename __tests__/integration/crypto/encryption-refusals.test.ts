@@ -3,14 +3,14 @@
  * clear error naming the input to fix, repeats no key or passphrase, and leaves the home byte for byte unchanged.
  * Damaged ciphertexts are copied without their digest file, so age's own authentication is what refuses them.
  */
-import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises'
+import { copyFile, mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { EncryptionError, InputError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { describeTree } from '../support/archive-fixtures.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
-import { describeFindings, scanForSecrets } from '../support/secret-scan.js'
+import { EncryptionError, InputError } from '../../../src/shared/errors.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { describeTree } from '../../support/archive-fixtures.js'
+import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
+import { describeFindings, scanForSecrets } from '../../support/secret-scan.js'
 import {
   expectFailure,
   loadCore,
@@ -19,8 +19,9 @@ import {
   settingsFrom,
   type Core,
   type Inputs
-} from '../support/e2e-secrets.js'
-import { Output } from '../../src/shared/io-names.js'
+} from '../../support/e2e-secrets.js'
+import { restoreEnvironmentAfterAll, useRunnerTemp } from '../../support/env.js'
+import { Output } from '../../../src/shared/io-names.js'
 
 let core: Core
 let tmp: string
@@ -30,7 +31,6 @@ let port: number
 let mine: AgeKeyPair
 let other: AgeKeyPair
 let before: Record<string, string>
-const savedTemp = process.env.RUNNER_TEMP
 const PASSPHRASE = `refusal passphrase ${Math.random().toString(36).slice(2)}`
 const WRONG_PASSPHRASE = `not the passphrase ${Math.random().toString(36).slice(2)}`
 
@@ -45,8 +45,7 @@ async function run(over: Inputs, logger = new MemoryLogger()) {
 beforeAll(async () => {
   requireAgeTool()
   tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-enc-refuse-'))
-  process.env.RUNNER_TEMP = path.join(tmp, 'runner-temp')
-  await mkdir(process.env.RUNNER_TEMP)
+  await useRunnerTemp(tmp)
   backups = path.join(tmp, 'backups')
   home = path.join(tmp, 'home')
   ;({ port } = await makeSmallHome(home))
@@ -79,10 +78,9 @@ beforeAll(async () => {
 }, 600_000)
 
 afterAll(async () => {
-  if (savedTemp === undefined) delete process.env.RUNNER_TEMP
-  else process.env.RUNNER_TEMP = savedTemp
   await rm(tmp, { recursive: true, force: true })
 })
+restoreEnvironmentAfterAll()
 
 /** Bytes of the age header: up to and including the '--- <mac>\n' line. */
 async function headerLength(file: string): Promise<number> {

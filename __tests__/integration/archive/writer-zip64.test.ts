@@ -1,17 +1,12 @@
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import yauzl from 'yauzl'
-import { restorable, tool, zipTree } from '../support/writer-fixtures.js'
+import { restorable, tool, zipTree } from '../../support/writer-fixtures.js'
+import { scratchFolder } from '../../support/scratch.js'
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'archive-writer-zip64-'))
-})
-afterAll(async () => {
-  await fsp.rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('archive-writer-zip64-', made => (tmp = made))
 
 function entryCount(zipPath: string): Promise<number> {
   return new Promise((resolve, reject) =>

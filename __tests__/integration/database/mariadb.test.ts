@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { DatabaseError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
+import { DatabaseError } from '../../../src/shared/errors.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
 import {
   dumpDatabase,
   preflight,
@@ -10,7 +10,7 @@ import {
   restoreDatabase,
   tableChecksums,
   type DatabaseTarget
-} from '../../src/database/index.js'
+} from '../../../src/database/index.js'
 import {
   createMariaDatabase,
   createMariaUser,
@@ -19,7 +19,7 @@ import {
   settings,
   uniqueName,
   type MariaFixture
-} from '../support/database-fixtures.js'
+} from '../../support/database-fixtures.js'
 
 let tmp: string
 let user: ReturnType<typeof createMariaUser>

@@ -10,20 +10,21 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
-import { MemoryLogger } from '../../src/shared/logger.js'
-import { startCacheEmulator, type CacheEmulator } from '../support/cache-emulator.js'
-import { ageKeygen, requireAgeTool, type AgeKeyPair } from '../support/crypto.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { startCacheEmulator, type CacheEmulator } from '../../support/cache-emulator.js'
+import { requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
 import {
   checkCiphertext,
+  ciphertextCheck,
+  encryptedJobFixture,
   homeTree,
-  loadCore,
-  makeSmallHome,
   settingsFrom,
   type Core,
   type Inputs,
   encryptionModes
-} from '../support/e2e-secrets.js'
-import { Output } from '../../src/shared/io-names.js'
+} from '../../support/e2e-secrets.js'
+import { hideToolkitOutput, restoreEnvironmentAfterAll, useRunnerTemp } from '../../support/env.js'
+import { Output } from '../../../src/shared/io-names.js'
 
 let emu: CacheEmulator
 let core: Core
@@ -32,39 +33,27 @@ let home: string
 let port: number
 let keys: AgeKeyPair
 let original: Record<string, string>
-const savedEnv = { ...process.env }
-const savedCwd = process.cwd()
 const PASSPHRASE = `cache passphrase ${Math.random().toString(36).slice(2)}`
 
 beforeAll(async () => {
   requireAgeTool()
-  // The toolkit prints workflow commands (::debug::, ::add-mask::) on stdout; keep the test output readable.
-  const write = process.stdout.write.bind(process.stdout)
-  jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) =>
-      /^(::|\[command\])/.test(String(chunk)) ? true : write(chunk, ...rest)) as typeof process.stdout.write)
+  hideToolkitOutput()
   tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-enc-cache-'))
-  await mkdir(path.join(tmp, 'runner-temp'))
+  await useRunnerTemp(tmp)
   const workspace = path.join(tmp, 'workspace')
   await mkdir(workspace)
   emu = await startCacheEmulator()
-  Object.assign(process.env, emu.env, { RUNNER_TEMP: path.join(tmp, 'runner-temp'), GITHUB_WORKSPACE: workspace })
+  Object.assign(process.env, emu.env, { GITHUB_WORKSPACE: workspace })
   process.chdir(workspace)
-  home = path.join(tmp, 'home')
-  ;({ port } = await makeSmallHome(home))
-  keys = await ageKeygen(path.join(tmp, 'key.txt'))
-  original = await homeTree(home)
-  core = await loadCore()
+  ;({ home, port, keys, original, core } = await encryptedJobFixture(tmp))
 }, 300_000)
 
 afterAll(async () => {
-  process.chdir(savedCwd)
   await emu?.close()
-  process.env = savedEnv
   jest.restoreAllMocks()
   await rm(tmp, { recursive: true, force: true })
 })
+restoreEnvironmentAfterAll()
 
 async function run(over: Inputs) {
   return await core.runJob(settingsFrom(core, { storage: 'cache', port: String(port), ...over }), new MemoryLogger())
@@ -85,17 +74,9 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
       execFileSync('sh', ['-c', 'zstd -q -d -c "$1" | tar -x -C "$2"', 'sh', entries[0].blobFile, unpacked])
       const files = (await readdir(unpacked, { recursive: true })).filter(f => f.endsWith('.age'))
       expect(files.map(f => path.basename(f))).toEqual([`${name}.zip.age`])
-      const problems = await checkCiphertext({
-        file: path.join(unpacked, files[0]),
-        home,
-        scratch: tmp,
-        key: kind === 'recipients' ? { keyFile: path.join(tmp, 'key.txt') } : { passphrase: PASSPHRASE },
-        encryption:
-          kind === 'recipients'
-            ? { format: 'age', recipients: 1, passphrase: false }
-            : { format: 'age', recipients: 0, passphrase: true },
-        secrets: [PASSPHRASE, keys.identity]
-      })
+      const problems = await checkCiphertext(
+        ciphertextCheck(kind, path.join(unpacked, files[0]), { home, tmp, keys, passphrase: PASSPHRASE })
+      )
       expect(problems).toBe('')
     })
 
