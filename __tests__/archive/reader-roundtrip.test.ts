@@ -8,7 +8,7 @@ import { extractArchive } from '../../src/archive/extract.js'
 import { MANIFEST_ENTRY } from '../../src/archive/manifest.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import { ZipWriter } from '../../src/archive/zip-writer.js'
-import { openBackupArchive } from '../../src/archive/zip-reader.js'
+import { openBackupArchive } from '../../src/archive/backup-archive.js'
 import { describeTree, timeMismatches, manifestFor } from '../support/archive-fixtures.js'
 import { collectTree } from '../support/writer-fixtures.js'
 

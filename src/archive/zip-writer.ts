@@ -16,6 +16,7 @@ import { ExcludeMatcher } from './exclude.js'
 import { collectGarbage, GC_EVERY_BYTES } from './gc-hint.js'
 import type { FileRecord } from './manifest.js'
 import { walkTree, type TreeEntry } from './tree-walker.js'
+import { AsyncFifo, ByteBudget, ChunkQueue, type Summary } from './write-queues.js'
 import {
   type CentralEntry,
   centralHeader,
@@ -292,7 +293,7 @@ export class ZipWriter {
     entries: AsyncIterable<NamedEntry> | Iterable<NamedEntry>,
     batch: BatchOptions
   ): Promise<number> {
-    const slots = new SlotQueue()
+    const slots = new AsyncFifo<Slot>()
     const budget = new ByteBudget(IN_FLIGHT_BYTES, () => this.pool?.flush())
     const consumer = this.consume(slots, { ...batch, budget })
     consumer.catch(() => undefined)
@@ -397,7 +398,7 @@ export class ZipWriter {
   }
 
   /** Writes prepared entries strictly in walk order as their data becomes ready; resolves to how many it wrote. */
-  private async consume(slots: SlotQueue, batch: Batch): Promise<number> {
+  private async consume(slots: AsyncFifo<Slot>, batch: Batch): Promise<number> {
     const { budget, onRecord, progress } = batch
     let written = 0
     try {
@@ -641,12 +642,6 @@ class CentralDirectory {
   }
 }
 
-interface Summary {
-  sha256: string
-  crc: number
-  size: number
-}
-
 interface SlotBase {
   name: Buffer
   path: string
@@ -664,96 +659,3 @@ type Slot =
     })
   | StreamSlot
 type StreamSlot = SlotBase & { kind: 'stream'; store: boolean; chunks: ChunkQueue; result?: undefined }
-
-/** A FIFO the consumer awaits; `next()` resolves to null once closed and drained. */
-class AsyncFifo<T> {
-  private items: T[] = []
-  private head = 0
-  private waiter: (() => void) | null = null
-  private closed = false
-  protected error: Error | null = null
-
-  push(item: T): void {
-    this.items.push(item)
-    this.wake()
-  }
-
-  close(): void {
-    this.closed = true
-    this.wake()
-  }
-
-  fail(error: Error): void {
-    this.error = error
-    this.wake()
-  }
-
-  async next(): Promise<T | null> {
-    for (;;) {
-      if (this.error) throw this.error
-      if (this.head < this.items.length) {
-        const item = this.items[this.head]
-        // Drop the reference at once: a consumed entry may hold megabytes of file data.
-        this.items[this.head++] = undefined as T
-        if (this.head > 1024) {
-          this.items = this.items.slice(this.head)
-          this.head = 0
-        }
-        return item
-      }
-      if (this.closed) return null
-      await new Promise<void>(resolve => {
-        this.waiter = resolve
-      })
-    }
-  }
-
-  private wake(): void {
-    const w = this.waiter
-    this.waiter = null
-    w?.()
-  }
-}
-
-class SlotQueue extends AsyncFifo<Slot> {}
-
-class ChunkQueue extends AsyncFifo<{ bytes: number; data: Promise<{ data: Buffer; release?: () => void }> }> {
-  summary: Summary | null = null
-
-  override close(summary?: Summary): void {
-    if (summary) this.summary = summary
-    super.close()
-  }
-}
-
-/** Bounds the bytes read ahead of the writer; `onBlock` runs before waiting so no half-filled batch sits idle. */
-class ByteBudget {
-  private used = 0
-  private waiters: { cost: number; resolve: () => void }[] = []
-
-  constructor(
-    private readonly max: number,
-    private readonly onBlock: () => void
-  ) {}
-
-  acquire(cost: number): Promise<void> {
-    // One entry larger than the whole budget still goes through once nothing else is in flight.
-    if (this.waiters.length === 0 && (this.used + cost <= this.max || this.used === 0)) {
-      this.used += cost
-      return Promise.resolve()
-    }
-    this.onBlock()
-    return new Promise(resolve => this.waiters.push({ cost, resolve }))
-  }
-
-  release(cost: number): void {
-    this.used -= cost
-    while (this.waiters.length > 0) {
-      const w = this.waiters[0]
-      if (this.used + w.cost > this.max && this.used > 0) break
-      this.waiters.shift()
-      this.used += w.cost
-      w.resolve()
-    }
-  }
-}
