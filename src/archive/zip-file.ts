@@ -4,7 +4,7 @@ import { readCentralDirectory, type CentralDirectoryRecord } from './zip-central
 import { type EntryKind, HOST_UNIX, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from './zip-format.js'
 
 /** A ZIP file open for reading, with its central directory as stored (nothing in it is trusted yet). */
-export interface OpenZip {
+interface OpenZip {
   fd: FileHandle
   size: number
   records: CentralDirectoryRecord[]
