@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { openBackupArchive } from '../src/archive/zip-reader.js'
+import { openBackupArchive } from '../src/archive/backup-archive.js'
 import { writeBackup, type ZipEntrySpec } from '../__tests__/support/archive-fixtures.js'
 
 const ENTRIES = 1000

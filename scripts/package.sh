@@ -6,6 +6,8 @@
 # the build rather than being shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The workers run from generated string sources: build them first, as the bundles embed them.
+npx tsx scripts/build-workers.ts
 out=${1:-dist}
 cli=$(mktemp -d)
 trap 'rm -rf "$cli"' EXIT

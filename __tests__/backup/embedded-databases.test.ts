@@ -7,7 +7,7 @@ import { Input } from '../../src/settings/inputs.js'
 import { parseSettings } from '../../src/settings/parse.js'
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { openBackupArchive } from '../../src/archive/zip-reader.js'
+import { openBackupArchive } from '../../src/archive/backup-archive.js'
 
 /*
  * A backup must never leave a database out by surprise: a role is "embedded, in the home archive" only when its

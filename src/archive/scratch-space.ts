@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises'
 import { XlrBackupError } from '../shared/errors.js'
 import { formatBytes } from '../shared/progress.js'
-import type { ArchiveEntry } from './zip-reader.js'
+import type { ArchiveEntry } from './backup-archive.js'
 
 /** Each file and folder takes at least one block; a margin keeps the disk from being filled to 0. */
 const BLOCK = 4096

@@ -90,7 +90,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
   const writer = new ZipWriter(head, {
     compressionLevel: req.compressionLevel,
     threads: req.threads,
-    progress,
+    onProgress: (bytes, files) => progress.add(bytes, files),
     logger: req.logger,
     // The sink calls back once a chunk is in the file; the encryptor seals each chunk before it calls back.
     reusesBuffersAfterWrite: true

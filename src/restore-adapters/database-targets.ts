@@ -1,6 +1,6 @@
 import * as path from 'node:path'
 import { extractArchive } from '../archive/extract.js'
-import type { BackupArchive } from '../archive/zip-reader.js'
+import type { BackupArchive } from '../archive/backup-archive.js'
 import type { DatabaseRecord } from '../archive/manifest.js'
 import { ROLES } from '../archive/manifest-schema.js'
 import { DATABASE_INPUTS, describeDatabase, preflight, resolveDatabases } from '../database/index.js'

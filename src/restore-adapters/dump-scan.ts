@@ -1,5 +1,5 @@
 import type { DatabaseRecord } from '../archive/manifest.js'
-import type { BackupArchive } from '../archive/zip-reader.js'
+import type { BackupArchive } from '../archive/backup-archive.js'
 import { MYSQL_DUMP_FILE, scanMysqlDumpChunks } from '../database/mysql.js'
 import { IntegrityError } from '../shared/errors.js'
 

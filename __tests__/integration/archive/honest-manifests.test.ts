@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { openBackupArchive } from '../../../src/archive/zip-reader.js'
+import { openBackupArchive } from '../../../src/archive/backup-archive.js'
 import { Input } from '../../../src/settings/inputs.js'
 import { createPgDatabase, createPgRole, type PgFixture } from '../../support/database-fixtures.js'
 import { makeDbHome, PG_URL, run, type ConfDatabase } from '../../support/e2e-restore.js'

@@ -25,7 +25,11 @@ test('small and large files keep their bytes, take the given mode and are left o
   const zipPath = path.join(tmp, 'files.zip')
   const out = fs.createWriteStream(zipPath)
   const progress = new Progress('test', null, null)
-  const writer = new ZipWriter(out, { compressionLevel: 6, threads: 2, progress })
+  const writer = new ZipWriter(out, {
+    compressionLevel: 6,
+    threads: 2,
+    onProgress: (bytes, files) => progress.add(bytes, files)
+  })
   const smallRecord = await writer.addFile('a/small.json', small, 0o600)
   const largeRecord = await writer.addFile('manifest.json', large, 0o600)
   await writer.finish()

@@ -44,7 +44,11 @@ class SlowSink extends Writable {
 test('a slow destination is respected: the writer waits for drain instead of queueing the archive in memory', async () => {
   const sink = new SlowSink()
   const progress = new Progress('backup', null, null)
-  const writer = new ZipWriter(sink, { compressionLevel: 6, threads: 2, progress })
+  const writer = new ZipWriter(sink, {
+    compressionLevel: 6,
+    threads: 2,
+    onProgress: (bytes, files) => progress.add(bytes, files)
+  })
   const records = await collectTree(writer, home, 'home/')
   const { bytesWritten } = await writer.finish()
   const data = Buffer.concat(sink.chunks)

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import { open, type FileHandle } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
 import { readEntryContent, readSmallEntrySync, type EntryLocation } from './entry-content.js'
 import { linkEscapeReason, pathKey, unsafeNameReason } from './entry-safety.js'
@@ -19,7 +19,9 @@ import {
   type FileRecord,
   type Manifest
 } from './manifest.js'
-import { readCentralDirectory, type CentralDirectoryRecord } from './zip-central-directory.js'
+import type { CentralDirectoryRecord } from './zip-central-directory.js'
+import { FLAG_ENCRYPTED, METHOD_DEFLATE, METHOD_STORE } from './zip-format.js'
+import { entryKind, openZip } from './zip-file.js'
 
 /** One entry of a backup, checked against the manifest: what it is comes from the manifest, where it is from the zip. */
 export interface ArchiveEntry extends EntryLocation {
@@ -51,11 +53,6 @@ export interface BackupArchive {
 
 const MAX_MANIFEST_BYTES = 512 * 1024 * 1024
 const MAX_LINK_BYTES = MAX_LINK_TEXT
-const S_IFMT = 0o170000
-const S_IFLNK = 0o120000
-const S_IFDIR = 0o040000
-const S_IFREG = 0o100000
-const UNIX = 3
 
 /**
  * Opens a backup and proves its structure before anything is unpacked: a ZIP at all, a manifest of a format this
@@ -64,19 +61,9 @@ const UNIX = 3
  * they are read (verifyArchive, extractArchive).
  */
 export async function openBackupArchive(file: string): Promise<BackupArchive> {
-  let fd: FileHandle
+  const { fd, size, records } = await openZip(file)
   try {
-    fd = await open(file, 'r')
-  } catch (error) {
-    throw new IntegrityError(`cannot open the backup ${file}: ${(error as Error).message}`, { cause: error })
-  }
-  try {
-    const stat = await fd.stat()
-    if (!stat.isFile()) throw new IntegrityError(`the backup ${file} is not a file — give the path of the .zip`)
-    const { size } = stat
-    const records = await readCentralDirectory(fd, file, size)
-    const archive = await checkArchive(fd, file, size, records)
-    return archive
+    return await checkArchive(fd, file, size, records)
   } catch (error) {
     await fd.close()
     throw error
@@ -162,8 +149,8 @@ function checkRecords(
     ) {
       throw problem(`the entry ${record.name} is outside ${HOME_PREFIX} and ${DATABASE_PREFIX}`)
     }
-    if (record.flags & 0x1) throw problem(`the entry ${record.name} is encrypted with ZIP encryption`)
-    if (record.method !== 0 && record.method !== 8) {
+    if (record.flags & FLAG_ENCRYPTED) throw problem(`the entry ${record.name} is encrypted with ZIP encryption`)
+    if (record.method !== METHOD_STORE && record.method !== METHOD_DEFLATE) {
       throw problem(
         `the entry ${record.name} uses compression method ${record.method} (only stored and deflate are used)`
       )
@@ -200,7 +187,7 @@ const JSON_ESCAPE_FACTOR = 6
 export function manifestByteLimit(records: readonly CentralDirectoryRecord[]): number {
   let limit = MANIFEST_BASE_BYTES
   for (const r of records) {
-    const isLink = r.madeBy === UNIX && ((r.externalAttributes >>> 16) & S_IFMT) === S_IFLNK
+    const isLink = entryKind(r) === 'symlink'
     limit +=
       MANIFEST_BYTES_PER_ENTRY +
       JSON_ESCAPE_FACTOR * (Buffer.byteLength(r.name) + (isLink ? Math.min(r.size, MAX_LINK_BYTES) : 0))
@@ -295,13 +282,9 @@ function toEntry(
   problem: (detail: string) => IntegrityError
 ): ArchiveEntry {
   const isFolderName = record.name.endsWith('/')
-  let zipType: FileRecord['type'] = isFolderName ? 'directory' : 'file'
-  if (record.madeBy === UNIX) {
-    const format = (record.externalAttributes >>> 16) & S_IFMT
-    if (format === S_IFLNK) zipType = 'symlink'
-    else if (format === S_IFDIR) zipType = 'directory'
-    else if (format === S_IFREG || format === 0) zipType = isFolderName ? 'directory' : 'file'
-    else throw problem(`the entry ${record.name} is a device, FIFO or socket (mode ${format.toString(8)})`)
+  const zipType = entryKind(record)
+  if (typeof zipType === 'object') {
+    throw problem(`the entry ${record.name} is a device, FIFO or socket (mode ${zipType.special.toString(8)})`)
   }
   if (zipType !== listed.type) {
     throw problem(`the entry ${record.name} is a ${zipType} in the archive but a ${listed.type} in the manifest`)
