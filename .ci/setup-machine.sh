@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Brings a fresh machine to what the tests need: the database services running and the command-line tools they
-# call (database clients, zip/unzip for interop checks, zstd for the benchmark, age for encryption interop).
+# call (database clients, zip/unzip for interop checks, zstd for the benchmark, age for encryption interop,
+# ssh-keygen for signature interop).
 set -euo pipefail
 
 need=()
 for tool in pg_dump:postgresql-client psql:postgresql-client mysqldump:mariadb-client mysql:mariadb-client \
-  zip:zip unzip:unzip zstd:zstd age:age; do
+  zip:zip unzip:unzip zstd:zstd age:age ssh-keygen:openssh-client; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The bundled CLI is built by `npm run package` into dist/cli/index.js and committed with the action's bundle.
-import '../dist/cli/index.js'
+// The bundled CLI is built by `npm run package` into dist/cli.js, beside the action's bundle whose chunks it shares.
+import '../dist/cli.js'

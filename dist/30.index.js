@@ -25,7 +25,10 @@ var errors = __webpack_require__(58382);
 var private_files = __webpack_require__(99412);
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
 var github = __webpack_require__(61351);
+// EXTERNAL MODULE: ./src/shared/io-names.ts
+var io_names = __webpack_require__(79920);
 ;// CONCATENATED MODULE: ./src/storage/artifact-rest.ts
+
 
 
 const PER_PAGE = 100;
@@ -64,6 +67,37 @@ class ArtifactRestApi {
     /** Pages of the repository's artifacts, newest first (the API has no prefix filter, so callers filter). */
     repositoryPages() {
         return this.pages(`GET /repos/{owner}/{repo}/actions/artifacts`, {}, 'the repository');
+    }
+    /** One workflow run's trigger, branch and workflow file. */
+    async run(runId) {
+        try {
+            const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+                owner: this.owner,
+                repo: this.repo,
+                run_id: runId
+            });
+            const raw = data;
+            return {
+                id: raw.id,
+                event: raw.event,
+                headBranch: raw.head_branch,
+                path: raw.path,
+                headRepository: raw.head_repository?.full_name ?? null
+            };
+        }
+        catch (error) {
+            throw restError(error, this.repository, `run ${runId}`);
+        }
+    }
+    /** The repository's default branch. */
+    async defaultBranch() {
+        try {
+            const { data } = await this.octokit.request('GET /repos/{owner}/{repo}', { owner: this.owner, repo: this.repo });
+            return data.default_branch;
+        }
+        catch (error) {
+            throw restError(error, this.repository, 'the repository');
+        }
     }
     async *pages(route, params, scope) {
         for (let page = 1;; page++) {
@@ -104,21 +138,25 @@ function restError(error, repository, scope) {
     const detail = error.message;
     if (status === 403) {
         return new errors/* StorageError */.aq(`The GitHub API refused to list the artifacts of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
-            `The 'github-token' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
+            `The '${io_names/* Input */.p.GithubToken}' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
             `or pass a token that has it (for another repository, a fine-grained token with Actions read access).`, { cause: error });
     }
     if (status === 401) {
-        return new errors/* StorageError */.aq(`The GitHub API rejected 'github-token' (HTTP 401: ${detail}): it is invalid or expired.`, {
+        return new errors/* StorageError */.aq(`The GitHub API rejected '${io_names/* Input */.p.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`, {
             cause: error
         });
     }
     if (status === 404) {
         return new errors/* StorageError */.aq(`The GitHub API found no ${scope === 'the repository' ? `repository '${repository}'` : `${scope} in '${repository}'`} ` +
-            `(HTTP 404). Check 'repository' and 'run-id', and that 'github-token' can see that repository.`, { cause: error });
+            `(HTTP 404). Check '${io_names/* Input */.p.Repository}' and '${io_names/* Input */.p.RunId}', and that '${io_names/* Input */.p.GithubToken}' can see that repository.`, { cause: error });
     }
     return new errors/* StorageError */.aq(`Listing the artifacts of ${scope} in ${repository} failed: ${detail}`, { cause: error });
 }
 
+// EXTERNAL MODULE: ./src/storage/companion-file.ts
+var companion_file = __webpack_require__(35258);
+// EXTERNAL MODULE: ./src/signing/companion.ts
+var signing_companion = __webpack_require__(20005);
 // EXTERNAL MODULE: ./src/storage/environment.ts
 var environment = __webpack_require__(81552);
 // EXTERNAL MODULE: ./src/storage/names.ts
@@ -156,6 +194,8 @@ function watchDownload(dir, totalBytes, label, logger, intervalMs = 10_000, poll
             progress.add(Math.max(0, bytes - seen));
             seen = Math.max(seen, bytes);
         })
+            // A progress line that cannot be written must not fail the download it only reports on.
+            .catch((error) => logger.debug(`Download progress not logged: ${String(error)}`))
             .finally(() => {
             busy = false;
         });
@@ -187,6 +227,11 @@ async function sizeOf(dir) {
 
 
 
+
+
+
+/** Events whose runs carry code from a pull request: their artifacts are never taken unless 'trust-any-run'. */
+const PULL_REQUEST_EVENT = /^pull_request/;
 /** The repository-wide list is read newest first; a backup older than this many artifacts is not looked for. */
 const MAX_REPOSITORY_PAGES = 20;
 /**
@@ -202,38 +247,35 @@ class ArtifactStorage {
     client = new artifact/* DefaultArtifactClient */.t9();
     stagingDirs = new Set();
     repository;
+    /** Per run id: null when trusted, else why not (each run is asked about once). */
+    runVerdicts = new Map();
+    defaultBranch = null;
     constructor(options, env, processEnv = process.env) {
         this.options = options;
         this.env = env;
         this.processEnv = processEnv;
         if ((0,environment/* isEnterpriseServer */.vh)(env.serverUrl)) {
-            throw new errors/* StorageError */.aq(`'storage: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
-                `support only github.com and GHE.com. Use 'storage: directory' with a 'path' on the runner (a NAS or mounted share), ` +
-                `or 'storage: cache'.`);
+            throw new errors/* StorageError */.aq(`'${io_names/* Input */.p.Storage}: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
+                `support only github.com and GHE.com. Use '${io_names/* Input */.p.Storage}: directory' with a '${io_names/* Input */.p.Path}' on the runner (a NAS or mounted share), ` +
+                `or '${io_names/* Input */.p.Storage}: cache'.`);
         }
         this.repository = options.repository || env.repository;
-        if (options.runId !== null && !(Number.isSafeInteger(options.runId) && options.runId > 0)) {
-            throw new errors/* InputError */.dz('run-id', `Input 'run-id' must be a workflow run id (a positive whole number), got ${JSON.stringify(options.runId)}.`);
-        }
-        if (options.retentionDays !== null &&
-            !(Number.isInteger(options.retentionDays) && options.retentionDays >= 1 && options.retentionDays <= 90)) {
-            throw new errors/* InputError */.dz('retention-days', `Input 'retention-days' must be a whole number from 1 to 90, got ${JSON.stringify(options.retentionDays)}.`);
-        }
         if (options.runId !== null) {
-            this.requireToken(`'run-id: ${options.runId}' (another run)`);
+            this.requireToken(`'${io_names/* Input */.p.RunId}: ${options.runId}' (another run)`);
             this.requireRepository();
         }
     }
     async stagingPath(fileName) {
         (0,storage_names/* checkBackupName */.Mg)(fileName);
-        const dir = await (0,private_files/* makePrivateTempDir */.FH)('xlr-artifact-', this.options.tempRoot || this.env.tempDir);
+        // The backup may hold plaintext secrets: without an explicit 'path' it is staged in the run's private folder.
+        const dir = await (0,private_files/* makePrivateTempDir */.FH)('xlr-artifact-', this.options.tempRoot || (0,private_files/* currentRunFolder */.V1)() || this.env.tempDir);
         this.stagingDirs.add(dir);
         const staged = external_node_path_.join(dir, `.${fileName}.partial-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
         const handle = await (0,promises_.open)(staged, 'wx', private_files/* PRIVATE_FILE_MODE */.vo);
         await handle.close();
         return staged;
     }
-    async publish(stagedFile, fileName, logger) {
+    async publish(stagedFile, fileName, logger, _written, signature) {
         (0,storage_names/* checkBackupName */.Mg)(fileName);
         (0,environment/* requireActionsRuntime */.dG)('artifact', this.processEnv);
         // skipArchive names the artifact after the file, so the file must carry the backup's name.
@@ -260,10 +302,60 @@ class ArtifactStorage {
             }
             const artifactUrl = this.artifactUrl(result.id);
             logger.info(`Uploaded artifact '${fileName}' (id ${result.id}, ${size} bytes, sha256 ${result.digest}): ${artifactUrl}`);
+            // A second artifact in the same run, uploaded after the backup: a run that died between the two leaves an
+            // unsigned backup, which a restore that trusts signers refuses.
+            if (signature !== undefined)
+                await this.uploadCompanion(dir, (0,signing_companion/* companionName */.km)(fileName), signature, logger);
             return { name: fileName, location: fileName, size, sha256: result.digest, artifactId: result.id, artifactUrl };
         }
         finally {
             await this.dropStagingDir(dir);
+        }
+    }
+    async uploadCompanion(dir, name, text, logger) {
+        const file = external_node_path_.join(dir, name);
+        await (0,promises_.writeFile)(file, text, { mode: private_files/* PRIVATE_FILE_MODE */.vo, flag: 'wx' });
+        try {
+            const result = await this.client.uploadArtifact(name, [file], dir, {
+                skipArchive: true,
+                ...(this.options.retentionDays !== null ? { retentionDays: this.options.retentionDays } : {})
+            });
+            logger.info(`Uploaded its signature as artifact '${name}' (id ${result.id})`);
+        }
+        catch (error) {
+            throw uploadError(error, name);
+        }
+    }
+    async fetchSignature(found, destDir, logger) {
+        const name = (0,signing_companion/* companionName */.km)(found.name);
+        let candidates;
+        if (found.workflowRunId !== undefined) {
+            const inRun = await this.api().runArtifacts(found.workflowRunId);
+            candidates = inRun.filter(a => a.name === name && !a.expired).map(a => fromRest(a));
+        }
+        else {
+            (0,environment/* requireActionsRuntime */.dG)('artifact', this.processEnv);
+            let here;
+            try {
+                here = (await this.client.listArtifacts()).artifacts;
+            }
+            catch (error) {
+                throw new errors/* StorageError */.aq(`Listing this run's artifacts failed: ${error.message}`, { cause: error });
+            }
+            candidates = here.filter(a => a.name === name).map(fromClient);
+        }
+        if (candidates.length === 0)
+            return null;
+        const companion = candidates.sort(newestFirst)[0];
+        if ((companion.size ?? 0) > signing_companion/* MAX_COMPANION_BYTES */.iy) {
+            throw new errors/* SignatureError */.VA(`The signature artifact '${name}' (id ${companion.artifactId}) is ${companion.size} bytes, far more than a signature: the backup is refused.`);
+        }
+        const file = await this.fetch(companion, destDir, logger);
+        try {
+            return await (0,companion_file/* readCompanion */.R)(file);
+        }
+        finally {
+            await (0,promises_.rm)(file, { force: true });
         }
     }
     async discard(stagedFile) {
@@ -346,25 +438,28 @@ class ArtifactStorage {
             catch (error) {
                 throw new errors/* StorageError */.aq(`Listing this run's artifacts failed: ${error.message}`, { cause: error });
             }
-            const matches = here.filter(a => (0,storage_names/* isExactMatch */.nh)(a.name, name));
+            const matches = here.filter(a => !(0,signing_companion/* isCompanionName */._f)(a.name) && (0,storage_names/* isExactMatch */.nh)(a.name, name));
             if (matches.length > 0)
-                return this.pickInRun(matches.map(fromClient(null)), { name }, 'this run', logger);
+                return this.pickInRun(matches.map(fromClient), { name }, 'this run', logger);
             searched.push(`this run's ${here.length} artifact(s)`);
         }
         if (!this.options.githubToken) {
             throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ name })} in ${searched.join(' and ') || 'nothing'}. ` +
-                `To look in other runs set 'run-id' (with 'github-token'), or give 'github-token' (actions: read) to search the repository.`);
+                `To look in other runs set '${io_names/* Input */.p.RunId}' (with '${io_names/* Input */.p.GithubToken}'), or give '${io_names/* Input */.p.GithubToken}' (actions: read) to search the repository.`);
         }
         this.requireRepository();
         const api = this.api();
         const found = [];
-        for (const ending of storage_names/* BACKUP_ENDINGS */.Oy)
-            found.push(...(await api.named(name + ending)));
+        for (const ending of storage_names/* BACKUP_ENDINGS */.Oy) {
+            found.push(...(await api.named(name + ending)).filter(a => !(0,signing_companion/* isCompanionName */._f)(a.name)));
+        }
         searched.push(`every run of ${this.repository}`);
-        const live = found.filter(a => !a.expired);
+        const { trusted: live, refused } = await this.trustedOnly(found.filter(a => !a.expired));
+        if (live.length === 0 && refused.length > 0)
+            throw this.untrustedError(refused, (0,storage_names/* describeQuery */.Qp)({ name }));
         if (live.length > 1) {
             throw new errors/* StorageError */.aq(`Several artifacts in ${this.repository} match name '${name}': ${describeRest(live)}. ` +
-                `Set 'run-id' to the run that holds the one you want, or use 'name-prefix' to take the newest.`);
+                `Set '${io_names/* Input */.p.RunId}' to the run that holds the one you want, or use '${io_names/* Input */.p.NamePrefix}' to take the newest.`);
         }
         if (live.length === 1)
             return fromRest(live[0]);
@@ -374,7 +469,8 @@ class ArtifactStorage {
     }
     async findInRun(query, runId, logger) {
         const all = await this.api().runArtifacts(runId);
-        const matching = all.filter(a => 'name' in query ? (0,storage_names/* isExactMatch */.nh)(a.name, query.name) : a.name.startsWith(query.prefix));
+        const matching = all.filter(a => !(0,signing_companion/* isCompanionName */._f)(a.name) &&
+            ('name' in query ? (0,storage_names/* isExactMatch */.nh)(a.name, query.name) : a.name.startsWith(query.prefix)));
         const live = matching.filter(a => !a.expired);
         const where = `run ${runId} of ${this.repository}`;
         if (live.length === 0) {
@@ -395,7 +491,7 @@ class ArtifactStorage {
         if ('name' in query) {
             const names = [...new Set(matches.map(m => m.name))];
             if (names.length > 1) {
-                throw new errors/* StorageError */.aq(`Several artifacts in ${where} match name '${query.name}': ${(0,storage_names/* listNames */.Zv)(names)}. Set 'name' to the full artifact name.`);
+                throw new errors/* StorageError */.aq(`Several artifacts in ${where} match name '${query.name}': ${(0,storage_names/* listNames */.Zv)(names)}. Set '${io_names/* Input */.p.Name}' to the full artifact name.`);
             }
             if (matches.length > 1) {
                 logger.warning(`${where} has ${matches.length} artifacts named '${names[0]}' (re-run attempts); using the newest, id ${matches[0].artifactId}.`);
@@ -408,19 +504,23 @@ class ArtifactStorage {
     }
     /** Reads the repository's artifacts newest first and stops at the first live one that matches. */
     async findNewest(prefix, logger) {
-        this.requireToken(`'name-prefix' (it lists the repository's artifacts through the GitHub API)`);
+        this.requireToken(`'${io_names/* Input */.p.NamePrefix}' (it lists the repository's artifacts through the GitHub API)`);
         this.requireRepository();
         let seen = 0;
         const expired = [];
+        const untrusted = [];
         let pages = 0;
         for await (const page of this.api().repositoryPages()) {
             seen += page.length;
-            const matches = page.filter(a => a.name.startsWith(prefix));
+            const matches = page.filter(a => a.name.startsWith(prefix) && !(0,signing_companion/* isCompanionName */._f)(a.name));
             expired.push(...matches.filter(a => a.expired));
-            const live = matches
-                .filter(a => !a.expired)
-                .map(a => fromRest(a))
-                .sort(newestFirst);
+            // Newest first, and the runs asked about only until one is trusted: an API call per run, not per artifact.
+            const { trusted, refused } = await this.trustedOnly(matches.filter(a => !a.expired).sort((a, b) => newestFirst(fromRest(a), fromRest(b))), 1);
+            untrusted.push(...refused);
+            for (const r of refused) {
+                logger.info(`Skipped artifact '${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}.`);
+            }
+            const live = trusted.map(a => fromRest(a)).sort(newestFirst);
             if (live.length > 0) {
                 logger.info(`Newest artifact starting with '${prefix}' in ${this.repository}: '${live[0].name}' (id ${live[0].artifactId}, run ${live[0].workflowRunId}, ${live[0].createdAt})`);
                 return live[0];
@@ -428,22 +528,85 @@ class ArtifactStorage {
             if (++pages >= MAX_REPOSITORY_PAGES)
                 break;
         }
+        if (untrusted.length > 0)
+            throw this.untrustedError(untrusted, (0,storage_names/* describeQuery */.Qp)({ prefix }));
         if (expired.length > 0)
             throw expiredError(expired, this.repository);
         throw new errors/* StorageError */.aq(`No artifact found: looked for ${(0,storage_names/* describeQuery */.Qp)({ prefix })} among the ${seen} newest artifact(s) of ${this.repository}. ` +
-            `Check 'name-prefix' (names are case-sensitive) and 'repository'.`);
+            `Check '${io_names/* Input */.p.NamePrefix}' (names are case-sensitive) and '${io_names/* Input */.p.Repository}'.`);
+    }
+    /**
+     * Splits artifacts found across the repository into those of trusted runs and the others (with the reason).
+     * Anyone who can open a pull request can make a run upload an artifact with any name; by default only runs of the
+     * default branch not triggered by a pull request may supply a backup.
+     */
+    async trustedOnly(list, enough = Infinity) {
+        const trusted = [];
+        const refused = [];
+        for (const artifact of list) {
+            if (trusted.length >= enough)
+                break;
+            const reason = await this.distrust(artifact.runId);
+            if (reason === null)
+                trusted.push(artifact);
+            else
+                refused.push({ artifact, reason });
+        }
+        return { trusted, refused };
+    }
+    /** null when the run's artifacts may be taken, else why not. */
+    distrust(runId) {
+        const trust = this.options.trust ?? { anyRun: false, branch: '', workflow: '' };
+        if (trust.anyRun)
+            return Promise.resolve(null);
+        if (runId === null)
+            return Promise.resolve('the run that made it is not known');
+        let verdict = this.runVerdicts.get(runId);
+        if (!verdict) {
+            verdict = this.judge(runId, trust);
+            this.runVerdicts.set(runId, verdict);
+        }
+        return verdict;
+    }
+    async judge(runId, trust) {
+        const api = this.api();
+        const run = await api.run(runId);
+        if (PULL_REQUEST_EVENT.test(run.event))
+            return `its run was triggered by '${run.event}'`;
+        if (run.headRepository !== null && run.headRepository.toLowerCase() !== this.repository.toLowerCase()) {
+            return `its run ran code from another repository (${run.headRepository})`;
+        }
+        const branch = trust.branch || (await (this.defaultBranch ??= api.defaultBranch()));
+        if (run.headBranch !== branch) {
+            return `its run was on branch '${run.headBranch ?? '?'}', not '${branch}'${trust.branch ? " ('backup-branch')" : ' (the default branch)'}`;
+        }
+        const workflow = external_node_path_.posix.basename(run.path.replace(/@.*$/, ''));
+        if (trust.workflow && workflow !== trust.workflow) {
+            return `its run was of workflow '${workflow}', not '${trust.workflow}' ('backup-workflow')`;
+        }
+        return null;
+    }
+    untrustedError(refused, what) {
+        const shown = refused
+            .slice(0, 5)
+            .map(r => `'${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}`)
+            .join('; ');
+        return new errors/* StorageError */.aq(`No artifact of a trusted run found: looked for ${what} in ${this.repository}, and skipped ${refused.length} ` +
+            `from runs that may not supply a backup: ${shown}. Only runs of the default branch not triggered by a pull ` +
+            `request count; set 'backup-branch' or 'backup-workflow' to name the runs that make your backups, 'run-id' ` +
+            `to pick one run, or 'trust-any-run: true' to take any run's artifact.`);
     }
     api() {
         return new ArtifactRestApi(this.options.githubToken, this.repository, this.env.apiUrl);
     }
     requireToken(why) {
         if (!this.options.githubToken) {
-            throw new errors/* InputError */.dz('github-token', `Input 'github-token' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`);
+            throw new errors/* InputError */.dz(io_names/* Input */.p.GithubToken, `Input '${io_names/* Input */.p.GithubToken}' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`);
         }
     }
     requireRepository() {
         if (!/^[\w.-]+\/[\w.-]+$/.test(this.repository)) {
-            throw new errors/* InputError */.dz('repository', `Input 'repository' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`);
+            throw new errors/* InputError */.dz(io_names/* Input */.p.Repository, `Input '${io_names/* Input */.p.Repository}' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`);
         }
     }
     artifactUrl(id) {
@@ -455,16 +618,16 @@ class ArtifactStorage {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
     }
 }
-function fromClient(runId) {
-    return a => ({
+/** An artifact of this run, as the client lists it (other runs' artifacts come from the REST API: fromRest). */
+function fromClient(a) {
+    return {
         name: a.name,
         ref: String(a.id),
         size: a.size,
         sha256: a.digest ? a.digest.replace(/^sha256:/, '') : null,
         createdAt: a.createdAt ? a.createdAt.toISOString() : null,
-        artifactId: a.id,
-        ...(runId !== null ? { workflowRunId: runId } : {})
-    });
+        artifactId: a.id
+    };
 }
 function fromRest(a) {
     return {
@@ -489,13 +652,13 @@ function describeRest(list) {
 }
 function expiredError(list, repository) {
     return new errors/* StorageError */.aq(`The matching artifact has expired and can no longer be downloaded: ${describeRest(list)} in ${repository}. ` +
-        `Artifacts are deleted after their retention period ('retention-days', at most 90): restore another backup, ` +
-        `and keep long-lived backups with 'storage: directory'.`);
+        `Artifacts are deleted after their retention period ('${io_names/* Input */.p.RetentionDays}', at most 90): restore another backup, ` +
+        `and keep long-lived backups with '${io_names/* Input */.p.Storage}: directory'.`);
 }
 function uploadError(error, name) {
     const message = error.message ?? String(error);
     if (/already exists|\(409\)/i.test(message)) {
-        return new errors/* StorageError */.aq(`An artifact named '${name}' already exists in this run: give the backup another 'name'.`, {
+        return new errors/* StorageError */.aq(`An artifact named '${name}' already exists in this run: give the backup another '${io_names/* Input */.p.Name}'.`, {
             cause: error
         });
     }

@@ -20,6 +20,12 @@ export const modules = {
 /* harmony import */ var _shared_private_files_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(99412);
 /* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(14257);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(62761);
+/* harmony import */ var _companion_file_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(35258);
+/* harmony import */ var _signing_companion_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(20005);
+/* harmony import */ var _shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(79920);
+
+
+
 
 
 
@@ -46,6 +52,8 @@ class CacheStorage {
     processEnv;
     kind = 'cache';
     folder;
+    /** The key whose entry fetchSignature left in the folder for fetch (one download for both). */
+    restored = null;
     constructor(env, processEnv = process.env) {
         this.env = env;
         this.processEnv = processEnv;
@@ -60,17 +68,21 @@ class CacheStorage {
         await handle.close();
         return staged;
     }
-    async publish(stagedFile, fileName, logger) {
+    async publish(stagedFile, fileName, logger, _written, signature) {
         checkCacheName(fileName);
         const key = CACHE_KEY_PREFIX + fileName;
         try {
             if (await this.lookup(key, [])) {
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another 'name'.`);
+                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}'.`);
             }
             const { sha256, size } = await (0,_digest_js__WEBPACK_IMPORTED_MODULE_6__/* .hashFile */ .DC)(stagedFile);
             const file = node_path__WEBPACK_IMPORTED_MODULE_3__.join(this.folder, fileName);
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(stagedFile, file);
             await (0,_shared_private_files_js__WEBPACK_IMPORTED_MODULE_5__/* .writePrivateFile */ .Pl)(file + SIDECAR, (0,_digest_js__WEBPACK_IMPORTED_MODULE_6__/* .sidecarText */ .$4)(sha256, fileName));
+            // In the same entry: one key holds the backup, its digest and its signature, and a prefix lookup of keys
+            // can never pick a signature up as a backup.
+            if (signature !== undefined)
+                await (0,_shared_private_files_js__WEBPACK_IMPORTED_MODULE_5__/* .writePrivateFile */ .Pl)(node_path__WEBPACK_IMPORTED_MODULE_3__.join(this.folder, (0,_signing_companion_js__WEBPACK_IMPORTED_MODULE_9__/* .companionName */ .km)(fileName)), signature);
             let id;
             try {
                 id = await _actions_cache__WEBPACK_IMPORTED_MODULE_0__/* .saveCache */ .Io([CACHE_FOLDER], key);
@@ -106,7 +118,7 @@ class CacheStorage {
                     hits.push(hit);
             }
             if (hits.length > 1) {
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set 'name' to the full backup name.`);
+                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}' to the full backup name.`);
             }
             key = hits[0];
         }
@@ -122,23 +134,25 @@ class CacheStorage {
         }
         return { name: key.slice(CACHE_KEY_PREFIX.length), ref: key, size: null, sha256: null, createdAt: null };
     }
+    async fetchSignature(found) {
+        try {
+            await this.restoreEntry(found);
+            return await (0,_companion_file_js__WEBPACK_IMPORTED_MODULE_8__/* .readCompanion */ .R)(node_path__WEBPACK_IMPORTED_MODULE_3__.join(this.folder, (0,_signing_companion_js__WEBPACK_IMPORTED_MODULE_9__/* .companionName */ .km)(found.name)));
+        }
+        catch (error) {
+            await this.forget();
+            throw error;
+        }
+    }
+    async forget() {
+        this.restored = null;
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(this.folder, { recursive: true, force: true });
+    }
     async fetch(found, destDir, logger) {
         const dest = node_path__WEBPACK_IMPORTED_MODULE_3__.join(destDir, found.name);
-        await (0,_digest_js__WEBPACK_IMPORTED_MODULE_6__/* .refuseExisting */ .Uj)(dest);
-        await this.freshFolder();
         try {
-            let hit;
-            try {
-                hit = await _actions_cache__WEBPACK_IMPORTED_MODULE_0__/* .restoreCache */ .P3([CACHE_FOLDER], found.ref);
-            }
-            catch (error) {
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Restoring cache entry '${found.ref}' failed: ${error.message}`, {
-                    cause: error
-                });
-            }
-            if (hit !== found.ref) {
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Cache entry '${found.ref}' could not be downloaded (see the warning above); it may have just been evicted.`);
-            }
+            await (0,_digest_js__WEBPACK_IMPORTED_MODULE_6__/* .refuseExisting */ .Uj)(dest);
+            await this.restoreEntry(found);
             const file = node_path__WEBPACK_IMPORTED_MODULE_3__.join(this.folder, found.name);
             let expected;
             try {
@@ -148,16 +162,38 @@ class CacheStorage {
                 throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Cache entry '${found.ref}' does not hold ${found.name} and its digest: it was not saved by xlr-backup.`, { cause: error });
             }
             const copied = await (0,_digest_js__WEBPACK_IMPORTED_MODULE_6__/* .copyWithDigest */ .e0)(file, dest);
-            if (copied.sha256 !== expected) {
-                await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(dest, { force: true });
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .IntegrityError */ .cs(`Backup '${found.name}' from cache entry '${found.ref}' does not match its digest: expected sha256 ${expected}, read ${copied.sha256}. Restore refused.`);
+            // found.sha256 is set when a signature pins the digest: the entry's own sidecar is not enough then.
+            for (const wanted of [expected, found.sha256]) {
+                if (wanted !== null && copied.sha256 !== wanted) {
+                    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(dest, { force: true });
+                    throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .IntegrityError */ .cs(`Backup '${found.name}' from cache entry '${found.ref}' does not match its ${wanted === expected ? 'digest' : 'signed digest'}: expected sha256 ${wanted}, read ${copied.sha256}. Restore refused.`);
+                }
             }
             logger.info(`Restored cache entry '${found.ref}' (${copied.size} bytes, sha256 checked)`);
             return dest;
         }
         finally {
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(this.folder, { recursive: true, force: true });
+            await this.forget();
         }
+    }
+    /** Downloads the entry of `found` into the (fresh) cache folder, unless fetchSignature already did. */
+    async restoreEntry(found) {
+        if (this.restored === found.ref)
+            return;
+        await this.freshFolder();
+        let hit;
+        try {
+            hit = await _actions_cache__WEBPACK_IMPORTED_MODULE_0__/* .restoreCache */ .P3([CACHE_FOLDER], found.ref);
+        }
+        catch (error) {
+            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Restoring cache entry '${found.ref}' failed: ${error.message}`, {
+                cause: error
+            });
+        }
+        if (hit !== found.ref) {
+            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`Cache entry '${found.ref}' could not be downloaded (see the warning above); it may have just been evicted.`);
+        }
+        this.restored = found.ref;
     }
     async lookup(key, restoreKeys) {
         try {
@@ -170,7 +206,7 @@ class CacheStorage {
     /** An empty, owner-only cache folder; anything left there belongs to an earlier run of ours and is dropped. */
     async freshFolder() {
         if (node_path__WEBPACK_IMPORTED_MODULE_3__.resolve(CACHE_FOLDER) !== this.folder) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'storage: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
+            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
                 `the Actions cache stores paths relative to it.`);
         }
         try {
@@ -186,8 +222,8 @@ class CacheStorage {
     requireRuntime() {
         if (!this.processEnv.ACTIONS_RUNTIME_TOKEN ||
             !(this.processEnv.ACTIONS_RESULTS_URL || this.processEnv.ACTIONS_CACHE_URL)) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'storage: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
-                `Outside Actions use 'storage: directory' with a 'path'.`);
+            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StorageError */ .aq(`'${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
+                `Outside Actions use '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: directory' with a '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Path}'.`);
         }
     }
 }
@@ -195,9 +231,9 @@ class CacheStorage {
 function checkCacheName(name) {
     (0,_names_js__WEBPACK_IMPORTED_MODULE_7__/* .checkBackupName */ .Mg)(name);
     if (name.includes(','))
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz('name', `Input 'name' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`);
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name, `Input '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`);
     if (CACHE_KEY_PREFIX.length + name.length > 512) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz('name', `Input 'name' is ${name.length} characters long; with 'storage: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`);
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name, `Input '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Name}' is ${name.length} characters long; with '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_10__/* .Input */ .p.Storage}: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`);
     }
 }
 

@@ -31,7 +31,17 @@ export function renderActionYml(): string {
   for (const output of OUTPUTS) {
     out.push(`  ${output.name}:`, `    description: ${yamlString(output.description)}`)
   }
-  out.push('', 'runs:', '  using: node24', '  main: dist/index.js', '')
+  // The post step starts the server when the main step was killed after stopping it; always() runs it after a
+  // cancel or a failure too. It is a bundle of its own, so it can never run a backup.
+  out.push(
+    '',
+    'runs:',
+    '  using: node24',
+    '  main: dist/index.js',
+    '  post: dist/post/index.js',
+    "  post-if: 'always()'",
+    ''
+  )
   return out.join('\n')
 }
 

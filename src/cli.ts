@@ -11,6 +11,7 @@ import { runJob } from './job.js'
 import { consoleLogger } from './report/loggers.js'
 import { renderSummaryText } from './report/render-text.js'
 import { InputError, XlrBackupError } from './shared/errors.js'
+import { handleCancel } from './lifecycle/signals.js'
 
 export interface CliRun {
   exitCode: number
@@ -39,7 +40,21 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   try {
     const settings = parseSettings(name => values.get(name) ?? '')
-    const result = await runJob(settings, logger)
+    const job = runJob(settings, logger)
+    // The CLI has no post step: a SIGKILL after the stop-command leaves the server down (see docs/server-guard.md).
+    const stopHandling = handleCancel(job, {
+      logger,
+      exit: message => {
+        process.stderr.write(`xlr-backup: ${logger.mask(message)}\n`)
+        process.exit(1)
+      }
+    })
+    let result
+    try {
+      result = await job
+    } finally {
+      stopHandling()
+    }
     for (const [name, value] of Object.entries(result.outputs)) {
       if (value !== undefined) process.stdout.write(`${name}=${logger.mask(value)}\n`)
     }
@@ -53,6 +68,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     return { exitCode: 1 }
   }
 }
+
+/** A command line that names no input: an unknown flag or a stray word. */
+class UsageError extends XlrBackupError {}
 
 /** Flags and environment into raw input values (the same strings the action would get). */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Map<string, string> {
@@ -72,17 +90,17 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Map<string, s
   const seen = new Set<string>()
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]
-    if (!arg.startsWith('--')) throw new InputError('', `unexpected argument ${JSON.stringify(arg)}`)
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`)
     const eq = arg.indexOf('=')
     let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2)
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined
     const fromFile = flag.endsWith('-file') && known.get(flag.slice(0, -5))?.secret
     if (fromFile) flag = flag.slice(0, -5)
     const spec = known.get(flag)
-    if (!spec || spec.name === Input.Mode) throw new InputError(flag, `unknown option --${flag}`)
+    if (!spec || spec.name === Input.Mode) throw new UsageError(`unknown option --${flag}`)
     if (spec.secret && !fromFile) {
       throw new InputError(
-        flag,
+        spec.name,
         `--${flag} would put a secret in the process list; set ${envName(spec.name)} in the environment or use --${flag}-file <path>`
       )
     }
@@ -91,7 +109,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Map<string, s
       // A bare boolean flag (--dry-run) means true.
       if (next === undefined || next.startsWith('--')) {
         if (['true', 'false'].includes(spec.default)) value = 'true'
-        else throw new InputError(flag, `--${flag} needs a value`)
+        else throw new InputError(spec.name, `--${flag} needs a value`)
       } else {
         value = next
         i++

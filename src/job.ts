@@ -1,18 +1,25 @@
 import type { Logger } from './shared/logger.js'
 import type { Settings } from './settings/settings.js'
 import type { JobResult } from './report/job-result.js'
-import { runBackup } from './run-backup.js'
-import { runRestore } from './run-restore.js'
-import { runVerify } from './run-verify.js'
+import { backupCommand } from './run-backup.js'
+import { restoreCommand } from './run-restore.js'
+import { verifyCommand } from './run-verify.js'
+import { withRunFolder } from './lifecycle/run-folder.js'
+import { tempRoot } from './settings/derived.js'
 
-/** The core both front ends call: one settings object in, one result out, errors thrown as XlrBackupError. */
+/**
+ * The core both front ends call: one settings object in, one result out, errors thrown as XlrBackupError. Every
+ * temporary file of the job lives in one private run folder, removed when the job ends.
+ */
 export async function runJob(settings: Settings, logger: Logger): Promise<JobResult> {
-  switch (settings.mode) {
-    case 'backup':
-      return await runBackup(settings, logger)
-    case 'restore':
-      return await runRestore(settings, logger)
-    case 'verify':
-      return await runVerify(settings, logger)
-  }
+  return await withRunFolder(tempRoot(settings), logger, async () => {
+    switch (settings.mode) {
+      case 'backup':
+        return await backupCommand(settings, logger)
+      case 'restore':
+        return await restoreCommand(settings, logger)
+      case 'verify':
+        return await verifyCommand(settings, logger)
+    }
+  })
 }

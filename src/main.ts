@@ -5,9 +5,19 @@ import { runJob } from './job.js'
 import { actionsLogger } from './report/loggers.js'
 import { writeJobSummary } from './report/render-actions.js'
 import { XlrBackupError } from './shared/errors.js'
+import { handleCancel } from './lifecycle/signals.js'
+import { runState } from './lifecycle/run-state.js'
+import { encodeStoppedServer, SERVER_STOPPED_STATE } from './lifecycle/post-state.js'
 
-/** The action's front end: inputs from the workflow, outputs and a job summary back to it. */
+/**
+ * The action's front end: inputs from the workflow, outputs and a job summary back to it. A stopped server is
+ * recorded for the post step until it is started again, so even a killed main step leaves it to be started.
+ */
 export async function run(): Promise<void> {
+  runState.subscribe({
+    serverStopped: server => core.saveState(SERVER_STOPPED_STATE, encodeStoppedServer(server)),
+    serverStarted: () => core.saveState(SERVER_STOPPED_STATE, '')
+  })
   try {
     // Mask secret inputs before anything could echo them, even an input error.
     for (const spec of INPUTS.filter(i => i.secret)) {
@@ -16,7 +26,21 @@ export async function run(): Promise<void> {
       }
     }
     const settings = parseSettings((name: Input) => core.getInput(name))
-    const result = await runJob(settings, actionsLogger())
+    const logger = actionsLogger()
+    const job = runJob(settings, logger)
+    const stopHandling = handleCancel(job, {
+      logger,
+      exit: message => {
+        core.setFailed(message)
+        process.exit(1)
+      }
+    })
+    let result
+    try {
+      result = await job
+    } finally {
+      stopHandling()
+    }
     for (const [name, value] of Object.entries(result.outputs)) {
       if (value !== undefined) core.setOutput(name, value)
     }

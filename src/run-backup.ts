@@ -7,23 +7,27 @@ import { readHome } from './home/index.js'
 import { withServerStopped } from './guard/index.js'
 import { resolveDatabases, preflight, dumpDatabase } from './database/index.js'
 import { baseRecord } from './database/dump.js'
+import { checkEmbeddedDatabases } from './backup/embedded-databases.js'
 import type { DumpResult } from './database/types.js'
 import { createStorage, warnIfCacheForSchedule } from './storage/index.js'
 import { encryptionEnabled, checkEncryptionSettings } from './crypto/index.js'
 import { EncryptionError } from './shared/errors.js'
 import { Input } from './settings/inputs.js'
-import { makePrivateTempDir } from './shared/private-files.js'
-import { WORK_DIR_PREFIX } from './restore/index.js'
+import { currentRunFolder, makePrivateTempDir } from './shared/private-files.js'
+import { WORK_DIR_PREFIX } from './format/restore-work-dir.js'
 import { writeBackupFile, type WrittenBackup } from './backup/write-backup-file.js'
 import { backupResult } from './backup/backup-result.js'
 import { serverControl, tempRoot, threadCount } from './settings/derived.js'
+import { companionName, makeCompanion } from './signing/companion.js'
+import { cancellation } from './lifecycle/cancel.js'
+import { storageExclusion } from './backup/storage-exclusion.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
  * costs no outage); stop the server or prove it stopped; dump the databases and write the ZIP; start the server
  * again; only then publish (upload) the finished file.
  */
-export async function runBackup(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function backupCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const home = await readHome(settings.home, logger)
   logger.info(`XL Release home ${home.path}: version ${home.version ?? 'unknown'}, ${home.era} era.`)
@@ -37,12 +41,22 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
     )
   }
   const targets = settings.database.mode === 'none' ? [] : resolveDatabases(home, settings.database, logger)
+  for (const note of await checkEmbeddedDatabases(home, targets)) logger.info(note)
   await preflight(targets, settings.database, logger, 'backup')
 
   // What earlier restores replaced is kept in the home until the user deletes it: it is not part of the server.
   const exclude = [...settings.backup.exclude, `${WORK_DIR_PREFIX}*/`]
+  const storageInHome = settings.storage.path ? await storageExclusion(home.path, settings.storage.path) : null
+  if (storageInHome) {
+    exclude.push(storageInHome)
+    logger.info(
+      `Input 'path' (${settings.storage.path}) lies inside the home: its folder ${storageInHome} is left out of the ` +
+        'backup, so backups do not nest into each other.'
+    )
+  }
+  await storage.removeStalePartials?.(logger)
   const fileName = `${settings.storage.name}.zip${encrypt ? '.age' : ''}`
-  const workDir = await makePrivateTempDir('xlr-backup-', tempRoot(settings))
+  const workDir = await makePrivateTempDir('backup-', currentRunFolder() ?? tempRoot(settings))
   let staged: string | null = null
   try {
     // The destination is tried before the server stops: a wrong 'path' must not cost an outage.
@@ -51,45 +65,48 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
     let downAt: number | null = null
     let startingAt: number | null = null
     const outage = { down: () => (downAt = Date.now()), starting: () => (startingAt = Date.now()) }
+    const dumpAndWrite = async (): Promise<WrittenBackup> => {
+      const dumps: DumpResult[] = []
+      for (const target of targets.filter(t => !t.embedded)) {
+        const role = target.roles.join('+')
+        const dump = await logger.group(`Dump the ${role} database (${target.engine})`, async () =>
+          dumpDatabase(target, path.join(workDir, role), {
+            jobs: settings.database.jobs,
+            backupCommand: settings.database.backupCommand,
+            // The archive hashes every dump file as it writes it: no second read here.
+            hash: false,
+            logger
+          })
+        )
+        dumps.push(dump)
+      }
+      const file = stagedFile
+      return await logger.group('Write the backup file', async () =>
+        writeBackupFile({
+          home,
+          dumps,
+          embedded: targets.filter(t => t.embedded).map(baseRecord),
+          file,
+          workDir,
+          compressionLevel: settings.backup.compressionLevel,
+          threads: threadCount(settings),
+          exclude,
+          encryption: encrypt ? settings.encryption : null,
+          logger
+        })
+      )
+    }
     const written: WrittenBackup = await withServerStopped(
       home,
       serverControl(settings),
       { port: settings.server.port ?? undefined, purpose: 'backup', outage },
       logger,
-      async () => {
-        const dumps: DumpResult[] = []
-        for (const target of targets.filter(t => !t.embedded)) {
-          const role = target.roles.join('+')
-          const dump = await logger.group(`Dump the ${role} database (${target.engine})`, async () =>
-            dumpDatabase(target, path.join(workDir, role), {
-              jobs: settings.database.jobs,
-              backupCommand: settings.database.backupCommand,
-              // The archive hashes every dump file as it writes it: no second read here.
-              hash: false,
-              logger
-            })
-          )
-          dumps.push(dump)
-        }
-        const file = stagedFile
-        return await logger.group('Write the backup file', async () =>
-          writeBackupFile({
-            home,
-            dumps,
-            embedded: targets.filter(t => t.embedded).map(baseRecord),
-            file,
-            workDir,
-            compressionLevel: settings.backup.compressionLevel,
-            threads: threadCount(settings),
-            exclude,
-            encryption: encrypt ? settings.encryption : null,
-            logger
-          })
-        )
-      }
+      // A cancel abandons the backup at once (its file is discarded), so the server can be started again.
+      async () => cancellation.race(dumpAndWrite())
     )
+    const signature = signBackup(settings, fileName, written, logger)
     const published = await logger.group(`Store the backup (${settings.storage.kind})`, async () =>
-      storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size })
+      storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size }, signature)
     )
     staged = null
     const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
@@ -98,4 +115,18 @@ export async function runBackup(settings: Settings, logger: Logger): Promise<Job
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })
   }
+}
+
+/** The companion text ('<file>.sig') when 'signing-key' is set: the statement of the file and manifest, signed. */
+function signBackup(settings: Settings, fileName: string, written: WrittenBackup, logger: Logger): string | undefined {
+  const key = settings.signing.key
+  if (!key) return undefined
+  const companion = makeCompanion(
+    { file: fileName, sha256: written.sha256, manifestSha256: written.manifestSha256 },
+    key
+  )
+  logger.info(
+    `Signed ${fileName} with key ${key.fingerprint}${key.comment ? ` (${key.comment})` : ''}: ${companionName(fileName)}`
+  )
+  return companion
 }

@@ -2,52 +2,70 @@ import { mkdir, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { HOME_PREFIX } from './archive/manifest.js'
 import { extractArchive } from './archive/extract.js'
-import { openBackupArchive, type BackupArchive } from './archive/zip-reader.js'
+import { assertScratchSpace, unpackedBytes } from './archive/scratch-space.js'
+import { openBackupArchive, type BackupArchive } from './archive/backup-archive.js'
 import { verifyArchive } from './archive/verify.js'
 import { checkServer, describeFindings, withServerStopped } from './guard/index.js'
 import { pointConfDirAtDatabases, readHome } from './home/index.js'
-import type { HomeInfo, DatabaseRole } from './home/types.js'
+import type { HomeInfo } from './home/types.js'
 import type { JobResult } from './report/job-result.js'
 import {
   backupTopLevel,
   findInterruptedRestores,
-  runRestore as runRestoreEngine,
+  runRestore,
   selectComponents,
   type RestoreResult
 } from './restore/index.js'
 import { ArchiveExtractor } from './restore-adapters/archive-extractor.js'
 import { ToolDatabaseRestorer } from './restore-adapters/database-restorer.js'
 import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
+import { checkDrillTargets, redirectedRoles } from './restore-adapters/drill-targets.js'
 import { checkVersions, readTargetHome } from './restore-adapters/target-home.js'
 import { restoreResult } from './restore-adapters/restore-result.js'
-import { fetchBackup } from './retrieve/fetch-backup.js'
+import { checkSignedManifest, fetchBackup } from './retrieve/fetch-backup.js'
 import { serverControl, tempRoot, threadCount } from './settings/derived.js'
 import { Input } from './settings/inputs.js'
 import type { Settings } from './settings/settings.js'
 import { InputError } from './shared/errors.js'
 import type { Logger } from './shared/logger.js'
-import { makePrivateTempDir } from './shared/private-files.js'
+import { currentRunFolder, makePrivateTempDir } from './shared/private-files.js'
 import { Progress } from './shared/progress.js'
+import { cancellation } from './lifecycle/cancel.js'
+import { runState } from './lifecycle/run-state.js'
+import { redactJdbcUrl } from './shared/jdbc-redact.js'
 
 /**
  * Restore: fetch, decrypt and open the backup; check it, the versions, the databases and the tools; then, with the
  * server stopped, let the engine stage, swap and (on any failure) roll back. Every entry is checked before the
  * home changes: what the engine unpacks is checked as it is staged, the rest here.
  */
-export async function runRestore(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function restoreCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const current = await readTargetHome(settings.home, logger)
   const threads = threadCount(settings)
-  const workDir = await makePrivateTempDir('xlr-restore-', tempRoot(settings))
+  const workDir = await makePrivateTempDir('restore-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
     const fetched = await fetchBackup(settings, workDir, logger)
     archive = await openBackupArchive(fetched.zipFile)
+    checkSignedManifest(fetched, archive.manifestSha256)
     const { manifest } = archive
     const hasDumps = settings.database.mode !== 'none' && manifest.databases.some(d => d.dump && !d.embedded)
     const components = selectComponents(settings.restore.components, backupTopLevel(manifest.files), hasDumps, logger)
     const homeNames = components.filter(c => c.kind === 'home').map(c => c.name)
     const withDatabases = components.some(c => c.kind === 'databases')
+    // The backup's conf and the dumps are unpacked into the work folder (the home's own files go to its staging).
+    const scratch = [
+      ...(homeNames.includes('conf') ? [`${HOME_PREFIX}conf/`] : []),
+      ...(withDatabases ? manifest.databases.flatMap(d => (d.dump && !d.embedded ? [d.dump.prefix] : [])) : [])
+    ]
+    if (scratch.length > 0) {
+      await assertScratchSpace(
+        workDir,
+        unpackedBytes(archive.entries, scratch),
+        "free space there, or point RUNNER_TEMP (the action) or TMPDIR (the CLI) at a bigger disk; 'path' only says where backups are stored."
+      )
+    }
     checkVersions(
       manifest,
       current,
@@ -74,6 +92,14 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
       current !== null &&
       settings.restore.interrupted !== '' &&
       (await findInterruptedRestores(settings.home)).some(u => u.journal.databases.length > 0)
+    checkDrillTargets({
+      manifest,
+      configHome,
+      settings: settings.database,
+      restoresDatabases: withDatabases,
+      confRestored: homeNames.includes('conf'),
+      logger
+    })
     if (withDatabases || interruptedDatabases) {
       if (!configHome) {
         throw new InputError(
@@ -95,7 +121,7 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
     const rewriteConf = drillRewrite(settings, configHome, homeNames.includes('conf'), manifest.home.era, logger)
 
     const engine = (): Promise<RestoreResult> =>
-      runRestoreEngine(
+      runRestore(
         {
           home: settings.home,
           backup: { name: fetched.found.name, manifest },
@@ -121,9 +147,15 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
                 )
               : null,
           logger,
-          rewriteConf
+          rewriteConf,
+          onStep: (_step, journal) => {
+            runState.trackRestore(journal)
+            // A cancel stops the restore at its next step while it stages or swaps; the engine then rolls back
+            // what it did, so the home is as before (a rollback itself is never interrupted).
+            if (journal.state === 'staging' || journal.state === 'swapping') cancellation.throwIfCancelled()
+          }
         }
-      )
+      ).finally(() => runState.trackRestore(null))
     let result: RestoreResult
     if (!current) {
       result = await engine()
@@ -131,7 +163,7 @@ export async function runRestore(settings: Settings, logger: Logger): Promise<Jo
       const report = await checkServer(current, { port: settings.server.port ?? undefined, purpose: 'restore' }, logger)
       if (report.running) {
         logger.warning(
-          `Dry run: XL Release is running now; the restore would ${settings.server.stopCommand ? "stop it with 'stop-command'" : 'be refused'}:\n${describeFindings(report.findings.filter(f => f.blocking))}`
+          `Dry run: XL Release is running now; the restore would ${settings.server.stopCommand ? "stop it with '${Input.StopCommand}'" : 'be refused'}:\n${describeFindings(report.findings.filter(f => f.blocking))}`
         )
       }
       result = await engine()
@@ -203,11 +235,7 @@ function drillRewrite(
   era: HomeInfo['era'],
   logger: Logger
 ): ((dir: string) => Promise<void>) | undefined {
-  const roles: DatabaseRole[] = ['repository', 'archive']
-  const moved = roles.filter(role => {
-    const url = settings.database[role].url
-    return url && url !== configHome?.databases[role]?.url
-  })
+  const moved = redirectedRoles(settings.database, configHome)
   if (moved.length === 0) return undefined
   if (!confRestored) {
     logger.warning(
@@ -221,7 +249,7 @@ function drillRewrite(
     )
     const changed = await pointConfDirAtDatabases(stagedConfDir, drill, era, logger)
     logger.info(
-      `Restore drill: the restored ${changed.join(', ')} now point${changed.length === 1 ? 's' : ''} the ${moved.join(' and ')} database at ${moved.map(r => settings.database[r].url).join(' and ')}, never at the backed-up server's.`
+      `Restore drill: the restored ${changed.join(', ')} now point${changed.length === 1 ? 's' : ''} the ${moved.join(' and ')} database at ${moved.map(r => redactJdbcUrl(settings.database[r].url ?? '')).join(' and ')}, never at the backed-up server's.`
     )
   }
 }

@@ -2,40 +2,51 @@ import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { HOME_PREFIX } from './archive/manifest.js'
 import { extractArchive } from './archive/extract.js'
-import { openBackupArchive, type BackupArchive } from './archive/zip-reader.js'
+import { assertScratchSpace, unpackedBytes } from './archive/scratch-space.js'
+import { openBackupArchive, type BackupArchive } from './archive/backup-archive.js'
 import { verifyArchive } from './archive/verify.js'
 import { restoreDatabase } from './database/index.js'
 import { DEFAULT_SERVER_CONFIG } from './home/index.js'
 import type { HomeInfo } from './home/types.js'
 import type { JobResult } from './report/job-result.js'
 import { prepareDatabaseRestores } from './restore-adapters/database-targets.js'
-import { fetchBackup } from './retrieve/fetch-backup.js'
+import { refuseScriptedDump } from './restore-adapters/dump-scan.js'
+import { checkSignedManifest, fetchBackup } from './retrieve/fetch-backup.js'
 import { tempRoot, threadCount } from './settings/derived.js'
 import { Output } from './settings/inputs.js'
 import type { Settings } from './settings/settings.js'
 import type { Logger } from './shared/logger.js'
-import { makePrivateTempDir } from './shared/private-files.js'
+import { currentRunFolder, makePrivateTempDir } from './shared/private-files.js'
 import { formatBytes, formatDuration, Progress } from './shared/progress.js'
+import { Input } from './shared/io-names.js'
 
 /**
  * Verify: prove a backup restorable without touching any home. Every entry is read and checked against the
  * manifest; the home is unpacked into a scratch folder; dumps are restored into the scratch databases the database
  * inputs name (and only those: the backup's own config is never used, so production is never touched).
  */
-export async function runVerify(settings: Settings, logger: Logger): Promise<JobResult> {
+export async function verifyCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const threads = threadCount(settings)
-  const workDir = await makePrivateTempDir('xlr-verify-', tempRoot(settings))
+  const workDir = await makePrivateTempDir('verify-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
     const fetched = await fetchBackup(settings, workDir, logger)
     archive = await openBackupArchive(fetched.zipFile)
+    checkSignedManifest(fetched, archive.manifestSha256)
     const { manifest } = archive
     const checks: [string, string, string][] = [
       ['Structure', 'manifest, entry names, sizes, links', 'ok'],
       ['Stored file', fetched.encrypted ? 'digest, then age authentication' : 'digest', 'ok']
     ]
     const homeBytes = manifest.files.filter(f => f.path.startsWith(HOME_PREFIX)).reduce((n, f) => n + f.size, 0)
+    const dumps = manifest.databases.filter(d => d.dump && !d.embedded)
+    const scratchRoles = dumps.filter(d => d.roles.some(r => settings.database[r].url))
+    await assertScratchSpace(
+      workDir,
+      unpackedBytes(archive.entries, [HOME_PREFIX, ...scratchRoles.map(d => d.dump!.prefix)]),
+      "free space there, or point RUNNER_TEMP (the action) or TMPDIR (the CLI) at a bigger disk; 'path' only says where backups are stored."
+    )
     const unpacked = await logger.group('Unpack the home into a scratch folder', async () => {
       const progress = new Progress('Unpacked', homeBytes, logger)
       const counts = await extractArchive(archive!, {
@@ -51,10 +62,9 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
     })
     checks.push(['Home', `${describeUnpacked(unpacked)} unpacked`, `ok (${formatBytes(unpacked.bytes)})`])
 
-    const dumps = manifest.databases.filter(d => d.dump && !d.embedded)
-    const scratchRoles = dumps.filter(d => d.roles.some(r => settings.database[r].url))
     for (const record of dumps.filter(d => !scratchRoles.includes(d))) {
       const report = await verifyArchive(archive, { prefixes: [record.dump!.prefix], threads })
+      await refuseScriptedDump(archive, record)
       checks.push([
         `${record.roles.join('+')} dump`,
         `${record.dump!.format}, checked byte for byte`,
@@ -119,7 +129,7 @@ export async function runVerify(settings: Settings, logger: Logger): Promise<Job
         notes:
           dumps.length > scratchRoles.length
             ? [
-                "Dumps were checked byte for byte but not loaded: set 'database-url' / 'archive-database-url' to scratch databases to load them too."
+                `Dumps were checked byte for byte but not loaded: set '${Input.DatabaseUrl}' / '${Input.ArchiveDatabaseUrl}' to scratch databases to load them too.`
               ]
             : []
       }

@@ -5,7 +5,10 @@ import { countTreeBytes } from '../../src/archive/count-tree.js'
 import { ExcludeMatcher } from '../../src/archive/exclude.js'
 import { walkTree } from '../../src/archive/tree-walker.js'
 
-/** The counting worker must agree with the walk the writer archives, whatever the exclusions. */
+/**
+ * The counting worker runs the writer's walk (workers/count-worker.ts imports tree-walker.ts), but in another thread,
+ * with the exclusions sent across as data: it must still agree with the walk the writer archives, whatever they are.
+ */
 describe('countTreeBytes', () => {
   let root: string
 
@@ -21,6 +24,7 @@ describe('countTreeBytes', () => {
     await put('log/old/x.log', 300)
     await put('work/tmp/a.tmp', 11)
     await put('.hidden/file', 13)
+    await put('#notes', 17)
     await fsp.mkdir(path.join(root, 'empty'))
     // Links count as links (their text), never as what they point at.
     await fsp.symlink('../lib/a.jar', path.join(root, 'conf/link.jar'))
@@ -37,7 +41,7 @@ describe('countTreeBytes', () => {
     return bytes
   }
 
-  test.each([[[]], [['log/**']], [['log/']], [['**/*.tmp', '.hidden']], [['log/old/', 'lib/*.jar']]])(
+  test.each([[[]], [['log/**']], [['log/']], [['**/*.tmp', '.hidden']], [['log/old/', 'lib/*.jar']], [['./#notes']]])(
     'with exclusions %j it counts what the walk archives',
     async patterns => {
       const exclude = ExcludeMatcher.parse(patterns)
@@ -47,6 +51,6 @@ describe('countTreeBytes', () => {
   )
 
   test('with no exclusions the count is every regular file byte', async () => {
-    expect(await countTreeBytes(root, ExcludeMatcher.none())).toBe(100 + 5000 + 70_000 + 300 + 11 + 13)
+    expect(await countTreeBytes(root, ExcludeMatcher.none())).toBe(100 + 5000 + 70_000 + 300 + 11 + 13 + 17)
   })
 })

@@ -1,21 +1,14 @@
 import { constants } from 'node:fs'
 import fsp from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { FileCreateError, FileCreatorPool } from '../../src/archive/file-creator-pool.js'
+import { scratchFolder } from '../support/scratch.js'
 
 const FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
 describe('FileCreatorPool', () => {
   let dir: string
-
-  beforeEach(async () => {
-    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'xlr-creator-'))
-  })
-
-  afterEach(async () => {
-    await fsp.rm(dir, { recursive: true, force: true })
-  })
+  scratchFolder('xlr-creator-', made => (dir = made), { each: true })
 
   test('creates every file with its content, mode and time, also past the in-flight limit and with big files', async () => {
     const pool = new FileCreatorPool(2, FLAGS)

@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { extractArchive } from '../../src/archive/extract.js'
 import type { FileRecord, Manifest } from '../../src/archive/manifest.js'
 import { verifyArchive } from '../../src/archive/verify.js'
-import { openBackupArchive, type ArchiveEntry } from '../../src/archive/zip-reader.js'
+import { openBackupArchive, type ArchiveEntry } from '../../src/archive/backup-archive.js'
 import { IntegrityError } from '../../src/shared/errors.js'
 import { describeTree, patchBytes, writeBackup, writeZip, type ZipEntrySpec } from '../support/archive-fixtures.js'
 

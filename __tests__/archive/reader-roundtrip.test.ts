@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
-import * as os from 'node:os'
+import { chmod } from 'node:fs/promises'
 import * as path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { makeHome } from '../../scripts/make-home.js'
@@ -8,19 +7,13 @@ import { extractArchive } from '../../src/archive/extract.js'
 import { MANIFEST_ENTRY } from '../../src/archive/manifest.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import { ZipWriter } from '../../src/archive/zip-writer.js'
-import { openBackupArchive } from '../../src/archive/zip-reader.js'
+import { openBackupArchive } from '../../src/archive/backup-archive.js'
 import { describeTree, timeMismatches, manifestFor } from '../support/archive-fixtures.js'
 import { collectTree } from '../support/writer-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
-
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'archive-roundtrip-'))
-})
-
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('archive-roundtrip-', made => (tmp = made))
 
 test("the reader restores exactly what the project's own writer archived", async () => {
   const home = path.join(tmp, 'home')

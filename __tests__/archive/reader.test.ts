@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { mkdtemp } from 'node:fs/promises'
 import { extractArchive } from '../../src/archive/extract.js'
 import { verifyArchive } from '../../src/archive/verify.js'
-import { openBackupArchive, type BackupArchive } from '../../src/archive/zip-reader.js'
+import { openBackupArchive, type BackupArchive } from '../../src/archive/backup-archive.js'
 import { RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { Progress } from '../../src/shared/progress.js'
@@ -14,7 +14,9 @@ import {
   timeMismatches,
   entriesFromFolder,
   writeBackup,
-  type ZipEntrySpec
+  type ZipEntrySpec,
+  pgDumpRecord,
+  sha256
 } from '../support/archive-fixtures.js'
 
 let tmp: string
@@ -69,7 +71,11 @@ beforeAll(async () => {
     { name: 'database/repository/dump.pgdump', data: dump, stored: true }
   ]
   zipPath = path.join(tmp, 'backup.zip')
-  await writeBackup(zipPath, entries)
+  await writeBackup(zipPath, entries, {
+    edit: m => {
+      m.databases = [pgDumpRecord(['repository'], 'database/repository/', { bytes: dump.length, sha256: sha256(dump) })]
+    }
+  })
   archive = await openBackupArchive(zipPath)
 })
 

@@ -49,6 +49,7 @@ function written(encryption?: WrittenBackup['manifest']['encryption']): WrittenB
     files: 5,
     size: 10_485_760,
     sha256: SHA,
+    manifestSha256: 'cd'.repeat(32),
     contentBytes: 20_971_520,
     seconds: 4
   }

@@ -1,22 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { open, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { ZipWriter } from '../../src/archive/zip-writer.js'
 import { HashingFileSink } from '../../src/backup/hashing-file-sink.js'
 import { sha256File } from '../support/writer-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 describe('HashingFileSink', () => {
   let dir: string
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'xlr-sink-'))
-  })
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true })
-  })
+  scratchFolder('xlr-sink-', made => (dir = made))
 
   test('writes every chunk in order and hashes what it wrote; a write calls back once its bytes are in the file', async () => {
     const file = path.join(dir, 'out.bin')

@@ -6,7 +6,7 @@ import { runJob } from '../../src/job.js'
 import { Input } from '../../src/settings/inputs.js'
 import { parseSettings } from '../../src/settings/parse.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { openBackupArchive } from '../../src/archive/zip-reader.js'
+import { openBackupArchive } from '../../src/archive/backup-archive.js'
 import { DatabaseError, InputError } from '../../src/shared/errors.js'
 
 let work: string
@@ -29,7 +29,7 @@ function settings(values: Partial<Record<Input, string>>) {
   return parseSettings(name => values[name] ?? '', {})
 }
 
-describe('runBackup (core, directory storage)', () => {
+describe('backupCommand (core, directory storage)', () => {
   it('archives the home with a manifest, leaving earlier restores out', async () => {
     const store = path.join(work, 'store-ok')
     const logger = new MemoryLogger()

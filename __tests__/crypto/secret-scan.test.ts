@@ -1,7 +1,6 @@
 /** The secret scanner must find what it is for, or every "no secret leaked" check built on it proves nothing. */
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import {
   describeFindings,
@@ -10,17 +9,13 @@ import {
   secretForms,
   startCmdlineSampler
 } from '../support/secret-scan.js'
+import { scratchFolder } from '../support/scratch.js'
 
 const SECRET = 'scan-Test-Secret-8d1f0a'
 const OTHER = 'AGE-SECRET-KEY-1SCANTESTQQQQQQQQQQQQQQQQQQQQ'
 
 let dir: string
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'crypto-scan-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
+scratchFolder('crypto-scan-', made => (dir = made))
 
 it('finds a secret as is, URL-encoded, hex, and base64 at every alignment inside a larger encoded text', async () => {
   const texts = [

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises'
-import * as os from 'node:os'
+import { writeFile, chmod } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Decrypter, generateIdentity, identityToRecipient } from 'age-encryption'
 import {
@@ -13,6 +12,7 @@ import {
 import { EncryptionError } from '../../src/shared/errors.js'
 import { throughTransform, throughTransformCatching } from '../support/crypto.js'
 import { describeFindings, scanForSecrets } from '../support/secret-scan.js'
+import { scratchFolder } from '../support/scratch.js'
 
 const CHUNK = 64 * 1024
 const SEALED = CHUNK + 16
@@ -229,12 +229,7 @@ describe('refusals', () => {
 
 describe('file conventions', () => {
   let dir: string
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'crypto-files-'))
-  })
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true })
-  })
+  scratchFolder('crypto-files-', made => (dir = made))
 
   it('names encrypted backups <name>.zip.age', () => {
     expect(encryptedFileName('xlr-backup-prod-20260101T000000Z')).toBe('xlr-backup-prod-20260101T000000Z.zip.age')

@@ -124,6 +124,34 @@ describe('resolveDatabases', () => {
     ])
   })
 
+  test('a URL key the config sets from a variable this job lacks is an InputError, unless the input gives the URL', () => {
+    const home = homeWith({ repository: pgRepo })
+    home.unresolvedDatabaseUrls = {
+      archive: {
+        key: 'xl.reporting.db-url',
+        file: '/opt/xlr/conf/xl-release.conf',
+        line: 9,
+        text: 'db-url = ${?XL_REPORT_DB_URL}'
+      }
+    }
+    let error: unknown
+    try {
+      resolveDatabases(home, settings(), new MemoryLogger())
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as InputError).input).toBe('archive-database-url')
+    expect((error as Error).message).toMatch(
+      /^\/opt\/xlr\/conf\/xl-release.conf:9 sets xl.reporting.db-url from a substitution that is not set for this job \(db-url = \$\{\?XL_REPORT_DB_URL\}\)/
+    )
+    const given = settings({ archive: { url: pgArchive.url, username: 'xlr', password: 'p' } })
+    expect(resolveDatabases(home, given, new MemoryLogger())[1]).toMatchObject({
+      database: 'xlarchive',
+      source: 'input'
+    })
+  })
+
   test('embedded H2 and Derby URLs are embedded targets', () => {
     const home = homeWith({
       repository: { url: 'jdbc:h2:file:/opt/xlr/repository/xl-release', username: 'sa', password: null },

@@ -4,16 +4,14 @@
  * workflow runs, find it (exact name, newest by prefix, another run by run-id), verify it and restore it into an empty
  * folder byte for byte. A blob changed in storage makes the restore fail on its digest with the home untouched.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import { startArtifactEmulator, type ArtifactEmulator, type EmulatedRun } from '../support/artifact-emulator.js'
 import {
   errorLines,
-  freePort,
-  requireBundles,
   runAction,
+  sampleHomeFixture,
   sampleHome,
   sha256File,
   tree,
@@ -33,10 +31,7 @@ let drill: EmulatedRun
 const READ_ONLY_TOKEN = 'ghs_contents_read_only'
 
 beforeAll(async () => {
-  requireBundles()
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-action-artifact-'))
-  home = await sampleHome(path.join(tmp, 'home'))
-  port = String(await freePort())
+  ;({ tmp, home, port } = await sampleHomeFixture('e2e-action-artifact-'))
   emu = await startArtifactEmulator({ forbiddenTokens: [READ_ONLY_TOKEN] })
   // Two nightly runs of the same host, the home changing in between; a restore drill later, in a run of its own.
   for (const [i, stamp] of ['20261125T020000Z', '20261126T020000Z'].entries()) {

@@ -4,16 +4,14 @@
  * processes, other workspaces) verify it by exact name and restore the newest by prefix into an empty folder, byte
  * for byte. A backup changed inside an intact cache entry fails on its digest with the home untouched.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import { startCacheEmulator, type CacheEmulator } from '../support/cache-emulator.js'
 import {
   errorLines,
-  freePort,
-  requireBundles,
   runAction,
+  sampleHomeFixture,
   sampleHome,
   tree,
   treeHash,
@@ -28,10 +26,7 @@ let port: string
 const saved: { name: string; workspace: string; backup: ActionRun; state: Map<string, TreeEntry> }[] = []
 
 beforeAll(async () => {
-  requireBundles()
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-action-cache-'))
-  home = await sampleHome(path.join(tmp, 'home'))
-  port = String(await freePort())
+  ;({ tmp, home, port } = await sampleHomeFixture('e2e-action-cache-'))
   emu = await startCacheEmulator()
   for (const [i, name] of ['e2e-cache-20261125T020000Z', 'e2e-cache-20261126T020000Z'].entries()) {
     if (i > 0) await writeFile(path.join(home, 'conf', 'added-between-backups.conf'), 'second\n')

@@ -4,22 +4,12 @@
  * the same backup verified and restored (the whole home, into an empty folder) by later action runs.
  */
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import type { Manifest } from '../../src/archive/manifest.js'
-import {
-  errorLines,
-  freePort,
-  requireBundles,
-  runAction,
-  sampleHome,
-  sha256File,
-  tree,
-  type ActionRun
-} from '../support/e2e-frontends.js'
+import { errorLines, runAction, sampleHomeFixture, sha256File, tree, type ActionRun } from '../support/e2e-frontends.js'
 
 const exec = promisify(execFile)
 
@@ -30,11 +20,8 @@ let port: string
 let backup: ActionRun
 
 beforeAll(async () => {
-  requireBundles()
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-action-dir-'))
-  home = await sampleHome(path.join(tmp, 'home'))
+  ;({ tmp, home, port } = await sampleHomeFixture('e2e-action-dir-'))
   dest = path.join(tmp, 'backups')
-  port = String(await freePort())
   backup = await runAction({ mode: 'backup', home, storage: 'directory', path: dest, port, threads: '2' })
 }, 300_000)
 

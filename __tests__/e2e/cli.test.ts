@@ -4,22 +4,13 @@
  * 0 (done), 1 (the job failed), 2 (wrong command line); secrets only from the environment or a file, never a flag.
  */
 import { execFile } from 'node:child_process'
-import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { chmod, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import type { Manifest } from '../../src/archive/manifest.js'
 import { INPUTS } from '../../src/settings/inputs.js'
-import {
-  freePort,
-  requireBundles,
-  runCli,
-  sampleHome,
-  sha256File,
-  treeHash,
-  type Run
-} from '../support/e2e-frontends.js'
+import { runCli, sampleHomeFixture, sha256File, treeHash, type Run } from '../support/e2e-frontends.js'
 import { createHash } from 'node:crypto'
 
 const exec = promisify(execFile)
@@ -30,11 +21,8 @@ let dest: string
 let port: string
 
 beforeAll(async () => {
-  requireBundles()
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-cli-'))
-  home = await sampleHome(path.join(tmp, 'home'))
+  ;({ tmp, home, port } = await sampleHomeFixture('e2e-cli-'))
   dest = path.join(tmp, 'backups')
-  port = String(await freePort())
 }, 120_000)
 
 afterAll(async () => {

@@ -10,7 +10,7 @@
  * restored home, the temp folder, and every sampled command line. Expect zero findings.
  */
 import { createReadStream } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -43,6 +43,8 @@ import {
   type Core,
   type Inputs
 } from '../support/e2e-secrets.js'
+import { Output } from '../../src/shared/io-names.js'
+import { restoreEnvironmentAfterAll, useRunnerTemp } from '../support/env.js'
 
 let core: Core
 let tmp: string
@@ -55,7 +57,6 @@ let pg: PgFixture
 let maria: MariaFixture
 const scratchPg: string[] = []
 const scratchMaria: string[] = []
-const savedTemp = process.env.RUNNER_TEMP
 const PASSPHRASE = `scan passphrase ${Math.random().toString(36).slice(2)} "ä"`
 const WRONG_PASSPHRASE = `wrong passphrase ${Math.random().toString(36).slice(2)}`
 const WRONG_DB_PASSWORD = `wrong db password ${Math.random().toString(36).slice(2)}`
@@ -102,8 +103,7 @@ const secrets = (): string[] => [pgRole.password, mariaUser.password, PASSPHRASE
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-secrets-'))
-  process.env.RUNNER_TEMP = path.join(tmp, 'runner-temp')
-  await mkdir(process.env.RUNNER_TEMP)
+  await useRunnerTemp(tmp)
   backups = path.join(tmp, 'backups')
   pgRole = createPgRole()
   pg = createPgDatabase('repository', pgRole)
@@ -123,10 +123,9 @@ afterAll(async () => {
   maria?.drop()
   pgRole?.drop()
   mariaUser?.drop()
-  if (savedTemp === undefined) delete process.env.RUNNER_TEMP
-  else process.env.RUNNER_TEMP = savedTemp
   await rm(tmp, { recursive: true, force: true })
 })
+restoreEnvironmentAfterAll()
 
 test('backup, verify, restore drill and failing runs leak no password or passphrase anywhere', async () => {
   // The conf holds only the server's encrypted placeholders: the real passwords are in the inputs alone.
@@ -158,7 +157,7 @@ test('backup, verify, restore drill and failing runs leak no password or passphr
       'archive-database-username': mariaUser.name,
       'create-database': 'true'
     })
-    expect(verified.outputs['verified' as never]).toBe('true')
+    expect(verified.outputs[Output.Verified]).toBe('true')
     // The dumps were loaded with the input passwords, not only checked.
     const verifyChecks = verified.summary.tables.flatMap(t => t.rows.map(r => r.join(' ')))
     expect(verifyChecks.filter(c => / dump restored into /.test(c))).toHaveLength(2)
@@ -260,7 +259,7 @@ test('backup, verify, restore drill and failing runs leak no password or passphr
 }, 900_000)
 
 test('the bundled CLI, with the secrets in its environment, prints none and shows none in any command line', async () => {
-  const { runBundledCli } = await import('../support/run-action.js')
+  const { runCli: runBundledCli } = await import('../support/e2e-frontends.js')
   const env = {
     RUNNER_TEMP: process.env.RUNNER_TEMP!,
     XLR_DATABASE_PASSWORD: pgRole.password,

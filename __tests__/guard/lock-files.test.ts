@@ -9,22 +9,14 @@ import {
   Cleanup,
   freePort,
   homeInfo,
-  makeSandbox,
-  removeSandbox,
+  sandboxPerTest,
   scopedLister,
   type GuardSandbox
 } from '../support/guard-fixtures.js'
 
 let sandbox: GuardSandbox
 const cleanup = new Cleanup()
-
-beforeEach(async () => {
-  sandbox = await makeSandbox()
-})
-afterEach(async () => {
-  await cleanup.run()
-  await removeSandbox(sandbox)
-})
+sandboxPerTest(cleanup, made => (sandbox = made))
 
 async function touch(rel: string): Promise<void> {
   const file = path.join(sandbox.home, rel)

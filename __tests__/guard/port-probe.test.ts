@@ -6,22 +6,14 @@ import {
   Cleanup,
   freePort,
   homeInfo,
-  makeSandbox,
-  removeSandbox,
+  sandboxPerTest,
   scopedLister,
   type GuardSandbox
 } from '../support/guard-fixtures.js'
 
 let sandbox: GuardSandbox
 const cleanup = new Cleanup()
-
-beforeEach(async () => {
-  sandbox = await makeSandbox()
-})
-afterEach(async () => {
-  await cleanup.run()
-  await removeSandbox(sandbox)
-})
+sandboxPerTest(cleanup, made => (sandbox = made))
 
 describe('port probe on real sockets', () => {
   test('a listener on http.port is refused with the port and address named', async () => {

@@ -11,7 +11,7 @@ import { isJavaLike, parseProcStatPpid, programName, splitProcCmdline } from '..
 import { namesPath, probeProcesses, serverProcessReason } from '../../src/guard/process-probe.js'
 import { XlrBackupError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { BOOTSTRAPPER, Cleanup, makeSandbox, removeSandbox, type GuardSandbox } from '../support/guard-fixtures.js'
+import { BOOTSTRAPPER, Cleanup, sandboxPerTest, type GuardSandbox } from '../support/guard-fixtures.js'
 
 // What `Get-CimInstance Win32_Process | Select-Object ProcessId,ParentProcessId,CommandLine | ConvertTo-Json -Compress`
 // prints on Windows PowerShell 5.1 (BOM included): system processes without a command line, the service wrapper and
@@ -125,13 +125,7 @@ describe('ps and lsof output parsing (macOS)', () => {
 describe('the ps lister, live on this machine', () => {
   let sandbox: GuardSandbox
   const cleanup = new Cleanup()
-  beforeEach(async () => {
-    sandbox = await makeSandbox()
-  })
-  afterEach(async () => {
-    await cleanup.run()
-    await removeSandbox(sandbox)
-  })
+  sandboxPerTest(cleanup, made => (sandbox = made))
 
   test('lists a Java process with its command line, and its cwd through lsof', async () => {
     const child = await cleanup.spawnJava(sandbox.java, sandbox.home, ['-Dmarker=ps-lister'])

@@ -11,21 +11,13 @@ import {
   Cleanup,
   freePort,
   homeInfo,
-  makeSandbox,
-  removeSandbox,
+  sandboxPerTest,
   type GuardSandbox
 } from '../support/guard-fixtures.js'
 
 let sandbox: GuardSandbox
 const cleanup = new Cleanup()
-
-beforeEach(async () => {
-  sandbox = await makeSandbox()
-})
-afterEach(async () => {
-  await cleanup.run()
-  await removeSandbox(sandbox)
-})
+sandboxPerTest(cleanup, made => (sandbox = made))
 
 /** The findings of the real, whole-machine process probe for one PID. */
 async function findingsFor(pid: number, home = sandbox.home): Promise<string[]> {

@@ -1,14 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  backupTopLevel,
   findInterruptedRestores,
   rollBackInterrupted,
   RestoreFailedError,
   runRestore,
-  selectComponents,
   type JournalStep,
   type RestoreDeps,
   type RestoreRequest
@@ -17,36 +14,21 @@ import {
   FileDatabases,
   FolderExtractor,
   makeScenario,
+  scenarioRequest,
   treeHash,
   worldHash,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'restore-faults-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('restore-faults-', made => (tmp = made))
 
 let n = 0
 const scenario = async () => await makeScenario(path.join(tmp, `s${++n}`))
 
-function request(s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest {
-  return {
-    home: s.home,
-    backup: s.backup,
-    components: selectComponents('default', backupTopLevel(s.backup.manifest.files), true),
-    previousPath: '',
-    safetyDump: true,
-    // 'true' so the index steps are part of every run and get their faults too.
-    resetIndexes: 'true',
-    interrupted: '',
-    dryRun: false,
-    ...over
-  }
-}
+// resetIndexes 'true' so the index steps are part of every run and get their faults too.
+const request = (s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest => scenarioRequest(s, 'true', over)
 
 function deps(s: Scenario, over: Pick<RestoreDeps, 'onStep'> = {}) {
   return {

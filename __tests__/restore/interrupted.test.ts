@@ -1,28 +1,27 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  backupTopLevel,
   findInterruptedRestores,
   JCR_INDEX_FOLDERS,
   rollBackInterrupted,
   runRestore,
-  selectComponents,
   type RestoreRequest
 } from '../../src/restore/index.js'
 import {
   FileDatabases,
   FolderExtractor,
   makeScenario,
+  scenarioRequest,
   treeHash,
   treeState,
   worldHash,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repoRoot = path.resolve(here, '..', '..')
@@ -30,12 +29,7 @@ const DEFAULT = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix']
 const OTHERS = ['README.txt', 'bin', 'lib', 'log']
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'restore-interrupted-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('restore-interrupted-', made => (tmp = made))
 
 let n = 0
 const scenario = async () => await makeScenario(path.join(tmp, `s${++n}`))
@@ -56,19 +50,7 @@ async function runAndDie(s: Scenario, kind: string, occurrence: number): Promise
   if (signal !== 'SIGKILL') throw new Error(`the child was not killed at ${kind} #${occurrence}: ${output}`)
 }
 
-function request(s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest {
-  return {
-    home: s.home,
-    backup: s.backup,
-    components: selectComponents('default', backupTopLevel(s.backup.manifest.files), true),
-    previousPath: '',
-    safetyDump: true,
-    resetIndexes: 'true',
-    interrupted: '',
-    dryRun: false,
-    ...over
-  }
-}
+const request = (s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest => scenarioRequest(s, 'true', over)
 
 const deps = (s: Scenario) => ({
   extractor: new FolderExtractor(s.backupHome),

@@ -1,15 +1,12 @@
-import { mkdtemp, readdir, readFile, readlink, rename, symlink, writeFile, mkdir, rm } from 'node:fs/promises'
+import { readdir, readFile, readlink, rename, symlink, writeFile, mkdir } from 'node:fs/promises'
 import { statSync } from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError, RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  backupTopLevel,
   JCR_INDEX_FOLDERS,
   readJournal,
   runRestore,
-  selectComponents,
   type RestoreDeps,
   type RestoreRequest
 } from '../../src/restore/index.js'
@@ -19,20 +16,17 @@ import {
   FolderExtractor,
   homeEntries,
   makeScenario,
+  scenarioRequest,
   treeHash,
   treeState,
   worldHash,
   writeHome,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'restore-test-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('restore-test-', made => (tmp = made))
 
 let n = 0
 async function scenario(opts: { databases?: boolean } = {}): Promise<Scenario> {
@@ -40,18 +34,7 @@ async function scenario(opts: { databases?: boolean } = {}): Promise<Scenario> {
 }
 
 function request(s: Scenario, over: Partial<RestoreRequest> & { input?: string } = {}): RestoreRequest {
-  const hasDb = s.backup.manifest.databases.length > 0
-  return {
-    home: s.home,
-    backup: s.backup,
-    components: selectComponents(over.input ?? 'default', backupTopLevel(s.backup.manifest.files), hasDb),
-    previousPath: '',
-    safetyDump: true,
-    resetIndexes: 'auto',
-    interrupted: '',
-    dryRun: false,
-    ...over
-  }
+  return scenarioRequest(s, 'auto', over)
 }
 
 function deps(s: Scenario, over: Partial<RestoreDeps> = {}): RestoreDeps & { logger: MemoryLogger } {
@@ -301,5 +284,21 @@ describe('dry run and refusals', () => {
     const err = await runRestore(request(s, { previousPath: path.join(s.home, 'conf', 'old') }), deps(s)).catch(e => e)
     expect(err).toBeInstanceOf(InputError)
     expect((err as Error).message).toMatch(/inside conf\//)
+  })
+
+  it('refuses a previous-path that reaches a replaced component through a symlink, in a dry run too', async () => {
+    const s = await scenario()
+    // Outside the home by its name, inside conf/ in fact: what is kept there would be swapped out with conf/.
+    await symlink(path.join(s.home, 'conf'), path.join(s.root, 'kept'))
+    const before = await worldHash(s)
+    for (const dryRun of [true, false]) {
+      const previousPath = path.join(s.root, 'kept', 'old')
+      const err = await runRestore(request(s, { previousPath, dryRun }), deps(s)).catch(e => e)
+      expect(err).toBeInstanceOf(InputError)
+      expect((err as Error).message).toContain(
+        `'previous-path' ${previousPath} (through a symlink it is ${path.join(s.home, 'conf', 'old')}) is inside conf/`
+      )
+      expect(await worldHash(s)).toBe(before)
+    }
   })
 })

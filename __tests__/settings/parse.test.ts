@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { parseSettings, defaultBackupName } from '../../src/settings/parse.js'
 import { Input } from '../../src/settings/inputs.js'
 import { InputError } from '../../src/shared/errors.js'
@@ -38,9 +39,15 @@ describe('parseSettings', () => {
     [{ [Input.Home]: '/h', [Input.Storage]: 'directory' }, Input.Path, /needs the 'path' input/],
     [{ [Input.Home]: '/h', [Input.Name]: 'nightly:1' }, Input.Name, /cannot be named with/],
     [
-      { [Input.Mode]: 'restore', [Input.Home]: '/h', [Input.Name]: 'b', [Input.RunId]: 'abc' },
+      { [Input.Mode]: 'restore', [Input.Name]: 'b', [Input.Home]: '/h', [Input.RunId]: 'abc' },
       Input.RunId,
       /whole number/
+    ],
+    [{ [Input.Mode]: 'restore', [Input.Name]: 'b', [Input.Home]: '/h', [Input.RunId]: '0' }, Input.RunId, /from 1 to/],
+    [
+      { [Input.Mode]: 'restore', [Input.Name]: 'b', [Input.Home]: '/h', [Input.Storage]: 'cache', [Input.RunId]: '5' },
+      Input.RunId,
+      /only applies to 'storage: artifact'/
     ],
     [{ [Input.Home]: '/h', [Input.DryRun]: 'yes' }, Input.DryRun, /'true' or 'false'/],
     [{ [Input.Home]: '/h', [Input.RetentionDays]: '401' }, Input.RetentionDays, /from 0 to 400, got 401/],
@@ -116,5 +123,78 @@ describe('parseSettings', () => {
     const b = defaultBackupName(new Date('2026-11-02T03:04:05Z'), 'xlr prod/1')
     expect(a).toBe('xlr-backup-xlr-prod-1-20260102T030405Z')
     expect([b, a].sort()).toEqual([a, b])
+  })
+})
+
+describe('signing inputs', () => {
+  const fixtures = new URL('../signing/fixtures/', import.meta.url)
+  const fixture = (name: string): string => readFileSync(new URL(name, fixtures), 'utf8')
+
+  function inputError(values: Partial<Record<Input, string>>): InputError {
+    try {
+      parseSettings(reader(values), {})
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError)
+      return error as InputError
+    }
+    throw new Error('expected an InputError')
+  }
+
+  it('reads the signing key for a backup, and trusted signers for a restore', () => {
+    const backup = parseSettings(reader({ [Input.Home]: '/h', [Input.SigningKey]: fixture('signer') }), {})
+    expect(backup.signing.key?.comment).toBe('xlr-test-signer')
+    const restore = parseSettings(
+      reader({
+        [Input.Mode]: 'verify',
+        [Input.Name]: 'b',
+        [Input.TrustedSigners]: `# ops\n${fixture('signer.pub')}\nops@example.com ${fixture('stranger.pub')}`
+      }),
+      {}
+    )
+    expect(restore.signing.trustedSigners.map(k => k.label)).toEqual(['xlr-test-signer', 'ops@example.com'])
+    expect(restore.storage.trust).toEqual({ anyRun: false, branch: '', workflow: '' })
+  })
+
+  it.each([
+    ['protected', /passphrase/],
+    ['rsa', /'ssh-rsa' key/],
+    ['signer.pub', /public key/]
+  ])('refuses %s as a signing key, naming the input and the fix, never the key', (file, reason) => {
+    const error = inputError({ [Input.Home]: '/h', [Input.SigningKey]: fixture(file) })
+    expect(error.input).toBe(Input.SigningKey)
+    expect(error.message).toMatch(reason)
+    expect(error.message).toContain("Input 'signing-key' is not an unencrypted OpenSSH Ed25519 private key")
+    expect(error.message).toContain("ssh-keygen -t ed25519 -N ''")
+    const text = fixture(file)
+    const keyBody = text.includes('PRIVATE KEY') ? text.split('\n')[1] : text.split(/\s+/)[1]
+    expect(keyBody.length).toBeGreaterThan(20)
+    expect(error.message).not.toContain(keyBody.slice(0, 20))
+  })
+
+  it('refuses a trusted signer that is not an Ed25519 public key, naming the line', () => {
+    const error = inputError({
+      [Input.Mode]: 'verify',
+      [Input.Name]: 'b',
+      [Input.TrustedSigners]: `${fixture('signer.pub')}\n${fixture('rsa.pub')}`
+    })
+    expect(error.input).toBe(Input.TrustedSigners)
+    expect(error.message).toMatch(/line 2 \("ssh-rsa .*is not an Ed25519 public key: it is a 'ssh-rsa' key/)
+  })
+
+  it('reads the run filters and refuses a workflow that is not a file name', () => {
+    const s = parseSettings(
+      reader({
+        [Input.Mode]: 'verify',
+        [Input.NamePrefix]: 'b-',
+        [Input.BackupBranch]: 'release',
+        [Input.BackupWorkflow]: '.github/workflows/nightly.yml',
+        [Input.TrustAnyRun]: 'false'
+      }),
+      {}
+    )
+    expect(s.storage.trust).toEqual({ anyRun: false, branch: 'release', workflow: 'nightly.yml' })
+    expect(inputError({ [Input.Mode]: 'verify', [Input.Name]: 'b', [Input.BackupWorkflow]: 'nightly' }).input).toBe(
+      Input.BackupWorkflow
+    )
   })
 })

@@ -3,11 +3,14 @@
  * The emulator's environment is set before the client is imported: @actions/github reads GITHUB_API_URL once.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
 import { startArtifactEmulator, type ArtifactEmulator } from '../support/artifact-emulator.js'
+import { hideToolkitOutput, restoreEnvironmentAfterAll } from '../support/env.js'
+import { sha256File as sha256Of } from '../support/hash.js'
+import { storageSettings } from '../support/storage-fixtures.js'
 import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import type { StorageSettings } from '../../src/settings/settings.js'
@@ -16,21 +19,10 @@ import type * as StorageModule from '../../src/storage/index.js'
 let emu: ArtifactEmulator
 let storage: typeof StorageModule
 let tmp: string
-const savedEnv = { ...process.env }
 const logger = new MemoryLogger()
 
 function settings(over: Partial<StorageSettings> = {}): StorageSettings {
-  return {
-    kind: 'artifact',
-    path: tmp,
-    name: '',
-    namePrefix: '',
-    runId: null,
-    repository: '',
-    githubToken: '',
-    retentionDays: null,
-    ...over
-  }
+  return storageSettings('artifact', { path: tmp, ...over })
 }
 
 /** Switches this process into a job of `env`'s run (the client reads its token and URLs on every call). */
@@ -58,24 +50,10 @@ async function backup(
   return { sha256, published }
 }
 
-async function sha256Of(file: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
-}
-
 beforeAll(async () => {
-  // The client narrates on stdout with workflow commands; keep the test log readable.
-  const write = process.stdout.write.bind(process.stdout)
-  jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) =>
-      String(chunk).startsWith('::') ||
-      /^(Root directory|Uploaded bytes|Artifact|Beginning|Finished|SHA256|Finalizing|Uploading|Downloading|Redirecting|Starting|Fetching|Found)/.test(
-        String(chunk)
-      )
-        ? true
-        : write(chunk, ...rest)) as typeof process.stdout.write)
+  hideToolkitOutput(
+    /^(::|Root directory|Uploaded bytes|Artifact|Beginning|Finished|SHA256|Finalizing|Uploading|Downloading|Redirecting|Starting|Fetching|Found)/
+  )
   tmp = await mkdtemp(path.join(os.tmpdir(), 'storage-artifact-'))
   emu = await startArtifactEmulator()
   enterRun(emu.env)
@@ -86,9 +64,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.close()
   await rm(tmp, { recursive: true, force: true })
-  process.env = savedEnv
   jest.restoreAllMocks()
 })
+restoreEnvironmentAfterAll()
 
 describe('artifact storage round trip', () => {
   let big: { sha256: string; published: StorageModule.PublishedBackup }
@@ -276,15 +254,6 @@ describe('artifact storage refuses bad input before any work', () => {
       expect(error.input).toBe('name')
       expect(error.message).toMatch(/artifact names may not contain/)
     }
-  })
-
-  test('a run-id that is not a number', async () => {
-    const error = (await storage
-      .createStorage(settings({ runId: Number('12a'), githubToken: 't' }), logger)
-      .catch(e => e)) as InputError
-    expect(error).toBeInstanceOf(InputError)
-    expect(error.input).toBe('run-id')
-    expect(error.message).toMatch(/positive whole number/)
   })
 
   test('another run without a token', async () => {

@@ -1,26 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile, appendFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile, appendFile, lstat, symlink } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import type { StorageSettings } from '../../src/settings/settings.js'
-import { createStorage, type BackupStorage } from '../../src/storage/index.js'
+import { createStorage, DirectoryStorage, type BackupStorage } from '../../src/storage/index.js'
+import { sha256File as sha256Of } from '../support/hash.js'
+import { storageSettings } from '../support/storage-fixtures.js'
 
 let tmp: string
 const logger = new MemoryLogger()
 
 function settings(folder: string): StorageSettings {
-  return {
-    kind: 'directory',
-    path: folder,
-    name: '',
-    namePrefix: '',
-    runId: null,
-    repository: '',
-    githubToken: '',
-    retentionDays: null
-  }
+  return storageSettings('directory', { path: folder })
 }
 
 async function backup(store: BackupStorage, name: string, size = 2048): Promise<string> {
@@ -30,11 +24,6 @@ async function backup(store: BackupStorage, name: string, size = 2048): Promise<
   await store.publish(staged, name, logger)
   return createHash('sha256').update(data).digest('hex')
 }
-
-const sha256Of = async (file: string): Promise<string> =>
-  createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'storage-directory-'))
@@ -49,7 +38,7 @@ describe('directory storage', () => {
     const store = await createStorage(settings(folder), logger)
     const staged = await store.stagingPath('xlr-backup-a.zip')
     expect(path.dirname(staged)).toBe(folder)
-    expect(path.basename(staged)).toMatch(/^\.xlr-backup-a\.zip\.partial-[0-9a-f]+$/)
+    expect(path.basename(staged)).toMatch(/^\.xlr-backup-a\.zip\.partial-\d+\.\d+\.[0-9a-f]{8}-[0-9a-f]{12}$/)
     expect((await stat(staged)).mode & 0o777).toBe(0o600)
     const data = randomBytes(3 * 1024 * 1024 + 5)
     await writeFile(staged, data)
@@ -170,7 +159,6 @@ describe('directory storage', () => {
 
     await expect(store.stagingPath('../escape.zip')).rejects.toBeInstanceOf(InputError)
     await expect(store.stagingPath('.hidden.zip')).rejects.toThrow(/may not start with '\.'/)
-    await expect(createStorage({ ...settings(''), path: '' }, logger)).rejects.toMatchObject({ input: 'path' })
   })
 
   test('fetch writes nothing into the destination, even where a file of that name is', async () => {
@@ -182,5 +170,52 @@ describe('directory storage', () => {
     const file = await store.fetch(await store.find({ name: 'z' }, logger), dest, logger)
     expect(await sha256Of(file)).toBe(sum)
     expect(await readFile(path.join(dest, 'z.zip'), 'utf8')).toBe('mine')
+  })
+})
+
+describe('signature companion', () => {
+  it('is written next to the backup, replacing (never writing through) a symlink planted at its name', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sig-'))
+    try {
+      const victim = path.join(folder, 'victim.txt')
+      await writeFile(victim, 'keep me')
+      await symlink(victim, path.join(folder, 'planted.zip.sig'))
+      const store = new DirectoryStorage(folder)
+      const staged = await store.stagingPath('planted.zip')
+      await writeFile(staged, 'bytes')
+      await store.publish(staged, 'planted.zip', new MemoryLogger(), undefined, 'the signature\n')
+      expect(await readFile(victim, 'utf8')).toBe('keep me')
+      expect((await lstat(path.join(folder, 'planted.zip.sig'))).isSymbolicLink()).toBe(false)
+      expect(await readFile(path.join(folder, 'planted.zip.sig'), 'utf8')).toBe('the signature\n')
+      expect((await stat(path.join(folder, 'planted.zip.sig'))).mode & 0o777).toBe(0o600)
+      const found = await store.find({ prefix: 'planted' }, new MemoryLogger())
+      expect(found.name).toBe('planted.zip')
+      expect(await store.fetchSignature(found)).toBe('the signature\n')
+      expect((await readdir(folder)).sort()).toEqual([
+        'planted.zip',
+        'planted.zip.sha256',
+        'planted.zip.sig',
+        'victim.txt'
+      ])
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('a FIFO or a huge file at the companion name is refused without reading it', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sig-'))
+    try {
+      const store = new DirectoryStorage(folder)
+      execFileSync('mkfifo', [path.join(folder, 'fifo.zip.sig')])
+      await expect(store.fetchSignature({ name: 'fifo.zip' } as never)).rejects.toThrow(
+        /not a small regular file \(not a file\)/
+      )
+      await writeFile(path.join(folder, 'big.zip.sig'), Buffer.alloc(1024 * 1024))
+      await expect(store.fetchSignature({ name: 'big.zip' } as never)).rejects.toThrow(
+        /not a small regular file \(1048576 bytes\)/
+      )
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
   })
 })

@@ -1,20 +1,13 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { watchDownload } from '../../src/storage/download-progress.js'
+import { scratchFolder } from '../support/scratch.js'
 
 describe('watchDownload', () => {
   let dir: string
-
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'xlr-download-'))
-  })
-
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true })
-  })
+  scratchFolder('xlr-download-', made => (dir = made), { each: true })
 
   test('logs the bytes that land in the folder, with the percentage of the expected size, and stops when told', async () => {
     const logger = new MemoryLogger()
@@ -34,5 +27,17 @@ describe('watchDownload', () => {
     await appendFile(file, Buffer.alloc(10))
     await sleep(60)
     expect(logger.messages('info')).toHaveLength(count)
+  })
+
+  test('a progress line that cannot be written is noted in the debug log, not left as an unhandled rejection', async () => {
+    const logger = new MemoryLogger()
+    logger.info = () => {
+      throw new Error('log sink closed')
+    }
+    const stop = watchDownload(dir, 10, 'Downloaded b.zip', logger, 0, 10)
+    await appendFile(path.join(dir, 'b.zip'), Buffer.alloc(10))
+    await sleep(100)
+    stop()
+    expect(logger.messages('debug')).toContain('Download progress not logged: Error: log sink closed')
   })
 })

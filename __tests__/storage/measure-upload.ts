@@ -9,6 +9,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { storageSettings } from '../support/storage-fixtures.js'
 
 async function child(mode: string, file: string): Promise<void> {
   if (mode === 'fetch') return fetchChild(file)
@@ -34,19 +35,7 @@ async function fetchChild(file: string): Promise<void> {
   const { MemoryLogger } = await import('../../src/shared/logger.js')
   const logger = new MemoryLogger()
   const started = process.hrtime.bigint()
-  const store = await createStorage(
-    {
-      kind: 'artifact',
-      path: '',
-      name: '',
-      namePrefix: '',
-      runId: null,
-      repository: '',
-      githubToken: '',
-      retentionDays: null
-    },
-    logger
-  )
+  const store = await createStorage(storageSettings('artifact'), logger)
   const dest = await mkdtemp(path.join(os.tmpdir(), 'measure-fetch-'))
   try {
     const fetched = await store.fetch(await store.find({ name: path.basename(file) }, logger), dest, logger)

@@ -8,6 +8,7 @@ import {
   MANIFEST_ENTRY,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
+  type DatabaseRecord,
   type FileRecord,
   type Manifest
 } from '../../src/archive/manifest.js'
@@ -260,4 +261,32 @@ export async function patchBytes(file: string, from: string, to: Buffer): Promis
     i = data.indexOf(needle, i + needle.length)
   }
   await writeFile(file, data)
+}
+
+/** A PostgreSQL dump record as the backup writer makes it, for a dump stored under `prefix`. */
+export function pgDumpRecord(roles: string[], prefix: string, dump: { bytes: number; sha256: string }): DatabaseRecord {
+  return {
+    roles: roles as DatabaseRecord['roles'],
+    engine: 'postgresql',
+    url: 'jdbc:postgresql://db:5432/xlrelease',
+    host: 'db',
+    port: 5432,
+    database: 'xlrelease',
+    embedded: false,
+    dump: {
+      format: 'pg-custom',
+      prefix,
+      file: 'dump.pgdump',
+      bytes: dump.bytes,
+      sha256: dump.sha256,
+      tool: { name: 'pg_dump', version: '16.0' },
+      serverVersion: '16.0',
+      startedAt: '2024-05-01T12:00:00.000Z',
+      finishedAt: '2024-05-01T12:00:01.000Z'
+    }
+  }
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
 }

@@ -27,12 +27,27 @@ export interface ArtifactEmulatorOptions {
   forbiddenTokens?: string[]
   /** Send Content-Disposition with the file name on blob downloads, as a browser download would (default true). */
   contentDisposition?: boolean
+  /** The repository's default branch (default 'main'). */
+  defaultBranch?: string
+}
+
+/** How a run was started, as GET /repos/{owner}/{repo}/actions/runs/{id} reports it. */
+export interface RunMeta {
+  /** head_branch (default: the default branch). */
+  branch?: string
+  /** event (default 'push'). */
+  event?: string
+  /** path of the workflow file (default '.github/workflows/xlr-backup.yml'). */
+  workflow?: string
+  /** head_repository.full_name (default: the repository; a fork for pull requests from forks). */
+  headRepository?: string
 }
 
 export interface EmulatedRun {
   runId: number
   backendId: string
   jobBackendId: string
+  meta: Required<RunMeta>
   /** Environment of a job in this run: runtime token, results URL, server/API URL, repository, run id. */
   env: Record<string, string>
 }
@@ -61,8 +76,8 @@ export interface ArtifactEmulator {
   token: string
   repository: string
   runId: number
-  /** Starts another workflow run of the same repository (a later scheduled run, a restore drill). */
-  newRun(): EmulatedRun
+  /** Starts another workflow run of the same repository (a later scheduled run, a restore drill, a pull request). */
+  newRun(meta?: RunMeta): EmulatedRun
   /** All artifacts, oldest first. */
   artifacts(): EmulatedArtifact[]
   /** Flips a byte in the stored blob of the newest artifact called `name`: downloads then fail their digest. */
@@ -297,6 +312,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
   const token = opts.token ?? `ghs_${randomBytes(12).toString('hex')}`
   const forbidden = new Set(opts.forbiddenTokens ?? [])
   let contentDisposition = opts.contentDisposition ?? true
+  const defaultBranch = opts.defaultBranch ?? 'main'
   const dir = await mkdtemp(path.join(os.tmpdir(), 'artifact-emulator-'))
   const requests: string[] = []
   const runs: EmulatedRun[] = []
@@ -326,8 +342,8 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
     workflow_run: {
       id: a.runId,
       repository_id: 1,
-      head_repository_id: 1,
-      head_branch: 'main',
+      head_repository_id: runs.find(r => r.runId === a.runId)?.meta.headRepository === repository ? 1 : 2,
+      head_branch: runs.find(r => r.runId === a.runId)?.meta.branch ?? defaultBranch,
       head_sha: '0'.repeat(40)
     }
   })
@@ -418,6 +434,9 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
     if (forbidden.has(auth))
       return sendJson(res, 403, { message: 'Resource not accessible by integration', status: '403' })
     if (auth !== token) return sendJson(res, 401, { message: 'Bad credentials', status: '401' })
+    if (req.method === 'GET' && url.pathname === `/repos/${repository}`) {
+      return sendJson(res, 200, { id: 1, full_name: repository, default_branch: defaultBranch })
+    }
     const m = /^\/repos\/([^/]+)\/([^/]+)\/actions\/(.*)$/.exec(url.pathname)
     if (!m || `${m[1]}/${m[2]}` !== repository) return sendJson(res, 404, { message: 'Not Found', status: '404' })
     const tail = m[3]
@@ -433,6 +452,18 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
       })
     let match: RegExpExecArray | null
     if (req.method === 'GET' && tail === 'artifacts') return pageOf(newestFirst(artifacts))
+    if (req.method === 'GET' && (match = /^runs\/(\d+)$/.exec(tail))) {
+      const run = runs.find(r => r.runId === Number(match?.[1]))
+      if (!run) return sendJson(res, 404, { message: 'Not Found', status: '404' })
+      return sendJson(res, 200, {
+        id: run.runId,
+        event: run.meta.event,
+        head_branch: run.meta.branch,
+        path: run.meta.workflow,
+        head_repository: { full_name: run.meta.headRepository },
+        repository: { full_name: repository }
+      })
+    }
     if (req.method === 'GET' && (match = /^runs\/(\d+)\/artifacts$/.exec(tail))) {
       const runId = Number(match[1])
       if (!runs.some(r => r.runId === runId)) return sendJson(res, 404, { message: 'Not Found', status: '404' })
@@ -478,7 +509,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
   })
   origin = o
 
-  const newRun = (): EmulatedRun => {
+  const newRun = (meta: RunMeta = {}): EmulatedRun => {
     const runId = nextRunId++
     const backendId = `${randomBytes(4).toString('hex')}-run-${runId}`
     const jobBackendId = `${randomBytes(4).toString('hex')}-job-${runId}`
@@ -486,6 +517,12 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
       runId,
       backendId,
       jobBackendId,
+      meta: {
+        branch: meta.branch ?? defaultBranch,
+        event: meta.event ?? 'push',
+        workflow: meta.workflow ?? '.github/workflows/xlr-backup.yml',
+        headRepository: meta.headRepository ?? repository
+      },
       env: {
         ACTIONS_RUNTIME_TOKEN: runtimeToken(backendId, jobBackendId),
         ACTIONS_RESULTS_URL: `${origin}/`,

@@ -1,7 +1,6 @@
 /** Test helpers for the crypto area: the real `age` tools, byte pipelines, and large random files made by streaming. */
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { Readable, Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -165,16 +164,7 @@ export function hashSink(onFirstChunk?: () => void): {
   return { stream, sha256: () => hash.digest('hex'), bytes: () => bytes }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(createReadStream(file), hash)
-  return hash.digest('hex')
-}
-
-export async function writeStreamTo(file: string, source: Readable, transform?: Transform): Promise<void> {
-  if (transform) await pipeline(source, transform, createWriteStream(file))
-  else await pipeline(source, createWriteStream(file))
-}
+export { sha256File } from './hash.js'
 
 /**
  * Watches this process's resident memory from begin() (the start of the part that must stay flat, e.g. after a
@@ -189,7 +179,8 @@ export function rssWatch(): { begin: () => void; end: () => number } {
       if (timer) return
       start = process.memoryUsage.rss()
       peak = start
-      timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
+      // Unref'd: a test that fails (or times out) between begin() and end() must not keep its Jest worker alive.
+      timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20).unref()
     },
     end() {
       clearInterval(timer)

@@ -5,18 +5,22 @@
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
-import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeHome } from '../../scripts/make-home.js'
-import { parseOutputFile } from './run-action.js'
+import { sha256File } from './hash.js'
+import { freePort } from './net.js'
+
+// Shared with the other tiers' support; named here too, where the e2e tests have always found them.
+export { freePort }
+export { sha256File }
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const ACTION_BUNDLE = path.join(ROOT, 'dist/index.js')
-export const CLI_BUNDLE = path.join(ROOT, 'dist/cli/index.js')
+export const CLI_BUNDLE = path.join(ROOT, 'dist/cli.js')
 export const CLI_BIN = path.join(ROOT, 'bin/xlr-backup.js')
 
 /**
@@ -153,6 +157,24 @@ function spawnCollect(cmd: string, args: string[], cwd: string, env: Record<stri
   })
 }
 
+/** GITHUB_OUTPUT holds `name<<delimiter\nvalue\ndelimiter` blocks (core.setOutput's file command). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<=]+)<<(.+)$/.exec(lines[i])
+    if (m) {
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i])
+      outputs[m[1]] = value.join('\n')
+    } else if (lines[i].includes('=')) {
+      const at = lines[i].indexOf('=')
+      outputs[lines[i].slice(0, at)] = lines[i].slice(at + 1)
+    }
+  }
+  return outputs
+}
+
 /** The `::error::` lines of an action run (workflow commands; the message is escaped: %0A for line breaks). */
 export function errorLines(run: Run): string[] {
   return run.stdout
@@ -167,28 +189,17 @@ export function errorLines(run: Run): string[] {
     )
 }
 
+/** The start of the front-end tests: the bundles checked, a new scratch folder, a sample home in it, a free port. */
+export async function sampleHomeFixture(prefix: string): Promise<{ tmp: string; home: string; port: string }> {
+  requireBundles()
+  const tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
+  return { tmp, home: await sampleHome(path.join(tmp, 'home')), port: String(await freePort()) }
+}
+
 /** A generated XL Release 24.x home of a few MB (see scripts/make-home.ts), at `dir`. */
 export async function sampleHome(dir: string, scale = 0.005): Promise<string> {
   await makeHome(dir, { scale })
   return dir
-}
-
-/** A free TCP port on 127.0.0.1, for the `port` input: the sample's 5516 may be in use by another test. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 export interface TreeEntry {
@@ -234,13 +245,4 @@ export async function treeHash(root: string): Promise<string> {
   const hash = createHash('sha256')
   for (const [rel, e] of await tree(root)) hash.update(`${rel}\0${JSON.stringify(e)}\n`)
   return hash.digest('hex')
-}
-
-/** Files in `dir` whose names look like a backup or a leftover of writing one. */
-export async function backupFilesIn(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).filter(n => /\.zip|partial|\.age/.test(n))
-  } catch {
-    return []
-  }
 }

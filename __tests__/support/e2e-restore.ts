@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { lstat, readdir, readFile, rename, writeFile } from 'node:fs/promises'
-import * as net from 'node:net'
+import { lstat, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { makeHome } from '../../scripts/make-home.js'
 import { runJob } from '../../src/job.js'
@@ -15,8 +15,20 @@ import { resolveDatabases, tableChecksums } from '../../src/database/index.js'
 import { Input } from '../../src/settings/inputs.js'
 import { parseSettings } from '../../src/settings/parse.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { homeWith, settings as dbSettings } from './database-fixtures.js'
+import {
+  createMariaDatabase,
+  createPgDatabase,
+  createPgRole,
+  homeWith,
+  mariaAdmin,
+  settings as dbSettings,
+  type MariaFixture,
+  type PgFixture
+} from './database-fixtures.js'
+import { freePort } from './net.js'
 import { treeState } from './restore-fixtures.js'
+
+export { freePort }
 
 export const PG_URL = (db: string): string => `jdbc:postgresql://127.0.0.1:5432/${db}`
 export const MARIA_URL = (db: string): string => `jdbc:mariadb://127.0.0.1:3306/${db}`
@@ -26,18 +38,6 @@ export interface ConfDatabase {
   url: string
   username: string
   password: string
-}
-
-/** A free TCP port on 127.0.0.1 (the generated home's http.port: 5516 may be in use by another test). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**
@@ -72,6 +72,74 @@ export async function makeDbHome(
 
 /** Inputs by name, as the action would read them; unset ones read as ''. */
 export type Inputs = Partial<Record<Input, string>>
+
+/** A scratch folder holding a generated home whose conf points at new, real databases, and a folder to back up to. */
+export interface DbHomeFixture {
+  tmp: string
+  /** The storage folder (`storage: directory`). */
+  store: string
+  home: string
+  /** The home's http.port: a free port, so the server guard finds it closed. */
+  port: number
+  role: ReturnType<typeof createPgRole>
+  /** The repository: PostgreSQL, owned by `role`. */
+  pg: PgFixture
+  repoDb: ConfDatabase
+  /** The archive, when asked for: MariaDB, with its own user. */
+  maria?: MariaFixture
+  archiveDb?: ConfDatabase
+  /** Drops the databases, the role and the user, and removes the folder. */
+  drop(): Promise<void>
+}
+
+/**
+ * `makeDbHome` in a new folder `<tmp>/home` (tmp named by `prefix`), over a new PostgreSQL repository database and,
+ * with `archive: 'mariadb'`, a new MariaDB archive database: the set-up of the restore and verify tests.
+ */
+export async function dbHomeFixture(prefix: string, opts: { archive?: 'mariadb' } = {}): Promise<DbHomeFixture> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
+  const role = createPgRole()
+  const pg = createPgDatabase('repository', role)
+  const maria = opts.archive === 'mariadb' ? createMariaDatabase('archive') : undefined
+  const repoDb = { url: PG_URL(pg.database), username: role.name, password: role.password }
+  const archiveDb = maria && { url: MARIA_URL(maria.database), username: maria.user, password: maria.password }
+  const { dir: home, port } = await makeDbHome(path.join(tmp, 'home'), { repository: repoDb, archive: archiveDb })
+  return {
+    tmp,
+    store: path.join(tmp, 'store'),
+    home,
+    port,
+    role,
+    pg,
+    repoDb,
+    maria,
+    archiveDb,
+    async drop() {
+      pg.drop()
+      maria?.drop()
+      role.drop()
+      if (maria) mariaAdmin(`DROP USER IF EXISTS '${maria.user}'@'%';`)
+      await rm(tmp, { recursive: true, force: true })
+    }
+  }
+}
+
+/**
+ * The inputs of a job on `f`'s home and store (`storage: directory`, two threads) with the database passwords, for
+ * the backup named `name`; `over` adds or replaces any.
+ */
+export function dbHomeInputs(f: DbHomeFixture, name: string, over: Inputs = {}): Inputs {
+  return {
+    [Input.Home]: f.home,
+    [Input.Storage]: 'directory',
+    [Input.Path]: f.store,
+    [Input.Name]: name,
+    [Input.DatabasePassword]: f.repoDb.password,
+    ...(f.archiveDb ? { [Input.ArchiveDatabasePassword]: f.archiveDb.password } : {}),
+    [Input.Threads]: '2',
+    ...over
+  }
+}
 
 /** parseSettings + runJob with a MemoryLogger: the whole core, exactly as the action and the CLI call it. */
 export async function run(inputs: Inputs): Promise<{ result: JobResult; logger: MemoryLogger }> {

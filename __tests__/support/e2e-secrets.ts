@@ -14,7 +14,8 @@ import type { JobResult } from '../../src/report/job-result.js'
 import type { Settings } from '../../src/settings/settings.js'
 import type { Logger } from '../../src/shared/logger.js'
 import { makeHome } from '../../scripts/make-home.js'
-import { freePort } from './guard-fixtures.js'
+import { ageKeygen, type AgeKeyPair } from './crypto.js'
+import { freePort } from './net.js'
 
 export type Inputs = Record<string, string>
 
@@ -266,4 +267,46 @@ export function encryptionModes(
     ],
     ['passphrase', () => ({ 'encryption-passphrase': passphrase }), () => ({ 'encryption-passphrase': passphrase })]
   ]
+}
+
+/** What the encrypted-storage tests start from: a small home, an age key pair, the home's tree and the core. */
+export interface EncryptedJobFixture {
+  home: string
+  port: number
+  keyFile: string
+  keys: AgeKeyPair
+  original: Record<string, string>
+  core: Core
+}
+
+/**
+ * A small home in `tmp/home`, a key pair by the real age-keygen in `tmp/key.txt`, the home's tree as backed up, and
+ * the core, imported last (after the caller set any emulator environment).
+ */
+export async function encryptedJobFixture(tmp: string): Promise<EncryptedJobFixture> {
+  const home = path.join(tmp, 'home')
+  const { port } = await makeSmallHome(home)
+  const keyFile = path.join(tmp, 'key.txt')
+  const keys = await ageKeygen(keyFile)
+  const original = await homeTree(home)
+  return { home, port, keyFile, keys, original, core: await loadCore() }
+}
+
+/** The checkCiphertext of a backup stored by `kind` (see encryptionModes) with `fixture`'s key or `passphrase`. */
+export function ciphertextCheck(
+  kind: string,
+  file: string,
+  c: { home: string; tmp: string; keys: AgeKeyPair; passphrase: string }
+): CiphertextCheck {
+  return {
+    file,
+    home: c.home,
+    scratch: c.tmp,
+    key: kind === 'recipients' ? { keyFile: path.join(c.tmp, 'key.txt') } : { passphrase: c.passphrase },
+    encryption:
+      kind === 'recipients'
+        ? { format: 'age', recipients: 1, passphrase: false }
+        : { format: 'age', recipients: 0, passphrase: true },
+    secrets: [c.passphrase, c.keys.identity]
+  }
 }

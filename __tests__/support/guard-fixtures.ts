@@ -49,14 +49,7 @@ export function homeInfo(home: string, httpPort: number, bindAddress = '0.0.0.0'
   }
 }
 
-/** A port nobody listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
+export { freePort } from './net.js'
 
 /**
  * Everything a test starts, stopped in afterEach: listeners, children, and servers known by PID file only (the ones a
@@ -168,4 +161,20 @@ export function scopedLister(root: string): ProcessLister {
       return all.filter(p => p.commandLine.includes(root) || (p.cwd !== null && p.cwd.startsWith(root)))
     }
   }
+}
+
+/**
+ * A new sandbox for each test of the enclosing describe (or file), handed to `use`; after each test, what `cleanup`
+ * started is stopped and the sandbox removed.
+ */
+export function sandboxPerTest(cleanup: Cleanup, use: (sandbox: GuardSandbox) => void): void {
+  let sandbox: GuardSandbox | undefined
+  beforeEach(async () => {
+    sandbox = await makeSandbox()
+    use(sandbox)
+  })
+  afterEach(async () => {
+    await cleanup.run()
+    if (sandbox) await removeSandbox(sandbox)
+  })
 }

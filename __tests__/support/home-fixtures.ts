@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
@@ -41,10 +41,6 @@ export async function writeFiles(root: string, files: HomeFiles): Promise<void> 
     await mkdir(path.dirname(target), { recursive: true })
     await writeFile(target, content)
   }
-}
-
-export async function linkInto(root: string, linkRel: string, target: string): Promise<void> {
-  await symlink(target, path.join(root, linkRel))
 }
 
 /** A SQL-era (22.x) xl-release.conf in the shapes real ones take: includes, substitutions, comments, dotted keys. */

@@ -1,22 +1,17 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import {
-  chmod,
-  cp,
-  copyFile,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  symlink,
-  writeFile
-} from 'node:fs/promises'
+import { chmod, cp, copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { FileRecord, Manifest } from '../../src/archive/manifest.js'
 import type { DatabaseRole } from '../../src/home/types.js'
-import type { BackupDescription, DatabaseRestorer, Extractor } from '../../src/restore/index.js'
+import {
+  backupTopLevel,
+  selectComponents,
+  type BackupDescription,
+  type DatabaseRestorer,
+  type Extractor,
+  type RestoreRequest
+} from '../../src/restore/index.js'
 
 /** A file to write into a fixture home: content, mode, or a symlink target. */
 type Entry = { content: string; mode?: number } | { link: string } | { dir: true; mode?: number }
@@ -255,10 +250,6 @@ async function runKilledChild(): Promise<void> {
   })
 }
 
-export async function removeTree(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true })
-}
-
 /** A backed-up home, a changed current home and two file databases, all in one temp folder. */
 export interface Scenario {
   root: string
@@ -285,4 +276,27 @@ export async function makeScenario(root: string, opts: { databases?: boolean } =
 /** Hash of everything a restore may touch: the home and the databases. */
 export async function worldHash(s: Scenario): Promise<string> {
   return `${await treeHash(s.home)}/${await treeHash(s.dbDir)}`
+}
+
+/**
+ * The restore request of scenario `s`: the components `over.input` names ('default' when absent) of what the backup
+ * holds, a safety dump, index reset `resetIndexes`; `over` replaces any field.
+ */
+export function scenarioRequest(
+  s: Scenario,
+  resetIndexes: RestoreRequest['resetIndexes'],
+  over: Partial<RestoreRequest> & { input?: string } = {}
+): RestoreRequest {
+  const hasDb = s.backup.manifest.databases.length > 0
+  return {
+    home: s.home,
+    backup: s.backup,
+    components: selectComponents(over.input ?? 'default', backupTopLevel(s.backup.manifest.files), hasDb),
+    previousPath: '',
+    safetyDump: true,
+    resetIndexes,
+    interrupted: '',
+    dryRun: false,
+    ...over
+  }
 }

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
@@ -7,6 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { ZipWriter, type ZipWriterOptions } from '../../src/archive/zip-writer.js'
 import type { FileRecord } from '../../src/archive/manifest.js'
+import { sha256File } from './hash.js'
 
 const run = promisify(execFile)
 
@@ -52,11 +52,7 @@ export async function restorable(root: string): Promise<Map<string, TreeItem>> {
   return items
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
+export { sha256File }
 
 /** Adds `dir` under `prefix` and returns the records the writer reported, checking it counted them all. */
 export async function collectTree(

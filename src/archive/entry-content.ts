@@ -5,7 +5,8 @@ import { Readable, pipeline } from 'node:stream'
 import * as zlib from 'node:zlib'
 import { promisify } from 'node:util'
 import { IntegrityError } from '../shared/errors.js'
-import { LOCAL_SIGNATURE, readAt } from './zip-central-directory.js'
+import { readAt } from './zip-central-directory.js'
+import { METHOD_STORE, SIG_LOCAL } from './zip-format.js'
 
 /** Where an entry's bytes are and what they must turn out to be. */
 export interface EntryLocation {
@@ -91,7 +92,7 @@ export function readSmallEntrySync(fd: number, file: string, entry: EntryLocatio
   }
   if (data.length !== entry.compressedSize) throw bad(file, entry, 'its data is cut short (the archive is truncated)')
   let content = data
-  if (entry.method !== 0) {
+  if (entry.method !== METHOD_STORE) {
     try {
       content = zlib.inflateRawSync(data, { maxOutputLength: entry.size + 1 })
     } catch (error) {
@@ -109,7 +110,7 @@ export function smallEntryScratch(): Buffer {
 
 /** Checks the local header against the central directory; returns where the data starts, relative to the header. */
 function checkLocalHeader(head: Buffer, file: string, entry: EntryLocation): number {
-  if (head.length < 30 || head.readUInt32LE(0) !== LOCAL_SIGNATURE) {
+  if (head.length < 30 || head.readUInt32LE(0) !== SIG_LOCAL) {
     throw bad(file, entry, 'its local header is missing (the archive is damaged or truncated)')
   }
   const localNameLength = head.readUInt16LE(26)
@@ -124,7 +125,7 @@ function checkLocalHeader(head: Buffer, file: string, entry: EntryLocation): num
 }
 
 async function inflateWhole(file: string, entry: EntryLocation, data: Buffer): Promise<Buffer> {
-  if (entry.method === 0) return data
+  if (entry.method === METHOD_STORE) return data
   // One byte of headroom: more output than the directory promised is caught without inflating a bomb to the end.
   const options = { maxOutputLength: entry.size + 1 }
   try {
@@ -156,7 +157,7 @@ async function streamEntry(
   }
   const source = Readable.from(compressed(), { objectMode: false, highWaterMark: 1 })
   const content: Readable =
-    entry.method === 0
+    entry.method === METHOD_STORE
       ? source
       : pipeline(source, zlib.createInflateRaw({ chunkSize: 256 * 1024 }), () => {
           // Errors surface through the iteration below.

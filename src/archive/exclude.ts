@@ -1,4 +1,5 @@
 import { InputError } from '../shared/errors.js'
+import { Input } from '../shared/io-names.js'
 
 /**
  * The `exclude` input: newline-separated globs matched against the whole path relative to the home ('log/x.log').
@@ -8,6 +9,14 @@ import { InputError } from '../shared/errors.js'
  * drops the contents but keeps the (then empty) `log/` folder, `log` or `log/` drops the folder itself.
  * node's `path.matchesGlob` is still experimental on Node 20 (it prints a warning) and skips dot-files under `**`.
  */
+/** A compiled rule as plain data, which can cross to a worker thread. */
+export interface PortableRule {
+  pattern: string
+  source: string
+  flags: string
+  dirOnly: boolean
+}
+
 export class ExcludeMatcher {
   private readonly rules: { pattern: string; regex: RegExp; dirOnly: boolean }[]
 
@@ -20,7 +29,7 @@ export class ExcludeMatcher {
   }
 
   /** Parses the input's lines (a string with newlines, or lines already split); throws InputError('exclude'). */
-  static parse(input: string | readonly string[], inputName = 'exclude'): ExcludeMatcher {
+  static parse(input: string | readonly string[], inputName: Input = Input.Exclude): ExcludeMatcher {
     const lines = typeof input === 'string' ? input.split(/\r?\n/) : input.flatMap(l => l.split(/\r?\n/))
     const rules = []
     for (const raw of lines) {
@@ -36,9 +45,24 @@ export class ExcludeMatcher {
     return this.rules.map(r => r.pattern)
   }
 
-  /** The compiled rules as plain data, for a worker thread to rebuild (see count-tree.ts). */
-  get portableRules(): { source: string; flags: string; dirOnly: boolean }[] {
-    return this.rules.map(r => ({ source: r.regex.source, flags: r.regex.flags, dirOnly: r.dirOnly }))
+  /** The compiled rules as plain data, for a worker thread to rebuild with `fromPortable` (see count-tree.ts). */
+  get portableRules(): PortableRule[] {
+    return this.rules.map(r => ({
+      pattern: r.pattern,
+      source: r.regex.source,
+      flags: r.regex.flags,
+      dirOnly: r.dirOnly
+    }))
+  }
+
+  /**
+   * The matcher `portableRules` came from. The compiled rules travel rather than the patterns: parsing a normalised
+   * pattern again is not always the same rule ('./#x' is the pattern '#x', which would then read as a comment).
+   */
+  static fromPortable(rules: readonly PortableRule[]): ExcludeMatcher {
+    return new ExcludeMatcher(
+      rules.map(r => ({ pattern: r.pattern, regex: new RegExp(r.source, r.flags), dirOnly: r.dirOnly }))
+    )
   }
 
   /** `rel` uses '/' separators and has no leading or trailing slash. */
@@ -51,7 +75,7 @@ export class ExcludeMatcher {
   }
 }
 
-function compile(line: string, inputName: string): { pattern: string; regex: RegExp; dirOnly: boolean } {
+function compile(line: string, inputName: Input): { pattern: string; regex: RegExp; dirOnly: boolean } {
   const fail = (why: string): never => {
     throw new InputError(
       inputName,

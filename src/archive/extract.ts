@@ -9,7 +9,7 @@ import { isSmallEntry, smallEntryScratch } from './entry-content.js'
 import { FileCreateError, FileCreatorPool } from './file-creator-pool.js'
 import { runInLanes } from './run-bounded.js'
 import { defaultThreads } from './verify.js'
-import type { ArchiveEntry, BackupArchive } from './zip-reader.js'
+import type { ArchiveEntry, BackupArchive } from './backup-archive.js'
 
 export interface ExtractOptions {
   /** Archive prefix to unpack, ending with '/': 'home/', 'home/conf/', 'database/repository/'. Stripped on disk. */

@@ -1,41 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { BufferPool } from './buffer-pool.js'
-
-/**
- * Creating a file is the costly part of unpacking small ones: open(O_CREAT|O_EXCL) and close take ~60 µs of kernel
- * time each on ext4, more than reading, inflating and hashing a 10 KB entry. Done in line they made the restore of
- * 20 000 small files slower than unzip; these worker threads create the files (open, write, fchmod, futimes, close)
- * while the main thread reads and checks the next ones. Content arrives already checked: the workers only write.
- *
- * Plain JavaScript run with `eval: true`, like the deflate workers, so it works under ts-jest, tsx and the ncc bundle.
- */
-const WORKER_SOURCE = String.raw`
-'use strict'
-const { parentPort } = require('node:worker_threads')
-const fs = require('node:fs')
-parentPort.on('message', msg => {
-  const data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength)
-  let failure = null
-  for (const f of msg.files) {
-    let fd = -1
-    try {
-      fd = fs.openSync(f.target, msg.flags, 0o600)
-      let written = 0
-      while (written < f.length) written += fs.writeSync(fd, data, f.offset + written, f.length - written)
-      fs.fchmodSync(fd, f.mode)
-      fs.futimesSync(fd, f.time, f.time)
-    } catch (e) {
-      failure = { target: f.target, code: e && e.code, message: String(e && e.message || e) }
-    } finally {
-      if (fd >= 0) {
-        try { fs.closeSync(fd) } catch (e) { failure = failure || { target: f.target, code: e && e.code, message: String(e && e.message || e) } }
-      }
-    }
-    if (failure) break
-  }
-  parentPort.postMessage({ seq: msg.seq, failure, data: msg.data }, [msg.data.buffer])
-})
-`
+import type { CreateRequest, CreateResponse } from './workers/file-creator-protocol.js'
+import { FILE_CREATOR_WORKER_SOURCE } from './workers/generated/file-creator-worker-source.js'
 
 /** A file the workers could not create, with the path and errno code they met. */
 export class FileCreateError extends Error {
@@ -70,6 +36,13 @@ const BATCH_FILES = 256
 /** Batches sent and not yet answered, per worker: enough to keep it busy, little enough to bound memory. */
 const IN_FLIGHT_PER_WORKER = 2
 
+/**
+ * Creating a file is the costly part of unpacking small ones: open(O_CREAT|O_EXCL) and close take ~60 µs of kernel
+ * time each on ext4, more than reading, inflating and hashing a 10 KB entry. Done in line they made the restore of
+ * 20 000 small files slower than unzip; these worker threads create the files (open, write, fchmod, futimes, close)
+ * while the main thread reads and checks the next ones (workers/file-creator-worker.ts). Content arrives already
+ * checked: the workers only write.
+ */
 export class FileCreatorPool {
   private readonly workers: { worker: Worker; inFlight: number }[] = []
   private readonly waiting = new Map<number, (failure: FileCreateError | null) => void>()
@@ -150,7 +123,8 @@ export class FileCreatorPool {
         })
       })
     )
-    w.worker.postMessage({ seq, flags: this.flags, files: b.files, data: b.data }, [b.data.buffer as ArrayBuffer])
+    const request: CreateRequest = { seq, flags: this.flags, files: b.files, data: b.data }
+    w.worker.postMessage(request, [b.data.buffer as ArrayBuffer])
   }
 
   private pick(): { worker: Worker; inFlight: number } {
@@ -161,19 +135,16 @@ export class FileCreatorPool {
   }
 
   private spawn(): { worker: Worker; inFlight: number } {
-    const worker = new Worker(WORKER_SOURCE, { eval: true })
+    const worker = new Worker(FILE_CREATOR_WORKER_SOURCE, { eval: true })
     const w = { worker, inFlight: 0 }
-    worker.on(
-      'message',
-      (msg: { seq: number; failure: { target: string; code?: string; message: string } | null; data: Uint8Array }) => {
-        this.batchBuffers.give(Buffer.from(msg.data.buffer, 0, msg.data.buffer.byteLength))
-        const failure = msg.failure
-          ? new FileCreateError(msg.failure.target, msg.failure.code, msg.failure.message)
-          : null
-        this.waiting.get(msg.seq)?.(failure)
-        this.waiting.delete(msg.seq)
-      }
-    )
+    worker.on('message', (msg: CreateResponse) => {
+      this.batchBuffers.give(Buffer.from(msg.data.buffer, 0, msg.data.buffer.byteLength))
+      const failure = msg.failure
+        ? new FileCreateError(msg.failure.target, msg.failure.code, msg.failure.message)
+        : null
+      this.waiting.get(msg.seq)?.(failure)
+      this.waiting.delete(msg.seq)
+    })
     worker.on('error', error => {
       this.failure ??= error
       for (const done of this.waiting.values()) done(null)

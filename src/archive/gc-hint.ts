@@ -26,7 +26,7 @@ type Collect = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'asyn
 let collect: Collect | null | undefined
 let afterFull = 0
 
-export function collectGarbage(): void {
+function collector(): Collect | null {
   if (collect === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc')
@@ -35,22 +35,25 @@ export function collectGarbage(): void {
       collect = null
     }
   }
-  if (!collect) return
-  collect({ type: 'minor' })
+  return collect
+}
+
+export function collectGarbage(): void {
+  const gc = collector()
+  if (!gc) return
+  gc({ type: 'minor' })
   const heap = v8.getHeapStatistics()
   if (heap.used_heap_size > afterFull + GROWTH_BEFORE_FULL || heap.external_memory > EXTERNAL_BEFORE_FULL) {
     // gc() with no options: on Node 20, gc({ type: 'major' }) without 'async' collects nothing.
-    collect()
+    gc()
     afterFull = v8.getHeapStatistics().used_heap_size
   }
 }
 
-/** The same, as source for the worker threads (see deflate-pool.ts). */
-export const WORKER_GC_SOURCE = String.raw`
-let collectGarbage = () => {}
-try {
-  require('node:v8').setFlagsFromString('--expose-gc')
-  const gc = require('node:vm').runInNewContext('gc')
-  collectGarbage = () => gc({ type: 'minor' })
-} catch {}
-`
+/**
+ * A scavenge only, for the deflate workers (see workers/deflate-worker.ts), as they have always done: the rule for
+ * full collections above was measured on the main thread's heap, not on theirs.
+ */
+export function collectYoungGarbage(): void {
+  collector()?.({ type: 'minor' })
+}

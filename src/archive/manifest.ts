@@ -1,4 +1,5 @@
-import type { DatabaseRole } from '../home/types.js'
+/** The two databases of an XL Release server, as a backup names them. */
+export type DatabaseRole = 'repository' | 'archive'
 
 /** The identity every backup carries so restore can refuse foreign archives and formats newer than it knows. */
 export const MANIFEST_FORMAT = 'xlr-backup'

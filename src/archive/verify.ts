@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import type { Progress } from '../shared/progress.js'
 import { isSmallEntry, smallEntryScratch } from './entry-content.js'
 import { runInLanes } from './run-bounded.js'
-import type { BackupArchive } from './zip-reader.js'
+import type { BackupArchive } from './backup-archive.js'
 
 export interface VerifyOptions {
   progress?: Progress

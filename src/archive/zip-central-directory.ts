@@ -1,10 +1,11 @@
 import type { FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
+import { SIG_CENTRAL, SIG_EOCD, SIG_LOCAL, SIG_ZIP64_EOCD, SIG_ZIP64_LOCATOR } from './zip-format.js'
 
 /** One record of a ZIP's central directory, as stored (nothing here is trusted yet). */
 export interface CentralDirectoryRecord {
   name: string
-  /** Upper byte of "version made by": 3 is Unix, whose external attributes carry st_mode in the high 16 bits. */
+  /** Upper byte of "version made by": the host (HOST_UNIX: the external attributes carry st_mode). */
   madeBy: number
   flags: number
   method: number
@@ -15,15 +16,17 @@ export interface CentralDirectoryRecord {
   externalAttributes: number
 }
 
-const EOCD_SIGNATURE = 0x06054b50
-const EOCD64_LOCATOR_SIGNATURE = 0x07064b50
-const EOCD64_SIGNATURE = 0x06064b50
-const CENTRAL_SIGNATURE = 0x02014b50
-export const LOCAL_SIGNATURE = 0x04034b50
 const EOCD_SIZE = 22
 const MAX_COMMENT = 0xffff
 /** The central directory is read whole: ~100 bytes an entry, so this allows millions of entries and no more. */
 const MAX_CENTRAL_DIRECTORY = 1024 * 1024 * 1024
+/**
+ * Entries a backup may hold: far beyond a real server home (hundreds of thousands of files), and a bound on the
+ * memory and work opening a forged one costs before its manifest is even read.
+ */
+export const MAX_ENTRIES = 5_000_000
+/** The fixed part of a central directory record: a count claiming more records than fit is a lie. */
+const CENTRAL_RECORD_SIZE = 46
 const AGE_HEADER = 'age-encryption.org/'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -58,12 +61,12 @@ export async function readCentralDirectory(
   if (head.toString('latin1').startsWith(AGE_HEADER)) {
     throw notAZip(file, 'it is age-encrypted')
   }
-  const startsLikeZip = head.length >= 4 && head.readUInt32LE(0) === LOCAL_SIGNATURE
+  const startsLikeZip = head.length >= 4 && head.readUInt32LE(0) === SIG_LOCAL
   const tailLength = Math.min(fileSize, EOCD_SIZE + MAX_COMMENT)
   const tail = await readAt(fd, fileSize - tailLength, tailLength)
   let eocd = -1
   for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === EOCD_SIGNATURE && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tail.length) {
+    if (tail.readUInt32LE(i) === SIG_EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tail.length) {
       eocd = i
       break
     }
@@ -83,12 +86,12 @@ export async function readCentralDirectory(
   let cdOffset = tail.readUInt32LE(eocd + 16)
   let cdEnd = eocdPosition
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    if (eocd < 20 || tail.readUInt32LE(eocd - 20) !== EOCD64_LOCATOR_SIGNATURE) {
+    if (eocd < 20 || tail.readUInt32LE(eocd - 20) !== SIG_ZIP64_LOCATOR) {
       throw damaged(file, 'the ZIP64 end-of-central-directory locator is missing')
     }
     const eocd64Position = readUInt64(tail, eocd - 20 + 8, file)
     const eocd64 = await readAt(fd, eocd64Position, 56)
-    if (eocd64.length < 56 || eocd64.readUInt32LE(0) !== EOCD64_SIGNATURE) {
+    if (eocd64.length < 56 || eocd64.readUInt32LE(0) !== SIG_ZIP64_EOCD) {
       throw damaged(file, 'the ZIP64 end-of-central-directory record is missing')
     }
     count = readUInt64(eocd64, 32, file)
@@ -101,6 +104,15 @@ export async function readCentralDirectory(
   }
   if (cdSize > MAX_CENTRAL_DIRECTORY)
     throw damaged(file, `the central directory is implausibly large (${cdSize} bytes)`)
+  if (count > MAX_ENTRIES) {
+    throw new IntegrityError(
+      `the backup ${file} is refused: it claims ${count} entries, more than the ${MAX_ENTRIES} a backup may hold — ` +
+        'this backup was not made by xlr-backup or was altered: do not restore it'
+    )
+  }
+  if (count * CENTRAL_RECORD_SIZE > cdSize) {
+    throw damaged(file, `the end record claims ${count} entries, more than its ${cdSize}-byte central directory holds`)
+  }
   const cd = await readAt(fd, cdOffset, cdSize)
   if (cd.length !== cdSize) throw damaged(file, 'the central directory is cut short')
   return parseRecords(cd, count, file)
@@ -120,7 +132,7 @@ function parseRecords(cd: Buffer, count: number, file: string): CentralDirectory
   const records: CentralDirectoryRecord[] = []
   let p = 0
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIGNATURE) {
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL) {
       throw damaged(file, `central directory record ${i + 1} of ${count} is malformed`)
     }
     const nameLength = cd.readUInt16LE(p + 28)

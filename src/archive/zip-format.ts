@@ -1,6 +1,7 @@
 /**
- * Byte layout of the ZIP records the writer emits (PKWARE APPNOTE 6.3, Info-ZIP extra fields). Only builders live
- * here: no I/O, so every record can be unit-tested against `unzip`/`zipinfo` through the writer.
+ * Byte layout of ZIP records (PKWARE APPNOTE 6.3, Info-ZIP extra fields): the signatures, flags, methods and mode bits
+ * the writer and the reader share, and the builders of the records the writer emits. No I/O, so every record can be
+ * unit-tested against `unzip`/`zipinfo` through the writer.
  */
 
 export const SIG_LOCAL = 0x04034b50
@@ -13,18 +14,23 @@ export const SIG_ZIP64_LOCATOR = 0x07064b50
 export const METHOD_STORE = 0
 export const METHOD_DEFLATE = 8
 
-/** General-purpose flags: sizes/CRC follow the data; names and comments are UTF-8. */
+/** General-purpose flags: traditional PKWARE encryption; sizes/CRC follow the data; names and comments are UTF-8. */
+export const FLAG_ENCRYPTED = 1 << 0
 export const FLAG_DATA_DESCRIPTOR = 1 << 3
 export const FLAG_UTF8 = 1 << 11
 
-/** "Version made by": host 3 = Unix, so unzip applies the mode bits in the external attributes; spec 6.3. */
-export const MADE_BY_UNIX = (3 << 8) | 63
+/** Host 3 (upper byte of "version made by") is Unix: the external attributes carry st_mode in their high 16 bits. */
+export const HOST_UNIX = 3
+/** "Version made by": Unix, so unzip applies the mode bits in the external attributes; spec 6.3. */
+export const MADE_BY_UNIX = (HOST_UNIX << 8) | 63
 export const VERSION_DEFLATE = 20
 export const VERSION_ZIP64 = 45
 
 export const EXTRA_ZIP64 = 0x0001
 export const EXTRA_EXTENDED_TIMESTAMP = 0x5455
 
+/** File type bits of st_mode, as Unix hosts store them in the external attributes. */
+export const S_IFMT = 0o170000
 export const S_IFREG = 0o100000
 export const S_IFDIR = 0o040000
 export const S_IFLNK = 0o120000

@@ -6,7 +6,6 @@ import type { Writable } from 'node:stream'
 import zlib from 'node:zlib'
 import { XlrBackupError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import type { Progress } from '../shared/progress.js'
 import { isCompressedByName } from './compressibility.js'
 import { crc32 } from './crc32.js'
 import { BufferPool } from './buffer-pool.js'
@@ -14,14 +13,15 @@ import { DeflatePool, type FileResult } from './deflate-pool.js'
 import { EntryNames } from './entry-names.js'
 import { ExcludeMatcher } from './exclude.js'
 import { collectGarbage, GC_EVERY_BYTES } from './gc-hint.js'
-import type { FileRecord } from './manifest.js'
 import { walkTree, type TreeEntry } from './tree-walker.js'
+import { AsyncFifo, ByteBudget, ChunkQueue, type Summary } from './write-queues.js'
 import {
   type CentralEntry,
   centralHeader,
   dataDescriptor,
   DEFLATE_END,
   endOfCentralDirectory,
+  type EntryKind,
   FLAG_DATA_DESCRIPTOR,
   FLAG_UTF8,
   localHeader,
@@ -36,7 +36,8 @@ export interface ZipWriterOptions {
   compressionLevel: number
   /** Upper bound on compression threads (worker threads); an admin can hold a busy server back. */
   threads: number
-  progress?: Progress
+  /** Told as the entries of trees are written: content bytes, and each finished file (addFile, addBuffer are not). */
+  onProgress?: ProgressSink
   /** Told about entries that cannot be archived (sockets, FIFOs) or vanished during the walk. */
   logger?: Logger
   /** Tests only: largest value written into a 32-bit field before ZIP64 takes over (default 0xFFFFFFFE). */
@@ -51,8 +52,28 @@ export interface ZipWriterOptions {
   reusesBuffersAfterWrite?: boolean
 }
 
+/** What the writer tells about each entry it wrote (the caller keeps it: the writer does not). */
+export interface WrittenEntry {
+  /** The entry's name, e.g. 'home/conf/xl-release.conf' (folders end with '/'). */
+  path: string
+  type: EntryKind
+  /** Permission bits (mode & 0o7777). */
+  mode: number
+  /** Modification time, ms since the epoch. */
+  mtime: number
+  /** Bytes of content (0 for folders; link text length for symlinks). */
+  size: number
+  /** Hex SHA-256 of the content (of the link text for symlinks); absent for folders. */
+  sha256?: string
+  /** Symlink target as stored. */
+  target?: string
+}
+
 /** Told about each entry once it is written; a returned promise is awaited before the next entry is (backpressure). */
-export type RecordSink = (record: FileRecord) => void | Promise<void>
+export type RecordSink = (record: WrittenEntry) => void | Promise<void>
+
+/** Told about content bytes written and files finished; either may be 0. */
+export type ProgressSink = (bytes: number, files: number) => void
 
 export interface AddTreeOptions {
   /** Globs relative to the walked folder (see ExcludeMatcher), or a parsed matcher. */
@@ -147,9 +168,9 @@ export class ZipWriter {
 
   /**
    * Adds one file from the disk as the entry `name` with permission bits `mode`, whatever its own: read, hashed and
-   * deflated like a tree's files, so a large one is streamed rather than held. Not counted in the progress.
+   * deflated like a tree's files, so a large one is streamed rather than held. Not counted in onProgress.
    */
-  addFile(name: string, file: string, mode = 0o644): Promise<FileRecord> {
+  addFile(name: string, file: string, mode = 0o644): Promise<WrittenEntry> {
     return this.serialize(async () => {
       this.names.claimName(name)
       const st = await fsp.lstat(file)
@@ -162,7 +183,7 @@ export class ZipWriter {
         mtimeMs: st.mtimeMs,
         size: st.size
       }
-      let written: FileRecord | undefined
+      let written: WrittenEntry | undefined
       await this.writeEntries([{ entry, name }], {
         onRecord: record => {
           written = record
@@ -173,7 +194,7 @@ export class ZipWriter {
   }
 
   /** Adds one in-memory entry, deflated when that helps. */
-  addBuffer(name: string, data: Buffer, mode = 0o644): Promise<FileRecord> {
+  addBuffer(name: string, data: Buffer, mode = 0o644): Promise<WrittenEntry> {
     return this.serialize(async () => {
       this.names.claimName(name)
       const nameBytes = this.entryName(name)
@@ -283,7 +304,7 @@ export class ZipWriter {
       this.opts.logger?.warning(`Not archived: ${rel} in ${dir}, because ${reason}.`)
     return this.writeEntries(namedTree(walkTree(dir, { exclude, onSkip }), prefix), {
       onRecord: options.onRecord,
-      progress: this.opts.progress
+      onProgress: this.opts.onProgress
     })
   }
 
@@ -292,7 +313,7 @@ export class ZipWriter {
     entries: AsyncIterable<NamedEntry> | Iterable<NamedEntry>,
     batch: BatchOptions
   ): Promise<number> {
-    const slots = new SlotQueue()
+    const slots = new AsyncFifo<Slot>()
     const budget = new ByteBudget(IN_FLIGHT_BYTES, () => this.pool?.flush())
     const consumer = this.consume(slots, { ...batch, budget })
     consumer.catch(() => undefined)
@@ -397,15 +418,15 @@ export class ZipWriter {
   }
 
   /** Writes prepared entries strictly in walk order as their data becomes ready; resolves to how many it wrote. */
-  private async consume(slots: SlotQueue, batch: Batch): Promise<number> {
-    const { budget, onRecord, progress } = batch
+  private async consume(slots: AsyncFifo<Slot>, batch: Batch): Promise<number> {
+    const { budget, onRecord, onProgress } = batch
     let written = 0
     try {
       for (;;) {
         const slot = await this.race(slots.next())
         if (!slot) break
         const { entry, name, path } = slot
-        const record: FileRecord = { path, type: entry.kind, mode: entry.mode, mtime: entry.mtimeMs, size: 0 }
+        const record: WrittenEntry = { path, type: entry.kind, mode: entry.mode, mtime: entry.mtimeMs, size: 0 }
         if (slot.kind === 'directory') {
           await this.writeWholeEntry(name, 'directory', entry.mode, entry.mtimeMs, null)
         } else if (slot.kind === 'symlink') {
@@ -420,11 +441,11 @@ export class ZipWriter {
             : { sha256: EMPTY_SHA256, crc: 0, size: 0, method: METHOD_STORE, data: Buffer.alloc(0) }
           await this.writeWholeEntry(name, 'file', entry.mode, entry.mtimeMs, result)
           Object.assign(record, { size: result.size, sha256: result.sha256 })
-          progress?.add(result.size, 1)
+          onProgress?.(result.size, 1)
         } else {
           const summary = await this.writeStreamEntry(slot, batch)
           Object.assign(record, { size: summary.size, sha256: summary.sha256 })
-          progress?.add(0, 1)
+          onProgress?.(0, 1)
         }
         budget.release(slot.cost)
         written++
@@ -466,7 +487,7 @@ export class ZipWriter {
 
   private async writeStreamEntry(slot: StreamSlot, batch: Batch): Promise<Summary> {
     const { name, entry } = slot
-    const { budget, progress } = batch
+    const { budget, onProgress } = batch
     const offset = this.bytesWritten
     const method = slot.store ? METHOD_STORE : METHOD_DEFLATE
     const flags = FLAG_UTF8 | FLAG_DATA_DESCRIPTOR
@@ -483,7 +504,7 @@ export class ZipWriter {
       await this.emit(data, release)
       compressedSize += data.length
       budget.release(chunk.bytes)
-      progress?.add(chunk.bytes, 0)
+      onProgress?.(chunk.bytes, 0)
     }
     if (!slot.store) {
       await this.emit(DEFLATE_END)
@@ -586,7 +607,7 @@ interface NamedEntry {
 /** Where one batch of entries reports: records to the sink, bytes and files to the progress (when counted). */
 interface BatchOptions {
   onRecord?: RecordSink
-  progress?: Progress
+  onProgress?: ProgressSink
 }
 
 interface Batch extends BatchOptions {
@@ -641,12 +662,6 @@ class CentralDirectory {
   }
 }
 
-interface Summary {
-  sha256: string
-  crc: number
-  size: number
-}
-
 interface SlotBase {
   name: Buffer
   path: string
@@ -664,96 +679,3 @@ type Slot =
     })
   | StreamSlot
 type StreamSlot = SlotBase & { kind: 'stream'; store: boolean; chunks: ChunkQueue; result?: undefined }
-
-/** A FIFO the consumer awaits; `next()` resolves to null once closed and drained. */
-class AsyncFifo<T> {
-  private items: T[] = []
-  private head = 0
-  private waiter: (() => void) | null = null
-  private closed = false
-  protected error: Error | null = null
-
-  push(item: T): void {
-    this.items.push(item)
-    this.wake()
-  }
-
-  close(): void {
-    this.closed = true
-    this.wake()
-  }
-
-  fail(error: Error): void {
-    this.error = error
-    this.wake()
-  }
-
-  async next(): Promise<T | null> {
-    for (;;) {
-      if (this.error) throw this.error
-      if (this.head < this.items.length) {
-        const item = this.items[this.head]
-        // Drop the reference at once: a consumed entry may hold megabytes of file data.
-        this.items[this.head++] = undefined as T
-        if (this.head > 1024) {
-          this.items = this.items.slice(this.head)
-          this.head = 0
-        }
-        return item
-      }
-      if (this.closed) return null
-      await new Promise<void>(resolve => {
-        this.waiter = resolve
-      })
-    }
-  }
-
-  private wake(): void {
-    const w = this.waiter
-    this.waiter = null
-    w?.()
-  }
-}
-
-class SlotQueue extends AsyncFifo<Slot> {}
-
-class ChunkQueue extends AsyncFifo<{ bytes: number; data: Promise<{ data: Buffer; release?: () => void }> }> {
-  summary: Summary | null = null
-
-  override close(summary?: Summary): void {
-    if (summary) this.summary = summary
-    super.close()
-  }
-}
-
-/** Bounds the bytes read ahead of the writer; `onBlock` runs before waiting so no half-filled batch sits idle. */
-class ByteBudget {
-  private used = 0
-  private waiters: { cost: number; resolve: () => void }[] = []
-
-  constructor(
-    private readonly max: number,
-    private readonly onBlock: () => void
-  ) {}
-
-  acquire(cost: number): Promise<void> {
-    // One entry larger than the whole budget still goes through once nothing else is in flight.
-    if (this.waiters.length === 0 && (this.used + cost <= this.max || this.used === 0)) {
-      this.used += cost
-      return Promise.resolve()
-    }
-    this.onBlock()
-    return new Promise(resolve => this.waiters.push({ cost, resolve }))
-  }
-
-  release(cost: number): void {
-    this.used -= cost
-    while (this.waiters.length > 0) {
-      const w = this.waiters[0]
-      if (this.used + w.cost > this.max && this.used > 0) break
-      this.waiters.shift()
-      this.used += w.cost
-      w.resolve()
-    }
-  }
-}

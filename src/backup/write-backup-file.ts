@@ -13,6 +13,7 @@ import type { HomeInfo } from '../home/types.js'
 import type { Logger } from '../shared/logger.js'
 import { makePrivateTempDir, openPrivateFile } from '../shared/private-files.js'
 import { Progress } from '../shared/progress.js'
+import { hashFile } from '../shared/hash-file.js'
 import { HashingFileSink } from './hashing-file-sink.js'
 import { buildManifestHead, type ManifestHead } from './build-manifest.js'
 import { writeManifestFile } from './manifest-file.js'
@@ -45,6 +46,8 @@ export interface WrittenBackup {
   size: number
   /** SHA-256 of the file written. */
   sha256: string
+  /** SHA-256 of the manifest.json entry's content (what a signature pins besides the file). */
+  manifestSha256: string
   /** Bytes of content read from the home and the dumps. */
   contentBytes: number
   seconds: number
@@ -87,7 +90,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
   const writer = new ZipWriter(head, {
     compressionLevel: req.compressionLevel,
     threads: req.threads,
-    progress,
+    onProgress: (bytes, files) => progress.add(bytes, files),
     logger: req.logger,
     // The sink calls back once a chunk is in the file; the encryptor seals each chunk before it calls back.
     reusesBuffersAfterWrite: true
@@ -119,6 +122,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
     })
     const manifestFile = path.join(spoolDir, MANIFEST_ENTRY)
     await writeManifestFile(manifestFile, manifest, records.file)
+    const manifestSha256 = (await hashFile(manifestFile)).sha256
     await writer.addFile(MANIFEST_ENTRY, manifestFile, 0o600)
     await writer.finish()
     await written
@@ -130,6 +134,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
       files: totals.files,
       size: digest.bytes,
       sha256: digest.hex(),
+      manifestSha256,
       contentBytes: progress.done.bytes,
       seconds: (Date.now() - started) / 1000
     }

@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream'
 import { XlrBackupError, EncryptionError } from '../shared/errors.js'
-import { Input } from '../settings/inputs.js'
+import { Input } from '../shared/io-names.js'
 import type { DecryptionSettings } from './types.js'
 import { checkDecryptionSettings, type CheckedDecryption } from './keys.js'
 import { AGE_MAGIC, MAX_HEADER_BYTES, openHeader } from './header.js'

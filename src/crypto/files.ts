@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises'
 import { EncryptionError } from '../shared/errors.js'
-import { Input } from '../settings/inputs.js'
+import { Input } from '../shared/io-names.js'
 import { AGE_MAGIC } from './header.js'
 
 const MAGIC = Buffer.from(AGE_MAGIC)

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
 import { Decrypter, Encrypter, Stanza, type Identity, type Recipient } from 'age-encryption'
 import { EncryptionError } from '../shared/errors.js'
-import { Input } from '../settings/inputs.js'
+import { Input } from '../shared/io-names.js'
 import type { CheckedDecryption, CheckedEncryption } from './keys.js'
 
 /**

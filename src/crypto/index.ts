@@ -1,5 +1,5 @@
 export type { EncryptionSettings, DecryptionSettings } from './types.js'
-export { createEncryptStream, type EncryptOptions } from './encrypt-stream.js'
+export { createEncryptStream } from './encrypt-stream.js'
 export { createDecryptStream } from './decrypt-stream.js'
 export { isAgeFile, encryptedFileName, assertEncryptedIfRequired } from './files.js'
 export {

@@ -1,6 +1,6 @@
 import { Decrypter, Encrypter } from 'age-encryption'
 import { InputError } from '../shared/errors.js'
-import { Input } from '../settings/inputs.js'
+import { Input } from '../shared/io-names.js'
 import type { DecryptionSettings, EncryptionSettings } from './types.js'
 
 /**

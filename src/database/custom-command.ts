@@ -5,6 +5,7 @@ import { DatabaseError } from '../shared/errors.js'
 import { describe } from './resolve.js'
 import { runTool, stderrTail, exitWords } from './run-tool.js'
 import type { DatabaseTarget } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** The single-file name offered to custom commands in XLR_DUMP_FILE (they may write any files into XLR_DUMP_DIR). */
 export const CUSTOM_DUMP_FILE = 'dump'
@@ -37,13 +38,13 @@ export function customCommandEnv(
 /** Runs a user's command through the shell with the XLR_* environment; a non-zero exit is a DatabaseError. */
 export async function runCustomCommand(
   target: DatabaseTarget,
-  input: 'database-backup-command' | 'database-restore-command',
+  input: Input.DatabaseBackupCommand | Input.DatabaseRestoreCommand,
   command: string,
   env: Record<string, string>
 ): Promise<void> {
   const shell = process.platform === 'win32' ? 'cmd.exe' : '/bin/sh'
   const args = process.platform === 'win32' ? ['/d', '/s', '/c', command] : ['-c', command]
-  const run = await runTool(shell, args, { env, cwd: env.XLR_DUMP_DIR })
+  const run = await runTool(shell, args, { env, vendorEnv: true, cwd: env.XLR_DUMP_DIR })
   if (run.exitCode !== 0) {
     const tail = stderrTail(run.stderr + '\n' + run.stdout, [target.password])
     throw new DatabaseError(

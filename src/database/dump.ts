@@ -10,6 +10,7 @@ import { mysqlDump, mysqlQuery, MYSQL_DUMP_FILE } from './mysql.js'
 import { pgDatabaseExistsQuery, pgDump, pgMaintenanceQuery } from './postgres.js'
 import { describe } from './resolve.js'
 import { BUILT_IN_ENGINES, type DatabaseTarget, type DumpOptions, type DumpResult } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** The record's base: what the manifest says about a database whether or not it was dumped. */
 export function baseRecord(target: DatabaseTarget): DatabaseRecord {
@@ -99,20 +100,20 @@ async function customDump(
 ): Promise<NonNullable<DatabaseRecord['dump']>> {
   if (!opts.backupCommand?.trim())
     throw new InputError(
-      'database-backup-command',
+      Input.DatabaseBackupCommand,
       `The ${describe(target)} database is ${target.engine}, which this action has no built-in tool for: set the ` +
-        `'database-backup-command' input (see docs/databases.md).`
+        `'${Input.DatabaseBackupCommand}' input (see docs/databases.md).`
     )
   await runCustomCommand(
     target,
-    'database-backup-command',
+    Input.DatabaseBackupCommand,
     opts.backupCommand,
     customCommandEnv(target, outDir, { XLR_DB_JOBS: String(Math.max(1, opts.jobs)) })
   )
   const contents = await dirContents(outDir)
   if (contents.files.length === 0)
     throw new DatabaseError(
-      `The 'database-backup-command' succeeded but wrote nothing into XLR_DUMP_DIR for the ${describe(target)} ` +
+      `The '${Input.DatabaseBackupCommand}' succeeded but wrote nothing into XLR_DUMP_DIR for the ${describe(target)} ` +
         `database: it must write its dump there (XLR_DUMP_FILE is a suggested file name).`
     )
   return {

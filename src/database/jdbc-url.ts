@@ -1,4 +1,7 @@
+import { isSecretKey, passwordsInJdbcUrl } from '../shared/jdbc-redact.js'
 import type { Engine, HostPort, ParsedJdbcUrl } from './types.js'
+
+export { redactJdbcUrl, passwordsInJdbcUrl } from '../shared/jdbc-redact.js'
 
 /** Ports each engine listens on when a URL names none. */
 export const DEFAULT_PORTS: Partial<Record<Engine, number>> = {
@@ -47,7 +50,10 @@ export function parseJdbcUrl(url: string): ParsedJdbcUrl {
         return unknown(`the driver '${sub}' is not one this tool knows`)
     }
   } catch (e) {
-    return unknown((e as Error).message)
+    // A piece of the URL quoted in the reason may be its password (a port that is 'secret@host').
+    let problem = (e as Error).message
+    for (const secret of passwordsInJdbcUrl(trimmed)) problem = problem.split(secret).join('***')
+    return unknown(problem)
   }
 }
 
@@ -143,7 +149,7 @@ function parsePostgres(rest: string): ParsedJdbcUrl {
 }
 
 // jdbc:mysql://[user:pass@]h:p[,h2:p2]/db?x=y, jdbc:mysql:loadbalance://…, jdbc:mariadb:failover://…,
-// jdbc:mysql://address=(host=h)(port=p)/db
+// jdbc:mysql://address=(host=h)(port=p)(user=u)(password=x)/db, jdbc:mysql://(host=h,port=p,user=u,password=x)/db
 function parseMysqlFamily(engine: 'mysql' | 'mariadb', rest: string): ParsedJdbcUrl {
   let body = rest
   const mode = /^([a-z]+):(?=\/\/)/i.exec(body)
@@ -162,14 +168,35 @@ function parseMysqlFamily(engine: 'mysql' | 'mariadb', rest: string): ParsedJdbc
     if (colon >= 0) params.password = decode(userInfo.slice(colon + 1))
   }
   const hosts = splitHosts(hostList).map(h => {
-    const kv = /^address=(.*)$/i.exec(h.trim())
-    if (!kv) return hostPort(h)
-    const host = /\(host=([^)]*)\)/i.exec(kv[1])?.[1]
-    const p = /\(port=([^)]*)\)/i.exec(kv[1])?.[1]
-    if (!host) throw new Error(`the address '${h}' names no host`)
-    return { host: host.replace(/^\[|\]$/g, ''), port: p ? port(p) : null }
+    const props = keyValueHost(h.trim())
+    if (!props) return hostPort(h)
+    // Connector/J lets each host carry its own credentials; the first host's are the ones a client would use.
+    for (const key of ['user', 'password'])
+      if (props[key] !== undefined && params[key] === undefined) params[key] = decode(props[key])
+    // The message names the host by its fields only: the spec itself may hold a password.
+    if (!props.host) throw new Error(`a key-value host of the URL names no host`)
+    return { host: props.host.replace(/^\[|\]$/g, ''), port: props.port ? port(props.port) : null }
   })
   return result(engine, hosts.length ? hosts : [{ host: 'localhost', port: null }], decode(path), params)
+}
+
+/**
+ * Connector/J's key-value host forms, as a lower-cased property map: `address=(host=h)(port=p)(password=x)` and
+ * `(host=h,port=p,user=u,password=x)`. Null for a plain `host:port`.
+ */
+function keyValueHost(spec: string): Record<string, string> | null {
+  const props: Record<string, string> = {}
+  const address = /^address=(.*)$/i.exec(spec)
+  if (address) {
+    for (const m of address[1].matchAll(/\(\s*([^=()]+?)\s*=\s*([^)]*)\)/g)) props[m[1].toLowerCase()] = m[2].trim()
+    return props
+  }
+  if (!spec.startsWith('(')) return null
+  for (const part of spec.replace(/^\(|\)$/g, '').split(',')) {
+    const eq = part.indexOf('=')
+    if (eq > 0) props[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim()
+  }
+  return props
 }
 
 /** Splits 'h1:1,(h2),address=(host=x)(port=y)' on top-level commas only. */
@@ -194,7 +221,8 @@ function parseOracle(rest: string): ParsedJdbcUrl {
   const driver = /^(thin|oci8?|kprb)/i.exec(rest)
   const params: Record<string, string> = {}
   if (driver) params.driverType = driver[1].toLowerCase()
-  const at = rest.indexOf('@')
+  // The last '@': a quoted password ("p@ss") may hold one.
+  const at = rest.lastIndexOf('@')
   if (at < 0)
     throw new Error(`an Oracle URL needs '@' followed by the host, e.g. jdbc:oracle:thin:@//host:1521/service`)
   const creds = rest.slice(driver ? driver[0].length : 0, at).replace(/^:/, '')
@@ -383,26 +411,13 @@ function parseDerby(rest: string): ParsedJdbcUrl {
 /** Parameter names that carry a password in one driver or another. */
 const PASSWORD_PARAMS = /^(password|pwd|passwd)$/i
 
-/** The URL with any password it carries removed (for manifests, logs and messages). */
-export function redactJdbcUrl(url: string): string {
-  return (
-    url
-      // ?password=x&… / ;password=x; / ;password={x;y}
-      .replace(/([?&;:](?:password|pwd|passwd)=)(\{[^}]*\}|[^&;]*)/gi, '$1***')
-      // jdbc:mysql://user:pass@host
-      .replace(/^(jdbc:(?:mysql|mariadb)(?::[a-z]+)?:\/\/[^:/@]*:)[^@/]*@/i, '$1***@')
-      // jdbc:oracle:thin:user/pass@host
-      .replace(/^(jdbc:oracle:[a-z0-9]+:[^/@]*\/)[^@]*@/i, '$1***@')
-  )
-}
-
 /** The password a URL carries, if any (params of every shape end up in `params`). */
 export function passwordInParams(params: Record<string, string>): string | null {
   const key = Object.keys(params).find(k => PASSWORD_PARAMS.test(k))
   return key === undefined ? null : params[key]
 }
 
-/** `params` without any password entry. */
+/** `params` without any secret entry (the login password, sslpassword, trustStorePassword, tokens, …). */
 export function withoutPassword(params: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(params).filter(([k]) => !PASSWORD_PARAMS.test(k)))
+  return Object.fromEntries(Object.entries(params).filter(([k]) => !isSecretKey(k)))
 }

@@ -3,18 +3,20 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { Transform, type TransformCallback } from 'node:stream'
+import { PassThrough, Transform, Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
 import type { DatabaseRecord } from '../archive/manifest.js'
-import { DatabaseError } from '../shared/errors.js'
+import { DatabaseError, IntegrityError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
+import { toolEnv } from '../shared/child-env.js'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { Progress } from '../shared/progress.js'
 import { withMysqlDefaults } from './credentials.js'
 import { toolFailure } from './failures.js'
+import { ClientCommandError, ClientCommandFilter } from './mysql-dump-filter.js'
 import { describe } from './resolve.js'
-import { findOnPath, mergedEnv, runTool, type ToolRun } from './run-tool.js'
+import { findOnPath, runTool, type ToolRun } from './run-tool.js'
 import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
 
 export const MYSQL_DUMP_FILE = 'dump.sql.gz'
@@ -147,7 +149,7 @@ class TailKeeper extends Transform {
   constructor(private readonly progress: Progress) {
     super()
   }
-  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length
     this.progress.add(chunk.length)
     this.tail = Buffer.concat([this.tail, chunk]).subarray(-256)
@@ -159,7 +161,7 @@ class TailKeeper extends Transform {
 class HashCounter extends Transform {
   readonly hash = createHash('sha256')
   bytes = 0
-  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk)
     this.bytes += chunk.length
     cb(null, chunk)
@@ -168,6 +170,7 @@ class HashCounter extends Transform {
 
 interface Spawned {
   done: Promise<ToolRun & { signal: string | null }>
+  kill(): void
   stdout: NodeJS.ReadableStream
   stdin: NodeJS.WritableStream
 }
@@ -178,7 +181,7 @@ interface Spawned {
  * back-pressure, and only takes stdin as one Buffer).
  */
 function spawnStreaming(tool: string, args: string[]): Spawned {
-  const child = spawn(tool, args, { env: mergedEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(tool, args, { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-16384)
@@ -187,7 +190,7 @@ function spawnStreaming(tool: string, args: string[]): Spawned {
     child.on('error', e => resolve({ exitCode: -1, signal: null, stdout: '', stderr: `${stderr}\n${e.message}` }))
     child.on('close', (code, signal) => resolve({ exitCode: code, signal, stdout: '', stderr }))
   })
-  return { done, stdout: child.stdout, stdin: child.stdin }
+  return { done, kill: () => child.kill('SIGKILL'), stdout: child.stdout, stdin: child.stdin }
 }
 
 /** mysqldump → gzip → outDir/dump.sql.gz (0600), hashed on the way; a failure or a truncated dump leaves nothing. */
@@ -259,6 +262,90 @@ function literal(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
 }
 
+const guardFlagCache = new Map<string, Promise<string[]>>()
+
+/**
+ * The client's own defences against commands in its input, as far as this client has them (read from its --help):
+ * `--binary-mode` (MySQL 5.6.3+, MariaDB 10.0+: in non-interactive input only `charset` and `delimiter` remain),
+ * MariaDB's `--sandbox` (10.5.25/10.6.18/10.11.8+: no command that touches the file system) and MySQL's
+ * `--system-command=OFF` (8.0.40+: no `system`/`\!`). The ClientCommandFilter in front of the client holds either way.
+ */
+export function mysqlClientGuardFlags(client: MysqlTool): Promise<string[]> {
+  let flags = guardFlagCache.get(client.path)
+  if (!flags) {
+    flags = runTool(client.path, ['--no-defaults', '--help']).then(run => {
+      const help = run.stdout
+      const out: string[] = []
+      if (/^\s*--binary-mode\b/m.test(help)) out.push('--binary-mode')
+      if (/^\s*--sandbox\b/m.test(help)) out.push('--sandbox')
+      if (/^\s*--system-command\b/m.test(help)) out.push('--system-command=OFF')
+      return out
+    })
+    guardFlagCache.set(client.path, flags)
+  }
+  return flags
+}
+
+/** The refusal of a dump that holds a client command: hostile input, named as such, with what to do. */
+function clientCommandRefusal(what: string, file: string, error: ClientCommandError): IntegrityError {
+  return new IntegrityError(
+    `The dump of the ${what} database (${path.basename(file)}) is refused: ${error.message} (a shell ` +
+      `command, a file read or write, or a switch of server or database), which mysqldump never writes. A dump is ` +
+      `loaded as data, never as a script: this backup was altered or did not come from this tool. Nothing was loaded.`,
+    { cause: error }
+  )
+}
+
+/** Reads the whole dump through the ClientCommandFilter before anything changes: a refusal leaves the target as it was. */
+export async function scanMysqlDump(target: DatabaseTarget, file: string): Promise<void> {
+  const discard = new Writable({ write: (_chunk, _enc, cb) => cb() })
+  try {
+    await pipeline(createReadStream(file), createGunzip(), new ClientCommandFilter(), discard)
+  } catch (e) {
+    if (e instanceof ClientCommandError) throw clientCommandRefusal(describe(target), file, e)
+    throw new IntegrityError(`The dump ${file} cannot be read: ${(e as Error).message}`, { cause: e })
+  }
+}
+
+/**
+ * The same scan over a dump that is still inside the backup: `read` hands over its gzip-compressed bytes (and checks
+ * them). Verify uses it, so that a backup verify accepts is one restore does not refuse.
+ */
+export async function scanMysqlDumpChunks(
+  what: string,
+  file: string,
+  read: (sink: (chunk: Buffer) => Promise<void>) => Promise<void>
+): Promise<void> {
+  const input = new PassThrough()
+  const discard = new Writable({ write: (_chunk, _enc, cb) => cb() })
+  let failure: Error | null = null
+  const scanned = pipeline(input, createGunzip(), new ClientCommandFilter(), discard).catch((e: Error) => {
+    failure = e
+  })
+  const refusal = (e: Error): Error =>
+    e instanceof ClientCommandError
+      ? clientCommandRefusal(what, file, e)
+      : new IntegrityError(`The dump ${file} cannot be read: ${e.message}`, { cause: e })
+  try {
+    await read(async chunk => {
+      if (failure) throw refusal(failure)
+      // A refusal destroys the input: 'close' then ends the wait that 'drain' never would.
+      if (!input.write(chunk))
+        await new Promise<void>(resolve => {
+          input.once('drain', resolve)
+          input.once('close', resolve)
+        })
+    })
+  } catch (e) {
+    // The entry itself is damaged (size, CRC-32, SHA-256): that error, and no scan left running.
+    input.destroy()
+    throw e
+  }
+  input.end()
+  await scanned
+  if (failure) throw refusal(failure)
+}
+
 /** Feeds dump.sql.gz through gunzip into the client; creates the database when asked; drops tables a newer schema added. */
 export async function mysqlRestore(
   target: DatabaseTarget,
@@ -270,6 +357,13 @@ export async function mysqlRestore(
   const file = path.join(dumpDir, record.dump?.file ?? MYSQL_DUMP_FILE)
   const client = await findMysqlTool(target, 'client')
   const name = target.database ?? ''
+  // Scanned while the read-only checks of the target run; nothing changes before the whole dump is proven to be data.
+  const scanned = scanMysqlDump(target, file)
+  scanned.catch(() => undefined)
+  const beforeChange = async (): Promise<void> => {
+    await Promise.all([scanned, hooks.beforeChange()])
+  }
+  const guardFlags = await mysqlClientGuardFlags(client)
   const exists = (
     await mysqlQuery(
       target,
@@ -283,13 +377,13 @@ export async function mysqlRestore(
         `The database '${name}' does not exist on ${target.host ?? 'localhost'}:${target.port ?? 3306}: create it, ` +
           `or set the 'create-database' input to let the restore create it.`
       )
-    await hooks.beforeChange()
+    await beforeChange()
     opts.logger.info(`Creating database '${name}' on ${target.host ?? 'localhost'}.`)
     await mysqlQuery(target, `CREATE DATABASE ${ident(name)} CHARACTER SET utf8mb4;`, null)
   } else {
     const present = await mysqlTables(target)
     hooks.ensureTargetLooksRight(present.map(t => t.name))
-    await hooks.beforeChange()
+    await beforeChange()
     if (record.dump?.tables) {
       const inDump = new Set(record.dump.tables)
       const extra = present.filter(t => !inDump.has(t.name))
@@ -306,14 +400,25 @@ export async function mysqlRestore(
     }
   }
   await withMysqlDefaults(target, async defaults => {
-    const args = [`--defaults-extra-file=${defaults}`, '--default-character-set=utf8mb4', `--database=${name}`]
+    const args = [
+      `--defaults-extra-file=${defaults}`,
+      ...guardFlags,
+      '--default-character-set=utf8mb4',
+      `--database=${name}`
+    ]
     const child = spawnStreaming(client.path, args)
     child.stdout.resume()
-    const piped = pipeline(createReadStream(file), createGunzip(), child.stdin).then(
+    // Filtered again on the way in: the file was scanned before, but it is read anew here.
+    const piped = pipeline(createReadStream(file), createGunzip(), new ClientCommandFilter(), child.stdin).then(
       () => null,
-      (e: Error) => e
+      (e: Error) => {
+        // Killed rather than left to read an end of input: that would make it run the statements it holds.
+        if (e instanceof ClientCommandError) child.kill()
+        return e
+      }
     )
     const [run, pipeError] = await Promise.all([child.done, piped])
+    if (pipeError instanceof ClientCommandError) throw clientCommandRefusal(describe(target), file, pipeError)
     if (run.exitCode !== 0) throw toolFailure(target, client.name, 'restoring', run)
     if (pipeError)
       throw new DatabaseError(`Reading the dump ${file} failed: ${pipeError.message}`, { cause: pipeError })

@@ -11,6 +11,7 @@ import type { Logger } from '../shared/logger.js'
 import { formatBytes } from '../shared/progress.js'
 import { dirContents } from './custom-command.js'
 import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export const PG_CUSTOM_FILE = 'dump.pgdump'
 export const PG_DIRECTORY_FILE = 'dump.pgdir'
@@ -231,15 +232,18 @@ export async function pgRestore(
   const name = target.database ?? ''
 
   // Listing the target's tables doubles as the existence check: one connection fewer on the usual path.
-  const tables = await pgTables(target).catch(e => {
-    if (e instanceof DatabaseError && /database "[^"]*" does not exist/.test(e.message)) return null
-    throw e
-  })
+  const [tables] = await Promise.all([
+    pgTables(target).catch(e => {
+      if (e instanceof DatabaseError && /database "[^"]*" does not exist/.test(e.message)) return null
+      throw e
+    }),
+    warnIfSuperuser(target, opts.logger)
+  ])
   if (tables === null) {
     if (!opts.createIfMissing)
       throw new DatabaseError(
         `The database '${name}' does not exist on ${target.host ?? 'localhost'}:${target.port ?? 5432}: ` +
-          `create it, or set the 'create-database' input to let the restore create it.`
+          `create it, or set the '${Input.CreateDatabase}' input to let the restore create it.`
       )
     await hooks.beforeChange()
     opts.logger.info(`Creating database '${name}' on ${target.host ?? 'localhost'}.`)
@@ -276,6 +280,22 @@ export async function pgRestore(
   ]
   const run = await withPgEnv(target, name, env => runTool(pgRestoreTool.path, args, { env }))
   if (run.exitCode !== 0) throw toolFailure(target, 'pg_restore', 'restoring', run)
+}
+
+/**
+ * A dump runs with the privileges of the user that restores it. A superuser's restore lets a forged dump run programs
+ * on the database server (COPY … TO PROGRAM, untrusted languages) and act on every database: say so, once.
+ */
+async function warnIfSuperuser(target: DatabaseTarget, logger: Logger): Promise<void> {
+  const superuser = await pgMaintenanceQuery(target, 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user;')
+    .then(out => out.trim() === 't')
+    .catch(() => false)
+  if (superuser)
+    logger.warning(
+      `The ${describe(target)} database is restored as '${target.username ?? ''}', a PostgreSQL superuser: a dump ` +
+        `restored this way can run programs on the database server (COPY … TO PROGRAM) and reach every database. ` +
+        `Restore as XL Release's own database user (see docs/databases.md).`
+    )
 }
 
 function pgConninfoValue(s: string): string {

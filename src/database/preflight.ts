@@ -4,6 +4,7 @@ import { findMysqlTool, mysqlCompatibility, mysqlServerVersion } from './mysql.j
 import { findPgTool, pgServerVersion } from './postgres.js'
 import { describe } from './resolve.js'
 import { BUILT_IN_ENGINES, type DatabaseSettings, type DatabaseTarget, type PreflightReport } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /**
  * Checks, before anything is written, that every database can be dumped (or restored into): the vendor tool exists
@@ -36,8 +37,8 @@ export async function preflight(
   return reports
 }
 
-function commandInput(purpose: 'backup' | 'restore'): 'database-backup-command' | 'database-restore-command' {
-  return purpose === 'backup' ? 'database-backup-command' : 'database-restore-command'
+function commandInput(purpose: 'backup' | 'restore'): Input.DatabaseBackupCommand | Input.DatabaseRestoreCommand {
+  return purpose === 'backup' ? Input.DatabaseBackupCommand : Input.DatabaseRestoreCommand
 }
 
 function checkCustomCommand(
@@ -52,7 +53,7 @@ function checkCustomCommand(
       input,
       `The ${describe(target)} database is ${target.engine}, which this action has no built-in ${purpose} tool for: ` +
         `set the '${input}' input to a shell command that ${purpose === 'backup' ? 'dumps it into $XLR_DUMP_DIR' : 'restores it from $XLR_DUMP_DIR'} ` +
-        `(docs/databases.md has examples for Oracle Data Pump, SQL Server and DB2), or set 'database: none' to skip databases.`
+        `(docs/databases.md has examples for Oracle Data Pump, SQL Server and DB2), or set '${Input.Database}: none' to skip databases.`
     )
   }
   return {

@@ -1,16 +1,24 @@
-import type { ConfiguredDatabase, DatabaseRole, HomeInfo } from '../home/types.js'
+import type { ConfiguredDatabase, DatabaseRole, HomeInfo, UnresolvedDatabaseUrl } from '../home/types.js'
 import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import { DEFAULT_PORTS, parseJdbcUrl, passwordInParams, redactJdbcUrl, withoutPassword } from './jdbc-url.js'
+import {
+  DEFAULT_PORTS,
+  parseJdbcUrl,
+  passwordInParams,
+  passwordsInJdbcUrl,
+  redactJdbcUrl,
+  withoutPassword
+} from './jdbc-url.js'
 import { BUILT_IN_ENGINES, type DatabaseSettings, type DatabaseTarget, type Engine } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** The inputs of each role, named once: every message about a role's database names these. */
-export const DATABASE_INPUTS: Record<DatabaseRole, { url: string; username: string; password: string }> = {
-  repository: { url: 'database-url', username: 'database-username', password: 'database-password' },
+export const DATABASE_INPUTS: Record<DatabaseRole, { url: Input; username: Input; password: Input }> = {
+  repository: { url: Input.DatabaseUrl, username: Input.DatabaseUsername, password: Input.DatabasePassword },
   archive: {
-    url: 'archive-database-url',
-    username: 'archive-database-username',
-    password: 'archive-database-password'
+    url: Input.ArchiveDatabaseUrl,
+    username: Input.ArchiveDatabaseUsername,
+    password: Input.ArchiveDatabasePassword
   }
 }
 
@@ -27,7 +35,7 @@ export function isEncryptedPassword(value: string): boolean {
  */
 export function resolveDatabases(home: HomeInfo, settings: DatabaseSettings, logger: Logger): DatabaseTarget[] {
   if (settings.mode === 'none') {
-    logger.info(`Databases: skipped ('database: none').`)
+    logger.info(`Databases: skipped ('${Input.Database}: none').`)
     return []
   }
   const targets: DatabaseTarget[] = []
@@ -50,6 +58,8 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
   for (const value of [inputs.password, config?.password]) if (value) logger.secret(value)
   const fromInput = Boolean(inputs.url || inputs.username || inputs.password)
   const url = inputs.url?.trim() || config?.url?.trim() || ''
+  const unresolved = home.unresolvedDatabaseUrls?.[role]
+  if (!inputs.url?.trim() && unresolved && (!url || url.includes('${'))) throw unresolvedUrl(role, unresolved)
 
   if (!url) {
     if (inputs.username || inputs.password) {
@@ -64,7 +74,7 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
 
   const parsed = parseJdbcUrl(url)
   const urlPassword = passwordInParams(parsed.params)
-  if (urlPassword) logger.secret(urlPassword)
+  for (const secret of [urlPassword, ...passwordsInJdbcUrl(url)]) if (secret) logger.secret(secret)
   const shownUrl = redactJdbcUrl(url)
   const where = inputs.url ? `the '${names.url}' input` : (config?.source ?? 'the home config')
 
@@ -72,16 +82,16 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
   if (settings.mode !== 'auto' && settings.mode !== 'none' && !parsed.embedded) {
     if (engine !== 'unknown' && engine !== settings.mode)
       logger.warning(
-        `The ${role} database URL looks like ${engine}; using ${settings.mode} as the 'database' input says.`
+        `The ${role} database URL looks like ${engine}; using ${settings.mode} as the '${Input.Database}' input says.`
       )
     engine = settings.mode
   }
   if (engine === 'unknown') {
     throw new InputError(
-      inputs.url ? names.url : 'database',
+      inputs.url ? names.url : Input.Database,
       `Cannot tell the engine of the ${role} database from ${where} (${shownUrl}): ${parsed.problem ?? 'unknown driver'}. ` +
-        `Fix the URL with '${names.url}', or name the engine with the 'database' input ` +
-        `(postgresql, mysql, mariadb, oracle, sqlserver, db2) and set 'database-backup-command'.`
+        `Fix the URL with '${names.url}', or name the engine with the '${Input.Database}' input ` +
+        `(postgresql, mysql, mariadb, oracle, sqlserver, db2) and set '${Input.DatabaseBackupCommand}'.`
     )
   }
 
@@ -123,6 +133,22 @@ function resolveRole(role: DatabaseRole, home: HomeInfo, settings: DatabaseSetti
     source: fromInput ? 'input' : 'config',
     configSource: config?.source
   }
+}
+
+/**
+ * The config sets the role's URL from a variable this job does not have: the server does have a database there
+ * (most likely external), so taking the role for embedded would make a backup without it.
+ */
+function unresolvedUrl(role: DatabaseRole, u: UnresolvedDatabaseUrl): InputError {
+  const names = DATABASE_INPUTS[role]
+  return new InputError(
+    names.url,
+    `${u.file}:${u.line} sets ${u.key} from a substitution that is not set for this job (${u.text}): the server ` +
+      `gets it from its own environment (its service or container), so this job cannot tell which ${role} database ` +
+      `it uses, and taking it for the embedded one would leave the database out of the backup. Set ` +
+      `'${names.url}' (with '${names.username}' and '${names.password}') to the database the server uses, export ` +
+      `the variable for this job too, or set 'database: none' to leave the databases out deliberately.`
+  )
 }
 
 /** No URL anywhere: the server uses its embedded database inside the home (H2 for 10.x's repository, else Derby). */

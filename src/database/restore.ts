@@ -9,6 +9,7 @@ import { pgRestore, pgTableChecksums } from './postgres.js'
 import { describe } from './resolve.js'
 import { foreignTargetGuard } from './target-check.js'
 import type { DatabaseTarget, RestoreDbOptions, RestoreHooks } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 const PG_FORMATS = ['pg-custom', 'pg-directory']
 const MYSQL_FORMATS = ['mysql-sql-gzip']
@@ -47,14 +48,14 @@ export async function restoreDatabase(
   } else if (dump.format === 'custom-command') {
     if (!opts.restoreCommand?.trim())
       throw new InputError(
-        'database-restore-command',
-        `The ${record.roles.join(' + ')} database was dumped by a 'database-backup-command' (${record.engine}): set ` +
-          `'database-restore-command' to the command that restores it from $XLR_DUMP_DIR (see docs/databases.md).`
+        Input.DatabaseRestoreCommand,
+        `The ${record.roles.join(' + ')} database was dumped by a '${Input.DatabaseBackupCommand}' (${record.engine}): set ` +
+          `'${Input.DatabaseRestoreCommand}' to the command that restores it from $XLR_DUMP_DIR (see docs/databases.md).`
       )
     await verified
     await runCustomCommand(
       target,
-      'database-restore-command',
+      Input.DatabaseRestoreCommand,
       opts.restoreCommand,
       customCommandEnv(target, dumpDir, {
         XLR_DB_JOBS: String(Math.max(1, opts.jobs)),

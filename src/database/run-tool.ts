@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { getExecOutput } from '@actions/exec'
 import * as io from '@actions/io'
+import { toolEnv } from '../shared/child-env.js'
 
 /** What a finished tool run left: exit code (null when a signal killed it), its output. */
 export interface ToolRun {
@@ -10,8 +11,13 @@ export interface ToolRun {
 }
 
 export interface ToolRunOptions {
-  /** Added to the parent's environment (credentials travel here or in a 0600 file it points to, never in args). */
+  /**
+   * The tool's own variables, added to the basics of toolEnv (never the whole parent environment: it holds every
+   * input, secrets included). Credentials travel here or in a 0600 file it points to, never in args.
+   */
   env?: Record<string, string>
+  /** Also pass the Oracle/DB2/Java client configuration variables (custom commands). */
+  vendorEnv?: boolean
   /** Fed to stdin (small SQL scripts only; large inputs are streamed by the callers that need it). */
   input?: string
   cwd?: string
@@ -30,7 +36,7 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
     const out = await getExecOutput(toolPath, args, {
       silent: true,
       ignoreReturnCode: true,
-      env: mergedEnv(options.env),
+      env: toolEnv(options.env, { vendor: options.vendorEnv }),
       cwd: options.cwd
     })
     // @actions/exec reports a signal death as exit code null (typed number).
@@ -52,7 +58,7 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
  */
 function runWithInput(toolPath: string, args: string[], input: string, options: ToolRunOptions): Promise<ToolRun> {
   return new Promise(resolve => {
-    const child = spawn(toolPath, args, { env: mergedEnv(options.env), cwd: options.cwd })
+    const child = spawn(toolPath, args, { env: toolEnv(options.env, { vendor: options.vendorEnv }), cwd: options.cwd })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -63,12 +69,6 @@ function runWithInput(toolPath: string, args: string[], input: string, options: 
     child.on('close', code => resolve({ exitCode: code, stdout, stderr }))
     child.stdin.end(input)
   })
-}
-
-export function mergedEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
-  return { ...env, ...extra }
 }
 
 /** The first of `names` found on PATH, as an absolute path, or null. */

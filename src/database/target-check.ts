@@ -1,6 +1,7 @@
 import { DatabaseError } from '../shared/errors.js'
 import { describe } from './resolve.js'
 import type { DatabaseTarget } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /**
  * Tables that mark a database as XL Release's: Liquibase's bookkeeping (every XL Release schema since 7.5 is managed
@@ -28,7 +29,7 @@ export function foreignTargetGuard(target: DatabaseTarget, allow: boolean): (tab
       `Refusing to restore into the ${describe(target)} database: it holds ${tables.length} table(s) (${sample}) and none ` +
         `of them is XL Release's (no DATABASECHANGELOG, XL_VERSION or XLR_* table), so it may be another ` +
         `application's database that the restore would overwrite. Check the database URL; if this is really the ` +
-        `target, set 'allow-foreign-database: true'.`
+        `target, set '${Input.AllowForeignDatabase}: true'.`
     )
   }
 }

@@ -6,6 +6,7 @@ import { addressesToProbe, probePorts } from './port-probe.js'
 import { defaultProcessLister } from './process-list.js'
 import { probeProcesses } from './process-probe.js'
 import type { GuardFinding, GuardOptions, GuardReport } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 1500
 
@@ -13,14 +14,17 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 1500
 export function effectivePort(home: HomeInfo, opts: GuardOptions): { port: number; source: string } {
   if (opts.port !== undefined) {
     if (!isPort(opts.port)) {
-      throw new InputError('port', `Input 'port' must be a TCP port between 1 and 65535, got '${opts.port}'.`)
+      throw new InputError(
+        Input.Port,
+        `Input '${Input.Port}' must be a TCP port between 1 and 65535, got '${opts.port}'.`
+      )
     }
     return { port: opts.port, source: 'the port input' }
   }
   if (!isPort(home.server.httpPort)) {
     throw new XlrBackupError(
       `http.port in ${home.path}/conf/xl-release-server.conf is '${home.server.httpPort}', not a TCP port. ` +
-        "Fix the file, or set the input 'port' to the server's HTTP port."
+        `Fix the file, or set the input '${Input.Port}' to the server's HTTP port.`
     )
   }
   return { port: home.server.httpPort, source: 'http.port' }
@@ -56,8 +60,8 @@ export function describeFindings(findings: GuardFinding[]): string {
 /** What the user can do when the server is up; shared by the refusal and the stop timeout. */
 export const HOW_TO_STOP =
   'Stop XL Release first (for example `systemctl stop xl-release` or `bin/server.sh stop` in the home), or set the ' +
-  "'stop-command' and 'start-command' inputs so the server is stopped for the work and started again afterwards. " +
-  "If the port belongs to another program, set the input 'port' to XL Release's real HTTP port."
+  `'${Input.StopCommand}' and '${Input.StartCommand}' inputs so the server is stopped for the work and started again afterwards. ` +
+  `If the port belongs to another program, set the input '${Input.Port}' to XL Release's real HTTP port.`
 
 export function serverRunningError(home: HomeInfo, report: GuardReport, purpose: string): ServerRunningError {
   return new ServerRunningError(

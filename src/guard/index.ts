@@ -1,6 +1,6 @@
-export type { GuardFinding, GuardOptions, GuardReport, ProcessInfo, ProcessLister, ServerControl } from './types.js'
+export type { GuardOptions, ServerControl } from './types.js'
 export { ServerStartError } from './errors.js'
-export { checkServer, assertServerStopped, effectivePort, describeFindings } from './check-server.js'
+export { checkServer, assertServerStopped, describeFindings } from './check-server.js'
 export { withServerStopped } from './server-control.js'
 export {
   defaultProcessLister,
@@ -11,5 +11,4 @@ export {
   parseWindowsProcessJson,
   parseLsofCwd
 } from './process-list.js'
-export { BOOTSTRAPPER_CLASS } from './process-probe.js'
 export { redactCommandLine, displayCommandLine } from './redact.js'

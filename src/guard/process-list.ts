@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { toolEnv } from '../shared/child-env.js'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
@@ -218,6 +219,7 @@ async function runListing(file: string, args: string[]): Promise<{ stdout: strin
   try {
     const { stdout } = await execFileAsync(file, args, {
       maxBuffer: LISTING_MAX_BUFFER,
+      env: toolEnv(),
       windowsHide: true,
       encoding: 'utf8'
     })

@@ -3,6 +3,7 @@
  * JVMs are often started with `-Dsome.password=…`, and stop commands with `curl -u admin:…`: hide those values.
  * Over-redacting is harmless here; a leaked password is not.
  */
+import { redactJdbcUrl } from '../shared/jdbc-redact.js'
 
 const SECRET_KEY = String.raw`[\w.-]*(?:password|passwd|pwd|secret|token|passphrase|credential|api[-_.]?key)[\w.-]*`
 /** One shell word: unquoted characters and quoted stretches, e.g. `admin:'pa ss'`. */
@@ -12,6 +13,9 @@ type Replacer = (match: string, ...groups: string[]) => string
 const keepFirstGroup: Replacer = (_match, kept) => `${kept}***`
 
 const RULES: [RegExp, Replacer][] = [
+  // JDBC URLs (a JVM's -D…url=jdbc:…): the same rules as the manifest's, e.g. Oracle's user/password@ and
+  // Connector/J's (host=…,password=…)
+  [/jdbc:\S+/gi, match => redactJdbcUrl(match)],
   // key=value and key: value, e.g. -Dxl.repository.keystore.password=…, --db-password=…, PGPASSWORD=…
   [new RegExp(String.raw`(${SECRET_KEY}\s*[=:]\s*)${VALUE}`, 'gi'), keepFirstGroup],
   // a flag followed by its value, e.g. --password …, -passphrase …

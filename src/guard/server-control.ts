@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { cancellation, CancelledError } from '../lifecycle/cancel.js'
+import { runState, type Restart } from '../lifecycle/run-state.js'
 import { InputError, ServerRunningError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import type { HomeInfo } from '../home/types.js'
@@ -12,10 +14,12 @@ import {
   warnNonBlocking
 } from './check-server.js'
 import { ServerStartError } from './errors.js'
-import { addressesToProbe, formatHostPort, probePort } from './port-probe.js'
+import { addressesToProbe } from './port-probe.js'
 import { defaultProcessLister } from './process-list.js'
 import { runShellCommand } from './shell-command.js'
+import { startAndWait, StartFailure } from './start-server.js'
 import type { GuardOptions, GuardReport, ServerControl } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000
 const FAILED_STOP_GRACE_MS = 10_000
@@ -25,6 +29,8 @@ const FAILED_STOP_GRACE_MS = 10_000
  * stop-command (or the work is refused), every probe must clear before the work starts, and afterwards the
  * start-command runs whether the work succeeded or not. The work's own error always wins; a start failure is then
  * logged as an error. A server that came back while the work ran fails the work (its result may be inconsistent).
+ * From the stop-command on, the start is registered with `runState`, so a cancel (or, in the action, the post step
+ * after a kill) still starts the server; a cancelled work's error says whether that worked.
  */
 export async function withServerStopped<T>(
   home: HomeInfo,
@@ -48,7 +54,10 @@ export async function withServerStopped<T>(
     return result
   }
   if (!control.stopCommand) throw serverRunningError(home, first, purpose)
+  cancellation.throwIfCancelled()
 
+  const owed = owedStart(home, control, probeOpts, logger, purpose)
+  const restart = owed?.restart ?? null
   logger.info(`XL Release is running; stopping it for the ${purpose}:\n${describeFindings(blockingFindings(first))}`)
   try {
     const stopped = await stopServer(home, control, probeOpts, logger, purpose)
@@ -56,42 +65,91 @@ export async function withServerStopped<T>(
     warnNonBlocking(stopped, logger)
   } catch (stopError) {
     // The stop-command ran and may have stopped part of the server: bring it back before reporting.
-    await startAfterFailure(home, control, probeOpts, logger, purpose, `stopping it for the ${purpose} failed`)
+    await startAfterFailure(control, restart, logger, `stopping it for the ${purpose} failed`)
     throw stopError
   }
 
   let result: T
   try {
+    // Cancelled while the server stopped: the work has not begun, so nothing is half done.
+    cancellation.throwIfCancelled()
     result = await work()
   } catch (workError) {
-    await startAfterFailure(home, control, probeOpts, logger, purpose, `the ${purpose} failed`)
-    throw workError
+    const started = await startAfterFailure(control, restart, logger, `the ${purpose} failed`)
+    throw cancelledWork(workError, started, purpose) ?? workError
   }
   // Up again already: the start-command is not needed, and the work's result is in doubt.
   let restarted: ServerRunningError | null
   try {
     restarted = await restartedDuringWork(home, probeOpts, logger, purpose)
   } catch (checkError) {
-    await startAfterFailure(
-      home,
-      control,
-      probeOpts,
-      logger,
-      purpose,
-      `checking the server after the ${purpose} failed`
-    )
+    await startAfterFailure(control, restart, logger, `checking the server after the ${purpose} failed`)
     throw checkError
   }
-  if (restarted) throw restarted
+  if (restarted) {
+    runState.serverStarted()
+    throw restarted
+  }
   if (!control.startCommand) {
     logger.warning(
-      `XL Release was stopped for the ${purpose} and no 'start-command' is set: it stays stopped. Start it yourself.`
+      `XL Release was stopped for the ${purpose} and no '${Input.StartCommand}' is set: it stays stopped. Start it yourself.`
     )
     return result
   }
   opts.outage?.starting()
-  await startServer(home, control, probeOpts, logger, purpose, true)
+  await owed!.finish()
   return result
+}
+
+/**
+ * The start the guard owes from the moment it runs the stop-command, registered with `runState` so a signal
+ * handler can call it too. It runs once however many ask: `restart` (after a failure or a cancel) logs a failure and
+ * resolves false, `finish` (after the work succeeded) throws it.
+ */
+function owedStart(
+  home: HomeInfo,
+  control: ServerControl,
+  opts: GuardOptions,
+  logger: Logger,
+  purpose: string
+): { restart: Restart; finish: () => Promise<void> } | null {
+  if (!control.startCommand) return null
+  const { port } = effectivePort(home, opts)
+  let running: Promise<void> | null = null
+  const start = (workSucceeded: boolean): Promise<void> =>
+    (running ??= startServer(home, control, opts, logger, purpose, workSucceeded).then(() => runState.serverStarted()))
+  let outcome: Promise<boolean> | null = null
+  const restart: Restart = () =>
+    (outcome ??= start(false).then(
+      () => true,
+      (startError: unknown) => {
+        logger.error((startError as Error).message)
+        return false
+      }
+    ))
+  runState.serverStopping({ home: home.path, port, addresses: addressesToProbe(home.server.bindAddress) }, restart)
+  return { restart, finish: () => start(true) }
+}
+
+/** A cancelled work's error, reworded to say what became of the server; null for any other error. */
+function cancelledWork(error: unknown, started: boolean | null, purpose: string): CancelledError | null {
+  const cancel =
+    error instanceof CancelledError
+      ? error
+      : (error as { cause?: unknown } | null)?.cause instanceof CancelledError
+        ? ((error as { cause: CancelledError }).cause as CancelledError)
+        : null
+  if (!cancel) return null
+  const server =
+    started === true
+      ? 'the server was started again'
+      : started === false
+        ? `the server was stopped for the ${purpose} and starting it again failed (see the error above): start it by hand`
+        : `the server was stopped for the ${purpose} and no 'start-command' is set: start it yourself`
+  // A restore's own message tells what it undid; keep it and add the server's fate.
+  const message =
+    error === cancel ? `${cancel.message}: ${server}` : `${(error as Error).message}\n${cancel.message}: ${server}.`
+  return new CancelledError(message, { cause: error })
 }
 
 /**
@@ -115,13 +173,13 @@ async function restartedDuringWork(
 }
 
 function validateControl(control: ServerControl): void {
-  const check = (value: number, input: string): void => {
+  const check = (value: number, input: Input): void => {
     if (!Number.isFinite(value) || value <= 0) {
       throw new InputError(input, `Input '${input}' must be a positive number of seconds, got '${value}'.`)
     }
   }
-  check(control.stopTimeoutSeconds, 'stop-timeout')
-  check(control.startTimeoutSeconds, 'start-timeout')
+  check(control.stopTimeoutSeconds, Input.StopTimeout)
+  check(control.startTimeoutSeconds, Input.StartTimeout)
 }
 
 async function stopServer(
@@ -134,11 +192,11 @@ async function stopServer(
   const seconds = control.stopTimeoutSeconds
   const deadline = Date.now() + seconds * 1000
   const started = Date.now()
-  const run = await runShellCommand(control.stopCommand ?? '', 'stop-command', deadline - Date.now(), logger)
+  const run = await runShellCommand(control.stopCommand ?? '', Input.StopCommand, deadline - Date.now(), logger)
   if (run.timedOut) {
     throw new ServerRunningError(
       `The stop-command did not finish within stop-timeout (${seconds} s) and was killed; the ${purpose} was not ` +
-        "started. Check the 'stop-command', or increase 'stop-timeout' if the server needs longer to shut down."
+        `started. Check the '${Input.StopCommand}', or increase '${Input.StopTimeout}' if the server needs longer to shut down.`
     )
   }
   // A failed stop-command (a unit name typo, a missing PID file) rarely stops the server: give the probes a short
@@ -162,13 +220,13 @@ async function stopServer(
       if (failed) {
         throw new ServerRunningError(
           `The stop-command ${how} and XL Release is still running, so the ${purpose} was not started. Still up:\n` +
-            `${still}\nFix the 'stop-command' (its output is in the log above).`
+            `${still}\nFix the '${Input.StopCommand}' (its output is in the log above).`
         )
       }
       throw new ServerRunningError(
         `The stop-command finished, but XL Release was still running when stop-timeout (${seconds} s) ran out, ` +
           `so the ${purpose} was not started. Still up:\n${still}\n` +
-          "Check that the 'stop-command' stops the server of this home, or increase 'stop-timeout' if it needs " +
+          `Check that the '${Input.StopCommand}' stops the server of this home, or increase '${Input.StopTimeout}' if it needs ` +
           'longer to shut down.'
       )
     }
@@ -176,27 +234,24 @@ async function stopServer(
   }
 }
 
-/** After a failed stop or a failed work: try to start, but only log a failure so the first error stays the one thrown. */
+/**
+ * After a failed stop or a failed work: try to start, but only log a failure so the first error stays the one
+ * thrown. Returns whether the server was started (null: no start-command).
+ */
 async function startAfterFailure(
-  home: HomeInfo,
   control: ServerControl,
-  opts: GuardOptions,
+  restart: Restart | null,
   logger: Logger,
-  purpose: string,
   what: string
-): Promise<void> {
-  if (!control.startCommand) {
+): Promise<boolean | null> {
+  if (!control.startCommand || !restart) {
     logger.warning(
-      `XL Release may have been stopped by the stop-command and no 'start-command' is set: start it yourself.`
+      `XL Release may have been stopped by the stop-command and no '${Input.StartCommand}' is set: start it yourself.`
     )
-    return
+    return null
   }
   logger.info(`Starting XL Release again because ${what}.`)
-  try {
-    await startServer(home, control, opts, logger, purpose, false)
-  } catch (startError) {
-    logger.error((startError as Error).message)
-  }
+  return await restart()
 }
 
 async function startServer(
@@ -207,53 +262,26 @@ async function startServer(
   purpose: string,
   workSucceeded: boolean
 ): Promise<void> {
-  const seconds = control.startTimeoutSeconds
-  const fail = (reason: string): ServerStartError =>
-    new ServerStartError(
-      workSucceeded
-        ? `The ${purpose} itself succeeded, but XL Release was not started again: ${reason}. Start it by hand.`
-        : `Starting XL Release again after the failed ${purpose} failed too: ${reason}. Start it by hand.`,
-      workSucceeded
-    )
-  const deadline = Date.now() + seconds * 1000
-  const started = Date.now()
-  let run
-  try {
-    run = await runShellCommand(control.startCommand ?? '', 'start-command', deadline - Date.now(), logger)
-  } catch (err) {
-    throw fail(`the start-command could not be run (${(err as Error).message})`)
-  }
-  if (run.timedOut) {
-    throw fail(
-      `the start-command did not return within start-timeout (${seconds} s) and was killed. It must return once the ` +
-        "server is launched: use e.g. 'systemctl start xl-release' or 'nohup bin/run.sh > /dev/null 2>&1 &'"
-    )
-  }
-  if (run.exitCode !== 0) {
-    const how = run.exitCode === null ? `was killed by ${run.signal}` : `exited with code ${run.exitCode}`
-    throw fail(`the start-command ${how} (its output is in the log above)`)
-  }
   const { port } = effectivePort(home, opts)
-  const addresses = addressesToProbe(home.server.bindAddress)
-  const interval = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
-  const timeout = opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
-  for (;;) {
-    const results = await Promise.all(addresses.map(a => probePort(a, port, timeout)))
-    const open = results.find(r => r.state === 'open')
-    if (open) {
-      logger.info(
-        `XL Release is up again: port ${port} answers at ${formatHostPort(open.address, port)} ` +
-          `(${((Date.now() - started) / 1000).toFixed(1)} s after the start-command).`
-      )
-      return
-    }
-    const left = deadline - Date.now()
-    if (left <= 0) {
-      throw fail(
-        `nothing answered on port ${port} (${addresses.map(a => formatHostPort(a, port)).join(', ')}) within ` +
-          `start-timeout (${seconds} s) after the start-command; increase 'start-timeout' if the server starts slowly`
-      )
-    }
-    await sleep(Math.min(interval, left))
+  try {
+    await startAndWait(
+      {
+        command: control.startCommand ?? '',
+        timeoutSeconds: control.startTimeoutSeconds,
+        port,
+        addresses: addressesToProbe(home.server.bindAddress),
+        pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+        probeTimeoutMs: opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
+      },
+      logger
+    )
+  } catch (err) {
+    if (!(err instanceof StartFailure)) throw err
+    throw new ServerStartError(
+      workSucceeded
+        ? `The ${purpose} itself succeeded, but XL Release was not started again: ${err.message}. Start it by hand.`
+        : `Starting XL Release again after the failed ${purpose} failed too: ${err.message}. Start it by hand.`,
+      workSucceeded
+    )
   }
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { commandEnv } from '../shared/child-env.js'
 import type { Logger } from '../shared/logger.js'
 import { displayCommandLine } from './redact.js'
 
@@ -14,6 +15,14 @@ export interface ShellCommandResult {
 const OUTPUT_GRACE_MS = 500
 const KILL_GRACE_MS = 2000
 
+/** Commands still running, by label, so a cancel can end a stop-command that would stop the server after a restart. */
+const running = new Map<number, string>()
+
+/** Kills every command with this label still running, with all it started. */
+export function killRunningCommands(label: string): void {
+  for (const [pid, l] of running) if (l === label) killTree(pid, process.platform !== 'win32')
+}
+
 /**
  * Runs a user's stop/start command through the system shell (sh -c, cmd.exe on Windows), every output line to the
  * logger. It resolves when the shell exits, not when its output closes: `bin/run.sh &` leaves a server holding our
@@ -28,7 +37,14 @@ export function runShellCommand(
   return new Promise((resolve, reject) => {
     const posix = process.platform !== 'win32'
     logger.info(`Running the ${label}: ${displayCommandLine(command)}`)
-    const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: posix, windowsHide: true })
+    const child = spawn(command, {
+      shell: true,
+      // Never the action's inputs, tokens or secrets: a start-command launches the server, which would keep them.
+      env: commandEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: posix,
+      windowsHide: true
+    })
     const forward = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warning'): void => {
       let pending = ''
       stream?.setEncoding('utf8')
@@ -43,6 +59,7 @@ export function runShellCommand(
       })
       stream?.on('error', () => undefined)
     }
+    if (child.pid !== undefined) running.set(child.pid, label)
     forward(child.stdout, 'info')
     forward(child.stderr, 'info')
 
@@ -56,10 +73,12 @@ export function runShellCommand(
     )
 
     child.once('error', err => {
+      if (child.pid !== undefined) running.delete(child.pid)
       clearTimeout(timer)
       reject(err)
     })
     child.once('exit', (exitCode, signal) => {
+      if (child.pid !== undefined) running.delete(child.pid)
       clearTimeout(timer)
       const done = (): void => resolve({ exitCode: timedOut ? null : exitCode, signal, timedOut })
       if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) return done()

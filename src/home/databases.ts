@@ -1,7 +1,9 @@
 import type { Logger } from '../shared/logger.js'
-import { getObject, getString, hasPath, type HoconConfig } from './hocon.js'
+import { readFileSync } from 'node:fs'
+import { passwordsInJdbcUrl } from '../shared/jdbc-redact.js'
+import { getObject, getString, getValue, hasPath, type HoconConfig } from './hocon.js'
 import type { JackrabbitComponent } from './jackrabbit-xml.js'
-import type { ConfiguredDatabase, ConfiguredDatabases, DatabaseRole } from './types.js'
+import type { ConfiguredDatabase, ConfiguredDatabases, DatabaseRole, UnresolvedDatabaseUrls } from './types.js'
 
 /** The keys of each database block of xl-release.conf, by era and role. */
 export const DATABASE_KEYS = {
@@ -52,6 +54,42 @@ export function databasesFromHocon(config: HoconConfig, confName: string, logger
   return databases
 }
 
+/**
+ * Database URL keys the config writes but that resolve to nothing for this job: `db-url = ${?XL_DB_URL}` where the
+ * variable is set only in the server's service environment (the optional substitution then drops the key), or a
+ * required `${X}` kept as text. The server has a database there that this job cannot see; the backup must not take
+ * the role for embedded. Returns the key, the file and line that set it, and that line's text.
+ */
+export function unresolvedDatabaseUrls(config: HoconConfig): UnresolvedDatabaseUrls {
+  const found: UnresolvedDatabaseUrls = {}
+  const sql = DATABASE_KEYS.sql
+  const jcr = DATABASE_KEYS.jcr
+  const candidates: [DatabaseRole, string][] = [
+    ['repository', `${sql.repository}.${sql.url}`],
+    ['repository', `${jcr.repository}.${jcr.url}`],
+    ['archive', `${sql.archive}.${sql.url}`]
+  ]
+  for (const [role, key] of candidates) {
+    if (found[role]) continue
+    const origin = config.originOf(key)
+    if (!origin) continue
+    const value = hasPath(config, key) ? getValue(config, key) : undefined
+    const text = typeof value === 'string' ? value.trim() : value
+    if (text !== undefined && text !== null && text !== '' && !(typeof text === 'string' && text.includes('${')))
+      continue
+    found[role] = { key, file: origin.file, line: origin.line, text: lineOf(origin.file, origin.line) }
+  }
+  return found
+}
+
+function lineOf(file: string, line: number): string {
+  try {
+    return (readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '').trim()
+  } catch {
+    return ''
+  }
+}
+
 /** Whether the config has SQL-era (`xl.database`, `xl.reporting`) or JCR-era (`xl.repository`) settings. */
 export function configEraMarkers(config: HoconConfig): { sql: boolean; jcr: boolean } {
   return {
@@ -89,10 +127,8 @@ export function databaseFromJackrabbit(
   }
 }
 
-/** Masks a password and any password a JDBC URL carries (`?password=…`, `;password=…`, `user/pass@`). */
+/** Masks a password and every password a JDBC URL carries (every form: see shared/jdbc-redact.ts). */
 export function registerSecrets(logger: Logger, url: string, password: string | null): void {
   if (password) logger.secret(password)
-  for (const match of url.matchAll(/[?&;:]password=([^&;]+)/gi)) logger.secret(match[1])
-  const oracle = /^jdbc:oracle:[a-z]+:[^/@]*\/([^@]+)@/i.exec(url)
-  if (oracle) logger.secret(oracle[1])
+  for (const secret of passwordsInJdbcUrl(url)) logger.secret(secret)
 }

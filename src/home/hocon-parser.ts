@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { ConfigParseError } from '../shared/errors.js'
 import { decodeConfigBytes, isNotFound, MAX_CONFIG_BYTES } from './config-text.js'
-import type { ConfigOrigin, HoconOptions } from './hocon.js'
+import type { ConfigOrigin, HoconOptions } from './hocon-types.js'
 import { parsePathExpression, tokenize, type Token } from './hocon-lexer.js'
 import {
   assign,

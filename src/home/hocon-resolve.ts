@@ -1,5 +1,5 @@
 import { ConfigParseError } from '../shared/errors.js'
-import type { HoconObject, HoconOptions, HoconValue } from './hocon.js'
+import type { HoconObject, HoconOptions, HoconValue } from './hocon-types.js'
 import { assign, combineParts, deepClone, type Node, type Obj, type Pending, type Subst } from './hocon-tree.js'
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigParseError } from '../shared/errors.js'
-import type { ConfigOrigin } from './hocon.js'
+import type { ConfigOrigin } from './hocon-types.js'
 
 /**
  * The HOCON tree as parsing builds it, before substitutions are resolved, and HOCON's merge rule over it: repeated

@@ -4,7 +4,13 @@ import * as path from 'node:path'
 import { NotAHomeError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { readConfigText } from './config-text.js'
-import { configEraMarkers, databaseFromJackrabbit, databasesFromHocon, registerSecrets } from './databases.js'
+import {
+  configEraMarkers,
+  databaseFromJackrabbit,
+  databasesFromHocon,
+  registerSecrets,
+  unresolvedDatabaseUrls
+} from './databases.js'
 import { getString, parseHocon, type HoconConfig } from './hocon.js'
 import { parseJackrabbitXml } from './jackrabbit-xml.js'
 import { parseProperties } from './properties.js'
@@ -91,6 +97,8 @@ export async function readHome(homePath: string, logger: Logger): Promise<HomeIn
 
   const info: HomeInfo = { path: home, server, databases, version, era, folders, configFilesRead }
   if (detected) info.versionSource = detected.source
+  const unresolved = hocon ? unresolvedDatabaseUrls(hocon) : {}
+  if (Object.keys(unresolved).length > 0) info.unresolvedDatabaseUrls = unresolved
   const jcrConfiguration = hocon ? getString(hocon, 'xl.repository.configuration') : undefined
   if (jcrConfiguration !== undefined) info.jcrRepositoryConfiguration = jcrConfiguration
   logger.debug(

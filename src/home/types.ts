@@ -1,3 +1,5 @@
+import type { DatabaseRole } from '../archive/manifest.js'
+
 /** What the tool knows about an XL Release server home after reading it (see docs/ and shared xlr-reference). */
 export interface HomeInfo {
   /** Absolute, symlink-resolved path of XL_RELEASE_SERVER_HOME. */
@@ -16,6 +18,11 @@ export interface HomeInfo {
   configFilesRead: string[]
   /** Where the version was read, e.g. 'lib/xlr-server-22.3.1.jar' (absent when the version is null). */
   versionSource?: string
+  /**
+   * Database URL keys the config sets from something this job cannot see (`${?XL_DB_URL}` unset here): the server
+   * has an external database there, which the config does not name to this job.
+   */
+  unresolvedDatabaseUrls?: UnresolvedDatabaseUrls
   /** JCR era: xl.repository.configuration (default | mysql-standalone | postgresql-standalone | …), when set. */
   jcrRepositoryConfiguration?: string
 }
@@ -31,7 +38,7 @@ export interface ServerConfig {
   serverUrl: string | null
 }
 
-export type DatabaseRole = 'repository' | 'archive'
+export type { DatabaseRole }
 
 /** One database as the home's config describes it (values as written, passwords possibly `{b64}` encrypted). */
 export interface ConfiguredDatabase {
@@ -46,21 +53,15 @@ export interface ConfiguredDatabase {
 
 export type ConfiguredDatabases = Partial<Record<DatabaseRole, ConfiguredDatabase>>
 
-/** Top-level folders of a home, with what a restore should treat as user data by default. */
-export const USER_DATA_FOLDERS = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports'] as const
-export const KNOWN_FOLDERS = [
-  'bin',
-  'conf',
-  'lib',
-  'plugins',
-  'ext',
-  'hotfix',
-  'repository',
-  'archive',
-  'reports',
-  'export',
-  'log',
-  'work',
-  'serviceWrapper',
-  'doc'
-] as const
+/** A database URL key written in the config that resolved to nothing (or to an unresolved `${X}`) for this job. */
+export interface UnresolvedDatabaseUrl {
+  /** 'xl.database.db-url' */
+  key: string
+  /** Absolute path of the file that set it (xl-release.conf or a file it includes). */
+  file: string
+  line: number
+  /** The line as written, e.g. 'db-url = ${?XL_DB_URL}'. */
+  text: string
+}
+
+export type UnresolvedDatabaseUrls = Partial<Record<DatabaseRole, UnresolvedDatabaseUrl>>

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { rememberSecret } from '../shared/child-env.js'
 import type { Logger } from '../shared/logger.js'
 
 /** Logs through the runner: annotations for warnings and errors, collapsible groups, and masking of secrets. */
@@ -9,6 +10,7 @@ export function actionsLogger(): Logger {
     warning: m => core.warning(m),
     error: m => core.error(m),
     secret: v => {
+      rememberSecret(v)
       if (v) core.setSecret(v)
     },
     group: (title, fn) => core.group(title, fn)
@@ -37,6 +39,7 @@ export function consoleLogger(options: { verbose: boolean; stream?: NodeJS.Writa
     warning: m => write('warning: ', m),
     error: m => write('error: ', m),
     secret: v => {
+      rememberSecret(v)
       // Longest first, so a secret containing another is masked whole.
       if (v && !secrets.includes(v)) secrets.push(v)
       secrets.sort((a, b) => b.length - a.length)

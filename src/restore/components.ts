@@ -1,10 +1,10 @@
 import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { HOME_PREFIX, type FileRecord } from '../archive/manifest.js'
-import { WORK_DIR_PREFIX } from './journal.js'
+import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import type { Component } from './types.js'
+import { Input } from '../shared/io-names.js'
 
-export const INPUT_COMPONENTS = 'components'
 export const DATABASES = 'databases'
 /** Always restored by default: the vendor's user data. */
 const DEFAULT_CORE = ['repository', 'conf', 'ext', 'plugins']
@@ -63,8 +63,8 @@ export function selectComponents(
           ? 'names no component'
           : `names ${unknown.map(n => `'${n}'`).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} not in this backup`
       throw new InputError(
-        INPUT_COMPONENTS,
-        `The 'components' input ${what}. Use 'default', 'all', or a comma-separated list of: ${valid.join(', ')}.` +
+        Input.Components,
+        `The '${Input.Components}' input ${what}. Use 'default', 'all', or a comma-separated list of: ${valid.join(', ')}.` +
           (!hasDatabases && asked.includes(DATABASES) ? ' (This backup holds no database dumps.)' : '')
       )
     }
@@ -104,7 +104,7 @@ export function componentWarnings(components: Component[], ctx: WarningContext):
     warnings.push(
       `Restoring ${restored} without ${kept} on XL Release ${ctx.version}: since 22.0 the server keeps plugins in ` +
         `the database and, at start, deletes plugins on disk that the database does not know. A mismatched pair can ` +
-        `lose plugins. Restore plugins and ${dbName} together (add them to 'components') unless you know they match.`
+        `lose plugins. Restore plugins and ${dbName} together (add them to '${Input.Components}') unless you know they match.`
     )
   }
   if (names.includes(DATABASES)) {

@@ -1,9 +1,11 @@
-import { chmod, copyFile, mkdir, rm } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { RestoreError } from '../shared/errors.js'
 import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
 import { defaultStatfs, exists, isEmptyDir, lstatOrNull, removeIfEmpty } from './fs-ops.js'
 import { JournalWriter, writeJournal } from './journal.js'
+import { removeOwnerMark, writeOwnerMark } from './journal-check.js'
+import { JOURNAL_FORMAT, JOURNAL_VERSION } from './journal-schema.js'
 import { assertEnoughSpace } from './plan.js'
 import { formatPlan } from './plan-format.js'
 import { type Activity, carryOutSwapsAndAfter } from './forward.js'
@@ -30,8 +32,8 @@ export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Prom
 
   const homeCreated = !(await exists(plan.home))
   const journal: Journal = {
-    format: 'xlr-restore-journal',
-    version: 1,
+    format: JOURNAL_FORMAT,
+    version: JOURNAL_VERSION,
     id: plan.id,
     home: plan.home,
     homeCreated,
@@ -55,13 +57,17 @@ export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Prom
       await mkdir(plan.home, { recursive: true, mode: 0o750 })
       logger.info(`Created the home ${plan.home}`)
     }
+    const homeSt = await stat(plan.home)
+    journal.homeIdentity = { dev: homeSt.dev, ino: homeSt.ino }
     await mkdir(plan.workDir, { mode: PRIVATE_DIR_MODE })
     await mkdir(plan.stagingDir, { mode: PRIVATE_DIR_MODE })
     await mkdir(path.dirname(plan.previousDir), { recursive: true })
     await mkdir(plan.previousDir, { mode: PRIVATE_DIR_MODE })
+    if (!isInside(plan.previousDir, plan.workDir)) await writeOwnerMark(journal)
     await writeJournal(journal)
   } catch (err) {
     await rm(plan.workDir, { recursive: true, force: true })
+    if (!isInside(plan.previousDir, plan.workDir)) await removeOwnerMark(journal)
     await removeIfEmpty(plan.previousDir)
     if (homeCreated) await removeIfEmpty(plan.home)
     throw new RestoreError(`Could not prepare the restore in ${plan.home}: ${msg(err)}. Nothing was changed.`, {
@@ -143,6 +149,7 @@ export async function finishSuccessfully(
   await w.setState('done')
   await rm(j.stagingDir, { recursive: true, force: true })
   const previousExternal = !isInside(j.previousDir, j.workDir)
+  if (previousExternal) await removeOwnerMark(j)
   let previousDir: string | null = j.previousDir
   if (await isEmptyDir(j.previousDir)) {
     await rm(j.previousDir, { recursive: true, force: true })

@@ -1,4 +1,4 @@
-import { lstat, open, readdir, rename, rmdir, statfs as nodeStatfs } from 'node:fs/promises'
+import { lstat, open, readdir, realpath, rename, rmdir, statfs as nodeStatfs } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import * as path from 'node:path'
 import type { StatfsResult } from './types.js'
@@ -26,6 +26,15 @@ export async function nearestExisting(p: string): Promise<string> {
     cur = parent
   }
   return cur
+}
+
+/**
+ * The real path `p` has or would have once created: its nearest existing ancestor with symlinks resolved, plus the
+ * part still to be created. Paths stored in a journal are in this form, so a later run can compare them exactly.
+ */
+export async function realPathOf(p: string): Promise<string> {
+  const anchor = await nearestExisting(p)
+  return path.join(await realpath(anchor), path.relative(anchor, path.resolve(p)))
 }
 
 /** Bytes and files below `p` without following links; block-rounded so it estimates what a copy occupies. */

@@ -4,6 +4,7 @@ import { HOME_PREFIX, type FileRecord } from '../archive/manifest.js'
 import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
 import { durableRename, lstatOrNull } from './fs-ops.js'
 import type { PlannedIndexReset, ResetIndexesMode } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** The Jackrabbit search indexes of a JCR-era home (≤7.2); the server rebuilds them at start when they are empty. */
 export const JCR_INDEX_FOLDERS = [
@@ -30,8 +31,8 @@ export function decideIndexReset(i: IndexDecisionInput): PlannedIndexReset {
   if (i.folders.length === 0) {
     return { reset: false, reason: 'no JCR index folders (SQL-era home): nothing to reset', folders: [] }
   }
-  if (i.mode === 'false') return { reset: false, reason: "'reset-indexes' is false", folders: [] }
-  if (i.mode === 'true') return { reset: true, reason: "'reset-indexes' is true", folders: i.folders }
+  if (i.mode === 'false') return { reset: false, reason: `'${Input.ResetIndexes}' is false`, folders: [] }
+  if (i.mode === 'true') return { reset: true, reason: `'${Input.ResetIndexes}' is true`, folders: i.folders }
   if (!i.hasDatabases) {
     return {
       reset: false,

@@ -2,8 +2,7 @@ import * as path from 'node:path'
 import { RestoreError } from '../shared/errors.js'
 import { findUnfinishedJournals } from './journal.js'
 import type { Journal } from './types.js'
-
-export const INPUT_INTERRUPTED = 'interrupted-restore'
+import { Input } from '../shared/io-names.js'
 
 export interface InterruptedRestore {
   journalPath: string
@@ -44,9 +43,9 @@ export function interruptedRefusal(home: string, found: InterruptedRestore[]): R
   const list = found.map(f => `  - ${describeInterrupted(f.journal)} (journal ${f.journalPath})`).join('\n')
   return new RestoreError(
     `An earlier restore into ${home} did not finish, so the home may be half restored:\n${list}\n` +
-      `Nothing was changed by this run. Run it again with '${INPUT_INTERRUPTED}: rollback' to put the home (and any ` +
+      `Nothing was changed by this run. Run it again with '${Input.InterruptedRestore}: rollback' to put the home (and any ` +
       `database it overwrote, from its safety dump) back exactly as it was before that restore; this run's restore ` +
-      `then proceeds. Or use '${INPUT_INTERRUPTED}: finish' to complete that restore instead (its remaining ` +
+      `then proceeds. Or use '${Input.InterruptedRestore}: finish' to complete that restore instead (its remaining ` +
       `database steps need the same backup, ${found[0].journal.backupName}); this run then stops there. See ` +
       `docs/restore.md, "Interrupted restores".`
   )

@@ -1,10 +1,11 @@
 import { RestoreError } from '../shared/errors.js'
 import { JournalWriter } from './journal.js'
-import { describeInterrupted, INPUT_INTERRUPTED, type InterruptedRestore } from './interrupted-detect.js'
+import { describeInterrupted, type InterruptedRestore } from './interrupted-detect.js'
 import { failAndRollBack, finishSuccessfully } from './execute.js'
 import { type Activity, carryOutSwapsAndAfter } from './forward.js'
 import { describeFailedRollback, rollBack, RestoreFailedError } from './rollback.js'
 import type { RestoreDeps, RestoreResult } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** Undoes an interrupted restore; throws RestoreFailedError when something could not be put back. */
 export async function rollBackInterrupted(found: InterruptedRestore, deps: RestoreDeps): Promise<void> {
@@ -32,20 +33,20 @@ export async function finishInterrupted(
   if (j.state === 'rolling-back' || j.state === 'rollback-failed') {
     throw new RestoreError(
       `The interrupted restore ${j.id} was being rolled back when it stopped; it cannot be finished. Use ` +
-        `'${INPUT_INTERRUPTED}: rollback' to complete the rollback.`
+        `'${Input.InterruptedRestore}: rollback' to complete the rollback.`
     )
   }
   if (!j.swapsBegan) {
     throw new RestoreError(
       `The interrupted restore ${j.id} was still unpacking and had not changed the home: there is nothing to ` +
-        `finish. Use '${INPUT_INTERRUPTED}: rollback' to discard it.`
+        `finish. Use '${Input.InterruptedRestore}: rollback' to discard it.`
     )
   }
   const dbPending = j.databases.some(d => !j.steps.some(s => s.kind === 'db-restore-done' && s.target === d.role))
   if (dbPending && j.backupName !== backupName) {
     throw new RestoreError(
       `The interrupted restore ${j.id} still has to restore databases from backup ${j.backupName}, but this run ` +
-        `fetched ${backupName}. Run it with the same backup to finish it, or use '${INPUT_INTERRUPTED}: rollback'.`
+        `fetched ${backupName}. Run it with the same backup to finish it, or use '${Input.InterruptedRestore}: rollback'.`
     )
   }
   const w = new JournalWriter(j, deps.onStep)

@@ -1,12 +1,16 @@
-import { open, readFile, readdir, rename } from 'node:fs/promises'
+import { lstat, open, readFile, readdir, realpath, rename } from 'node:fs/promises'
 import * as path from 'node:path'
+import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import { RestoreError } from '../shared/errors.js'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { fsyncDir } from './fs-ops.js'
+import { checkJournalBelongs } from './journal-check.js'
+import { parseJournal } from './journal-schema.js'
 import type { Journal, JournalState, JournalStep, JournalStepKind } from './types.js'
 
-export const WORK_DIR_PREFIX = '.xlr-restore-'
 export const JOURNAL_FILE = 'journal.json'
+/** Far above any real journal (a few KB: one line per step of a handful of components). */
+const MAX_JOURNAL_BYTES = 16 * 1024 * 1024
 
 /**
  * The journal is the restore's memory across a crash: written to a temporary file, fsynced, renamed over the old one
@@ -29,6 +33,10 @@ export async function writeJournal(journal: Journal): Promise<void> {
 export async function readJournal(file: string): Promise<Journal> {
   let parsed: unknown
   try {
+    // A planted journal may be a link to anything or huge: only a plain file of a sane size is read.
+    const st = await lstat(file)
+    if (!st.isFile()) throw new Error('it is not a plain file')
+    if (st.size > MAX_JOURNAL_BYTES) throw new Error(`it is larger than ${MAX_JOURNAL_BYTES} bytes`)
     parsed = JSON.parse(await readFile(file, 'utf8'))
   } catch (err) {
     throw new RestoreError(
@@ -38,11 +46,7 @@ export async function readJournal(file: string): Promise<Journal> {
       { cause: err }
     )
   }
-  const j = parsed as Partial<Journal>
-  if (j.format !== 'xlr-restore-journal' || j.version !== 1 || !Array.isArray(j.steps)) {
-    throw new RestoreError(`${file} is not a restore journal this version understands (format ${String(j.format)}).`)
-  }
-  return j as Journal
+  return parseJournal(parsed, file)
 }
 
 export class JournalWriter {
@@ -88,7 +92,10 @@ export async function findUnfinishedJournals(home: string): Promise<{ file: stri
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || isMissing(err)) continue
       throw err
     }
-    if (journal.state !== 'done' && journal.state !== 'rolled-back') found.push({ file, journal })
+    if (journal.state === 'done' || journal.state === 'rolled-back') continue
+    // Only an unfinished journal is acted on, so only it has to prove it belongs to this very home.
+    await checkJournalBelongs(file, journal, await realpath(home))
+    found.push({ file, journal })
   }
   return found
 }

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { realpath, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { HOME_PREFIX } from '../archive/manifest.js'
 import { InputError, RestoreError } from '../shared/errors.js'
 import { formatBytes } from '../shared/progress.js'
 import { backupTopLevel, componentWarnings } from './components.js'
-import { defaultStatfs, lstatOrNull, nearestExisting, roundToBlock, treeSize } from './fs-ops.js'
+import { defaultStatfs, lstatOrNull, nearestExisting, realPathOf, roundToBlock, treeSize } from './fs-ops.js'
 import { decideIndexReset, indexFoldersInBackup, indexFoldersInHome } from './indexes.js'
-import { JOURNAL_FILE, WORK_DIR_PREFIX } from './journal.js'
+import { JOURNAL_FILE } from './journal.js'
+import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import type { PlannedComponent, PlannedDatabase, RestoreDeps, RestorePlan, RestoreRequest } from './types.js'
+import { Input } from '../shared/io-names.js'
 
-export const INPUT_PREVIOUS_PATH = 'previous-path'
 /** Room kept free beyond the estimate: the journal, folder blocks, and a margin so the disk is not filled to 0. */
 const SPACE_MARGIN = 64 * 1024 * 1024
 
@@ -27,16 +28,19 @@ export function newRestoreId(now = new Date()): string {
  * carries it out step by step, so what the user reviewed is what happens.
  */
 export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promise<RestorePlan> {
-  // A home given through a symlink is restored where it really is: renames must happen on its real filesystem.
-  const home = (await lstatOrNull(req.home)) ? await realpath(req.home) : path.resolve(req.home)
+  // A home given through a symlink is restored where it really is: renames must happen on its real filesystem, and
+  // the journal records real paths so a later run can check them exactly.
+  const home = await realPathOf(req.home)
   const id = deps.id ?? newRestoreId()
   const homeSt = await lstatOrNull(home)
   if (homeSt && !homeSt.isDirectory()) {
     throw new RestoreError(`The home ${home} exists but is not a folder; give the home folder itself.`)
   }
   const workDir = path.join(home, `${WORK_DIR_PREFIX}${id}`)
+  // Resolved through any symlink: a previous folder that is really inside a replaced component would be swapped out
+  // with it.
   const previousDir = req.previousPath
-    ? path.join(path.resolve(req.previousPath), `xlr-restore-${id}`)
+    ? path.join(await realPathOf(req.previousPath), `xlr-restore-${id}`)
     : path.join(workDir, 'previous')
   const homeAnchor = await nearestExisting(home)
   const homeDev = (await stat(homeAnchor)).dev
@@ -52,19 +56,21 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     const prevAnchor = await nearestExisting(previousDir)
     if ((await stat(prevAnchor)).dev !== homeDev) {
       throw new InputError(
-        INPUT_PREVIOUS_PATH,
-        `'previous-path' ${req.previousPath} is on another filesystem than the home ${home}. The restore moves ` +
+        Input.PreviousPath,
+        `'${Input.PreviousPath}' ${req.previousPath} is on another filesystem than the home ${home}. The restore moves ` +
           `folders aside by renaming them, which only works within one filesystem (and so never copies or loses ` +
-          `data half way). Choose a folder on the home's filesystem, or leave 'previous-path' empty to keep them in ` +
+          `data half way). Choose a folder on the home's filesystem, or leave '${Input.PreviousPath}' empty to keep them in ` +
           `${path.join(home, `${WORK_DIR_PREFIX}<id>`, 'previous')}.`
       )
     }
     const inside = homeComponents.find(n => isInside(previousDir, path.join(home, n)))
     if (inside) {
+      const real = path.dirname(previousDir)
+      const through = real === path.resolve(req.previousPath) ? '' : ` (through a symlink it is ${real})`
       throw new InputError(
-        INPUT_PREVIOUS_PATH,
-        `'previous-path' ${req.previousPath} is inside ${inside}/, which this restore replaces. Choose a folder ` +
-          `outside the restored components.`
+        Input.PreviousPath,
+        `'${Input.PreviousPath}' ${req.previousPath}${through} is inside ${inside}/ of the home ${home}, which this ` +
+          `restore replaces: what it keeps would be swapped out with it. Choose a folder outside the restored components.`
       )
     }
   }
@@ -78,7 +84,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     if (st && st.dev !== homeDev) {
       throw new RestoreError(
         `${current} is a separate filesystem (a mount point). The restore swaps components by renaming them, which ` +
-          `cannot move a mount point. Leave '${name}' out of 'components' and restore it by hand, or unmount it first.`
+          `cannot move a mount point. Leave '${name}' out of '${Input.Components}' and restore it by hand, or unmount it first.`
       )
     }
     if (st?.isSymbolicLink()) {
@@ -103,7 +109,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
   const wantDatabases = req.components.some(c => c.kind === 'databases')
   if (wantDatabases && !deps.databases) {
     throw new RestoreError(
-      "'components' asks for the databases but no database restorer is configured (database inputs 'none'?)."
+      `'${Input.Components}' asks for the databases but no database restorer is configured (database inputs 'none'?).`
     )
   }
   const databases: PlannedDatabase[] = []
@@ -171,7 +177,7 @@ export function assertEnoughSpace(plan: RestorePlan): void {
       `Not enough free space to restore: the staging copy${plan.databases.some(d => d.safetyDumpDir) ? ' and safety dumps' : ''} ` +
         `need about ${formatBytes(neededBytes)} on the filesystem of ${checkedPath}, which has ${formatBytes(freeBytes)} ` +
         `free. Nothing was changed. Free space there (old logs in log/, an old previous folder ` +
-        `${WORK_DIR_PREFIX}*/previous), restore fewer 'components', or set 'safety-dump: false' if you have another copy ` +
+        `${WORK_DIR_PREFIX}*/previous), restore fewer '${Input.Components}', or set '${Input.SafetyDump}: false' if you have another copy ` +
         `of the databases.`
     )
   }

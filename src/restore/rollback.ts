@@ -5,6 +5,7 @@ import { moveIndexContentsBack } from './indexes.js'
 import type { JournalWriter } from './journal.js'
 import { describeComponent, swapBack } from './swap.js'
 import type { Journal, RestoreDeps } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /** A restore that failed; `rolledBack` says whether everything was put back as it was. */
 export class RestoreFailedError extends RestoreError {
@@ -49,7 +50,7 @@ export async function rollBack(w: JournalWriter, deps: RestoreDeps): Promise<Rol
     const target = deps.databases ? deps.databases.describe(d.role) : `the ${d.role} database`
     if (!d.safetyDumpDir || !w.has('safety-dump-done', d.role)) {
       problems.push(
-        `database ${d.role} (${target}): it was being overwritten and no safety dump was taken ('safety-dump: false'), ` +
+        `database ${d.role} (${target}): it was being overwritten and no safety dump was taken ('${Input.SafetyDump}: false'), ` +
           `so it is as the failed restore left it. Restore it from your own copy.`
       )
     } else if (!deps.databases?.rollback) {
@@ -105,7 +106,7 @@ export async function describeFailedRollback(j: Journal, problems: string[], jou
   else lines.push('  - no component was swapped: the home files are as before')
   lines.push(
     `The journal ${journalPath} records every step. Once the cause is fixed, run the restore again with ` +
-      `'interrupted-restore: rollback' to finish undoing it, or move the folders back by hand as shown above. ` +
+      `'${Input.InterruptedRestore}: rollback' to finish undoing it, or move the folders back by hand as shown above. ` +
       `Do not delete ${j.workDir} or ${j.previousDir} until then: they hold the only copies.`
   )
   return lines.join('\n')

@@ -1,18 +1,14 @@
 import * as path from 'node:path'
 import { RestoreError } from '../shared/errors.js'
 import { executeRestore } from './execute.js'
-import {
-  describeInterrupted,
-  findInterruptedRestores,
-  INPUT_INTERRUPTED,
-  interruptedRefusal
-} from './interrupted-detect.js'
+import { describeInterrupted, findInterruptedRestores, interruptedRefusal } from './interrupted-detect.js'
 import { finishInterrupted, rollBackInterrupted } from './interrupted.js'
 import { rollBack } from './rollback.js'
 import { JournalWriter } from './journal.js'
 import { planRestore } from './plan.js'
 import { formatPlan } from './plan-format.js'
 import type { RestoreDeps, RestoreRequest, RestoreResult } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 /**
  * The restore engine's entry point, after the caller verified the archive and checked the server is stopped:
@@ -35,7 +31,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       if (unfinished.length > 1) {
         throw new RestoreError(
           `${unfinished.length} unfinished restores are in ${home}; only one can be finished. Use ` +
-            `'${INPUT_INTERRUPTED}: rollback' to undo them all (newest first).`
+            `'${Input.InterruptedRestore}: rollback' to undo them all (newest first).`
         )
       }
       const only = unfinished[0]
@@ -52,7 +48,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       handled = { id: unfinished[unfinished.length - 1].journal.id, action: 'rollback' }
     }
   } else if (req.interrupted) {
-    deps.logger.info(`'${INPUT_INTERRUPTED}: ${req.interrupted}' given, but no unfinished restore is in ${home}.`)
+    deps.logger.info(
+      `'${Input.InterruptedRestore}: ${req.interrupted}' given, but no unfinished restore is in ${home}.`
+    )
   }
 
   const plan = await planRestore(req, deps)

@@ -170,9 +170,13 @@ export interface JournalStep {
 
 export interface Journal {
   format: 'xlr-restore-journal'
-  version: 1
+  /** 2 since the home's identity is recorded; version 1 journals lack it. */
+  version: 1 | 2
   id: string
+  /** Real path of the home. */
   home: string
+  /** Device and inode of the home folder when the restore began: a copy of the home (same journal) has others. */
+  homeIdentity?: { dev: number; ino: number }
   /** True when the restore created the home (it is removed again on rollback when empty). */
   homeCreated: boolean
   workDir: string

@@ -4,14 +4,16 @@ import * as path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { assertEncryptedIfRequired, createDecryptStream, decryptionKeysGiven } from '../crypto/index.js'
-import { EncryptionError } from '../shared/errors.js'
+import { EncryptionError, SignatureError } from '../shared/errors.js'
+import { authenticate } from '../signing/authenticate.js'
+import type { Statement } from '../signing/statement.js'
 import type { Logger } from '../shared/logger.js'
 import { createPrivateWriteStream } from '../shared/private-files.js'
 import { Progress } from '../shared/progress.js'
 import { Input } from '../settings/inputs.js'
 import type { Settings } from '../settings/settings.js'
 import { createStorage } from '../storage/index.js'
-import type { FoundBackup } from '../storage/types.js'
+import type { BackupStorage, FoundBackup } from '../storage/types.js'
 
 export interface FetchedBackup {
   found: FoundBackup
@@ -20,6 +22,8 @@ export interface FetchedBackup {
   encrypted: boolean
   /** Bytes of the stored file. */
   storedBytes: number
+  /** What the trusted signature pinned (null when 'trusted-signers' is not set): the manifest must match it. */
+  signed: Statement | null
 }
 
 /**
@@ -30,14 +34,22 @@ export interface FetchedBackup {
 export async function fetchBackup(settings: Settings, workDir: string, logger: Logger): Promise<FetchedBackup> {
   const storage = await createStorage(settings.storage, logger)
   const query = settings.storage.name ? { name: settings.storage.name } : { prefix: settings.storage.namePrefix }
-  const found = await storage.find(query, logger)
+  let found = await storage.find(query, logger)
   logger.info(
     `Backup ${found.name}${found.createdAt ? ` (made ${found.createdAt})` : ''} from ${settings.storage.kind}.`
   )
-  const stored = await logger.group(`Fetch ${found.name}`, async () => storage.fetch(found, workDir, logger))
+  let signed: Statement | null = null
+  if (settings.signing.trustedSigners.length > 0) {
+    const statement = await checkSignature(storage, found, settings, workDir, logger)
+    // From here on the signed digest is the one the fetched bytes must have, whatever the storage recorded.
+    found = { ...found, sha256: statement.sha256 }
+    signed = statement
+  }
+  const pinned = found
+  const stored = await logger.group(`Fetch ${found.name}`, async () => storage.fetch(pinned, workDir, logger))
   const { size } = await stat(stored)
   const encrypted = await assertEncryptedIfRequired(stored, settings.requireEncryption)
-  if (!encrypted) return { found, zipFile: stored, encrypted, storedBytes: size }
+  if (!encrypted) return { found, zipFile: stored, encrypted, storedBytes: size, signed }
   if (!decryptionKeysGiven(settings.decryption)) {
     throw new EncryptionError(
       `The backup ${found.name} is encrypted (age); set '${Input.DecryptionIdentity}' (an AGE-SECRET-KEY-1… from a secret) or '${Input.EncryptionPassphrase}' to open it.`
@@ -66,5 +78,45 @@ export async function fetchBackup(settings: Settings, workDir: string, logger: L
   })
   // A downloaded copy is ours to remove; a backup read in place (storage: directory) is the user's.
   if (path.dirname(path.resolve(stored)) === path.resolve(workDir)) await rm(stored, { force: true })
-  return { found, zipFile, encrypted, storedBytes: size }
+  return { found, zipFile, encrypted, storedBytes: size, signed }
+}
+
+/**
+ * Refuses the backup unless its companion holds a valid signature, by a key of 'trusted-signers', over a statement
+ * for this backup whose digest agrees with what the storage recorded. Runs before the backup is fetched.
+ */
+async function checkSignature(
+  storage: BackupStorage,
+  found: FoundBackup,
+  settings: Settings,
+  workDir: string,
+  logger: Logger
+): Promise<Statement> {
+  try {
+    const companion = await storage.fetchSignature(found, workDir, logger)
+    const statement = authenticate(found.name, companion, settings.signing.trustedSigners)
+    if (found.sha256 !== null && found.sha256 !== statement.sha256) {
+      throw new SignatureError(
+        `Backup ${found.name} is not the file its signature names: the signature (key ${statement.signer.fingerprint}) ` +
+          `is for sha256 ${statement.sha256}, the stored backup has ${found.sha256}. The backup is refused.`
+      )
+    }
+    logger.info(
+      `Signature of ${found.name} checked: signed by ${statement.signer.label} (${statement.signer.fingerprint}), sha256 ${statement.sha256}.`
+    )
+    return statement
+  } catch (error) {
+    await storage.forget?.()
+    throw error
+  }
+}
+
+/** The opened archive's manifest must be the one the signature named (the file's digest already pins it too). */
+export function checkSignedManifest(fetched: FetchedBackup, manifestSha256: string): void {
+  if (fetched.signed && fetched.signed.manifestSha256 !== manifestSha256) {
+    throw new SignatureError(
+      `The manifest of backup ${fetched.found.name} is not the one its signature names (signed manifest sha256 ` +
+        `${fetched.signed.manifestSha256}, found ${manifestSha256}). The backup is refused.`
+    )
+  }
 }

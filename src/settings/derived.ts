@@ -13,8 +13,9 @@ export function serverControl(settings: Settings): ServerControl {
 }
 
 /**
- * Where dumps and downloads go while they are worked on: the runner's temp folder (cleaned by the runner), else the
- * OS's. With 'storage: directory' and 'path' the staging happens in that folder itself (see DirectoryStorage).
+ * Where the run's private folder goes (see lifecycle/run-folder.ts), holding dumps, downloads and password files
+ * while they are worked on: the runner's temp folder, else the OS's. With 'storage: directory' and 'path' the backup
+ * itself is staged in that folder (see DirectoryStorage).
  */
 export function tempRoot(_settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
   return env.RUNNER_TEMP || os.tmpdir()

@@ -1,50 +1,6 @@
-/**
- * Every input of the action, in one table: the action reads them with @actions/core, the CLI as `--<name>` flags,
- * and action.yml is generated from this table (scripts/write-generated.ts; a test keeps them in step).
- */
-export enum Input {
-  Mode = 'mode',
-  Home = 'home',
-  Storage = 'storage',
-  Path = 'path',
-  Name = 'name',
-  NamePrefix = 'name-prefix',
-  RunId = 'run-id',
-  Repository = 'repository',
-  GithubToken = 'github-token',
-  RetentionDays = 'retention-days',
-  CompressionLevel = 'compression-level',
-  Exclude = 'exclude',
-  Threads = 'threads',
-  Port = 'port',
-  StopCommand = 'stop-command',
-  StartCommand = 'start-command',
-  StopTimeout = 'stop-timeout',
-  StartTimeout = 'start-timeout',
-  Database = 'database',
-  DatabaseUrl = 'database-url',
-  DatabaseUsername = 'database-username',
-  DatabasePassword = 'database-password',
-  ArchiveDatabaseUrl = 'archive-database-url',
-  ArchiveDatabaseUsername = 'archive-database-username',
-  ArchiveDatabasePassword = 'archive-database-password',
-  DatabaseJobs = 'database-jobs',
-  DatabaseBackupCommand = 'database-backup-command',
-  DatabaseRestoreCommand = 'database-restore-command',
-  Components = 'components',
-  PreviousPath = 'previous-path',
-  SafetyDump = 'safety-dump',
-  ResetIndexes = 'reset-indexes',
-  AllowVersionMismatch = 'allow-version-mismatch',
-  AllowForeignDatabase = 'allow-foreign-database',
-  CreateDatabase = 'create-database',
-  InterruptedRestore = 'interrupted-restore',
-  DryRun = 'dry-run',
-  EncryptionRecipients = 'encryption-recipients',
-  EncryptionPassphrase = 'encryption-passphrase',
-  DecryptionIdentity = 'decryption-identity',
-  RequireEncryption = 'require-encryption'
-}
+import { Input, Output } from '../shared/io-names.js'
+
+export { Input, Output }
 
 export interface InputSpec {
   name: Input
@@ -55,6 +11,11 @@ export interface InputSpec {
   secret?: boolean
 }
 
+/**
+ * Every input of the action, in one table: the action reads them with @actions/core, the CLI as `--<name>` flags,
+ * and action.yml, the README tables and the CLI help are generated from this table (scripts/write-generated.ts; a
+ * test keeps them in step). The names themselves are in shared/io-names.ts, so every layer can name an input.
+ */
 export const INPUTS: InputSpec[] = [
   {
     name: Input.Mode,
@@ -78,7 +39,7 @@ export const INPUTS: InputSpec[] = [
     name: Input.Path,
     default: '',
     description:
-      "With 'storage: directory', the folder that holds the backups. Also the temporary folder for other storages (default: the runner's temp folder)."
+      "With 'storage: directory', the folder that holds the backups. With 'storage: artifact', the folder the backup file is written to before it is uploaded (default: the runner's temp folder). Not used with 'storage: cache'."
   },
   {
     name: Input.Name,
@@ -289,25 +250,39 @@ export const INPUTS: InputSpec[] = [
     name: Input.RequireEncryption,
     default: 'false',
     description: 'Refuse to write (backup) or read (restore/verify) a backup that is not encrypted.'
+  },
+  {
+    name: Input.SigningKey,
+    default: '',
+    secret: true,
+    description:
+      "Backup: an Ed25519 private key in OpenSSH format, without passphrase (from a secret; make one with \"ssh-keygen -t ed25519 -N ''\"). The backup is signed with it ('<file>.sig', an SSH signature); see 'trusted-signers'."
+  },
+  {
+    name: Input.TrustedSigners,
+    default: '',
+    description:
+      "Restore/verify: public keys ('ssh-ed25519 AAAA… comment', or allowed_signers lines), one per line. When set, a backup that is unsigned or signed by another key is refused before it is opened."
+  },
+  {
+    name: Input.TrustAnyRun,
+    default: 'false',
+    description:
+      "Restore/verify with 'storage: artifact' searching the repository ('name-prefix', or 'name' without 'run-id'): also take backups from pull-request runs and other branches. By default only runs of 'backup-branch' not triggered by a pull request count."
+  },
+  {
+    name: Input.BackupBranch,
+    default: '',
+    description:
+      "Restore/verify with 'storage: artifact' searching the repository: the branch whose runs made the backups (default: the repository's default branch)."
+  },
+  {
+    name: Input.BackupWorkflow,
+    default: '',
+    description:
+      "Restore/verify with 'storage: artifact' searching the repository: only take backups made by this workflow file (e.g. 'nightly-backup.yml'; default: any workflow)."
   }
 ]
-
-export enum Output {
-  BackupName = 'backup-name',
-  BackupPath = 'backup-path',
-  BackupSize = 'backup-size',
-  BackupSha256 = 'backup-sha256',
-  XlReleaseVersion = 'xl-release-version',
-  ArtifactId = 'artifact-id',
-  ArtifactName = 'artifact-name',
-  ArtifactUrl = 'artifact-url',
-  ArtifactDigest = 'artifact-digest',
-  CacheKey = 'cache-key',
-  RestoredComponents = 'restored-components',
-  PreviousPath = 'previous-path',
-  DurationSeconds = 'duration-seconds',
-  Verified = 'verified'
-}
 
 export const OUTPUTS: { name: Output; description: string }[] = [
   { name: Output.BackupName, description: 'Name of the backup made, restored or verified.' },

@@ -5,6 +5,14 @@ import { Input, INPUTS } from './inputs.js'
 import type { Mode, Settings } from './settings.js'
 import type { Engine } from '../database/types.js'
 import type { StorageKind } from '../storage/types.js'
+import {
+  KEYGEN_HINT,
+  KeyFormatError,
+  parsePrivateKey,
+  parseTrustedKey,
+  type SigningKey,
+  type TrustedKey
+} from '../signing/ssh-keys.js'
 
 /** Reads one raw input by name ('' when unset). The action passes core.getInput, the CLI its parsed flags. */
 export type InputReader = (name: Input) => string
@@ -21,7 +29,7 @@ const FORBIDDEN_NAME_CHARS = /[":<>|*?\r\n\\/]/
  * `${{ github.repository }}` default of `repository` to a backup into a folder.
  */
 const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }>> = {
-  [Input.RunId]: { modes: ['restore', 'verify'], storages: ['artifact'] },
+  [Input.RunId]: { modes: ['restore', 'verify'] },
   [Input.Repository]: { storages: ['artifact'] },
   [Input.RetentionDays]: { modes: ['backup'], storages: ['artifact'] },
   [Input.CompressionLevel]: { modes: ['backup'] },
@@ -95,6 +103,12 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
   }
   const runIdRaw = get(Input.RunId)
   const runId = runIdRaw === '' ? null : integer(Input.RunId, runIdRaw, 1, Number.MAX_SAFE_INTEGER)
+  if (runId !== null && storageKind === 'cache') {
+    throw new InputError(
+      Input.RunId,
+      `Input '${Input.RunId}' only applies to '${Input.Storage}: artifact'; the cache is shared by the repository's runs: remove '${Input.RunId}'.`
+    )
+  }
   const repository = get(Input.Repository) || env.GITHUB_REPOSITORY || ''
   if (repository && !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
     throw new InputError(
@@ -128,7 +142,12 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       runId,
       repository,
       githubToken,
-      retentionDays
+      retentionDays,
+      trust: {
+        anyRun: boolean(Input.TrustAnyRun, get(Input.TrustAnyRun)),
+        branch: get(Input.BackupBranch),
+        workflow: workflowFile(get(Input.BackupWorkflow))
+      }
     },
     backup: {
       compressionLevel: integer(Input.CompressionLevel, get(Input.CompressionLevel), 0, 9),
@@ -163,8 +182,54 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
     encryption: { recipients, passphrase: passphrase === '' ? undefined : passphrase },
     decryption: { identities, passphrase: passphrase === '' ? undefined : passphrase },
     requireEncryption: boolean(Input.RequireEncryption, get(Input.RequireEncryption)),
+    signing: {
+      key: mode === 'backup' ? signingKey(read(Input.SigningKey)) : null,
+      trustedSigners: mode === 'backup' ? [] : trustedSigners(get(Input.TrustedSigners))
+    },
     threads: integer(Input.Threads, get(Input.Threads), 0, 256)
   }
+}
+
+function signingKey(text: string): SigningKey | null {
+  if (text.trim() === '') return null
+  try {
+    return parsePrivateKey(text)
+  } catch (error) {
+    if (!(error instanceof KeyFormatError)) throw error
+    // The message describes the key's form only: never a byte of the secret.
+    throw new InputError(
+      Input.SigningKey,
+      `Input '${Input.SigningKey}' is not an unencrypted OpenSSH Ed25519 private key: ${error.message}. ` +
+        `Pass the whole private key file from a secret; ${KEYGEN_HINT}.`
+    )
+  }
+}
+
+function trustedSigners(text: string): TrustedKey[] {
+  return lines(text).map((line, index) => {
+    try {
+      return parseTrustedKey(line)
+    } catch (error) {
+      if (!(error instanceof KeyFormatError)) throw error
+      throw new InputError(
+        Input.TrustedSigners,
+        `Input '${Input.TrustedSigners}' line ${index + 1} (${JSON.stringify(line.slice(0, 60))}) is not an Ed25519 public key: ` +
+          `${error.message}. Give the signing key's public line ('ssh-ed25519 AAAA… comment', the .pub file).`
+      )
+    }
+  })
+}
+
+/** A workflow is named by its file: '.github/workflows/x.yml' and 'x.yml' both mean 'x.yml'. */
+function workflowFile(value: string): string {
+  const file = value.replace(/^.*\//, '')
+  if (value !== '' && !/^[\w.-]+\.ya?ml$/.test(file)) {
+    throw new InputError(
+      Input.BackupWorkflow,
+      `Input '${Input.BackupWorkflow}' must be a workflow file name such as 'nightly-backup.yml', got ${JSON.stringify(value)}.`
+    )
+  }
+  return file
 }
 
 /** The table's default; '${{ … }}' defaults are filled in by the runner, so outside it they mean unset. */

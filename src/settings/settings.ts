@@ -1,6 +1,9 @@
 import type { DatabaseSettings } from '../database/types.js'
-import type { StorageKind } from '../storage/types.js'
+import type { StorageSettings } from '../storage/types.js'
 import type { EncryptionSettings, DecryptionSettings } from '../crypto/types.js'
+import type { SigningKey, TrustedKey } from '../signing/ssh-keys.js'
+
+export type { StorageSettings }
 
 export type Mode = 'backup' | 'restore' | 'verify'
 
@@ -17,23 +20,16 @@ export interface Settings {
   encryption: EncryptionSettings
   decryption: DecryptionSettings
   requireEncryption: boolean
+  signing: SigningSettings
   /** 0 = every core. */
   threads: number
 }
 
-export interface StorageSettings {
-  kind: StorageKind
-  /** Folder of backups for 'directory'; temp folder otherwise ('' = the runner's temp). */
-  path: string
-  /** Backup: the name to give (always set after parsing). Restore: an exact name, or ''. */
-  name: string
-  /** Restore: newest backup whose name starts with this. */
-  namePrefix: string
-  /** Another run's id (artifact storage), or null for this run. */
-  runId: number | null
-  repository: string
-  githubToken: string
-  retentionDays: number | null
+export interface SigningSettings {
+  /** Backup: the key that signs it, or null for an unsigned backup. */
+  key: SigningKey | null
+  /** Restore/verify: when not empty, only backups signed by one of these keys are accepted. */
+  trustedSigners: TrustedKey[]
 }
 
 export interface BackupSettings {

@@ -1,3 +1,5 @@
+import type { Input } from './io-names.js'
+
 /**
  * Every failure the user can act on is one of these: a message that names the input or file at fault and the fix.
  * Callers branch with instanceof; front ends print `message` (never a stack) and fail the job.
@@ -12,7 +14,7 @@ export class XlrBackupError extends Error {
 /** A user-supplied input (action input or CLI flag) is missing, malformed or contradicts another. */
 export class InputError extends XlrBackupError {
   constructor(
-    readonly input: string,
+    readonly input: Input,
     message: string,
     options?: { cause?: unknown }
   ) {
@@ -56,5 +58,8 @@ export class StorageError extends XlrBackupError {}
 /** Encryption or decryption failed (wrong key, tampered ciphertext, missing key). */
 export class EncryptionError extends XlrBackupError {}
 
-/** A restore was refused or failed; `rolledBack` says whether the home was put back as it was. */
+/** A restore was refused or failed (RestoreFailedError, its subclass, also says whether the home was rolled back). */
 export class RestoreError extends XlrBackupError {}
+
+/** A backup's signature is missing, invalid, or made by a key the restore does not trust. */
+export class SignatureError extends XlrBackupError {}

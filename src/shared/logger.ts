@@ -1,3 +1,5 @@
+import { rememberSecret } from './child-env.js'
+
 /**
  * The core never imports @actions/core: the action passes a logger backed by it, the CLI one backed by the console.
  * `secret` registers a value that must be masked wherever it would be printed.
@@ -29,6 +31,7 @@ export class MemoryLogger implements Logger {
     this.lines.push({ level: 'error', message })
   }
   secret(value: string): void {
+    rememberSecret(value)
     if (value) this.secrets.push(value)
   }
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {

@@ -7,8 +7,19 @@ import * as path from 'node:path'
 export const PRIVATE_FILE_MODE = 0o600
 export const PRIVATE_DIR_MODE = 0o700
 
-/** A new owner-only temporary folder under `parent` (default: the OS temp folder). */
-export async function makePrivateTempDir(prefix: string, parent: string = os.tmpdir()): Promise<string> {
+let runFolder: string | null = null
+
+/** The running job's private folder (see lifecycle/run-folder.ts): the default parent of every temporary folder. */
+export function setRunFolder(dir: string | null): void {
+  runFolder = dir
+}
+
+export function currentRunFolder(): string | null {
+  return runFolder
+}
+
+/** A new owner-only temporary folder under `parent` (default: the run folder, else the OS temp folder). */
+export async function makePrivateTempDir(prefix: string, parent: string = runFolder ?? os.tmpdir()): Promise<string> {
   const dir = await mkdtemp(path.join(parent, prefix))
   await chmod(dir, PRIVATE_DIR_MODE)
   return dir

@@ -1,5 +1,6 @@
 import { getOctokit } from '@actions/github'
 import { StorageError } from '../shared/errors.js'
+import { Input } from '../shared/io-names.js'
 
 /** One artifact as the GitHub REST API lists it. */
 export interface RestArtifact {
@@ -24,6 +25,17 @@ interface RawArtifact {
 }
 
 const PER_PAGE = 100
+
+/** What decides whether a run's artifacts are trusted: how it was triggered, on which branch, by which workflow. */
+export interface RunFacts {
+  id: number
+  event: string
+  headBranch: string | null
+  /** The workflow file, '.github/workflows/x.yml'. */
+  path: string
+  /** 'owner/name' the run's code came from (a fork for pull requests from forks). */
+  headRepository: string | null
+}
 
 /**
  * The slice of the REST API the artifact client does not offer: the repository-wide artifact list (newest first)
@@ -71,6 +83,43 @@ export class ArtifactRestApi {
     return this.pages(`GET /repos/{owner}/{repo}/actions/artifacts`, {}, 'the repository')
   }
 
+  /** One workflow run's trigger, branch and workflow file. */
+  async run(runId: number): Promise<RunFacts> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', {
+        owner: this.owner,
+        repo: this.repo,
+        run_id: runId
+      })
+      const raw = data as {
+        id: number
+        event: string
+        head_branch: string | null
+        path: string
+        head_repository?: { full_name?: string } | null
+      }
+      return {
+        id: raw.id,
+        event: raw.event,
+        headBranch: raw.head_branch,
+        path: raw.path,
+        headRepository: raw.head_repository?.full_name ?? null
+      }
+    } catch (error) {
+      throw restError(error, this.repository, `run ${runId}`)
+    }
+  }
+
+  /** The repository's default branch. */
+  async defaultBranch(): Promise<string> {
+    try {
+      const { data } = await this.octokit.request('GET /repos/{owner}/{repo}', { owner: this.owner, repo: this.repo })
+      return (data as { default_branch: string }).default_branch
+    } catch (error) {
+      throw restError(error, this.repository, 'the repository')
+    }
+  }
+
   private async *pages(route: string, params: Record<string, unknown>, scope: string): AsyncGenerator<RestArtifact[]> {
     for (let page = 1; ; page++) {
       let data: { total_count: number; artifacts: RawArtifact[] }
@@ -111,20 +160,23 @@ export function restError(error: unknown, repository: string, scope: string): St
   if (status === 403) {
     return new StorageError(
       `The GitHub API refused to list the artifacts of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
-        `The 'github-token' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
+        `The '${Input.GithubToken}' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
         `or pass a token that has it (for another repository, a fine-grained token with Actions read access).`,
       { cause: error }
     )
   }
   if (status === 401) {
-    return new StorageError(`The GitHub API rejected 'github-token' (HTTP 401: ${detail}): it is invalid or expired.`, {
-      cause: error
-    })
+    return new StorageError(
+      `The GitHub API rejected '${Input.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`,
+      {
+        cause: error
+      }
+    )
   }
   if (status === 404) {
     return new StorageError(
       `The GitHub API found no ${scope === 'the repository' ? `repository '${repository}'` : `${scope} in '${repository}'`} ` +
-        `(HTTP 404). Check 'repository' and 'run-id', and that 'github-token' can see that repository.`,
+        `(HTTP 404). Check '${Input.Repository}' and '${Input.RunId}', and that '${Input.GithubToken}' can see that repository.`,
       { cause: error }
     )
   }

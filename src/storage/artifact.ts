@@ -1,16 +1,19 @@
 import { DefaultArtifactClient, type Artifact } from '@actions/artifact'
 import { randomBytes } from 'node:crypto'
-import { chmod, lstat, open, readdir, rename, rm, stat } from 'node:fs/promises'
+import { chmod, lstat, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { InputError, IntegrityError, StorageError } from '../shared/errors.js'
+import { InputError, IntegrityError, SignatureError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import { makePrivateTempDir, PRIVATE_FILE_MODE } from '../shared/private-files.js'
-import { ArtifactRestApi, type RestArtifact } from './artifact-rest.js'
+import { currentRunFolder, makePrivateTempDir, PRIVATE_FILE_MODE } from '../shared/private-files.js'
+import { ArtifactRestApi, type RestArtifact, type RunFacts } from './artifact-rest.js'
+import { readCompanion } from './companion-file.js'
+import { companionName, isCompanionName, MAX_COMPANION_BYTES } from '../signing/companion.js'
 import { isEnterpriseServer, requireActionsRuntime, type RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import { refuseExisting } from './digest.js'
 import { watchDownload } from './download-progress.js'
-import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup, RunTrust } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export interface ArtifactStorageOptions {
   /** Where backups are staged and downloads land ('' = the runner's temp folder). */
@@ -22,7 +25,12 @@ export interface ArtifactStorageOptions {
   repository: string
   /** Token with `actions: read`, for other runs and for the repository-wide list ('' = none). */
   githubToken: string
+  /** Which runs a repository-wide search may take backups from (absent = default branch, no pull requests). */
+  trust?: RunTrust
 }
+
+/** Events whose runs carry code from a pull request: their artifacts are never taken unless 'trust-any-run'. */
+const PULL_REQUEST_EVENT = /^pull_request/
 
 /** The repository-wide list is read newest first; a backup older than this many artifacts is not looked for. */
 const MAX_REPOSITORY_PAGES = 20
@@ -37,6 +45,9 @@ export class ArtifactStorage implements BackupStorage {
   private readonly client = new DefaultArtifactClient()
   private readonly stagingDirs = new Set<string>()
   private readonly repository: string
+  /** Per run id: null when trusted, else why not (each run is asked about once). */
+  private readonly runVerdicts = new Map<number, Promise<string | null>>()
+  private defaultBranch: Promise<string> | null = null
 
   constructor(
     private readonly options: ArtifactStorageOptions,
@@ -45,36 +56,25 @@ export class ArtifactStorage implements BackupStorage {
   ) {
     if (isEnterpriseServer(env.serverUrl)) {
       throw new StorageError(
-        `'storage: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
-          `support only github.com and GHE.com. Use 'storage: directory' with a 'path' on the runner (a NAS or mounted share), ` +
-          `or 'storage: cache'.`
+        `'${Input.Storage}: artifact' does not work on GitHub Enterprise Server (${env.serverUrl}): @actions/artifact v2 and later ` +
+          `support only github.com and GHE.com. Use '${Input.Storage}: directory' with a '${Input.Path}' on the runner (a NAS or mounted share), ` +
+          `or '${Input.Storage}: cache'.`
       )
     }
     this.repository = options.repository || env.repository
-    if (options.runId !== null && !(Number.isSafeInteger(options.runId) && options.runId > 0)) {
-      throw new InputError(
-        'run-id',
-        `Input 'run-id' must be a workflow run id (a positive whole number), got ${JSON.stringify(options.runId)}.`
-      )
-    }
-    if (
-      options.retentionDays !== null &&
-      !(Number.isInteger(options.retentionDays) && options.retentionDays >= 1 && options.retentionDays <= 400)
-    ) {
-      throw new InputError(
-        'retention-days',
-        `Input 'retention-days' must be a whole number from 0 to 400, got ${JSON.stringify(options.retentionDays)}.`
-      )
-    }
     if (options.runId !== null) {
-      this.requireToken(`'run-id: ${options.runId}' (another run)`)
+      this.requireToken(`'${Input.RunId}: ${options.runId}' (another run)`)
       this.requireRepository()
     }
   }
 
   async stagingPath(fileName: string): Promise<string> {
     checkBackupName(fileName)
-    const dir = await makePrivateTempDir('xlr-artifact-', this.options.tempRoot || this.env.tempDir)
+    // The backup may hold plaintext secrets: without an explicit 'path' it is staged in the run's private folder.
+    const dir = await makePrivateTempDir(
+      'xlr-artifact-',
+      this.options.tempRoot || currentRunFolder() || this.env.tempDir
+    )
     this.stagingDirs.add(dir)
     const staged = path.join(dir, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
     const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
@@ -82,7 +82,13 @@ export class ArtifactStorage implements BackupStorage {
     return staged
   }
 
-  async publish(stagedFile: string, fileName: string, logger: Logger): Promise<PublishedBackup> {
+  async publish(
+    stagedFile: string,
+    fileName: string,
+    logger: Logger,
+    _written?: { sha256: string; size: number },
+    signature?: string
+  ): Promise<PublishedBackup> {
     checkBackupName(fileName)
     requireActionsRuntime('artifact', this.processEnv)
     // skipArchive names the artifact after the file, so the file must carry the backup's name.
@@ -114,9 +120,57 @@ export class ArtifactStorage implements BackupStorage {
       logger.info(
         `Uploaded artifact '${fileName}' (id ${result.id}, ${size} bytes, sha256 ${result.digest}): ${artifactUrl}`
       )
+      // A second artifact in the same run, uploaded after the backup: a run that died between the two leaves an
+      // unsigned backup, which a restore that trusts signers refuses.
+      if (signature !== undefined) await this.uploadCompanion(dir, companionName(fileName), signature, logger)
       return { name: fileName, location: fileName, size, sha256: result.digest, artifactId: result.id, artifactUrl }
     } finally {
       await this.dropStagingDir(dir)
+    }
+  }
+
+  private async uploadCompanion(dir: string, name: string, text: string, logger: Logger): Promise<void> {
+    const file = path.join(dir, name)
+    await writeFile(file, text, { mode: PRIVATE_FILE_MODE, flag: 'wx' })
+    try {
+      const result = await this.client.uploadArtifact(name, [file], dir, {
+        skipArchive: true,
+        ...(this.options.retentionDays !== null ? { retentionDays: this.options.retentionDays } : {})
+      })
+      logger.info(`Uploaded its signature as artifact '${name}' (id ${result.id})`)
+    } catch (error) {
+      throw uploadError(error, name)
+    }
+  }
+
+  async fetchSignature(found: FoundBackup, destDir: string, logger: Logger): Promise<string | null> {
+    const name = companionName(found.name)
+    let candidates: FoundBackup[]
+    if (found.workflowRunId !== undefined) {
+      const inRun = await this.api().runArtifacts(found.workflowRunId)
+      candidates = inRun.filter(a => a.name === name && !a.expired).map(a => fromRest(a))
+    } else {
+      requireActionsRuntime('artifact', this.processEnv)
+      let here: Artifact[]
+      try {
+        here = (await this.client.listArtifacts()).artifacts
+      } catch (error) {
+        throw new StorageError(`Listing this run's artifacts failed: ${(error as Error).message}`, { cause: error })
+      }
+      candidates = here.filter(a => a.name === name).map(fromClient)
+    }
+    if (candidates.length === 0) return null
+    const companion = candidates.sort(newestFirst)[0]
+    if ((companion.size ?? 0) > MAX_COMPANION_BYTES) {
+      throw new SignatureError(
+        `The signature artifact '${name}' (id ${companion.artifactId}) is ${companion.size} bytes, far more than a signature: the backup is refused.`
+      )
+    }
+    const file = await this.fetch(companion, destDir, logger)
+    try {
+      return await readCompanion(file)
+    } finally {
+      await rm(file, { force: true })
     }
   }
 
@@ -205,26 +259,29 @@ export class ArtifactStorage implements BackupStorage {
       } catch (error) {
         throw new StorageError(`Listing this run's artifacts failed: ${(error as Error).message}`, { cause: error })
       }
-      const matches = here.filter(a => isExactMatch(a.name, name))
-      if (matches.length > 0) return this.pickInRun(matches.map(fromClient(null)), { name }, 'this run', logger)
+      const matches = here.filter(a => !isCompanionName(a.name) && isExactMatch(a.name, name))
+      if (matches.length > 0) return this.pickInRun(matches.map(fromClient), { name }, 'this run', logger)
       searched.push(`this run's ${here.length} artifact(s)`)
     }
     if (!this.options.githubToken) {
       throw new StorageError(
         `No artifact found: looked for ${describeQuery({ name })} in ${searched.join(' and ') || 'nothing'}. ` +
-          `To look in other runs set 'run-id' (with 'github-token'), or give 'github-token' (actions: read) to search the repository.`
+          `To look in other runs set '${Input.RunId}' (with '${Input.GithubToken}'), or give '${Input.GithubToken}' (actions: read) to search the repository.`
       )
     }
     this.requireRepository()
     const api = this.api()
     const found: RestArtifact[] = []
-    for (const ending of BACKUP_ENDINGS) found.push(...(await api.named(name + ending)))
+    for (const ending of BACKUP_ENDINGS) {
+      found.push(...(await api.named(name + ending)).filter(a => !isCompanionName(a.name)))
+    }
     searched.push(`every run of ${this.repository}`)
-    const live = found.filter(a => !a.expired)
+    const { trusted: live, refused } = await this.trustedOnly(found.filter(a => !a.expired))
+    if (live.length === 0 && refused.length > 0) throw this.untrustedError(refused, describeQuery({ name }))
     if (live.length > 1) {
       throw new StorageError(
         `Several artifacts in ${this.repository} match name '${name}': ${describeRest(live)}. ` +
-          `Set 'run-id' to the run that holds the one you want, or use 'name-prefix' to take the newest.`
+          `Set '${Input.RunId}' to the run that holds the one you want, or use '${Input.NamePrefix}' to take the newest.`
       )
     }
     if (live.length === 1) return fromRest(live[0])
@@ -234,8 +291,10 @@ export class ArtifactStorage implements BackupStorage {
 
   private async findInRun(query: BackupQuery, runId: number, logger: Logger): Promise<FoundBackup> {
     const all = await this.api().runArtifacts(runId)
-    const matching = all.filter(a =>
-      'name' in query ? isExactMatch(a.name, query.name) : a.name.startsWith(query.prefix)
+    const matching = all.filter(
+      a =>
+        !isCompanionName(a.name) &&
+        ('name' in query ? isExactMatch(a.name, query.name) : a.name.startsWith(query.prefix))
     )
     const live = matching.filter(a => !a.expired)
     const where = `run ${runId} of ${this.repository}`
@@ -265,7 +324,7 @@ export class ArtifactStorage implements BackupStorage {
       const names = [...new Set(matches.map(m => m.name))]
       if (names.length > 1) {
         throw new StorageError(
-          `Several artifacts in ${where} match name '${query.name}': ${listNames(names)}. Set 'name' to the full artifact name.`
+          `Several artifacts in ${where} match name '${query.name}': ${listNames(names)}. Set '${Input.Name}' to the full artifact name.`
         )
       }
       if (matches.length > 1) {
@@ -283,19 +342,28 @@ export class ArtifactStorage implements BackupStorage {
 
   /** Reads the repository's artifacts newest first and stops at the first live one that matches. */
   private async findNewest(prefix: string, logger: Logger): Promise<FoundBackup> {
-    this.requireToken(`'name-prefix' (it lists the repository's artifacts through the GitHub API)`)
+    this.requireToken(`'${Input.NamePrefix}' (it lists the repository's artifacts through the GitHub API)`)
     this.requireRepository()
     let seen = 0
     const expired: RestArtifact[] = []
+    const untrusted: { artifact: RestArtifact; reason: string }[] = []
     let pages = 0
     for await (const page of this.api().repositoryPages()) {
       seen += page.length
-      const matches = page.filter(a => a.name.startsWith(prefix))
+      const matches = page.filter(a => a.name.startsWith(prefix) && !isCompanionName(a.name))
       expired.push(...matches.filter(a => a.expired))
-      const live = matches
-        .filter(a => !a.expired)
-        .map(a => fromRest(a))
-        .sort(newestFirst)
+      // Newest first, and the runs asked about only until one is trusted: an API call per run, not per artifact.
+      const { trusted, refused } = await this.trustedOnly(
+        matches.filter(a => !a.expired).sort((a, b) => newestFirst(fromRest(a), fromRest(b))),
+        1
+      )
+      untrusted.push(...refused)
+      for (const r of refused) {
+        logger.info(
+          `Skipped artifact '${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}.`
+        )
+      }
+      const live = trusted.map(a => fromRest(a)).sort(newestFirst)
       if (live.length > 0) {
         logger.info(
           `Newest artifact starting with '${prefix}' in ${this.repository}: '${live[0].name}' (id ${live[0].artifactId}, run ${live[0].workflowRunId}, ${live[0].createdAt})`
@@ -304,10 +372,75 @@ export class ArtifactStorage implements BackupStorage {
       }
       if (++pages >= MAX_REPOSITORY_PAGES) break
     }
+    if (untrusted.length > 0) throw this.untrustedError(untrusted, describeQuery({ prefix }))
     if (expired.length > 0) throw expiredError(expired, this.repository)
     throw new StorageError(
       `No artifact found: looked for ${describeQuery({ prefix })} among the ${seen} newest artifact(s) of ${this.repository}. ` +
-        `Check 'name-prefix' (names are case-sensitive) and 'repository'.`
+        `Check '${Input.NamePrefix}' (names are case-sensitive) and '${Input.Repository}'.`
+    )
+  }
+
+  /**
+   * Splits artifacts found across the repository into those of trusted runs and the others (with the reason).
+   * Anyone who can open a pull request can make a run upload an artifact with any name; by default only runs of the
+   * default branch not triggered by a pull request may supply a backup.
+   */
+  private async trustedOnly(
+    list: RestArtifact[],
+    enough = Infinity
+  ): Promise<{ trusted: RestArtifact[]; refused: { artifact: RestArtifact; reason: string }[] }> {
+    const trusted: RestArtifact[] = []
+    const refused: { artifact: RestArtifact; reason: string }[] = []
+    for (const artifact of list) {
+      if (trusted.length >= enough) break
+      const reason = await this.distrust(artifact.runId)
+      if (reason === null) trusted.push(artifact)
+      else refused.push({ artifact, reason })
+    }
+    return { trusted, refused }
+  }
+
+  /** null when the run's artifacts may be taken, else why not. */
+  private distrust(runId: number | null): Promise<string | null> {
+    const trust = this.options.trust ?? { anyRun: false, branch: '', workflow: '' }
+    if (trust.anyRun) return Promise.resolve(null)
+    if (runId === null) return Promise.resolve('the run that made it is not known')
+    let verdict = this.runVerdicts.get(runId)
+    if (!verdict) {
+      verdict = this.judge(runId, trust)
+      this.runVerdicts.set(runId, verdict)
+    }
+    return verdict
+  }
+
+  private async judge(runId: number, trust: RunTrust): Promise<string | null> {
+    const api = this.api()
+    const run: RunFacts = await api.run(runId)
+    if (PULL_REQUEST_EVENT.test(run.event)) return `its run was triggered by '${run.event}'`
+    if (run.headRepository !== null && run.headRepository.toLowerCase() !== this.repository.toLowerCase()) {
+      return `its run ran code from another repository (${run.headRepository})`
+    }
+    const branch = trust.branch || (await (this.defaultBranch ??= api.defaultBranch()))
+    if (run.headBranch !== branch) {
+      return `its run was on branch '${run.headBranch ?? '?'}', not '${branch}'${trust.branch ? " ('backup-branch')" : ' (the default branch)'}`
+    }
+    const workflow = path.posix.basename(run.path.replace(/@.*$/, ''))
+    if (trust.workflow && workflow !== trust.workflow) {
+      return `its run was of workflow '${workflow}', not '${trust.workflow}' ('backup-workflow')`
+    }
+    return null
+  }
+
+  private untrustedError(refused: { artifact: RestArtifact; reason: string }[], what: string): StorageError {
+    const shown = refused
+      .slice(0, 5)
+      .map(r => `'${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}`)
+      .join('; ')
+    return new StorageError(
+      `No artifact of a trusted run found: looked for ${what} in ${this.repository}, and skipped ${refused.length} ` +
+        `from runs that may not supply a backup: ${shown}. Only runs of the default branch not triggered by a pull ` +
+        `request count; set 'backup-branch' or 'backup-workflow' to name the runs that make your backups, 'run-id' ` +
+        `to pick one run, or 'trust-any-run: true' to take any run's artifact.`
     )
   }
 
@@ -318,8 +451,8 @@ export class ArtifactStorage implements BackupStorage {
   private requireToken(why: string): void {
     if (!this.options.githubToken) {
       throw new InputError(
-        'github-token',
-        `Input 'github-token' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`
+        Input.GithubToken,
+        `Input '${Input.GithubToken}' is empty but ${why} needs it: pass a token with 'actions: read' (the default '\${{ github.token }}' does, with 'permissions: { actions: read }').`
       )
     }
   }
@@ -327,8 +460,8 @@ export class ArtifactStorage implements BackupStorage {
   private requireRepository(): void {
     if (!/^[\w.-]+\/[\w.-]+$/.test(this.repository)) {
       throw new InputError(
-        'repository',
-        `Input 'repository' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`
+        Input.Repository,
+        `Input '${Input.Repository}' must be 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(this.repository)}.`
       )
     }
   }
@@ -343,16 +476,16 @@ export class ArtifactStorage implements BackupStorage {
   }
 }
 
-function fromClient(runId: number | null): (a: Artifact) => FoundBackup {
-  return a => ({
+/** An artifact of this run, as the client lists it (other runs' artifacts come from the REST API: fromRest). */
+function fromClient(a: Artifact): FoundBackup {
+  return {
     name: a.name,
     ref: String(a.id),
     size: a.size,
     sha256: a.digest ? a.digest.replace(/^sha256:/, '') : null,
     createdAt: a.createdAt ? a.createdAt.toISOString() : null,
-    artifactId: a.id,
-    ...(runId !== null ? { workflowRunId: runId } : {})
-  })
+    artifactId: a.id
+  }
 }
 
 function fromRest(a: RestArtifact): FoundBackup {
@@ -382,17 +515,20 @@ function describeRest(list: RestArtifact[]): string {
 function expiredError(list: RestArtifact[], repository: string): StorageError {
   return new StorageError(
     `The matching artifact has expired and can no longer be downloaded: ${describeRest(list)} in ${repository}. ` +
-      `Artifacts are deleted after their retention period ('retention-days', at most 90): restore another backup, ` +
-      `and keep long-lived backups with 'storage: directory'.`
+      `Artifacts are deleted after their retention period ('${Input.RetentionDays}', at most 90): restore another backup, ` +
+      `and keep long-lived backups with '${Input.Storage}: directory'.`
   )
 }
 
 function uploadError(error: unknown, name: string): StorageError {
   const message = (error as Error).message ?? String(error)
   if (/already exists|\(409\)/i.test(message)) {
-    return new StorageError(`An artifact named '${name}' already exists in this run: give the backup another 'name'.`, {
-      cause: error
-    })
+    return new StorageError(
+      `An artifact named '${name}' already exists in this run: give the backup another '${Input.Name}'.`,
+      {
+        cause: error
+      }
+    )
   }
   return new StorageError(`Uploading the backup as artifact '${name}' failed: ${message}`, { cause: error })
 }

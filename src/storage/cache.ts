@@ -9,6 +9,9 @@ import { copyWithDigest, hashFile, parseSidecar, refuseExisting, sidecarText } f
 import type { RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery } from './names.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+import { readCompanion } from './companion-file.js'
+import { companionName } from '../signing/companion.js'
+import { Input } from '../shared/io-names.js'
 
 export const CACHE_KEY_PREFIX = 'xlr-backup-'
 
@@ -28,6 +31,8 @@ const SIDECAR = '.sha256'
 export class CacheStorage implements BackupStorage {
   readonly kind = 'cache' as const
   private readonly folder: string
+  /** The key whose entry fetchSignature left in the folder for fetch (one download for both). */
+  private restored: string | null = null
 
   constructor(
     private readonly env: RunEnvironment,
@@ -46,19 +51,28 @@ export class CacheStorage implements BackupStorage {
     return staged
   }
 
-  async publish(stagedFile: string, fileName: string, logger: Logger): Promise<PublishedBackup> {
+  async publish(
+    stagedFile: string,
+    fileName: string,
+    logger: Logger,
+    _written?: { sha256: string; size: number },
+    signature?: string
+  ): Promise<PublishedBackup> {
     checkCacheName(fileName)
     const key = CACHE_KEY_PREFIX + fileName
     try {
       if (await this.lookup(key, [])) {
         throw new StorageError(
-          `A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another 'name'.`
+          `A cache entry '${key}' already exists and cache entries cannot be replaced: give the backup another '${Input.Name}'.`
         )
       }
       const { sha256, size } = await hashFile(stagedFile)
       const file = path.join(this.folder, fileName)
       await rename(stagedFile, file)
       await writePrivateFile(file + SIDECAR, sidecarText(sha256, fileName))
+      // In the same entry: one key holds the backup, its digest and its signature, and a prefix lookup of keys
+      // can never pick a signature up as a backup.
+      if (signature !== undefined) await writePrivateFile(path.join(this.folder, companionName(fileName)), signature)
       let id: number
       try {
         id = await cache.saveCache([CACHE_FOLDER], key)
@@ -98,7 +112,7 @@ export class CacheStorage implements BackupStorage {
       }
       if (hits.length > 1) {
         throw new StorageError(
-          `Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set 'name' to the full backup name.`
+          `Several cache entries match name '${query.name}': ${hits.map(h => `'${h}'`).join(', ')}. Set '${Input.Name}' to the full backup name.`
         )
       }
       key = hits[0]
@@ -116,24 +130,26 @@ export class CacheStorage implements BackupStorage {
     return { name: key.slice(CACHE_KEY_PREFIX.length), ref: key, size: null, sha256: null, createdAt: null }
   }
 
+  async fetchSignature(found: FoundBackup): Promise<string | null> {
+    try {
+      await this.restoreEntry(found)
+      return await readCompanion(path.join(this.folder, companionName(found.name)))
+    } catch (error) {
+      await this.forget()
+      throw error
+    }
+  }
+
+  async forget(): Promise<void> {
+    this.restored = null
+    await rm(this.folder, { recursive: true, force: true })
+  }
+
   async fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string> {
     const dest = path.join(destDir, found.name)
-    await refuseExisting(dest)
-    await this.freshFolder()
     try {
-      let hit: string | undefined
-      try {
-        hit = await cache.restoreCache([CACHE_FOLDER], found.ref)
-      } catch (error) {
-        throw new StorageError(`Restoring cache entry '${found.ref}' failed: ${(error as Error).message}`, {
-          cause: error
-        })
-      }
-      if (hit !== found.ref) {
-        throw new StorageError(
-          `Cache entry '${found.ref}' could not be downloaded (see the warning above); it may have just been evicted.`
-        )
-      }
+      await refuseExisting(dest)
+      await this.restoreEntry(found)
       const file = path.join(this.folder, found.name)
       let expected: string | null
       try {
@@ -145,17 +161,40 @@ export class CacheStorage implements BackupStorage {
         )
       }
       const copied = await copyWithDigest(file, dest)
-      if (copied.sha256 !== expected) {
-        await rm(dest, { force: true })
-        throw new IntegrityError(
-          `Backup '${found.name}' from cache entry '${found.ref}' does not match its digest: expected sha256 ${expected}, read ${copied.sha256}. Restore refused.`
-        )
+      // found.sha256 is set when a signature pins the digest: the entry's own sidecar is not enough then.
+      for (const wanted of [expected, found.sha256]) {
+        if (wanted !== null && copied.sha256 !== wanted) {
+          await rm(dest, { force: true })
+          throw new IntegrityError(
+            `Backup '${found.name}' from cache entry '${found.ref}' does not match its ${wanted === expected ? 'digest' : 'signed digest'}: expected sha256 ${wanted}, read ${copied.sha256}. Restore refused.`
+          )
+        }
       }
       logger.info(`Restored cache entry '${found.ref}' (${copied.size} bytes, sha256 checked)`)
       return dest
     } finally {
-      await rm(this.folder, { recursive: true, force: true })
+      await this.forget()
     }
+  }
+
+  /** Downloads the entry of `found` into the (fresh) cache folder, unless fetchSignature already did. */
+  private async restoreEntry(found: FoundBackup): Promise<void> {
+    if (this.restored === found.ref) return
+    await this.freshFolder()
+    let hit: string | undefined
+    try {
+      hit = await cache.restoreCache([CACHE_FOLDER], found.ref)
+    } catch (error) {
+      throw new StorageError(`Restoring cache entry '${found.ref}' failed: ${(error as Error).message}`, {
+        cause: error
+      })
+    }
+    if (hit !== found.ref) {
+      throw new StorageError(
+        `Cache entry '${found.ref}' could not be downloaded (see the warning above); it may have just been evicted.`
+      )
+    }
+    this.restored = found.ref
   }
 
   private async lookup(key: string, restoreKeys: string[]): Promise<string | undefined> {
@@ -170,7 +209,7 @@ export class CacheStorage implements BackupStorage {
   private async freshFolder(): Promise<void> {
     if (path.resolve(CACHE_FOLDER) !== this.folder) {
       throw new StorageError(
-        `'storage: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
+        `'${Input.Storage}: cache' must run with the workspace (${this.env.workspace}) as its current folder, found ${process.cwd()}: ` +
           `the Actions cache stores paths relative to it.`
       )
     }
@@ -189,8 +228,8 @@ export class CacheStorage implements BackupStorage {
       !(this.processEnv.ACTIONS_RESULTS_URL || this.processEnv.ACTIONS_CACHE_URL)
     ) {
       throw new StorageError(
-        `'storage: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
-          `Outside Actions use 'storage: directory' with a 'path'.`
+        `'${Input.Storage}: cache' only works inside a GitHub Actions job (ACTIONS_RUNTIME_TOKEN and the cache service URL are not set). ` +
+          `Outside Actions use '${Input.Storage}: directory' with a '${Input.Path}'.`
       )
     }
   }
@@ -201,13 +240,13 @@ function checkCacheName(name: string): void {
   checkBackupName(name)
   if (name.includes(','))
     throw new InputError(
-      'name',
-      `Input 'name' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`
+      Input.Name,
+      `Input '${Input.Name}' (${JSON.stringify(name)}) contains a comma, which cache keys may not contain.`
     )
   if (CACHE_KEY_PREFIX.length + name.length > 512) {
     throw new InputError(
-      'name',
-      `Input 'name' is ${name.length} characters long; with 'storage: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`
+      Input.Name,
+      `Input '${Input.Name}' is ${name.length} characters long; with '${Input.Storage}: cache' it may have at most ${512 - CACHE_KEY_PREFIX.length}.`
     )
   }
 }

@@ -1,22 +1,31 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { access, link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import * as path from 'node:path'
 import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { Progress } from '../shared/progress.js'
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
+import { ownerIsGone, ownerTag, parseOwnerTag } from '../lifecycle/owner-tag.js'
 import { hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
+import { readCompanion } from './companion-file.js'
+import { companionName, isCompanionName } from '../signing/companion.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 const SIDECAR = '.sha256'
+/** `.<file>.partial-<owner>-<random>`; older versions wrote `.<file>.partial-<random>`, without the owner. */
+const PARTIAL = /^\..+\.partial-(?:(\d+\.\d+\.[0-9a-f]{8})-)?[0-9a-f]{12}$/
+/** A partial file nobody wrote to for this long belongs to no live run, whoever made it. */
+export const STALE_PARTIAL_MS = 48 * 3600 * 1000
 
 /**
  * Backups as files in one folder (a NAS or mounted share on a self-hosted runner). A backup is written under a
  * hidden `.name.partial-*` name in the same folder, then hard-linked to its final name, so a crash never leaves a
  * file that looks finished and an existing backup is never replaced. `<file>.sha256` (sha256sum format) sits next
- * to each backup and is checked on every fetch.
+ * to each backup and is checked on every fetch. The partial name carries its writer (see owner-tag.ts), so a later
+ * backup removes what a killed one left.
  */
 export class DirectoryStorage implements BackupStorage {
   readonly kind = 'directory' as const
@@ -26,7 +35,7 @@ export class DirectoryStorage implements BackupStorage {
   async stagingPath(fileName: string): Promise<string> {
     checkBackupName(fileName)
     await this.ensureWritable()
-    const staged = path.join(this.folder, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
+    const staged = path.join(this.folder, `.${fileName}.partial-${ownerTag()}-${randomBytes(6).toString('hex')}`)
     // Created here, owner-only, so whatever writes it later inherits mode 0600.
     const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
     await handle.close()
@@ -37,7 +46,8 @@ export class DirectoryStorage implements BackupStorage {
     stagedFile: string,
     fileName: string,
     logger: Logger,
-    written?: { sha256: string; size: number }
+    written?: { sha256: string; size: number },
+    signature?: string
   ): Promise<PublishedBackup> {
     checkBackupName(fileName)
     const final = path.join(this.folder, fileName)
@@ -51,6 +61,7 @@ export class DirectoryStorage implements BackupStorage {
     const { sha256, size } = written ?? (await hashFile(stagedFile))
     await this.linkNoReplace(stagedFile, final)
     await writePrivateFile(final + SIDECAR, sidecarText(sha256, fileName))
+    if (signature !== undefined) await this.writeCompanion(companionName(fileName), signature)
     await syncFolder(this.folder)
     logger.info(`Stored ${final} (${size} bytes, sha256 ${sha256})`)
     return { name: fileName, location: final, size, sha256 }
@@ -58,6 +69,39 @@ export class DirectoryStorage implements BackupStorage {
 
   async discard(stagedFile: string): Promise<void> {
     await rm(stagedFile, { force: true })
+  }
+
+  /**
+   * Removes partial backups whose writer is provably gone (this host, its process ended) or that nobody wrote to for
+   * two days (another host's, or from a version that did not name the writer); a live backup's file is never touched.
+   */
+  async removeStalePartials(logger: Logger, now: number = Date.now()): Promise<string[]> {
+    const names = await readdir(this.folder).catch(() => [] as string[])
+    const removed: string[] = []
+    for (const name of names) {
+      const m = PARTIAL.exec(name)
+      if (!m) continue
+      const file = path.join(this.folder, name)
+      const info = await lstat(file).catch(() => null)
+      if (!info?.isFile()) continue
+      const owner = m[1] ? parseOwnerTag(m[1]) : null
+      const dead = owner !== null && ownerIsGone(owner)
+      const stale = now - info.mtimeMs > STALE_PARTIAL_MS
+      if (!dead && !stale) continue
+      try {
+        await unlink(file)
+        removed.push(file)
+        logger.info(
+          `Removed ${file} (${info.size} bytes): an unfinished backup ` +
+            (dead
+              ? `of a run (pid ${owner!.pid}) that ended without cleaning up.`
+              : 'nobody has written to for two days.')
+        )
+      } catch (error) {
+        logger.warning(`Could not remove the unfinished backup ${file}: ${(error as Error).message}.`)
+      }
+    }
+    return removed
   }
 
   async find(query: BackupQuery, logger: Logger): Promise<FoundBackup> {
@@ -68,7 +112,7 @@ export class DirectoryStorage implements BackupStorage {
       if (matches.length > 1) {
         throw new StorageError(
           `Several backups in '${this.folder}' match name '${query.name}': ${listNames(matches)}. ` +
-            `Set 'name' to the full file name of the one to use.`
+            `Set '${Input.Name}' to the full file name of the one to use.`
         )
       }
       if (matches.length === 0) throw this.notFound(query, names)
@@ -97,11 +141,6 @@ export class DirectoryStorage implements BackupStorage {
   }
 
   /**
-   * Copies the backup out of the folder, checking its digest in the same pass. Copying (rather than handing back
-   * the stored path) means restore works on a local file that is exactly the bytes that were checked, a flaky share
-   * cannot change underneath it, and nothing restore does can touch the stored backup.
-   */
-  /**
    * Checks the stored file against its digest and hands back its own path: restore and verify only read it (the
    * archive is checked entry by entry again as it is read), so a copy would cost a full write for nothing.
    * `destDir` is unused: nothing is written.
@@ -119,11 +158,36 @@ export class DirectoryStorage implements BackupStorage {
     } else if (sha256 !== found.sha256) {
       throw new IntegrityError(
         `Backup ${found.ref} does not match its digest file: expected sha256 ${found.sha256}, read ${sha256}. ` +
-          `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with 'name'.`
+          `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with '${Input.Name}'.`
       )
     }
     logger.info(`Checked ${found.ref} (${size} bytes, sha256 matches its digest file); it is read in place.`)
     return found.ref
+  }
+
+  /**
+   * Written under a fresh hidden name, then renamed into place: whatever was left at the final name (a stale file, a
+   * planted symlink) is replaced, never written through.
+   */
+  private async writeCompanion(name: string, text: string): Promise<void> {
+    const staged = path.join(this.folder, `.${name}.partial-${randomBytes(6).toString('hex')}`)
+    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
+    try {
+      await handle.writeFile(text)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await rename(staged, path.join(this.folder, name))
+    } catch (error) {
+      await rm(staged, { force: true })
+      throw error
+    }
+  }
+
+  async fetchSignature(found: FoundBackup): Promise<string | null> {
+    return await readCompanion(path.join(this.folder, companionName(found.name)))
   }
 
   private async ensureWritable(): Promise<void> {
@@ -132,8 +196,8 @@ export class DirectoryStorage implements BackupStorage {
       await access(this.folder, constants.W_OK | constants.X_OK)
     } catch (error) {
       throw new StorageError(
-        `Input 'path' (${this.folder}) is not a folder this runner can write to (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
-          `Create it and give the runner's user write access, or point 'path' elsewhere.`,
+        `Input '${Input.Path}' (${this.folder}) is not a folder this runner can write to (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). ` +
+          `Create it and give the runner's user write access, or point '${Input.Path}' elsewhere.`,
         { cause: error }
       )
     }
@@ -162,13 +226,19 @@ export class DirectoryStorage implements BackupStorage {
       entries = await readdir(this.folder, { withFileTypes: true })
     } catch (error) {
       throw new StorageError(
-        `Input 'path' (${this.folder}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+        `Input '${Input.Path}' (${this.folder}) cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
           `it must be the folder that holds the backups.`,
         { cause: error }
       )
     }
     return entries
-      .filter(e => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && !e.name.endsWith(SIDECAR))
+      .filter(
+        e =>
+          (e.isFile() || e.isSymbolicLink()) &&
+          !e.name.startsWith('.') &&
+          !e.name.endsWith(SIDECAR) &&
+          !isCompanionName(e.name)
+      )
       .map(e => e.name)
       .sort()
   }
@@ -197,7 +267,7 @@ async function readSidecar(file: string): Promise<string | null> {
 
 function alreadyExists(file: string): StorageError {
   return new StorageError(
-    `${file} already exists and is never overwritten: give the backup another 'name', or move the old file away.`
+    `${file} already exists and is never overwritten: give the backup another '${Input.Name}', or move the old file away.`
   )
 }
 

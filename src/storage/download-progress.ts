@@ -34,6 +34,8 @@ export function watchDownload(
         progress.add(Math.max(0, bytes - seen))
         seen = Math.max(seen, bytes)
       })
+      // A progress line that cannot be written must not fail the download it only reports on.
+      .catch((error: unknown) => logger.debug(`Download progress not logged: ${String(error)}`))
       .finally(() => {
         busy = false
       })

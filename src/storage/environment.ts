@@ -1,5 +1,6 @@
 import * as os from 'node:os'
 import { StorageError } from '../shared/errors.js'
+import { Input } from '../shared/io-names.js'
 
 /**
  * Every environment variable the storage backends read, in one place. The artifact and cache clients read the same
@@ -51,8 +52,8 @@ export function requireActionsRuntime(storage: 'artifact' | 'cache', env: NodeJS
   for (const variable of ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL']) {
     if (!env[variable]) {
       throw new StorageError(
-        `'storage: ${storage}' only works inside a GitHub Actions job: ${variable} is not set. ` +
-          `Outside Actions (or from a 'run:' step, which does not receive it) use 'storage: directory' with a 'path'.`
+        `'${Input.Storage}: ${storage}' only works inside a GitHub Actions job: ${variable} is not set. ` +
+          `Outside Actions (or from a 'run:' step, which does not receive it) use '${Input.Storage}: directory' with a '${Input.Path}'.`
       )
     }
   }

@@ -1,9 +1,9 @@
-import type { StorageSettings } from '../settings/settings.js'
-import { InputError, StorageError } from '../shared/errors.js'
+import { StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { DirectoryStorage } from './directory.js'
 import { runEnvironment } from './environment.js'
-import type { BackupStorage, StorageKind } from './types.js'
+import type { BackupStorage, StorageKind, StorageSettings } from './types.js'
+import { Input } from '../shared/io-names.js'
 
 export type { BackupStorage, BackupQuery, FoundBackup, PublishedBackup, StorageKind } from './types.js'
 export type { ArtifactStorageOptions } from './artifact.js'
@@ -13,8 +13,9 @@ export { checkBackupName, isExactMatch } from './names.js'
 export { hashFile } from './digest.js'
 
 /**
- * Picks the backend for `settings.kind` and checks what can be checked before any work (GitHub Enterprise Server
- * for artifacts, run-id/token/repository consistency), so a bad input fails before the server is stopped.
+ * Picks the backend for `settings.kind` and checks what the environment allows before any work (GitHub Enterprise
+ * Server for artifacts, a token for another run), so a bad setup fails before the server is stopped. The values
+ * themselves were checked by parseSettings.
  * The artifact and cache backends are loaded only when chosen: their clients (Azure blob, protobuf, undici) are
  * most of the bundle, ~0.3 s and ~60 MB of memory to load, which a backup to a folder would pay for nothing.
  */
@@ -26,9 +27,6 @@ export async function createStorage(
   const run = runEnvironment(env)
   switch (settings.kind) {
     case 'directory':
-      if (!settings.path) {
-        throw new InputError('path', `'storage: directory' needs the 'path' input: the folder that holds the backups.`)
-      }
       logger.debug(`Backups are files in ${settings.path}`)
       return new DirectoryStorage(settings.path)
     case 'artifact': {
@@ -40,19 +38,14 @@ export async function createStorage(
           retentionDays: settings.retentionDays,
           runId: settings.runId,
           repository: settings.repository,
-          githubToken: settings.githubToken
+          githubToken: settings.githubToken,
+          ...(settings.trust ? { trust: settings.trust } : {})
         },
         run,
         env
       )
     }
     case 'cache': {
-      if (settings.runId !== null) {
-        throw new InputError(
-          'run-id',
-          `Input 'run-id' only applies to 'storage: artifact'; the cache is shared by the repository's runs: remove 'run-id'.`
-        )
-      }
       const { CacheStorage } = await import('./cache.js')
       return new CacheStorage(run, env)
     }
@@ -72,9 +65,9 @@ export function warnIfCacheForSchedule(
 ): boolean {
   if (kind !== 'cache' || eventName !== 'schedule') return false
   logger.warning(
-    `'storage: cache' is not a place to keep scheduled backups: the Actions cache evicts entries not used for 7 days ` +
-      `and holds at most 10 GB per repository (older entries go first). Use 'storage: artifact' (kept up to 90 days) ` +
-      `or 'storage: directory' on a NAS for backups you may need later.`
+    `'${Input.Storage}: cache' is not a place to keep scheduled backups: the Actions cache evicts entries not used for 7 days ` +
+      `and holds at most 10 GB per repository (older entries go first). Use '${Input.Storage}: artifact' (kept up to 90 days) ` +
+      `or '${Input.Storage}: directory' on a NAS for backups you may need later.`
   )
   return true
 }

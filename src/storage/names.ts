@@ -1,4 +1,5 @@
 import { InputError } from '../shared/errors.js'
+import { Input } from '../shared/io-names.js'
 
 /** Characters the artifact service refuses in a name (the toolkit's list); refused for every storage. */
 const FORBIDDEN: [string, string][] = [
@@ -22,7 +23,7 @@ export const BACKUP_ENDINGS = ['', '.zip', '.zip.age']
  * Checks a backup (file, artifact) name before any work is done. `input` names the action input at fault.
  * Names starting with '.' are refused too: they are how staged, unfinished files are told apart.
  */
-export function checkBackupName(name: string, input = 'name'): void {
+export function checkBackupName(name: string, input: Input = Input.Name): void {
   if (name === '') throw new InputError(input, `Input '${input}' is empty: give the backup a name.`)
   for (const [char, label] of FORBIDDEN) {
     if (name.includes(char)) {

@@ -10,16 +10,20 @@ export interface BackupStorage {
   stagingPath(fileName: string): Promise<string>
   /**
    * Makes a finished staged file the backup called `fileName`; the staged file is consumed. `written` is the digest
-   * the writer computed on the way to the disk, so the file need not be read again.
+   * the writer computed on the way to the disk, so the file need not be read again. `signature` is the companion
+   * text (statement and SSH signature) stored alongside as '<fileName>.sig'.
    */
   publish(
     stagedFile: string,
     fileName: string,
     logger: Logger,
-    written?: { sha256: string; size: number }
+    written?: { sha256: string; size: number },
+    signature?: string
   ): Promise<PublishedBackup>
   /** Removes a staged file after a failure (never throws when it is already gone). */
   discard(stagedFile: string): Promise<void>
+  /** Removes unfinished backups that dead runs left where this storage stages (storage: directory). */
+  removeStalePartials?(logger: Logger): Promise<string[]>
   /** Finds one backup: by exact name, or the newest whose name starts with a prefix. */
   find(query: BackupQuery, logger: Logger): Promise<FoundBackup>
   /**
@@ -27,6 +31,13 @@ export interface BackupStorage {
    * backups are local files may return the stored file itself, checked in place: callers only read it.
    */
   fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string>
+  /**
+   * The text of the found backup's signature companion ('<name>.sig'), or null when it has none. Read before the
+   * backup itself is fetched, so an untrusted backup is refused before a byte of it is used.
+   */
+  fetchSignature(found: FoundBackup, destDir: string, logger: Logger): Promise<string | null>
+  /** Drops what fetchSignature kept for a fetch that will not happen now (the cache's restored entry). */
+  forget?(): Promise<void>
 }
 
 export type StorageKind = 'directory' | 'artifact' | 'cache'
@@ -56,4 +67,30 @@ export interface FoundBackup {
   /** Artifact storage: the artifact's id, and the run that holds it (absent = this run). */
   artifactId?: number
   workflowRunId?: number
+}
+
+/** The storage inputs, as parseSettings checked them. */
+export interface StorageSettings {
+  kind: StorageKind
+  /** Folder of backups for 'directory'; where 'artifact' stages the file ('' = the runner's temp); unused by 'cache'. */
+  path: string
+  /** Backup: the name to give (always set after parsing). Restore: an exact name, or ''. */
+  name: string
+  /** Restore: newest backup whose name starts with this. */
+  namePrefix: string
+  /** Another run's id (artifact storage), or null for this run. */
+  runId: number | null
+  repository: string
+  githubToken: string
+  retentionDays: number | null
+  /** Which runs' artifacts a repository-wide search may take (absent = the default: default branch, no pull requests). */
+  trust?: RunTrust
+}
+
+export interface RunTrust {
+  anyRun: boolean
+  /** '' = the repository's default branch. */
+  branch: string
+  /** A workflow file name ('nightly.yml'), '' = any. */
+  workflow: string
 }

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process'
+import { access, readFile } from 'node:fs/promises'
+import * as path from 'node:path'
+import { withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
+import { probePort } from '../../src/guard/port-probe.js'
+import { cancellation, CancelledError } from '../../src/lifecycle/cancel.js'
+import { runState, type StoppedServer } from '../../src/lifecycle/run-state.js'
+import { MemoryLogger } from '../../src/shared/logger.js'
+import {
+  Cleanup,
+  FAKE_SERVER_SCRIPT,
+  freePort,
+  homeInfo,
+  makeSandbox,
+  removeSandbox,
+  scopedLister,
+  waitUntil,
+  type GuardSandbox
+} from '../support/guard-fixtures.js'
+
+let sandbox: GuardSandbox
+let port: number
+let pidFile: string
+let marker: string
+let opts: GuardOptions
+let events: string[]
+const cleanup = new Cleanup()
+
+beforeEach(async () => {
+  sandbox = await makeSandbox()
+  port = await freePort()
+  pidFile = path.join(sandbox.home, 'work', 'server.pid')
+  marker = path.join(sandbox.root, 'start-ran')
+  cleanup.trackPidFile(pidFile)
+  opts = { processLister: scopedLister(sandbox.root), pollIntervalMs: 100, probeTimeoutMs: 500 }
+  cancellation.reset()
+  runState.reset()
+  events = []
+  runState.subscribe({
+    serverStopped: (s: StoppedServer) => events.push(`stopped ${s.port}`),
+    serverStarted: () => events.push('started')
+  })
+  const child = spawn(sandbox.java, [FAKE_SERVER_SCRIPT, String(port), pidFile], {
+    cwd: sandbox.home,
+    detached: true,
+    stdio: 'ignore'
+  })
+  child.unref()
+  await waitUntil('the fake server is up', async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '')
+})
+afterEach(async () => {
+  cancellation.reset()
+  runState.reset()
+  await cleanup.run()
+  await removeSandbox(sandbox)
+})
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const control = (over: Partial<ServerControl> = {}): ServerControl => ({
+  stopCommand: `kill "$(cat ${q(pidFile)})"`,
+  startCommand:
+    `touch ${q(marker)}; cd ${q(sandbox.home)} && nohup ${q(sandbox.java)} ${q(FAKE_SERVER_SCRIPT)} ${port} ` +
+    `${q(pidFile)} > /dev/null 2>&1 &`,
+  stopTimeoutSeconds: 20,
+  startTimeoutSeconds: 20,
+  ...over
+})
+const portOpen = async (): Promise<boolean> => (await probePort('127.0.0.1', port, 500)).state === 'open'
+const exists = (file: string): Promise<boolean> =>
+  access(file).then(
+    () => true,
+    () => false
+  )
+
+describe('withServerStopped and a cancel', () => {
+  test('a cancel during the work starts the server again and says so; the record for the post step is cleared', async () => {
+    const error = (await withServerStopped(homeInfo(sandbox.home, port), control(), opts, new MemoryLogger(), () => {
+      expect(runState.pendingRestart()).not.toBeNull()
+      cancellation.cancel('SIGTERM')
+      return cancellation.race(new Promise<never>(() => undefined))
+    }).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(CancelledError)
+    expect(error.message).toBe('cancelled (SIGTERM): the server was started again')
+    expect(await portOpen()).toBe(true)
+    expect(events).toEqual([`stopped ${port}`, 'started'])
+    expect(runState.pendingRestart()).toBeNull()
+  })
+
+  test('without a start-command the cancel says the server stays stopped', async () => {
+    const error = (await withServerStopped(
+      homeInfo(sandbox.home, port),
+      control({ startCommand: undefined }),
+      opts,
+      new MemoryLogger(),
+      async () => {
+        cancellation.cancel('SIGINT')
+        cancellation.throwIfCancelled()
+      }
+    ).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(CancelledError)
+    expect(error.message).toBe(
+      "cancelled (SIGINT): the server was stopped for the backup and no 'start-command' is set: start it yourself"
+    )
+    expect(await portOpen()).toBe(false)
+    // Nothing to record for a post step that could not start it either.
+    expect(events).toEqual([])
+  })
+
+  test('a restore error caused by the cancel keeps its own message and adds what became of the server', async () => {
+    const error = (await withServerStopped(homeInfo(sandbox.home, port), control(), opts, new MemoryLogger(), () => {
+      cancellation.cancel('SIGTERM')
+      try {
+        cancellation.throwIfCancelled()
+      } catch (cause) {
+        throw new Error(
+          'Restore of b into h failed while extracting conf: cancelled (SIGTERM). Every change was undone.',
+          {
+            cause
+          }
+        )
+      }
+      return Promise.resolve()
+    }).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(CancelledError)
+    expect(error.message).toBe(
+      'Restore of b into h failed while extracting conf: cancelled (SIGTERM). Every change was undone.\n' +
+        'cancelled (SIGTERM): the server was started again.'
+    )
+  })
+
+  test('cancelled before the guard: the server is not stopped at all', async () => {
+    cancellation.cancel('SIGTERM')
+    const logger = new MemoryLogger()
+    const error = (await withServerStopped(
+      homeInfo(sandbox.home, port),
+      control(),
+      opts,
+      logger,
+      async () => 'x'
+    ).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(CancelledError)
+    expect(logger.messages('info').join('\n')).not.toContain('Running the stop-command')
+    expect(await portOpen()).toBe(true)
+    expect(await exists(marker)).toBe(false)
+    expect(events).toEqual([])
+  })
+})

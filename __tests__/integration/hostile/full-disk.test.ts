@@ -1,0 +1,130 @@
+/**
+ * A full disk is not a damaged backup. Needs root (it mounts small tmpfs filesystems): verify refuses up front with
+ * the space it needs and has, and a restore that meets ENOSPC while staging (the estimate was beaten by another
+ * writer) still removes its staging copy and leaves the home as it was.
+ */
+import { execFileSync } from 'node:child_process'
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { NotEnoughSpaceError } from '../../../src/archive/scratch-space.js'
+import { backupTopLevel, runRestore, selectComponents } from '../../../src/restore/index.js'
+import { Input } from '../../../src/settings/inputs.js'
+import { MemoryLogger } from '../../../src/shared/logger.js'
+import { HostileScene, runRefused } from '../../support/hostile-fixtures.js'
+import { backupFromFolder, FolderExtractor, makeScenario, treeHash } from '../../support/restore-fixtures.js'
+
+const mounts: string[] = []
+let tmp: string
+
+async function smallDisk(name: string, size: string): Promise<string> {
+  const dir = path.join(tmp, name)
+  await mkdir(dir)
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir])
+  mounts.push(dir)
+  return dir
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-full-disk-'))
+})
+
+afterAll(async () => {
+  for (const m of mounts.reverse()) execFileSync('umount', [m])
+  await rm(tmp, { recursive: true, force: true })
+})
+
+it('verify with a scratch folder too small says so, not "damaged", and leaves nothing there', async () => {
+  const scene = await HostileScene.create('space')
+  try {
+    // 8 MB of zeros: a few kB stored, 8 MB unpacked — more than the 2 MB scratch disk holds.
+    const entries = await scene.homeEntries()
+    entries.push({ name: 'home/repository/big.bin', data: Buffer.alloc(8 * 1024 * 1024) })
+    await scene.forge('roomy', entries)
+    const runnerTemp = await smallDisk('runner-temp', '2m')
+    const before = await scene.snapshot()
+    const saved = process.env.RUNNER_TEMP
+    process.env.RUNNER_TEMP = runnerTemp
+    let error: Error
+    try {
+      ;({ error } = await runRefused(scene.inputs('verify', 'roomy', { [Input.Database]: 'none' })))
+    } finally {
+      if (saved === undefined) delete process.env.RUNNER_TEMP
+      else process.env.RUNNER_TEMP = saved
+    }
+    expect(error).toBeInstanceOf(NotEnoughSpaceError)
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Not enough free space in ${runnerTemp}/xlr-verify-\\w+: need [\\d.]+ MiB, have [\\d.]+ [KM]iB\\. The backup was not found damaged; free space there, or point RUNNER_TEMP`
+      )
+    )
+    expect(error.message).not.toMatch(/damaged:|is refused/)
+    expect(await readdir(runnerTemp)).toEqual([])
+    expect(await scene.snapshot()).toEqual(before)
+  } finally {
+    await scene.cleanup()
+  }
+})
+
+it("restore with a work folder too small for the backup's conf says so before unpacking it", async () => {
+  const scene = await HostileScene.create('space-restore')
+  try {
+    const entries = await scene.homeEntries()
+    entries.push({ name: 'home/conf/big.bin', data: Buffer.alloc(8 * 1024 * 1024) })
+    await scene.forge('roomy', entries)
+    const runnerTemp = await smallDisk('runner-temp-restore', '2m')
+    const before = await scene.snapshot()
+    const saved = process.env.RUNNER_TEMP
+    process.env.RUNNER_TEMP = runnerTemp
+    let error: Error
+    try {
+      ;({ error } = await runRefused(
+        scene.inputs('restore', 'roomy', { [Input.Database]: 'none', [Input.Home]: path.join(scene.root, 'new-home') })
+      ))
+    } finally {
+      if (saved === undefined) delete process.env.RUNNER_TEMP
+      else process.env.RUNNER_TEMP = saved
+    }
+    expect(error).toBeInstanceOf(NotEnoughSpaceError)
+    expect(error.message).toMatch(
+      new RegExp(`^Not enough free space in ${runnerTemp}/xlr-restore-\\w+: need [\\d.]+ MiB`)
+    )
+    expect(await readdir(runnerTemp)).toEqual([])
+    expect(await readdir(scene.root)).not.toContain('new-home')
+    expect(await scene.snapshot()).toEqual(before)
+  } finally {
+    await scene.cleanup()
+  }
+})
+
+it('ENOSPC while staging removes the staging copy and leaves the home unchanged', async () => {
+  const s = await makeScenario(path.join(tmp, 'scenario'), { databases: false })
+  await writeFile(path.join(s.backupHome, 'repository', 'big.bin'), Buffer.alloc(4 * 1024 * 1024, 1))
+  const backup = await backupFromFolder(s.backupHome, { databases: [] })
+  const disk = await smallDisk('home-disk', '1m')
+  const home = path.join(disk, 'home')
+  await cp(s.home, home, { recursive: true, verbatimSymlinks: true })
+  const before = await treeHash(home)
+  const attempt = runRestore(
+    {
+      home,
+      backup,
+      components: selectComponents('default', backupTopLevel(backup.manifest.files), false),
+      previousPath: '',
+      safetyDump: false,
+      resetIndexes: 'false',
+      interrupted: '',
+      dryRun: false
+    },
+    {
+      extractor: new FolderExtractor(s.backupHome),
+      databases: null,
+      logger: new MemoryLogger(),
+      // The estimate said it fits (another writer filled the disk since): the real ENOSPC comes while staging.
+      statfs: async () => ({ bavail: 1 << 30, bsize: 4096 })
+    }
+  )
+  await expect(attempt).rejects.toThrow(/ENOSPC|no space left/i)
+  expect(await treeHash(home)).toBe(before)
+  expect((await readdir(home)).filter(n => n.startsWith('.xlr-restore-'))).toEqual([])
+})

@@ -1,0 +1,93 @@
+/**
+ * The second database of a restore fails half-way: the repository (PostgreSQL) is already restored when the archive's
+ * MariaDB client dies after loading part of the dump. Both databases and the home must go back to how they were.
+ */
+import { execFileSync } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import * as path from 'node:path'
+import { RestoreError } from '../../../src/shared/errors.js'
+import { Input } from '../../../src/settings/inputs.js'
+import { mariaAdmin, pgAdmin, writeScript, type MariaFixture, type PgFixture } from '../../support/database-fixtures.js'
+import {
+  checksums,
+  exactTree,
+  run,
+  runFailing,
+  type ConfDatabase,
+  type Inputs,
+  dbHomeFixture,
+  dbHomeInputs,
+  type DbHomeFixture
+} from '../../support/e2e-restore.js'
+
+let fixture: DbHomeFixture
+let tmp: string
+let home: string
+let pg: PgFixture
+let maria: MariaFixture
+let repoDb: ConfDatabase
+let archiveDb: ConfDatabase
+
+function inputs(over: Inputs = {}): Inputs {
+  return dbHomeInputs(fixture, 'maria-fault', { [Input.Mode]: 'restore', ...over })
+}
+
+beforeAll(async () => {
+  fixture = await dbHomeFixture('xlr-e2e-mariafault-', { archive: 'mariadb' })
+  ;({ tmp, home, pg, repoDb } = fixture)
+  maria = fixture.maria!
+  archiveDb = fixture.archiveDb!
+  await run({ ...inputs(), [Input.Mode]: 'backup' })
+})
+
+afterAll(async () => {
+  await fixture?.drop()
+})
+
+test('the MariaDB client dies after loading part of the dump: both databases and the home go back', async () => {
+  await writeFile(path.join(home, 'plugins/__local__/later.jar'), 'added after the backup')
+  pgAdmin(`UPDATE xlr_releases SET status = 'CHANGED' WHERE ci_uid % 2 = 0;`, pg.database)
+  mariaAdmin(`DELETE FROM XLR_AUDIT WHERE ID % 2 = 0; UPDATE XLR_FOLDERS SET NAME = 'changed';`, maria.database)
+  const before = {
+    tree: await exactTree(home),
+    repo: await checksums('postgresql', repoDb),
+    archive: await checksums('mariadb', archiveDb)
+  }
+
+  // The client: queries (--batch) and --version go to the real one; the first restore feeds it the first part of
+  // the dump (DROP/CREATE and some INSERTs really run, autocommitted) and then dies.
+  const realClient = execFileSync('sh', ['-c', 'command -v mariadb'], { encoding: 'utf8' }).trim()
+  const mark = path.join(tmp, 'client-killed')
+  const fakes = path.join(tmp, 'fake-mariadb')
+  await writeScript(
+    fakes,
+    'mariadb',
+    `REAL='${realClient}'
+for a in "$@"; do case "$a" in --batch|--version|-V|--help) exec "$REAL" "$@";; esac; done
+[ -e '${mark}' ] && exec "$REAL" "$@"
+head -c 60000 | "$REAL" "$@"
+echo "half-loaded by $$" > '${mark}'
+kill -9 $$`
+  )
+
+  const saved = process.env.PATH
+  process.env.PATH = `${fakes}:${saved}`
+  let failure: Awaited<ReturnType<typeof runFailing>>
+  try {
+    failure = await runFailing(inputs())
+  } finally {
+    process.env.PATH = saved
+  }
+
+  expect(await readFile(mark, 'utf8')).toMatch(/half-loaded/)
+  expect(failure.error).toBeInstanceOf(RestoreError)
+  expect(failure.error.message).toMatch(/archive database/)
+  expect(failure.error.message).toMatch(/Every change was undone/)
+  // The repository database had been restored already: it went back from its safety dump too.
+  const log = failure.logger.messages().join('\n')
+  expect(log).toMatch(/Putting the repository database back from its safety dump/)
+  expect(log).toMatch(/Putting the archive database back from its safety dump/)
+  expect(await checksums('postgresql', repoDb)).toEqual(before.repo)
+  expect(await checksums('mariadb', archiveDb)).toEqual(before.archive)
+  expect(await exactTree(home)).toBe(before.tree)
+})
