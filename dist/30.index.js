@@ -11,8 +11,8 @@ __webpack_require__.d(__webpack_exports__, {
   ArtifactStorage: () => (/* binding */ ArtifactStorage)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 84 modules
-var artifact = __webpack_require__(77935);
+// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 86 modules
+var artifact = __webpack_require__(75203);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:fs/promises"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fails when the committed dist/ is not what the source builds to (the action runs dist/, not src/).
+# Fails when the committed dist/ is not what the source builds to (the action runs dist/, not src/), or when a
+# bundled package states no licence (scripts/write-licenses.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)

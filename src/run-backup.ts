@@ -62,6 +62,9 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     // The destination is tried before the server stops: a wrong 'path' must not cost an outage.
     staged = await storage.stagingPath(fileName)
     const stagedFile: string = staged
+    let downAt: number | null = null
+    let startingAt: number | null = null
+    const outage = { down: () => (downAt = Date.now()), starting: () => (startingAt = Date.now()) }
     const dumpAndWrite = async (): Promise<WrittenBackup> => {
       const dumps: DumpResult[] = []
       for (const target of targets.filter(t => !t.embedded)) {
@@ -96,7 +99,7 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     const written: WrittenBackup = await withServerStopped(
       home,
       serverControl(settings),
-      { port: settings.server.port ?? undefined, purpose: 'backup' },
+      { port: settings.server.port ?? undefined, purpose: 'backup', outage },
       logger,
       // A cancel abandons the backup at once (its file is discarded), so the server can be started again.
       async () => cancellation.race(dumpAndWrite())
@@ -106,7 +109,8 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
       storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size }, signature)
     )
     staged = null
-    return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000 })
+    const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
+    return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000, downtimeSeconds })
   } finally {
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })

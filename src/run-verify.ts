@@ -47,19 +47,20 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
       unpackedBytes(archive.entries, [HOME_PREFIX, ...scratchRoles.map(d => d.dump!.prefix)]),
       "free space there, or point RUNNER_TEMP (the action) or TMPDIR (the CLI) at a bigger disk; 'path' only says where backups are stored."
     )
-    const unpacked = await logger.group('Unpack the home into a scratch folder', async () =>
-      extractArchive(archive!, {
+    const unpacked = await logger.group('Unpack the home into a scratch folder', async () => {
+      const progress = new Progress('Unpacked', homeBytes, logger)
+      const counts = await extractArchive(archive!, {
         prefix: HOME_PREFIX,
         dest: path.join(workDir, 'home'),
         threads,
-        progress: new Progress('Unpacked', homeBytes, logger)
+        progress
       })
-    )
-    checks.push([
-      'Home',
-      `${unpacked.files} files, ${unpacked.directories} folders, ${unpacked.symlinks} links unpacked`,
-      `ok (${formatBytes(unpacked.bytes)})`
-    ])
+      progress.finish()
+      // The group closes with the counts the summary shows, however small the home.
+      logger.info(`Unpacked ${describeUnpacked(counts)} (${formatBytes(counts.bytes)}) into a scratch folder.`)
+      return counts
+    })
+    checks.push(['Home', `${describeUnpacked(unpacked)} unpacked`, `ok (${formatBytes(unpacked.bytes)})`])
 
     for (const record of dumps.filter(d => !scratchRoles.includes(d))) {
       const report = await verifyArchive(archive, { prefixes: [record.dump!.prefix], threads })
@@ -119,7 +120,8 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
         facts: [
           ['Made', `${manifest.createdAt} on ${manifest.host} from ${manifest.home.path}`],
           ['XL Release version', manifest.home.xlReleaseVersion ?? 'unknown'],
-          ['Entries', String(manifest.files.length)],
+          ['Home', describeUnpacked(unpacked)],
+          ['Entries in the manifest', String(manifest.files.length)],
           ['Encrypted', fetched.encrypted ? 'yes (age)' : 'no'],
           ['Duration', formatDuration(seconds)]
         ],
@@ -136,4 +138,9 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
     await archive?.close()
     await rm(workDir, { recursive: true, force: true })
   }
+}
+
+/** In the terms of the progress lines, which count a link as a file: the log and the summary give the same number. */
+function describeUnpacked(counts: { files: number; directories: number; symlinks: number }): string {
+  return `${counts.files + counts.symlinks} files (${counts.symlinks} of them links), ${counts.directories} folders`
 }

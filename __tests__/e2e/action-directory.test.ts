@@ -47,9 +47,9 @@ test('a backup exits 0 and writes every output, each matching the stored file', 
   // The destination holds the backup and its checksum file, nothing half-written; the runner's temp is left clean.
   expect((await readdir(dest)).sort()).toEqual([o['backup-name'], `${o['backup-name']}.sha256`])
   expect(backup.tempLeft).toEqual([])
-  // The log ends the archiving with a progress line: bytes of the total, files, rate and ETA.
+  // The log ends the archiving with a progress line: bytes of the total, files, rate and the time it took.
   expect(backup.stdout).toMatch(
-    /^Archived: [\d.]+ [KMG]?i?B of [\d.]+ [KMG]?i?B \(100\.0%\), \d+ files, [\d.]+ [KMG]?i?B\/s, ETA 0\.0s$/m
+    /^Archived: [\d.]+ [KMG]?i?B of [\d.]+ [KMG]?i?B \(100\.0%\), \d+ files, [\d.]+ [KMG]?i?B\/s in [\dhms.]+$/m
   )
   // The .sha256 next to it checks with the standard tool.
   const { stdout } = await exec('sha256sum', ['-c', `${o['backup-name']}.sha256`], { cwd: dest })

@@ -109,6 +109,41 @@ describe('withServerStopped with a real fake server', () => {
     expect(logger.messages('error')).toEqual([])
   })
 
+  test('reports the outage: down once the server is proven stopped, over when the start-command runs', async () => {
+    await startFakeServer()
+    const events: string[] = []
+    const outage = {
+      down: () => events.push('down'),
+      starting: () => events.push('starting')
+    }
+    await withServerStopped(
+      homeInfo(sandbox.home, port),
+      control(),
+      { ...opts, outage },
+      new MemoryLogger(),
+      async () => {
+        events.push(`work (port ${await portState()})`)
+      }
+    )
+    expect(events).toEqual(['down', 'work (port closed)', 'starting'])
+    expect(await portState()).toBe('open')
+
+    // A server that was not running is not this run's outage.
+    const idle: string[] = []
+    await withServerStopped(
+      homeInfo(sandbox.home, await freePort()),
+      control({ stopCommand: '', startCommand: '' }),
+      {
+        ...opts,
+        processLister: scopedLister(path.join(sandbox.root, 'none')),
+        outage: { down: () => idle.push('down'), starting: () => idle.push('starting') }
+      },
+      new MemoryLogger(),
+      async () => undefined
+    )
+    expect(idle).toEqual([])
+  })
+
   test('starts the server again when the work throws, and the work error is the one thrown', async () => {
     const oldPid = await startFakeServer()
     const logger = new MemoryLogger()

@@ -38,15 +38,20 @@ describe('parseSettings', () => {
     [{ [Input.Home]: '/h', [Input.CompressionLevel]: 'fast' }, Input.CompressionLevel, /whole number/],
     [{ [Input.Home]: '/h', [Input.Storage]: 'directory' }, Input.Path, /needs the 'path' input/],
     [{ [Input.Home]: '/h', [Input.Name]: 'nightly:1' }, Input.Name, /cannot be named with/],
-    [{ [Input.Home]: '/h', [Input.RunId]: 'abc' }, Input.RunId, /whole number/],
-    [{ [Input.Home]: '/h', [Input.RunId]: '0' }, Input.RunId, /from 1 to/],
     [
-      { [Input.Home]: '/h', [Input.Storage]: 'cache', [Input.RunId]: '5' },
+      { [Input.Mode]: 'restore', [Input.Name]: 'b', [Input.Home]: '/h', [Input.RunId]: 'abc' },
+      Input.RunId,
+      /whole number/
+    ],
+    [{ [Input.Mode]: 'restore', [Input.Name]: 'b', [Input.Home]: '/h', [Input.RunId]: '0' }, Input.RunId, /from 1 to/],
+    [
+      { [Input.Mode]: 'restore', [Input.Name]: 'b', [Input.Home]: '/h', [Input.Storage]: 'cache', [Input.RunId]: '5' },
       Input.RunId,
       /only applies to 'storage: artifact'/
     ],
     [{ [Input.Home]: '/h', [Input.DryRun]: 'yes' }, Input.DryRun, /'true' or 'false'/],
-    [{ [Input.Home]: '/h', [Input.RetentionDays]: '91' }, Input.RetentionDays, /from 1 to 90/],
+    [{ [Input.Home]: '/h', [Input.RetentionDays]: '401' }, Input.RetentionDays, /from 0 to 400, got 401/],
+    [{ [Input.Home]: '/h', [Input.RetentionDays]: '-1' }, Input.RetentionDays, /from 0 to 400, got -1/],
     [{ [Input.Mode]: 'restore', [Input.Home]: '/h' }, Input.Name, /needs 'name'/],
     [{ [Input.Mode]: 'verify', [Input.Name]: 'a', [Input.NamePrefix]: 'b' }, Input.NamePrefix, /either 'name'/]
   ])('refuses %j naming the input', (values, input, message) => {
@@ -59,6 +64,43 @@ describe('parseSettings', () => {
     expect(caught).toBeInstanceOf(InputError)
     expect((caught as InputError).input).toBe(input)
     expect((caught as InputError).message).toMatch(message)
+  })
+
+  it('takes retention-days as upload-artifact does: 0 is the default, up to 400 passes to the toolkit', () => {
+    const days = (value: string): number | null =>
+      parseSettings(reader({ [Input.Home]: '/h', [Input.RetentionDays]: value }), {}).storage.retentionDays
+    expect(days('0')).toBeNull()
+    expect(days('')).toBeNull()
+    expect(days('400')).toBe(400)
+    expect(days('91')).toBe(91)
+  })
+
+  it('does not read the inputs a mode or storage does not use', () => {
+    // What @github/local-action passes: the literal defaults of action.yml, and values meant for other modes.
+    const unused = {
+      [Input.Repository]: '${{ github.repository }}',
+      [Input.RunId]: 'latest',
+      [Input.RetentionDays]: 'forever',
+      [Input.Components]: 'everything',
+      [Input.SafetyDump]: 'maybe',
+      [Input.InterruptedRestore]: 'ask'
+    }
+    const s = parseSettings(
+      reader({ ...unused, [Input.Home]: '/h', [Input.Storage]: 'directory', [Input.Path]: '/b' }),
+      {}
+    )
+    expect(s.storage).toMatchObject({ kind: 'directory', repository: '', runId: null, retentionDays: null })
+    expect(s.restore.components).toBe('default')
+    const verify = parseSettings(
+      reader({ [Input.Mode]: 'verify', [Input.Name]: 'x', [Input.CompressionLevel]: 'max', [Input.Port]: 'http' }),
+      {}
+    )
+    expect(verify.backup.compressionLevel).toBe(1)
+    expect(verify.server.port).toBeNull()
+    // The same values are refused where they are used.
+    expect(() =>
+      parseSettings(reader({ ...unused, [Input.Mode]: 'restore', [Input.Home]: '/h', [Input.Name]: 'x' }), {})
+    ).toThrow(InputError)
   })
 
   it('keeps passwords verbatim and splits key lists by line', () => {

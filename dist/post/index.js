@@ -1449,7 +1449,7 @@ const INPUTS = [
     {
         name: io_names_Input.RetentionDays,
         default: '',
-        description: "Days to keep the backup artifact (1-90; default: the repository's setting)."
+        description: "Days to keep the backup artifact: 1 to the repository's maximum (90 on public repositories, up to 400 on private and internal ones; a larger value is cut to it with a warning). Empty or 0: the repository's default."
     },
     {
         name: io_names_Input.CompressionLevel,
@@ -1641,7 +1641,7 @@ const OUTPUTS = [
     { name: Output.BackupName, description: 'Name of the backup made, restored or verified.' },
     {
         name: Output.BackupPath,
-        description: "Path of the backup file (the stored file with 'storage: directory'; the local copy otherwise)."
+        description: "Path of the stored backup file with 'storage: directory'; empty with 'artifact' and 'cache' storage, whose local copy is removed once uploaded."
     },
     { name: Output.BackupSize, description: 'Size of the backup file in bytes.' },
     { name: Output.BackupSha256, description: 'SHA-256 of the backup file (of the ciphertext when encrypted).' },
@@ -1651,7 +1651,7 @@ const OUTPUTS = [
     { name: Output.ArtifactUrl, description: "Link to the artifact on the run's page ('storage: artifact')." },
     {
         name: Output.ArtifactDigest,
-        description: "SHA-256 digest of the artifact as the service recorded it ('sha256:…')."
+        description: 'SHA-256 digest of the artifact, in hex, as actions/upload-artifact gives it.'
     },
     { name: Output.CacheKey, description: "Cache key of the saved or restored backup ('storage: cache')." },
     {

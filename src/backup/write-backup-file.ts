@@ -128,7 +128,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
     await written
     // The last line carries the total too, however quickly a small home was archived.
     await counted
-    req.logger.info(progress.line())
+    progress.finish()
     return {
       manifest,
       files: totals.files,

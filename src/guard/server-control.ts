@@ -61,6 +61,7 @@ export async function withServerStopped<T>(
   logger.info(`XL Release is running; stopping it for the ${purpose}:\n${describeFindings(blockingFindings(first))}`)
   try {
     const stopped = await stopServer(home, control, probeOpts, logger, purpose)
+    opts.outage?.down()
     warnNonBlocking(stopped, logger)
   } catch (stopError) {
     // The stop-command ran and may have stopped part of the server: bring it back before reporting.
@@ -95,6 +96,7 @@ export async function withServerStopped<T>(
     )
     return result
   }
+  opts.outage?.starting()
   await owed!.finish()
   return result
 }

@@ -39,6 +39,11 @@ export interface GuardOptions {
   pollIntervalMs?: number
   /** What the guarded work is called in messages ('backup', 'restore'); default 'backup'. */
   purpose?: string
+  /**
+   * Told when the outage this run causes begins (the server it stopped is proven down) and ends (its start-command
+   * is run): the downtime users feel. Not called when the server was not running to begin with.
+   */
+  outage?: { down(): void; starting(): void }
 }
 
 /** One running process as the operating system lists it. */

@@ -17,6 +17,15 @@ export interface JobSummary {
   notes: string[]
   /** Optional link shown under the facts (e.g. the artifact). */
   link?: { text: string; href: string }
+  /** Text to copy, shown as code blocks after the tables (e.g. the workflow step that restores this backup). */
+  snippets?: SummarySnippet[]
+}
+
+export interface SummarySnippet {
+  caption: string
+  /** The code block's language ('yaml'). */
+  language: string
+  text: string
 }
 
 export interface SummaryTable {

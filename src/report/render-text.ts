@@ -20,6 +20,7 @@ export function renderSummaryText(summary: JobSummary): string {
       if (n === 0) out.push(widths.map(w => '-'.repeat(w)).join('  '))
     }
   }
+  for (const snippet of summary.snippets ?? []) out.push('', snippet.caption, snippet.text.trimEnd())
   if (summary.notes.length > 0) out.push('', ...summary.notes.map(n => `note: ${n}`))
   return out.join('\n')
 }

@@ -29,6 +29,7 @@ export class ArchiveExtractor implements Extractor {
       const progress = new Progress(`Unpacked ${prefix}`, bytes, this.logger)
       // The component goes inside the home: its links may point anywhere in the home (the reader refused the rest).
       await extractArchive(this.archive, { prefix, dest, threads: this.threads, progress, linkRoot: HOME_PREFIX })
+      progress.finish()
       // extractArchive creates `dest` owner-only; the component's own folder gets its recorded mode and time.
       if (own) {
         await chmod(dest, own.mode & 0o1777)

@@ -70,6 +70,7 @@ export async function fetchBackup(settings: Settings, workDir: string, logger: L
       })
       const out = await createPrivateWriteStream(zipFile)
       await pipeline(createReadStream(stored, { highWaterMark: 1024 * 1024 }), counter, decryptor, out)
+      progress.finish()
     } catch (error) {
       await rm(zipFile, { force: true })
       throw error

@@ -73,7 +73,8 @@ export const INPUTS: InputSpec[] = [
   {
     name: Input.RetentionDays,
     default: '',
-    description: "Days to keep the backup artifact (1-90; default: the repository's setting)."
+    description:
+      "Days to keep the backup artifact: 1 to the repository's maximum (90 on public repositories, up to 400 on private and internal ones; a larger value is cut to it with a warning). Empty or 0: the repository's default."
   },
   {
     name: Input.CompressionLevel,
@@ -287,7 +288,8 @@ export const OUTPUTS: { name: Output; description: string }[] = [
   { name: Output.BackupName, description: 'Name of the backup made, restored or verified.' },
   {
     name: Output.BackupPath,
-    description: "Path of the backup file (the stored file with 'storage: directory'; the local copy otherwise)."
+    description:
+      "Path of the stored backup file with 'storage: directory'; empty with 'artifact' and 'cache' storage, whose local copy is removed once uploaded."
   },
   { name: Output.BackupSize, description: 'Size of the backup file in bytes.' },
   { name: Output.BackupSha256, description: 'SHA-256 of the backup file (of the ciphertext when encrypted).' },
@@ -297,7 +299,7 @@ export const OUTPUTS: { name: Output; description: string }[] = [
   { name: Output.ArtifactUrl, description: "Link to the artifact on the run's page ('storage: artifact')." },
   {
     name: Output.ArtifactDigest,
-    description: "SHA-256 digest of the artifact as the service recorded it ('sha256:…')."
+    description: 'SHA-256 digest of the artifact, in hex, as actions/upload-artifact gives it.'
   },
   { name: Output.CacheKey, description: "Cache key of the saved or restored backup ('storage: cache')." },
   {

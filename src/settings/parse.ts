@@ -23,10 +23,39 @@ const DATABASE_MODES = ['auto', 'none', 'postgresql', 'mysql', 'mariadb', 'oracl
 /** Characters the artifact service refuses in names; refused for every storage so a name works everywhere. */
 const FORBIDDEN_NAME_CHARS = /[":<>|*?\r\n\\/]/
 
+/**
+ * Inputs that only some modes or storages read. Outside their scope they are not read, so a value they would refuse
+ * cannot fail a run that does not use them: GitHub's own `@github/local-action`, for one, passes the literal
+ * `${{ github.repository }}` default of `repository` to a backup into a folder.
+ */
+const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }>> = {
+  [Input.RunId]: { modes: ['restore', 'verify'] },
+  [Input.Repository]: { storages: ['artifact'] },
+  [Input.RetentionDays]: { modes: ['backup'], storages: ['artifact'] },
+  [Input.CompressionLevel]: { modes: ['backup'] },
+  [Input.Exclude]: { modes: ['backup'] },
+  [Input.Port]: { modes: ['backup', 'restore'] },
+  [Input.StopTimeout]: { modes: ['backup', 'restore'] },
+  [Input.StartTimeout]: { modes: ['backup', 'restore'] },
+  [Input.Components]: { modes: ['restore'] },
+  [Input.PreviousPath]: { modes: ['restore'] },
+  [Input.SafetyDump]: { modes: ['restore'] },
+  [Input.ResetIndexes]: { modes: ['restore'] },
+  [Input.AllowVersionMismatch]: { modes: ['restore'] },
+  [Input.InterruptedRestore]: { modes: ['restore'] }
+}
+
 /** Turns raw inputs into validated Settings, throwing an InputError that names the input, the value and the fix. */
 export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
-  const get = (name: Input): string => read(name).trim() || defaultOf(name)
-  const mode = oneOf(Input.Mode, get(Input.Mode), MODES)
+  const raw = (name: Input): string => read(name).trim() || defaultOf(name)
+  const mode = oneOf(Input.Mode, raw(Input.Mode), MODES)
+  const storageKind = oneOf(Input.Storage, raw(Input.Storage), STORAGES)
+  const get = (name: Input): string => {
+    const scope = SCOPES[name]
+    const used =
+      (!scope?.modes || scope.modes.includes(mode)) && (!scope?.storages || scope.storages.includes(storageKind))
+    return used ? raw(name) : defaultOf(name)
+  }
   const homeRaw = get(Input.Home)
   if (mode !== 'verify' && homeRaw === '') {
     throw new InputError(
@@ -34,7 +63,6 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       `Input '${Input.Home}' is required for mode '${mode}': set it to the XL Release server home (the folder holding conf/ and lib/).`
     )
   }
-  const storageKind = oneOf(Input.Storage, get(Input.Storage), STORAGES)
   const storagePath = get(Input.Path)
   if (storageKind === 'directory' && storagePath === '') {
     throw new InputError(
@@ -90,7 +118,9 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
   }
   const githubToken = get(Input.GithubToken)
   const retentionRaw = get(Input.RetentionDays)
-  const retentionDays = retentionRaw === '' ? null : integer(Input.RetentionDays, retentionRaw, 1, 90)
+  // As actions/upload-artifact: 0 is the repository's default, and the toolkit caps a value above the repository's
+  // maximum with a warning; 400 days is the most any repository allows.
+  const retentionDays = retentionRaw === '' ? null : integer(Input.RetentionDays, retentionRaw, 0, 400) || null
 
   const home = homeRaw === '' ? '' : path.resolve(homeRaw)
   const effectiveName = mode === 'backup' ? name || defaultBackupName(new Date()) : name

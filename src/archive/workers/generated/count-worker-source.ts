@@ -52,7 +52,7 @@ var ExcludeMatcher = class _ExcludeMatcher {
     return new _ExcludeMatcher([]);
   }
   /** Parses the input's lines (a string with newlines, or lines already split); throws InputError('exclude'). */
-  static parse(input, inputName = "exclude") {
+  static parse(input, inputName = "exclude" /* Exclude */) {
     const lines = typeof input === "string" ? input.split(/\\r?\\n/) : input.flatMap((l) => l.split(/\\r?\\n/));
     const rules = [];
     for (const raw of lines) {
