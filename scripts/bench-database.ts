@@ -11,7 +11,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { dumpDatabase, resolveDatabases, restoreDatabase, type DatabaseTarget } from '../src/database/index.js'
-import type { DatabaseRecord } from '../src/archive/manifest.js'
+import type { DatabaseRecord } from '../src/format/manifest.js'
 import type { HomeInfo } from '../src/home/types.js'
 import { MemoryLogger } from '../src/shared/logger.js'
 

@@ -1,9 +1,9 @@
 import type { Logger } from './shared/logger.js'
 import type { Settings } from './settings/settings.js'
 import type { JobResult } from './report/job-result.js'
-import { backupCommand } from './run-backup.js'
-import { restoreCommand } from './run-restore.js'
-import { verifyCommand } from './run-verify.js'
+import { backupCommand } from './commands/backup/run.js'
+import { restoreCommand } from './commands/restore/run.js'
+import { verifyCommand } from './commands/verify/run.js'
 import { withRunFolder } from './lifecycle/run-folder.js'
 import { tempRoot } from './settings/derived.js'
 

@@ -1,7 +1,7 @@
 import { startAndWait, portAnswers } from './guard/start-server.js'
 import { decodeStoppedServer, SERVER_STOPPED_STATE } from './lifecycle/post-state.js'
 import { commandLogger as logger, getInput, getState, setFailed } from './report/workflow-commands.js'
-import { findUnfinishedJournals } from './restore/journal.js'
+import { findUnfinishedJournals } from './restore-engine/journal.js'
 import { Input } from './settings/inputs.js'
 
 const POLL_MS = 1000

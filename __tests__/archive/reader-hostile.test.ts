@@ -3,7 +3,7 @@ import { lstat, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:f
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { extractArchive } from '../../src/archive/extract.js'
-import type { FileRecord, Manifest } from '../../src/archive/manifest.js'
+import type { FileRecord, Manifest } from '../../src/format/manifest.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import { openBackupArchive, type ArchiveEntry } from '../../src/archive/backup-archive.js'
 import { IntegrityError } from '../../src/shared/errors.js'

@@ -13,7 +13,7 @@ describe('the worker threads run as bundled strings', () => {
 
   test('each bundle carries the shared code rather than a copy of it', () => {
     const sources = Object.fromEntries(WORKER_BUILDS.map(w => [w.constant, read(w.output)]))
-    expect(sources.DEFLATE_WORKER_SOURCE).toContain('// src/archive/crc32.ts')
+    expect(sources.DEFLATE_WORKER_SOURCE).toContain('// src/zip/crc32.ts')
     expect(sources.COUNT_WORKER_SOURCE).toContain('// src/archive/tree-walker.ts')
     expect(sources.COUNT_WORKER_SOURCE).toContain('// src/archive/exclude.ts')
   })

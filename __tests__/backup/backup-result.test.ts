@@ -1,6 +1,6 @@
 import { parse } from 'yaml'
-import { artifactExpiry, backupResult } from '../../src/backup/backup-result.js'
-import type { WrittenBackup } from '../../src/backup/write-backup-file.js'
+import { artifactExpiry, backupResult } from '../../src/commands/backup/backup-result.js'
+import type { WrittenBackup } from '../../src/commands/backup/write-backup-file.js'
 import { renderSummaryText } from '../../src/report/render-text.js'
 import { Input } from '../../src/settings/inputs.js'
 import { parseSettings } from '../../src/settings/parse.js'

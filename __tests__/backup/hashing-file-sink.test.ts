@@ -3,7 +3,7 @@ import { open, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { ZipWriter } from '../../src/archive/zip-writer.js'
-import { HashingFileSink } from '../../src/backup/hashing-file-sink.js'
+import { HashingFileSink } from '../../src/commands/backup/hashing-file-sink.js'
 import { sha256File } from '../support/writer-fixtures.js'
 import { scratchFolder } from '../support/scratch.js'
 

@@ -8,7 +8,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
-import type { Manifest } from '../../src/archive/manifest.js'
+import type { Manifest } from '../../src/format/manifest.js'
 import { errorLines, runAction, sampleHomeFixture, sha256File, tree, type ActionRun } from '../support/e2e-frontends.js'
 
 const exec = promisify(execFile)

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { MAX_MANIFEST_DEPTH, openBackupArchive } from '../../src/archive/backup-archive.js'
-import { MAX_ENTRIES } from '../../src/archive/zip-central-directory.js'
+import { MAX_ENTRIES } from '../../src/zip/zip-central-directory.js'
 import { IntegrityError } from '../../src/shared/errors.js'
 import { manifestFor, writeBackup, writeZip, type ZipEntrySpec } from '../support/archive-fixtures.js'
 

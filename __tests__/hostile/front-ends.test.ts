@@ -4,9 +4,9 @@
  */
 import { jest } from '@jest/globals'
 import * as path from 'node:path'
-import type { DatabaseRecord } from '../../src/archive/manifest.js'
+import type { DatabaseRecord } from '../../src/format/manifest.js'
 import { runCli } from '../../src/cli.js'
-import { dumpFolder } from '../../src/restore-adapters/database-targets.js'
+import { dumpFolder } from '../../src/commands/database-targets.js'
 import { IntegrityError } from '../../src/shared/errors.js'
 import { HostileScene, pgDumpRecord } from '../support/hostile-fixtures.js'
 

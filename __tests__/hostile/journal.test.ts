@@ -11,8 +11,8 @@ import {
   selectComponents,
   type JournalStep,
   type RestoreRequest
-} from '../../src/restore/index.js'
-import type { Journal } from '../../src/restore/types.js'
+} from '../../src/restore-engine/index.js'
+import type { Journal } from '../../src/restore-engine/types.js'
 import {
   FileDatabases,
   FolderExtractor,

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises'
 import * as path from 'node:path'
-import type { Manifest } from '../../src/archive/manifest.js'
+import type { Manifest } from '../../src/format/manifest.js'
 import { Input } from '../../src/settings/inputs.js'
 import { IntegrityError } from '../../src/shared/errors.js'
 import type { ZipEntrySpec } from '../support/archive-fixtures.js'

@@ -1,6 +1,11 @@
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { backupTopLevel, componentWarnings, decideIndexReset, selectComponents } from '../../src/restore/index.js'
+import {
+  backupTopLevel,
+  componentWarnings,
+  decideIndexReset,
+  selectComponents
+} from '../../src/restore-engine/index.js'
 
 const entries = ['README.txt', 'archive', 'bin', 'conf', 'ext', 'hotfix', 'lib', 'log', 'plugins', 'repository']
 const names = (input: string, db = true) => selectComponents(input, entries, db).map(c => c.name)

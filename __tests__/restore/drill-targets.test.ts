@@ -1,4 +1,4 @@
-import { checkDrillTargets } from '../../src/restore-adapters/drill-targets.js'
+import { checkDrillTargets } from '../../src/commands/restore/drill-targets.js'
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { homeWith, settings } from '../support/database-fixtures.js'

@@ -9,7 +9,7 @@ import {
   type JournalStep,
   type RestoreDeps,
   type RestoreRequest
-} from '../../src/restore/index.js'
+} from '../../src/restore-engine/index.js'
 import {
   FileDatabases,
   FolderExtractor,

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { backupTopLevel, runRestore, selectComponents } from '../../src/restore/index.js'
+import { backupTopLevel, runRestore, selectComponents } from '../../src/restore-engine/index.js'
 import { backupFromFolder, FileDatabases, FolderExtractor } from '../support/restore-fixtures.js'
 
 const [root, kind, occurrence, components = 'default'] = process.argv.slice(2)

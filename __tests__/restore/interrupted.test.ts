@@ -10,7 +10,7 @@ import {
   rollBackInterrupted,
   runRestore,
   type RestoreRequest
-} from '../../src/restore/index.js'
+} from '../../src/restore-engine/index.js'
 import {
   FileDatabases,
   FolderExtractor,

@@ -9,7 +9,7 @@ import {
   runRestore,
   type RestoreDeps,
   type RestoreRequest
-} from '../../src/restore/index.js'
+} from '../../src/restore-engine/index.js'
 import {
   backupFromFolder,
   FileDatabases,

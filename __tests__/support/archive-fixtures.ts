@@ -11,7 +11,7 @@ import {
   type DatabaseRecord,
   type FileRecord,
   type Manifest
-} from '../../src/archive/manifest.js'
+} from '../../src/format/manifest.js'
 
 const run = promisify(execFile)
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmod, cp, copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import type { FileRecord, Manifest } from '../../src/archive/manifest.js'
+import type { FileRecord, Manifest } from '../../src/format/manifest.js'
 import type { DatabaseRole } from '../../src/home/types.js'
 import {
   backupTopLevel,
@@ -11,7 +11,7 @@ import {
   type DatabaseRestorer,
   type Extractor,
   type RestoreRequest
-} from '../../src/restore/index.js'
+} from '../../src/restore-engine/index.js'
 
 /** A file to write into a fixture home: content, mode, or a symlink target. */
 type Entry = { content: string; mode?: number } | { link: string } | { dir: true; mode?: number }

@@ -5,7 +5,7 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { ZipWriter, type ZipWriterOptions } from '../../src/archive/zip-writer.js'
-import type { FileRecord } from '../../src/archive/manifest.js'
+import type { FileRecord } from '../../src/format/manifest.js'
 import { sha256File } from './hash.js'
 
 const run = promisify(execFile)

@@ -647,7 +647,7 @@ async function writePrivateFile(file, data) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/restore/fs-ops.ts
+;// CONCATENATED MODULE: ./src/restore-engine/fs-ops.ts
 
 
 /** lstat that answers null for a missing path instead of throwing. */
@@ -831,7 +831,7 @@ var Output;
     Output["Verified"] = "verified";
 })(Output || (Output = {}));
 
-;// CONCATENATED MODULE: ./src/restore/indexes.ts
+;// CONCATENATED MODULE: ./src/restore-engine/indexes.ts
 
 
 
@@ -930,7 +930,7 @@ async function moveIndexContentsBack(home, previousDir, folder) {
     return moved;
 }
 
-;// CONCATENATED MODULE: ./src/restore/journal-schema.ts
+;// CONCATENATED MODULE: ./src/restore-engine/journal-schema.ts
 
 
 
@@ -1202,7 +1202,7 @@ function isInside(child, parent) {
     return rel === '' || (!rel.startsWith('..') && !external_node_path_namespaceObject.isAbsolute(rel));
 }
 
-;// CONCATENATED MODULE: ./src/restore/journal-check.ts
+;// CONCATENATED MODULE: ./src/restore-engine/journal-check.ts
 
 
 
@@ -1284,7 +1284,7 @@ async function checkNoLinks(file, previousDir) {
         throw foreign(file, `its previous folder ${previousDir} is not a folder`);
 }
 
-;// CONCATENATED MODULE: ./src/restore/journal.ts
+;// CONCATENATED MODULE: ./src/restore-engine/journal.ts
 
 
 

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
-import { readEntryContent, readSmallEntrySync, type EntryLocation } from './entry-content.js'
+import { readEntryContent, readSmallEntrySync, type EntryLocation } from '../zip/entry-content.js'
 import { linkEscapeReason, pathKey, unsafeNameReason } from './entry-safety.js'
 import { jsonDepth } from './json-depth.js'
 import {
@@ -18,10 +18,10 @@ import {
   MANIFEST_FORMAT,
   type FileRecord,
   type Manifest
-} from './manifest.js'
-import type { CentralDirectoryRecord } from './zip-central-directory.js'
-import { FLAG_ENCRYPTED, METHOD_DEFLATE, METHOD_STORE } from './zip-format.js'
-import { entryKind, openZip } from './zip-file.js'
+} from '../format/manifest.js'
+import type { CentralDirectoryRecord } from '../zip/zip-central-directory.js'
+import { FLAG_ENCRYPTED, METHOD_DEFLATE, METHOD_STORE } from '../zip/zip-format.js'
+import { entryKind, openZip } from '../zip/zip-file.js'
 
 /** One entry of a backup, checked against the manifest: what it is comes from the manifest, where it is from the zip. */
 export interface ArchiveEntry extends EntryLocation {

@@ -8,7 +8,7 @@ import {
   type DatabaseRecord,
   type FileRecord,
   type Manifest
-} from './manifest.js'
+} from '../format/manifest.js'
 
 /**
  * The one schema every manifest passes before any field of it is used: a backup is untrusted input, and a manifest

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import type { Progress } from '../shared/progress.js'
-import { isSmallEntry, smallEntryScratch } from './entry-content.js'
+import { isSmallEntry, smallEntryScratch } from '../zip/entry-content.js'
 import { runInLanes } from './run-bounded.js'
 import type { BackupArchive } from './backup-archive.js'
 

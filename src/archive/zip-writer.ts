@@ -7,7 +7,7 @@ import zlib from 'node:zlib'
 import { XlrBackupError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { isCompressedByName } from './compressibility.js'
-import { crc32 } from './crc32.js'
+import { crc32 } from '../zip/crc32.js'
 import { BufferPool } from './buffer-pool.js'
 import { DeflatePool, type FileResult } from './deflate-pool.js'
 import { EntryNames } from './entry-names.js'
@@ -29,7 +29,7 @@ import {
   METHOD_STORE,
   UINT16_MAX,
   UINT32_MAX
-} from './zip-format.js'
+} from '../zip/zip-format.js'
 
 export interface ZipWriterOptions {
   /** 0 stores everything; 1–9 are zlib levels for what is worth deflating. */

@@ -1,6 +1,6 @@
 import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import type { DatabaseRecord } from '../archive/manifest.js'
+import type { DatabaseRecord } from '../format/manifest.js'
 import { DatabaseError } from '../shared/errors.js'
 import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { withPgEnv } from './credentials.js'

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import * as path from 'node:path'
-import type { DatabaseRecord } from '../archive/manifest.js'
+import type { DatabaseRecord } from '../format/manifest.js'
 import { DatabaseError, InputError, IntegrityError } from '../shared/errors.js'
 import { customCommandEnv, runCustomCommand } from './custom-command.js'
 import { hashFile } from '../shared/hash-file.js'

@@ -1,5 +1,5 @@
 import type { DatabaseRole } from '../home/types.js'
-import type { DatabaseRecord } from '../archive/manifest.js'
+import type { DatabaseRecord } from '../format/manifest.js'
 import type { Logger } from '../shared/logger.js'
 
 export type Engine = 'postgresql' | 'mysql' | 'mariadb' | 'oracle' | 'sqlserver' | 'db2' | 'h2' | 'derby' | 'unknown'

@@ -1,4 +1,4 @@
-import type { DatabaseRole } from '../archive/manifest.js'
+import type { DatabaseRole } from '../format/manifest.js'
 
 /** What the tool knows about an XL Release server home after reading it (see docs/ and shared xlr-reference). */
 export interface HomeInfo {

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import yauzl from 'yauzl'
 import { makeHome } from '../../../scripts/make-home.js'
-import type { FileRecord } from '../../../src/archive/manifest.js'
+import type { FileRecord } from '../../../src/format/manifest.js'
 import { snapshot, tool, zipListing, zipTree } from '../../support/writer-fixtures.js'
 
 let tmp: string

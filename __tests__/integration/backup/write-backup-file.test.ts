@@ -16,10 +16,10 @@ import {
   type DatabaseRecord,
   type FileRecord,
   type Manifest
-} from '../../../src/archive/manifest.js'
+} from '../../../src/format/manifest.js'
 import { ZipWriter } from '../../../src/archive/zip-writer.js'
-import { manifestEnvelope } from '../../../src/backup/manifest-file.js'
-import { writeBackupFile } from '../../../src/backup/write-backup-file.js'
+import { manifestEnvelope } from '../../../src/commands/backup/manifest-file.js'
+import { writeBackupFile } from '../../../src/commands/backup/write-backup-file.js'
 import type { DumpResult } from '../../../src/database/types.js'
 import type { HomeInfo } from '../../../src/home/types.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'

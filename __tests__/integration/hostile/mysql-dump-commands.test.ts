@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import type { DatabaseRecord } from '../../../src/archive/manifest.js'
+import type { DatabaseRecord } from '../../../src/format/manifest.js'
 import { dumpDatabase, resolveDatabases, restoreDatabase, tableChecksums } from '../../../src/database/index.js'
 import { findMysqlTool, mysqlClientGuardFlags } from '../../../src/database/mysql.js'
 import type { DatabaseTarget } from '../../../src/database/types.js'

@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import zlib from 'node:zlib'
 import { SAMPLE } from '../compressibility.js'
-import { crc32 } from '../crc32.js'
+import { crc32 } from '../../zip/crc32.js'
 import { collectYoungGarbage, GC_EVERY_BYTES } from '../gc-hint.js'
 import type { DeflateRequest, DeflateResponse, DeflateWorkerData, FileOutcome } from './deflate-protocol.js'
 

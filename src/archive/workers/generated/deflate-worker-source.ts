@@ -42,7 +42,7 @@ var SAMPLE = {
   ratio: 0.94
 };
 
-// src/archive/crc32.ts
+// src/zip/crc32.ts
 var import_node_zlib = __toESM(require("node:zlib"), 1);
 var crc32 = typeof import_node_zlib.default.crc32 === "function" ? (data2, previous = 0) => import_node_zlib.default.crc32(data2, previous) : tableCrc32;
 var table = null;

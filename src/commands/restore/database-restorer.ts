@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import type { DatabaseRecord } from '../archive/manifest.js'
-import { describeDatabase, restoreDatabase, safetyDump } from '../database/index.js'
-import type { DatabaseSettings, DatabaseTarget } from '../database/types.js'
-import type { DatabaseRole } from '../home/types.js'
-import type { Logger } from '../shared/logger.js'
-import type { DatabaseRestorer } from '../restore/types.js'
+import type { DatabaseRecord } from '../../format/manifest.js'
+import { describeDatabase, restoreDatabase, safetyDump } from '../../database/index.js'
+import type { DatabaseSettings, DatabaseTarget } from '../../database/types.js'
+import type { DatabaseRole } from '../../home/types.js'
+import type { Logger } from '../../shared/logger.js'
+import type { DatabaseRestorer } from '../../restore-engine/types.js'
 
 /** One database of the backup: its dump (unpacked and checked), its manifest record, where it goes. */
 export interface DatabaseRestoreTarget {

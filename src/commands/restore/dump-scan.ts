@@ -1,7 +1,7 @@
-import type { DatabaseRecord } from '../archive/manifest.js'
-import type { BackupArchive } from '../archive/backup-archive.js'
-import { MYSQL_DUMP_FILE, scanMysqlDumpChunks } from '../database/mysql.js'
-import { IntegrityError } from '../shared/errors.js'
+import type { DatabaseRecord } from '../../format/manifest.js'
+import type { BackupArchive } from '../../archive/backup-archive.js'
+import { MYSQL_DUMP_FILE, scanMysqlDumpChunks } from '../../database/mysql.js'
+import { IntegrityError } from '../../shared/errors.js'
 
 /**
  * Verify without a scratch database loads no dump, but it must still refuse what a restore would refuse: a MySQL

@@ -1,6 +1,6 @@
 import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import { HOME_PREFIX, type FileRecord } from '../archive/manifest.js'
+import { HOME_PREFIX, type FileRecord } from '../format/manifest.js'
 import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
 import type { Component } from './types.js'
 import { Input } from '../shared/io-names.js'

@@ -1,13 +1,13 @@
 import * as os from 'node:os'
-import type { HomeInfo } from '../home/types.js'
+import type { HomeInfo } from '../../home/types.js'
 import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
   type ComponentSummary,
   type DatabaseRecord,
   type Manifest
-} from '../archive/manifest.js'
-import { TOOL_NAME, TOOL_VERSION } from '../shared/tool.js'
+} from '../../format/manifest.js'
+import { TOOL_NAME, TOOL_VERSION } from '../../shared/tool.js'
 
 /** The manifest but its list of entries, which grows with the home and so is spooled to disk, never held. */
 export type ManifestHead = Omit<Manifest, 'files'>

@@ -11,7 +11,7 @@ import { formatPlan } from './plan-format.js'
 import { type Activity, carryOutSwapsAndAfter } from './forward.js'
 import { describeFailedRollback, msg, rollBack, RestoreFailedError } from './rollback.js'
 import type { Journal, RestoreDeps, RestorePlan, RestoreResult } from './types.js'
-import { HOME_PREFIX } from '../archive/manifest.js'
+import { HOME_PREFIX } from '../format/manifest.js'
 import { findInterruptedRestores, interruptedRefusal } from './interrupted-detect.js'
 
 /**

@@ -1,11 +1,11 @@
-import type { Manifest } from '../archive/manifest.js'
-import { redactJdbcUrl } from '../database/jdbc-url.js'
-import { parseJdbcUrl } from '../database/jdbc-url.js'
-import { DATABASE_INPUTS } from '../database/resolve.js'
-import type { DatabaseSettings } from '../database/types.js'
-import type { DatabaseRole, HomeInfo } from '../home/types.js'
-import { InputError } from '../shared/errors.js'
-import type { Logger } from '../shared/logger.js'
+import type { Manifest } from '../../format/manifest.js'
+import { redactJdbcUrl } from '../../database/jdbc-url.js'
+import { parseJdbcUrl } from '../../database/jdbc-url.js'
+import { DATABASE_INPUTS } from '../../database/resolve.js'
+import type { DatabaseSettings } from '../../database/types.js'
+import type { DatabaseRole, HomeInfo } from '../../home/types.js'
+import { InputError } from '../../shared/errors.js'
+import type { Logger } from '../../shared/logger.js'
 
 const ROLES: DatabaseRole[] = ['repository', 'archive']
 

@@ -1,12 +1,12 @@
 import { constants as fsConstants } from 'node:fs'
 import { chmod, lutimes, open, symlink, utimes } from 'node:fs/promises'
-import { extractArchive } from '../archive/extract.js'
-import { HOME_PREFIX } from '../archive/manifest.js'
-import type { ArchiveEntry, BackupArchive } from '../archive/backup-archive.js'
-import { IntegrityError } from '../shared/errors.js'
-import type { Logger } from '../shared/logger.js'
-import { Progress } from '../shared/progress.js'
-import type { Extractor } from '../restore/types.js'
+import { extractArchive } from '../../archive/extract.js'
+import { HOME_PREFIX } from '../../format/manifest.js'
+import type { ArchiveEntry, BackupArchive } from '../../archive/backup-archive.js'
+import { IntegrityError } from '../../shared/errors.js'
+import type { Logger } from '../../shared/logger.js'
+import { Progress } from '../../shared/progress.js'
+import type { Extractor } from '../../restore-engine/types.js'
 
 const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW
 

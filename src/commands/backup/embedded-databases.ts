@@ -1,10 +1,10 @@
 import { lstat, readdir, realpath } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { DATABASE_INPUTS } from '../database/resolve.js'
-import type { DatabaseTarget } from '../database/types.js'
-import type { HomeInfo } from '../home/types.js'
-import { InputError } from '../shared/errors.js'
+import { DATABASE_INPUTS } from '../../database/resolve.js'
+import type { DatabaseTarget } from '../../database/types.js'
+import type { HomeInfo } from '../../home/types.js'
+import { InputError } from '../../shared/errors.js'
 
 /** How deep below repository/ or archive/ the database files of a default (URL-less) embedded database are sought. */
 const SEARCH_DEPTH = 4

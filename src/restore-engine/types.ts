@@ -1,5 +1,5 @@
 import type { DatabaseRole } from '../home/types.js'
-import type { Manifest } from '../archive/manifest.js'
+import type { Manifest } from '../format/manifest.js'
 import type { Logger } from '../shared/logger.js'
 
 /**

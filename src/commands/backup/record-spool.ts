@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises'
-import type { FileRecord } from '../archive/manifest.js'
-import { openPrivateFile } from '../shared/private-files.js'
+import type { FileRecord } from '../../format/manifest.js'
+import { openPrivateFile } from '../../shared/private-files.js'
 
 /** Text gathered before one write: few system calls, little memory. */
 const BATCH_CHARS = 64 * 1024

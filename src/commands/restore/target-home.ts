@@ -1,11 +1,11 @@
 import { readdir, stat } from 'node:fs/promises'
-import { readHome } from '../home/index.js'
-import type { HomeInfo } from '../home/types.js'
-import { NotAHomeError, RestoreError } from '../shared/errors.js'
-import type { Logger } from '../shared/logger.js'
-import { Input } from '../settings/inputs.js'
-import { compareVersions } from '../home/index.js'
-import type { Manifest } from '../archive/manifest.js'
+import { readHome } from '../../home/index.js'
+import type { HomeInfo } from '../../home/types.js'
+import { NotAHomeError, RestoreError } from '../../shared/errors.js'
+import type { Logger } from '../../shared/logger.js'
+import { Input } from '../../settings/inputs.js'
+import { compareVersions } from '../../home/index.js'
+import type { Manifest } from '../../format/manifest.js'
 
 /**
  * The home a restore goes into: null when it is absent or an empty folder (a new home, as on a drill host), its

@@ -1,9 +1,9 @@
-import type { Manifest } from '../archive/manifest.js'
-import type { JobResult } from '../report/job-result.js'
-import type { RestoreResult } from '../restore/types.js'
-import { Output } from '../settings/inputs.js'
-import type { Settings } from '../settings/settings.js'
-import { formatBytes, formatDuration } from '../shared/progress.js'
+import type { Manifest } from '../../format/manifest.js'
+import type { JobResult } from '../../report/job-result.js'
+import type { RestoreResult } from '../../restore-engine/types.js'
+import { Output } from '../../settings/inputs.js'
+import type { Settings } from '../../settings/settings.js'
+import { formatBytes, formatDuration } from '../../shared/progress.js'
 
 /** Outputs and job summary of a restore (or of its dry-run plan). */
 export function restoreResult(input: {

@@ -1,6 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises'
 import * as path from 'node:path'
-import { HOME_PREFIX, type FileRecord } from '../archive/manifest.js'
+import { HOME_PREFIX, type FileRecord } from '../format/manifest.js'
 import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
 import { durableRename, lstatOrNull } from './fs-ops.js'
 import type { PlannedIndexReset, ResetIndexesMode } from './types.js'

@@ -1,14 +1,14 @@
 import * as path from 'node:path'
 import { extractArchive } from '../archive/extract.js'
 import type { BackupArchive } from '../archive/backup-archive.js'
-import type { DatabaseRecord } from '../archive/manifest.js'
+import type { DatabaseRecord } from '../format/manifest.js'
 import { ROLES } from '../archive/manifest-schema.js'
 import { DATABASE_INPUTS, describeDatabase, preflight, resolveDatabases } from '../database/index.js'
 import type { DatabaseSettings } from '../database/types.js'
 import type { HomeInfo } from '../home/types.js'
 import { InputError, IntegrityError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import type { DatabaseRestoreTarget } from './database-restorer.js'
+import type { DatabaseRestoreTarget } from './restore/database-restorer.js'
 import { Input } from '../shared/io-names.js'
 
 /**

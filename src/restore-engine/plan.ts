@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import * as path from 'node:path'
-import { HOME_PREFIX } from '../archive/manifest.js'
+import { HOME_PREFIX } from '../format/manifest.js'
 import { InputError, RestoreError } from '../shared/errors.js'
 import { formatBytes } from '../shared/progress.js'
 import { backupTopLevel, componentWarnings } from './components.js'

@@ -1,4 +1,4 @@
-import { HOME_PREFIX, type ComponentSummary, type FileRecord } from '../archive/manifest.js'
+import { HOME_PREFIX, type ComponentSummary, type FileRecord } from '../../format/manifest.js'
 
 /** What the backup reports about the manifest's entries, totalled as they are written instead of from a kept list. */
 export class RecordTotals {

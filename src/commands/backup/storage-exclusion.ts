@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises'
 import * as path from 'node:path'
-import { InputError } from '../shared/errors.js'
-import { Input } from '../settings/inputs.js'
+import { InputError } from '../../shared/errors.js'
+import { Input } from '../../settings/inputs.js'
 
 /**
  * The exclude pattern that keeps the storage folder out of the backup when 'path' lies inside the home: otherwise

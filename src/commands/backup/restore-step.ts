@@ -1,7 +1,7 @@
 import type { ManifestHead } from './build-manifest.js'
-import { Input } from '../settings/inputs.js'
-import type { Settings } from '../settings/settings.js'
-import type { PublishedBackup } from '../storage/types.js'
+import { Input } from '../../settings/inputs.js'
+import type { Settings } from '../../settings/settings.js'
+import type { PublishedBackup } from '../../storage/types.js'
 
 /** How the examples name the action when the run does not say which copy of it ran (a local `uses: ./`). */
 const PLACEHOLDER_ACTION = 'acme/xlr-backup@v1'

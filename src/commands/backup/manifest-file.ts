@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import { createPrivateWriteStream } from '../shared/private-files.js'
+import { createPrivateWriteStream } from '../../shared/private-files.js'
 import type { ManifestHead } from './build-manifest.js'
 
 /**

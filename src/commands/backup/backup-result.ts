@@ -1,8 +1,8 @@
-import type { JobResult } from '../report/job-result.js'
-import { Output } from '../settings/inputs.js'
-import type { Settings } from '../settings/settings.js'
-import type { PublishedBackup } from '../storage/types.js'
-import { formatBytes, formatDuration } from '../shared/progress.js'
+import type { JobResult } from '../../report/job-result.js'
+import { Output } from '../../settings/inputs.js'
+import type { Settings } from '../../settings/settings.js'
+import type { PublishedBackup } from '../../storage/types.js'
+import { formatBytes, formatDuration } from '../../shared/progress.js'
 import type { WrittenBackup } from './write-backup-file.js'
 import { restoreStepYaml } from './restore-step.js'
 
