@@ -28,6 +28,44 @@ module.exports = {
       to: { path: '^node_modules/@actions/(artifact|cache|github)/' }
     },
     {
+      name: 'engines-stay-below-the-commands',
+      comment:
+        'Engines (restore-engine, archive, zip, format, database, home, guard, crypto, storage) get what they need as ' +
+        'arguments: they never reach up to a command, the settings or the report.',
+      severity: 'error',
+      from: { path: '^src/(restore-engine|archive|zip|format|database|home|guard|crypto|storage)/' },
+      to: { path: '^src/(commands|settings|report)/|^src/(job|main|cli|cli-main|index)[.]ts$' }
+    },
+    {
+      name: 'commands-only-from-the-job',
+      comment: 'The front ends reach the commands through runJob (src/job.ts) only.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(job[.]ts|commands/)' },
+      to: { path: '^src/commands/' }
+    },
+    {
+      name: 'commands-do-not-import-each-other',
+      comment: 'What two commands share sits beside them in src/commands/, not inside one of them.',
+      severity: 'error',
+      from: { path: '^src/commands/([^/]+)/' },
+      to: { path: '^src/commands/[^/]+/', pathNot: '^src/commands/$1/' }
+    },
+    {
+      name: 'format-is-a-leaf',
+      comment:
+        'The backup format (manifest, entry prefixes, work-folder prefix) is data every layer reads: it imports nothing.',
+      severity: 'error',
+      from: { path: '^src/format/' },
+      to: { path: '^src/', pathNot: '^src/format/' }
+    },
+    {
+      name: 'zip-is-a-leaf',
+      comment: 'ZIP encoding and decoding knows nothing of manifests, progress or backups; only its errors are shared.',
+      severity: 'error',
+      from: { path: '^src/zip/' },
+      to: { path: '^src/', pathNot: '^src/(zip/|shared/errors[.]ts$)' }
+    },
+    {
       name: 'no-dev-dependencies-in-src',
       comment: 'The bundles carry only runtime dependencies.',
       severity: 'error',
