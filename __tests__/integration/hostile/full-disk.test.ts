@@ -55,7 +55,7 @@ it('verify with a scratch folder too small says so, not "damaged", and leaves no
     expect(error).toBeInstanceOf(NotEnoughSpaceError)
     expect(error.message).toMatch(
       new RegExp(
-        `^Not enough free space in ${runnerTemp}/xlr-verify-\\w+: need [\\d.]+ MiB, have [\\d.]+ [KM]iB\\. The backup was not found damaged; free space there, or point RUNNER_TEMP`
+        `^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/verify-\\w+: need [\\d.]+ MiB, have [\\d.]+ [KM]iB\\. The backup was not found damaged; free space there, or point RUNNER_TEMP`
       )
     )
     expect(error.message).not.toMatch(/damaged:|is refused/)
@@ -87,7 +87,7 @@ it("restore with a work folder too small for the backup's conf says so before un
     }
     expect(error).toBeInstanceOf(NotEnoughSpaceError)
     expect(error.message).toMatch(
-      new RegExp(`^Not enough free space in ${runnerTemp}/xlr-restore-\\w+: need [\\d.]+ MiB`)
+      new RegExp(`^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/restore-\\w+: need [\\d.]+ MiB`)
     )
     expect(await readdir(runnerTemp)).toEqual([])
     expect(await readdir(scene.root)).not.toContain('new-home')
