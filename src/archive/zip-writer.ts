@@ -435,6 +435,8 @@ export class ZipWriter {
           const data = { sha256, crc: crc32(target), size: target.length, method: METHOD_STORE, data: target }
           await this.writeWholeEntry(name, 'symlink', entry.mode, entry.mtimeMs, data)
           Object.assign(record, { size: target.length, sha256, target: target.toString('utf8') })
+          // A link counts as a file, as in the summary and in restore's progress; its text is not content.
+          onProgress?.(0, 1)
         } else if (slot.kind === 'whole') {
           const result = slot.result
             ? await this.race(slot.result)

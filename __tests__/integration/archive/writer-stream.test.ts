@@ -56,7 +56,8 @@ test('a slow destination is respected: the writer waits for drain instead of que
   expect(bytesWritten).toBeGreaterThan(13 * 1024 * 1024)
   // Never more than one write batch (~1 MiB) or one file piece queued in the sink, though 13+ MiB went through it.
   expect(sink.maxQueued).toBeLessThanOrEqual(2 * 1024 * 1024)
-  expect(progress.done.files).toBe(records.filter(r => r.type === 'file').length)
+  // Links count as files, as the backup summary counts them.
+  expect(progress.done.files).toBe(records.filter(r => r.type !== 'directory').length)
   expect(progress.done.bytes).toBe(records.reduce((n, r) => n + (r.type === 'file' ? r.size : 0), 0))
   const zipPath = path.join(tmp, 'slow.zip')
   await fsp.writeFile(zipPath, data)

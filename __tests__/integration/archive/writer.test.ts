@@ -12,6 +12,7 @@ let tmp: string
 let home: string
 let zipPath: string
 let records: FileRecord[]
+let progressFiles = 0
 let outside: string
 
 const OLD = new Date('2019-02-03T04:05:06Z')
@@ -46,7 +47,11 @@ beforeAll(async () => {
   await fsp.utimes(path.join(home, 'conf/secret.key'), OLD, OLD)
   await fsp.utimes(path.join(home, 'ext/empty/nested'), OLD, OLD)
   zipPath = path.join(tmp, 'backup.zip')
-  ;({ records } = await zipTree(home, zipPath, { compressionLevel: 6, threads: 2 }))
+  ;({ records } = await zipTree(home, zipPath, {
+    compressionLevel: 6,
+    threads: 2,
+    onProgress: (_bytes, files) => (progressFiles += files)
+  }))
 }, 120_000)
 
 afterAll(async () => {
@@ -82,6 +87,12 @@ test('links are stored as links, never followed, even when they point outside th
   const content = await tool('unzip', ['-p', zipPath, 'home/conf/outside-link'])
   expect(content).toBe(outside)
   expect(content).not.toContain('must never be read')
+})
+
+test('progress counts every file and link of the tree once, as the backup summary does', () => {
+  const filesAndLinks = records.filter(r => r.path.startsWith('home/') && r.type !== 'directory')
+  expect(filesAndLinks.some(r => r.type === 'symlink')).toBe(true)
+  expect(progressFiles).toBe(filesAndLinks.length)
 })
 
 test('every record matches the file on disk, and the records list every zip entry', async () => {
