@@ -14,7 +14,7 @@ import {
  * The one schema every manifest passes before any field of it is used: a backup is untrusted input, and a manifest
  * string becomes a folder name (a role), an archive prefix (a dump) or a file name (a dump file). Every object is
  * closed (unknown fields refused), every enumeration is a fixed set, and every string that ends up in a path passes
- * the same checks as an entry name. Hand-written (see docs/decisions/manifest-schema.md): the rules that matter here
+ * the same checks as an entry name. Hand-written (see docs/decisions/0003-manifest-schema.md): the rules that matter here
  * — names checked like entry names, a prefix that must equal its roles — are code in any schema library too.
  */
 
