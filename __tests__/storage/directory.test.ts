@@ -202,6 +202,26 @@ describe('signature companion', () => {
     }
   })
 
+  it('the digest file replaces (never writes through) a symlink planted at its name', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sha-'))
+    try {
+      const victim = path.join(folder, 'victim.txt')
+      await writeFile(victim, 'keep me')
+      await symlink(victim, path.join(folder, 'planted.zip.sha256'))
+      const store = new DirectoryStorage(folder)
+      const staged = await store.stagingPath('planted.zip')
+      await writeFile(staged, 'bytes')
+      await store.publish(staged, 'planted.zip', new MemoryLogger())
+      expect(await readFile(victim, 'utf8')).toBe('keep me')
+      const sidecar = path.join(folder, 'planted.zip.sha256')
+      expect((await lstat(sidecar)).isSymbolicLink()).toBe(false)
+      expect((await stat(sidecar)).mode & 0o777).toBe(0o600)
+      expect(await readFile(sidecar, 'utf8')).toBe(`${await sha256Of(path.join(folder, 'planted.zip'))}  planted.zip\n`)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
   it('a FIFO or a huge file at the companion name is refused without reading it', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sig-'))
     try {

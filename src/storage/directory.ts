@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { Progress } from '../shared/progress.js'
-import { PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
+import { PRIVATE_FILE_MODE } from '../shared/private-files.js'
 import { ownerIsGone, ownerTag, parseOwnerTag } from '../lifecycle/owner-tag.js'
 import { hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
@@ -60,8 +60,8 @@ export class DirectoryStorage implements BackupStorage {
     // The writer hashed the bytes on their way to the disk; only a file staged by someone else is read again.
     const { sha256, size } = written ?? (await hashFile(stagedFile))
     await this.linkNoReplace(stagedFile, final)
-    await writePrivateFile(final + SIDECAR, sidecarText(sha256, fileName))
-    if (signature !== undefined) await this.writeCompanion(companionName(fileName), signature)
+    await this.writeBeside(fileName + SIDECAR, sidecarText(sha256, fileName))
+    if (signature !== undefined) await this.writeBeside(companionName(fileName), signature)
     await syncFolder(this.folder)
     logger.info(`Stored ${final} (${size} bytes, sha256 ${sha256})`)
     return { name: fileName, location: final, size, sha256 }
@@ -166,10 +166,11 @@ export class DirectoryStorage implements BackupStorage {
   }
 
   /**
-   * Written under a fresh hidden name, then renamed into place: whatever was left at the final name (a stale file, a
-   * planted symlink) is replaced, never written through.
+   * A file that goes beside the backup (its digest, its signature), written under a fresh hidden name, then renamed
+   * into place: whatever was left at the final name (a stale file, a symlink planted by whoever can write the folder)
+   * is replaced, never written through.
    */
-  private async writeCompanion(name: string, text: string): Promise<void> {
+  private async writeBeside(name: string, text: string): Promise<void> {
     const staged = path.join(this.folder, `.${name}.partial-${randomBytes(6).toString('hex')}`)
     const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
     try {
