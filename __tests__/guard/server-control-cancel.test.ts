@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process'
-import { access, readFile } from 'node:fs/promises'
+import { access } from 'node:fs/promises'
 import * as path from 'node:path'
 import { withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
 import { probePort } from '../../src/guard/port-probe.js'
@@ -8,13 +7,14 @@ import { runState, type StoppedServer } from '../../src/lifecycle/run-state.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   Cleanup,
-  FAKE_SERVER_SCRIPT,
+  fakeServerStartCommand,
   freePort,
   homeInfo,
   makeSandbox,
   removeSandbox,
   scopedLister,
-  waitUntil,
+  shellQuote,
+  spawnFakeServer,
   type GuardSandbox
 } from '../support/guard-fixtures.js'
 
@@ -40,13 +40,7 @@ beforeEach(async () => {
     serverStopped: (s: StoppedServer) => events.push(`stopped ${s.port}`),
     serverStarted: () => events.push('started')
   })
-  const child = spawn(sandbox.java, [FAKE_SERVER_SCRIPT, String(port), pidFile], {
-    cwd: sandbox.home,
-    detached: true,
-    stdio: 'ignore'
-  })
-  child.unref()
-  await waitUntil('the fake server is up', async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '')
+  await spawnFakeServer({ java: sandbox.java, cwd: sandbox.home, port, pidFile })
 })
 afterEach(async () => {
   cancellation.reset()
@@ -55,12 +49,11 @@ afterEach(async () => {
   await removeSandbox(sandbox)
 })
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const q = shellQuote
 const control = (over: Partial<ServerControl> = {}): ServerControl => ({
   stopCommand: `kill "$(cat ${q(pidFile)})"`,
   startCommand:
-    `touch ${q(marker)}; cd ${q(sandbox.home)} && nohup ${q(sandbox.java)} ${q(FAKE_SERVER_SCRIPT)} ${port} ` +
-    `${q(pidFile)} > /dev/null 2>&1 &`,
+    `touch ${q(marker)}; ` + fakeServerStartCommand({ java: sandbox.java, cwd: sandbox.home, port, pidFile }),
   stopTimeoutSeconds: 20,
   startTimeoutSeconds: 20,
   ...over

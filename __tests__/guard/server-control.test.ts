@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { access, readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ServerStartError, withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
@@ -7,14 +6,17 @@ import { InputError, ServerRunningError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   Cleanup,
-  FAKE_SERVER_SCRIPT,
+  fakeServerStartCommand,
   freePort,
   homeInfo,
   isRunning,
   makeSandbox,
   removeSandbox,
   scopedLister,
+  shellQuote,
+  spawnFakeServer,
   waitUntil,
+  type FakeServer,
   type GuardSandbox
 } from '../support/guard-fixtures.js'
 
@@ -39,12 +41,10 @@ afterEach(async () => {
   await removeSandbox(sandbox)
 })
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const q = shellQuote
+const server = (): FakeServer => ({ java: sandbox.java, cwd: sandbox.home, port, pidFile })
 const stopCommand = (): string => `kill "$(cat ${q(pidFile)})"`
-/** Launches the fake server in the background, as `nohup bin/run.sh &` would, and returns at once. */
-const startCommand = (): string =>
-  `cd ${q(sandbox.home)} && nohup ${q(sandbox.java)} ${q(FAKE_SERVER_SCRIPT)} ${port} ${q(pidFile)} ` +
-  `> ${q(path.join(sandbox.home, 'log', 'server.log'))} 2>&1 &`
+const startCommand = (): string => fakeServerStartCommand(server(), path.join(sandbox.home, 'log', 'server.log'))
 
 const control = (over: Partial<ServerControl> = {}): ServerControl => ({
   stopCommand: stopCommand(),
@@ -56,13 +56,7 @@ const control = (over: Partial<ServerControl> = {}): ServerControl => ({
 
 /** The fake server, running as a `java` in the home, listening on the port; resolves with its PID. */
 async function startFakeServer(): Promise<number> {
-  const child = spawn(sandbox.java, [FAKE_SERVER_SCRIPT, String(port), pidFile], {
-    cwd: sandbox.home,
-    detached: true,
-    stdio: 'ignore'
-  })
-  child.unref()
-  await waitUntil('the fake server is up', async () => (await serverPid()) !== null)
+  await spawnFakeServer(server())
   return (await serverPid())!
 }
 

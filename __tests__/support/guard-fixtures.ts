@@ -178,3 +178,34 @@ export function sandboxPerTest(cleanup: Cleanup, use: (sandbox: GuardSandbox) =>
     if (sandbox) await removeSandbox(sandbox)
   })
 }
+
+/** `s` as one single-quoted shell word. */
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** Where the fake server runs: `java` (a link to node) started in `cwd`, listening on `port`, writing `pidFile`. */
+export interface FakeServer {
+  java: string
+  cwd: string
+  port: number
+  pidFile: string
+}
+
+/** Starts the fake server detached, as a `java` in its folder; returns once it has written its PID file. */
+export async function spawnFakeServer(server: FakeServer): Promise<void> {
+  const child = spawn(server.java, [FAKE_SERVER_SCRIPT, String(server.port), server.pidFile], {
+    cwd: server.cwd,
+    detached: true,
+    stdio: 'ignore'
+  })
+  child.unref()
+  await waitUntil('the fake server is up', async () => (await readFile(server.pidFile, 'utf8').catch(() => '')) !== '')
+}
+
+/** The shell line that launches the fake server in the background and returns at once, as `nohup bin/run.sh &` would. */
+export function fakeServerStartCommand(server: FakeServer, log = '/dev/null'): string {
+  const q = shellQuote
+  return (
+    `cd ${q(server.cwd)} && nohup ${q(server.java)} ${q(FAKE_SERVER_SCRIPT)} ${server.port} ${q(server.pidFile)} ` +
+    `> ${q(log)} 2>&1 &`
+  )
+}
