@@ -1,5 +1,4 @@
 import { access } from 'node:fs/promises'
-import * as path from 'node:path'
 import { withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
 import { probePort } from '../../src/guard/port-probe.js'
 import { cancellation, CancelledError } from '../../src/lifecycle/cancel.js'
@@ -8,11 +7,9 @@ import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   Cleanup,
   fakeServerStartCommand,
-  freePort,
   homeInfo,
-  makeSandbox,
   removeSandbox,
-  scopedLister,
+  serverRig,
   shellQuote,
   spawnFakeServer,
   type GuardSandbox
@@ -27,12 +24,7 @@ let events: string[]
 const cleanup = new Cleanup()
 
 beforeEach(async () => {
-  sandbox = await makeSandbox()
-  port = await freePort()
-  pidFile = path.join(sandbox.home, 'work', 'server.pid')
-  marker = path.join(sandbox.root, 'start-ran')
-  cleanup.trackPidFile(pidFile)
-  opts = { processLister: scopedLister(sandbox.root), pollIntervalMs: 100, probeTimeoutMs: 500 }
+  ;({ sandbox, port, pidFile, marker, opts } = await serverRig(cleanup))
   cancellation.reset()
   runState.reset()
   events = []

@@ -10,8 +10,8 @@ import {
   freePort,
   homeInfo,
   isRunning,
-  makeSandbox,
   removeSandbox,
+  serverRig,
   scopedLister,
   shellQuote,
   spawnFakeServer,
@@ -28,13 +28,7 @@ let opts: GuardOptions
 const cleanup = new Cleanup()
 
 beforeEach(async () => {
-  sandbox = await makeSandbox()
-  port = await freePort()
-  pidFile = path.join(sandbox.home, 'work', 'server.pid')
-  marker = path.join(sandbox.root, 'start-ran')
-  cleanup.trackPidFile(pidFile)
-  // The real /proc, narrowed to this sandbox: a bootstrapper from a test file running in parallel must not interfere.
-  opts = { processLister: scopedLister(sandbox.root), pollIntervalMs: 100, probeTimeoutMs: 500 }
+  ;({ sandbox, port, pidFile, marker, opts } = await serverRig(cleanup))
 })
 afterEach(async () => {
   await cleanup.run()
@@ -329,26 +323,22 @@ describe('withServerStopped with a real fake server', () => {
   })
 
   test('a server that was started while the work ran fails the work, whoever had stopped it', async () => {
+    const startedDuringWork = async (): Promise<Error> =>
+      (await withServerStopped(
+        homeInfo(sandbox.home, port),
+        control({ startCommand: `touch ${q(marker)}` }),
+        opts,
+        new MemoryLogger(),
+        async () => startFakeServer()
+      ).catch((e: unknown) => e)) as Error
     // Found stopped; a "supervisor" (the work itself here) starts it during the work.
-    let error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control({ startCommand: `touch ${q(marker)}` }),
-      opts,
-      new MemoryLogger(),
-      async () => startFakeServer()
-    ).catch((e: unknown) => e)) as Error
+    let error = await startedDuringWork()
     expect(error).toBeInstanceOf(ServerRunningError)
     expect(error.message).toContain('XL Release was running again when the backup finished')
     expect(error.message).toContain(`port ${port}`)
 
     // Stopped by us and restarted behind our back: same refusal, and the start-command is not run on top of it.
-    error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control({ startCommand: `touch ${q(marker)}` }),
-      opts,
-      new MemoryLogger(),
-      async () => startFakeServer()
-    ).catch((e: unknown) => e)) as Error
+    error = await startedDuringWork()
     expect(error).toBeInstanceOf(ServerRunningError)
     expect(error.message).toContain('may not be consistent')
     expect(await exists(marker)).toBe(false)

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { HomeInfo } from '../../src/home/types.js'
 import { ProcFsProcessLister } from '../../src/guard/process-list.js'
 import type { ProcessInfo, ProcessLister } from '../../src/guard/types.js'
+import type { GuardOptions } from '../../src/guard/index.js'
+import { freePort } from './net.js'
 
 export const FAKE_SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake-xlr-server.mjs')
 export const BOOTSTRAPPER = 'com.xebialabs.xlrelease.XLReleaseBootstrapper'
@@ -49,7 +51,7 @@ export function homeInfo(home: string, httpPort: number, bindAddress = '0.0.0.0'
   }
 }
 
-export { freePort } from './net.js'
+export { freePort }
 
 /**
  * Everything a test starts, stopped in afterEach: listeners, children, and servers known by PID file only (the ones a
@@ -208,4 +210,28 @@ export function fakeServerStartCommand(server: FakeServer, log = '/dev/null'): s
     `cd ${q(server.cwd)} && nohup ${q(server.java)} ${q(FAKE_SERVER_SCRIPT)} ${server.port} ${q(server.pidFile)} ` +
     `> ${q(log)} 2>&1 &`
   )
+}
+
+/** A sandbox home with a free port, the PID file and start marker the fake server's commands use, and guard options. */
+export interface ServerRig {
+  sandbox: GuardSandbox
+  port: number
+  pidFile: string
+  marker: string
+  opts: GuardOptions
+}
+
+/** Makes a ServerRig whose server `cleanup` kills. */
+export async function serverRig(cleanup: Cleanup): Promise<ServerRig> {
+  const sandbox = await makeSandbox()
+  const pidFile = path.join(sandbox.home, 'work', 'server.pid')
+  cleanup.trackPidFile(pidFile)
+  return {
+    sandbox,
+    port: await freePort(),
+    pidFile,
+    marker: path.join(sandbox.root, 'start-ran'),
+    // The real /proc, narrowed to this sandbox: a bootstrapper from a test file running in parallel must not interfere.
+    opts: { processLister: scopedLister(sandbox.root), pollIntervalMs: 100, probeTimeoutMs: 500 }
+  }
 }
