@@ -34,3 +34,15 @@ export function hideToolkitOutput(noise = /^(::|\[command\])/): void {
     .mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) =>
       noise.test(String(chunk)) ? true : write(chunk, ...rest)) as typeof process.stdout.write)
 }
+
+/** Runs `work` with the environment variable `name` set to `value`, then puts back what it was (or unsets it). */
+export async function withEnvVar<T>(name: string, value: string, work: () => Promise<T>): Promise<T> {
+  const saved = process.env[name]
+  process.env[name] = value
+  try {
+    return await work()
+  } finally {
+    if (saved === undefined) delete process.env[name]
+    else process.env[name] = saved
+  }
+}

@@ -11,6 +11,7 @@ import { NotEnoughSpaceError } from '../../../src/archive/scratch-space.js'
 import { backupTopLevel, runRestore, selectComponents } from '../../../src/restore-engine/index.js'
 import { Input } from '../../../src/settings/inputs.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
+import { withEnvVar } from '../../support/env.js'
 import { HostileScene, runRefused } from '../../support/hostile-fixtures.js'
 import { backupFromFolder, FolderExtractor, makeScenario, treeHash } from '../../support/restore-fixtures.js'
 
@@ -43,15 +44,9 @@ it('verify with a scratch folder too small says so, not "damaged", and leaves no
     await scene.forge('roomy', entries)
     const runnerTemp = await smallDisk('runner-temp', '2m')
     const before = await scene.snapshot()
-    const saved = process.env.RUNNER_TEMP
-    process.env.RUNNER_TEMP = runnerTemp
-    let error: Error
-    try {
-      ;({ error } = await runRefused(scene.inputs('verify', 'roomy', { [Input.Database]: 'none' })))
-    } finally {
-      if (saved === undefined) delete process.env.RUNNER_TEMP
-      else process.env.RUNNER_TEMP = saved
-    }
+    const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
+      runRefused(scene.inputs('verify', 'roomy', { [Input.Database]: 'none' }))
+    )
     expect(error).toBeInstanceOf(NotEnoughSpaceError)
     expect(error.message).toMatch(
       new RegExp(
@@ -74,17 +69,11 @@ it("restore with a work folder too small for the backup's conf says so before un
     await scene.forge('roomy', entries)
     const runnerTemp = await smallDisk('runner-temp-restore', '2m')
     const before = await scene.snapshot()
-    const saved = process.env.RUNNER_TEMP
-    process.env.RUNNER_TEMP = runnerTemp
-    let error: Error
-    try {
-      ;({ error } = await runRefused(
+    const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
+      runRefused(
         scene.inputs('restore', 'roomy', { [Input.Database]: 'none', [Input.Home]: path.join(scene.root, 'new-home') })
-      ))
-    } finally {
-      if (saved === undefined) delete process.env.RUNNER_TEMP
-      else process.env.RUNNER_TEMP = saved
-    }
+      )
+    )
     expect(error).toBeInstanceOf(NotEnoughSpaceError)
     expect(error.message).toMatch(
       new RegExp(`^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/restore-\\w+: need [\\d.]+ MiB`)
