@@ -17,14 +17,13 @@ import {
   checkCiphertext,
   ciphertextCheck,
   encryptedJobFixture,
-  homeTree,
+  fetchBackTests,
   settingsFrom,
   type Core,
   type Inputs,
   encryptionModes
 } from '../../support/e2e-secrets.js'
 import { hideToolkitOutput, restoreEnvironmentAfterAll, useRunnerTemp } from '../../support/env.js'
-import { Output } from '../../../src/shared/io-names.js'
 
 let emu: CacheEmulator
 let core: Core
@@ -80,16 +79,6 @@ describe.each(encryptionModes(() => keys, PASSPHRASE))(
       expect(problems).toBe('')
     })
 
-    test('verify fetches and opens it', async () => {
-      const result = await run({ mode: 'verify', name, ...decryptWith() })
-      expect(result.outputs[Output.Verified]).toBe('true')
-      expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
-    })
-
-    test('restore into a new home gives back the original', async () => {
-      const target = path.join(tmp, `restored-${kind}`)
-      await run({ mode: 'restore', name, home: target, components: 'all', ...decryptWith() })
-      expect(await homeTree(target)).toEqual(original)
-    })
+    fetchBackTests(kind, name, decryptWith, { run, tmp: () => tmp, original: () => original })
   }
 )
