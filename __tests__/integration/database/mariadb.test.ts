@@ -47,6 +47,17 @@ function routines(db: string): string {
   ).trim()
 }
 
+/** A one-job dump of the repository target into `folder` of the scratch folder. */
+const dumpRepository = (repoT: DatabaseTarget, folder: string) =>
+  dumpDatabase(repoT, path.join(tmp, folder, 'repository'), { jobs: 1, logger: new MemoryLogger() })
+
+/** A unique database name that afterAll drops. */
+function extraDatabase(prefix: string): string {
+  const name = uniqueName(prefix)
+  extraDatabases.push(name)
+  return name
+}
+
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-db-maria-'))
   user = createMariaUser()
@@ -112,12 +123,8 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
 
   test('restores into a database it creates when asked', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'drill', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
-    const fresh = uniqueName('dbt_drill')
-    extraDatabases.push(fresh)
+    const dump = await dumpRepository(repoT, 'drill')
+    const fresh = extraDatabase('dbt_drill')
     mariaAdmin(`GRANT ALL ON ${fresh}.* TO '${user.name}'@'%';`)
     const [drillT] = targetsFor(fresh, archive.database)
     await expect(restoreDatabase(drillT, dump.dir, dump.record, restoreOpts())).rejects.toThrow(
@@ -129,12 +136,8 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
 
   test('refuses a foreign non-empty database', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'foreign', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
-    const foreign = uniqueName('dbt_foreign')
-    extraDatabases.push(foreign)
+    const dump = await dumpRepository(repoT, 'foreign')
+    const foreign = extraDatabase('dbt_foreign')
     mariaAdmin(
       `CREATE DATABASE ${foreign}; GRANT ALL ON ${foreign}.* TO '${user.name}'@'%'; CREATE TABLE ${foreign}.orders (id INT);`
     )

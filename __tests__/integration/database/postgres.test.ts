@@ -46,6 +46,17 @@ const restoreOpts = (logger = new MemoryLogger()) => ({
   logger
 })
 
+/** A one-job dump of the repository target into `folder` of the scratch folder. */
+const dumpRepository = (repoT: DatabaseTarget, folder: string) =>
+  dumpDatabase(repoT, path.join(tmp, folder, 'repository'), { jobs: 1, logger: new MemoryLogger() })
+
+/** A unique database name that afterAll drops. */
+function extraDatabase(prefix: string): string {
+  const name = uniqueName(prefix)
+  extraDatabases.push(name)
+  return name
+}
+
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-db-pg-'))
   role = createPgRole()
@@ -131,8 +142,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
     expect(dump.record.dump?.bytes).toBeGreaterThan(0)
     expect(await readdir(path.join(dump.dir, 'dump.pgdir'))).toContain('toc.dat')
 
-    const fresh = uniqueName('dbt_drill')
-    extraDatabases.push(fresh)
+    const fresh = extraDatabase('dbt_drill')
     const [drillT] = targetsFor(fresh, archive.database)
     await expect(restoreDatabase(drillT, dump.dir, dump.record, restoreOpts())).rejects.toThrow(
       new RegExp(`The database '${fresh}' does not exist .*set the 'create-database' input`)
@@ -144,10 +154,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
   test('a custom-format dump restores with parallel jobs too', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
     const before = await tableChecksums(repoT)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'custom-j', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
+    const dump = await dumpRepository(repoT, 'custom-j')
     pgAdmin('TRUNCATE xlr_tasks;', repo.database)
     await restoreDatabase(repoT, dump.dir, dump.record, { ...restoreOpts(), jobs: 2 })
     expect(await tableChecksums(repoT)).toEqual(before)
@@ -155,12 +162,8 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('refuses a non-empty database that is not XL Release’s, unless allowed', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'foreign', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
-    const foreign = uniqueName('dbt_foreign')
-    extraDatabases.push(foreign)
+    const dump = await dumpRepository(repoT, 'foreign')
+    const foreign = extraDatabase('dbt_foreign')
     pgAdmin(`CREATE DATABASE ${foreign} OWNER ${role.name};`)
     pgAdmin(`SET ROLE ${role.name}; CREATE TABLE customers (id int); CREATE TABLE invoices (id int);`, foreign)
     const [foreignT] = targetsFor(foreign, archive.database)
@@ -179,10 +182,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('a damaged dump is refused before anything is touched', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'damaged', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
+    const dump = await dumpRepository(repoT, 'damaged')
     const record = { ...dump.record, dump: { ...dump.record.dump!, sha256: '0'.repeat(64) } }
     await expect(restoreDatabase(repoT, dump.dir, record, restoreOpts())).rejects.toThrow(/does not match its SHA-256/)
     // A caller that verified the bytes itself (the zip reader) skips the re-read.
