@@ -3,12 +3,11 @@
  * The emulator's environment is set before the client is imported: @actions/github reads GITHUB_API_URL once.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { jest } from '@jest/globals'
 import { startArtifactEmulator, type ArtifactEmulator } from '../support/artifact-emulator.js'
-import { hideToolkitOutput, restoreEnvironmentAfterAll } from '../support/env.js'
+import { hideToolkitOutput, cleanUpEmulatorAfterAll } from '../support/env.js'
 import { sha256File as sha256Of } from '../support/hash.js'
 import { storageSettings } from '../support/storage-fixtures.js'
 import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
@@ -61,12 +60,7 @@ beforeAll(async () => {
   storage = await import('../../src/storage/index.js')
 })
 
-afterAll(async () => {
-  await emu?.close()
-  await rm(tmp, { recursive: true, force: true })
-  jest.restoreAllMocks()
-})
-restoreEnvironmentAfterAll()
+cleanUpEmulatorAfterAll(() => ({ emu, tmp }))
 
 describe('artifact storage round trip', () => {
   let big: { sha256: string; published: StorageModule.PublishedBackup }

@@ -1,13 +1,12 @@
 // The shared set-up of the encrypted-backup tests that go through an emulated GitHub storage (artifact, cache).
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { jest } from '@jest/globals'
 import type { JobResult } from '../../src/report/job-result.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { requireAgeTool } from './crypto.js'
 import { encryptedJobFixture, settingsFrom, type EncryptedJobFixture, type Inputs } from './e2e-secrets.js'
-import { hideToolkitOutput, restoreEnvironmentAfterAll, useRunnerTemp } from './env.js'
+import { hideToolkitOutput, cleanUpEmulatorAfterAll, useRunnerTemp } from './env.js'
 
 /** What the tests of one emulated storage use: the fixture, its scratch folder, the emulator and a job runner. */
 export interface EncryptedStorageRig<E> extends EncryptedJobFixture {
@@ -46,11 +45,6 @@ export function encryptedStorageRig<E extends { close(): Promise<void> }>(
     })
   }, 300_000)
 
-  afterAll(async () => {
-    await rig.emu?.close()
-    jest.restoreAllMocks()
-    if (rig.tmp) await rm(rig.tmp, { recursive: true, force: true })
-  })
-  restoreEnvironmentAfterAll()
+  cleanUpEmulatorAfterAll(() => rig)
   return rig
 }

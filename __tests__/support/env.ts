@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
 
@@ -45,4 +45,18 @@ export async function withEnvVar<T>(name: string, value: string, work: () => Pro
     if (saved === undefined) delete process.env[name]
     else process.env[name] = saved
   }
+}
+
+/**
+ * Registers the clean-up of a file that runs the core against an emulator: after its tests, the emulator `scene()`
+ * names is closed, its scratch folder removed, the spies undone and the environment and folder put back.
+ */
+export function cleanUpEmulatorAfterAll(scene: () => { emu?: { close(): Promise<void> }; tmp?: string }): void {
+  afterAll(async () => {
+    const { emu, tmp } = scene()
+    await emu?.close()
+    if (tmp) await rm(tmp, { recursive: true, force: true })
+    jest.restoreAllMocks()
+  })
+  restoreEnvironmentAfterAll()
 }
