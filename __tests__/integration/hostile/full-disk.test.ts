@@ -35,14 +35,21 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true })
 })
 
+/**
+ * Forges the backup 'roomy': the scene's home plus `bigEntry`, 8 MB of zeros (a few kB stored, 8 MB unpacked: more
+ * than a 2 MB disk holds); returns a new 2 MB disk, `disk`, for RUNNER_TEMP.
+ */
+async function roomyBackup(scene: HostileScene, bigEntry: string, disk: string): Promise<string> {
+  const entries = await scene.homeEntries()
+  entries.push({ name: bigEntry, data: Buffer.alloc(8 * 1024 * 1024) })
+  await scene.forge('roomy', entries)
+  return await smallDisk(disk, '2m')
+}
+
 it('verify with a scratch folder too small says so, not "damaged", and leaves nothing there', async () => {
   const scene = await HostileScene.create('space')
   try {
-    // 8 MB of zeros: a few kB stored, 8 MB unpacked — more than the 2 MB scratch disk holds.
-    const entries = await scene.homeEntries()
-    entries.push({ name: 'home/repository/big.bin', data: Buffer.alloc(8 * 1024 * 1024) })
-    await scene.forge('roomy', entries)
-    const runnerTemp = await smallDisk('runner-temp', '2m')
+    const runnerTemp = await roomyBackup(scene, 'home/repository/big.bin', 'runner-temp')
     const before = await scene.snapshot()
     const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
       runRefused(scene.inputs('verify', 'roomy', { [Input.Database]: 'none' }))
@@ -64,10 +71,7 @@ it('verify with a scratch folder too small says so, not "damaged", and leaves no
 it("restore with a work folder too small for the backup's conf says so before unpacking it", async () => {
   const scene = await HostileScene.create('space-restore')
   try {
-    const entries = await scene.homeEntries()
-    entries.push({ name: 'home/conf/big.bin', data: Buffer.alloc(8 * 1024 * 1024) })
-    await scene.forge('roomy', entries)
-    const runnerTemp = await smallDisk('runner-temp-restore', '2m')
+    const runnerTemp = await roomyBackup(scene, 'home/conf/big.bin', 'runner-temp-restore')
     const before = await scene.snapshot()
     const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
       runRefused(
