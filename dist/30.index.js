@@ -13,8 +13,6 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 86 modules
 var artifact = __webpack_require__(75203);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:path"
@@ -163,6 +161,8 @@ var environment = __webpack_require__(81552);
 var storage_names = __webpack_require__(62761);
 // EXTERNAL MODULE: ./src/storage/digest.ts
 var digest = __webpack_require__(14257);
+// EXTERNAL MODULE: ./src/storage/staging.ts
+var staging = __webpack_require__(55864);
 // EXTERNAL MODULE: ./src/shared/progress.ts
 var shared_progress = __webpack_require__(1378);
 ;// CONCATENATED MODULE: ./src/storage/download-progress.ts
@@ -270,10 +270,7 @@ class ArtifactStorage {
         // The backup may hold plaintext secrets: without an explicit 'path' it is staged in the run's private folder.
         const dir = await (0,private_files/* makePrivateTempDir */.FH)('xlr-artifact-', this.options.tempRoot || (0,private_files/* currentRunFolder */.V1)() || this.env.tempDir);
         this.stagingDirs.add(dir);
-        const staged = external_node_path_.join(dir, `.${fileName}.partial-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
-        const handle = await (0,promises_.open)(staged, 'wx', private_files/* PRIVATE_FILE_MODE */.vo);
-        await handle.close();
-        return staged;
+        return await (0,staging/* createStagingFile */.Q)(dir, fileName);
     }
     async publish(stagedFile, fileName, logger, _written, signature) {
         (0,storage_names/* checkBackupName */.Mg)(fileName);

@@ -1,10 +1,21 @@
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { resolveDatabases } from '../../src/database/index.js'
+import type { HomeInfo } from '../../src/home/types.js'
 import { homeWith, settings } from '../support/database-fixtures.js'
 
 const pgRepo = { url: 'jdbc:postgresql://db:5432/xlrelease?sslmode=require', username: 'xlr', password: 'plain' }
 const pgArchive = { url: 'jdbc:postgresql://db:5432/xlarchive', username: 'xlr', password: 'plain2' }
+
+/** What resolveDatabases throws for `home` with no inputs set (undefined if it does not throw). */
+function resolveError(home: HomeInfo): unknown {
+  try {
+    resolveDatabases(home, settings(), new MemoryLogger())
+  } catch (e) {
+    return e
+  }
+  return undefined
+}
 
 describe('resolveDatabases', () => {
   test('reads both roles from the config, with default port and params', () => {
@@ -79,12 +90,7 @@ describe('resolveDatabases', () => {
 
   test('an encrypted config password without an input is an InputError naming the input', () => {
     const home = homeWith({ repository: { ...pgRepo, password: '{b64}Q2Vjm7OhQ3l6P1Qv' } })
-    let error: unknown
-    try {
-      resolveDatabases(home, settings(), new MemoryLogger())
-    } catch (e) {
-      error = e
-    }
+    const error = resolveError(home)
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).input).toBe('database-password')
     expect((error as Error).message).toBe(
@@ -134,12 +140,7 @@ describe('resolveDatabases', () => {
         text: 'db-url = ${?XL_REPORT_DB_URL}'
       }
     }
-    let error: unknown
-    try {
-      resolveDatabases(home, settings(), new MemoryLogger())
-    } catch (e) {
-      error = e
-    }
+    const error = resolveError(home)
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).input).toBe('archive-database-url')
     expect((error as Error).message).toMatch(

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process'
-import { access, readFile } from 'node:fs/promises'
-import * as path from 'node:path'
+import { access } from 'node:fs/promises'
 import { withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
 import { probePort } from '../../src/guard/port-probe.js'
 import { cancellation, CancelledError } from '../../src/lifecycle/cancel.js'
@@ -8,13 +6,12 @@ import { runState, type StoppedServer } from '../../src/lifecycle/run-state.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   Cleanup,
-  FAKE_SERVER_SCRIPT,
-  freePort,
+  fakeServerStartCommand,
   homeInfo,
-  makeSandbox,
   removeSandbox,
-  scopedLister,
-  waitUntil,
+  serverRig,
+  shellQuote,
+  spawnFakeServer,
   type GuardSandbox
 } from '../support/guard-fixtures.js'
 
@@ -27,12 +24,7 @@ let events: string[]
 const cleanup = new Cleanup()
 
 beforeEach(async () => {
-  sandbox = await makeSandbox()
-  port = await freePort()
-  pidFile = path.join(sandbox.home, 'work', 'server.pid')
-  marker = path.join(sandbox.root, 'start-ran')
-  cleanup.trackPidFile(pidFile)
-  opts = { processLister: scopedLister(sandbox.root), pollIntervalMs: 100, probeTimeoutMs: 500 }
+  ;({ sandbox, port, pidFile, marker, opts } = await serverRig(cleanup))
   cancellation.reset()
   runState.reset()
   events = []
@@ -40,13 +32,7 @@ beforeEach(async () => {
     serverStopped: (s: StoppedServer) => events.push(`stopped ${s.port}`),
     serverStarted: () => events.push('started')
   })
-  const child = spawn(sandbox.java, [FAKE_SERVER_SCRIPT, String(port), pidFile], {
-    cwd: sandbox.home,
-    detached: true,
-    stdio: 'ignore'
-  })
-  child.unref()
-  await waitUntil('the fake server is up', async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '')
+  await spawnFakeServer({ java: sandbox.java, cwd: sandbox.home, port, pidFile })
 })
 afterEach(async () => {
   cancellation.reset()
@@ -55,12 +41,11 @@ afterEach(async () => {
   await removeSandbox(sandbox)
 })
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const q = shellQuote
 const control = (over: Partial<ServerControl> = {}): ServerControl => ({
   stopCommand: `kill "$(cat ${q(pidFile)})"`,
   startCommand:
-    `touch ${q(marker)}; cd ${q(sandbox.home)} && nohup ${q(sandbox.java)} ${q(FAKE_SERVER_SCRIPT)} ${port} ` +
-    `${q(pidFile)} > /dev/null 2>&1 &`,
+    `touch ${q(marker)}; ` + fakeServerStartCommand({ java: sandbox.java, cwd: sandbox.home, port, pidFile }),
   stopTimeoutSeconds: 20,
   startTimeoutSeconds: 20,
   ...over

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { access, readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ServerStartError, withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
@@ -7,14 +6,17 @@ import { InputError, ServerRunningError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   Cleanup,
-  FAKE_SERVER_SCRIPT,
+  fakeServerStartCommand,
   freePort,
   homeInfo,
   isRunning,
-  makeSandbox,
   removeSandbox,
+  serverRig,
   scopedLister,
+  shellQuote,
+  spawnFakeServer,
   waitUntil,
+  type FakeServer,
   type GuardSandbox
 } from '../support/guard-fixtures.js'
 
@@ -26,25 +28,17 @@ let opts: GuardOptions
 const cleanup = new Cleanup()
 
 beforeEach(async () => {
-  sandbox = await makeSandbox()
-  port = await freePort()
-  pidFile = path.join(sandbox.home, 'work', 'server.pid')
-  marker = path.join(sandbox.root, 'start-ran')
-  cleanup.trackPidFile(pidFile)
-  // The real /proc, narrowed to this sandbox: a bootstrapper from a test file running in parallel must not interfere.
-  opts = { processLister: scopedLister(sandbox.root), pollIntervalMs: 100, probeTimeoutMs: 500 }
+  ;({ sandbox, port, pidFile, marker, opts } = await serverRig(cleanup))
 })
 afterEach(async () => {
   await cleanup.run()
   await removeSandbox(sandbox)
 })
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const q = shellQuote
+const server = (): FakeServer => ({ java: sandbox.java, cwd: sandbox.home, port, pidFile })
 const stopCommand = (): string => `kill "$(cat ${q(pidFile)})"`
-/** Launches the fake server in the background, as `nohup bin/run.sh &` would, and returns at once. */
-const startCommand = (): string =>
-  `cd ${q(sandbox.home)} && nohup ${q(sandbox.java)} ${q(FAKE_SERVER_SCRIPT)} ${port} ${q(pidFile)} ` +
-  `> ${q(path.join(sandbox.home, 'log', 'server.log'))} 2>&1 &`
+const startCommand = (): string => fakeServerStartCommand(server(), path.join(sandbox.home, 'log', 'server.log'))
 
 const control = (over: Partial<ServerControl> = {}): ServerControl => ({
   stopCommand: stopCommand(),
@@ -56,13 +50,7 @@ const control = (over: Partial<ServerControl> = {}): ServerControl => ({
 
 /** The fake server, running as a `java` in the home, listening on the port; resolves with its PID. */
 async function startFakeServer(): Promise<number> {
-  const child = spawn(sandbox.java, [FAKE_SERVER_SCRIPT, String(port), pidFile], {
-    cwd: sandbox.home,
-    detached: true,
-    stdio: 'ignore'
-  })
-  child.unref()
-  await waitUntil('the fake server is up', async () => (await serverPid()) !== null)
+  await spawnFakeServer(server())
   return (await serverPid())!
 }
 
@@ -335,26 +323,22 @@ describe('withServerStopped with a real fake server', () => {
   })
 
   test('a server that was started while the work ran fails the work, whoever had stopped it', async () => {
+    const startedDuringWork = async (): Promise<Error> =>
+      (await withServerStopped(
+        homeInfo(sandbox.home, port),
+        control({ startCommand: `touch ${q(marker)}` }),
+        opts,
+        new MemoryLogger(),
+        async () => startFakeServer()
+      ).catch((e: unknown) => e)) as Error
     // Found stopped; a "supervisor" (the work itself here) starts it during the work.
-    let error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control({ startCommand: `touch ${q(marker)}` }),
-      opts,
-      new MemoryLogger(),
-      async () => startFakeServer()
-    ).catch((e: unknown) => e)) as Error
+    let error = await startedDuringWork()
     expect(error).toBeInstanceOf(ServerRunningError)
     expect(error.message).toContain('XL Release was running again when the backup finished')
     expect(error.message).toContain(`port ${port}`)
 
     // Stopped by us and restarted behind our back: same refusal, and the start-command is not run on top of it.
-    error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control({ startCommand: `touch ${q(marker)}` }),
-      opts,
-      new MemoryLogger(),
-      async () => startFakeServer()
-    ).catch((e: unknown) => e)) as Error
+    error = await startedDuringWork()
     expect(error).toBeInstanceOf(ServerRunningError)
     expect(error.message).toContain('may not be consistent')
     expect(await exists(marker)).toBe(false)

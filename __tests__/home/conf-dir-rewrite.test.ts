@@ -5,13 +5,7 @@ import { MemoryLogger } from '../../src/shared/logger.js'
 import { pointConfDirAtDatabases, pointJackrabbitXmlAtDatabase } from '../../src/home/conf-dir-rewrite.js'
 import { parseJackrabbitXml } from '../../src/home/jackrabbit-xml.js'
 import { readHome } from '../../src/home/read-home.js'
-import {
-  HomeFixtures,
-  JACKRABBIT_MYSQL_XML,
-  SQL_ERA_CLUSTER_CONF,
-  SQL_ERA_CONF,
-  SQL_ERA_DATABASE_CONF
-} from '../support/home-fixtures.js'
+import { HomeFixtures, JACKRABBIT_MYSQL_XML, SQL_ERA_DATABASE_CONF, SQL_ERA_HOME } from '../support/home-fixtures.js'
 
 const fixtures = new HomeFixtures()
 afterAll(() => fixtures.cleanup())
@@ -21,12 +15,7 @@ const DRILL_ARCHIVE = { url: 'jdbc:postgresql://127.0.0.1:5432/drill_archive' }
 
 describe('pointConfDirAtDatabases', () => {
   it('redirects both databases of a SQL-era conf/, keeps its includes and other files, and makes it owner-only', async () => {
-    const home = await fixtures.home({
-      'conf/xl-release.conf': SQL_ERA_CONF,
-      'conf/database.conf': SQL_ERA_DATABASE_CONF,
-      'conf/cluster.conf': SQL_ERA_CLUSTER_CONF,
-      'lib/xlr-server-22.3.4.jar': ''
-    })
+    const home = await fixtures.home(SQL_ERA_HOME)
     const conf = path.join(home, 'conf')
     await chmod(path.join(conf, 'xl-release.conf'), 0o640)
     const logger = new MemoryLogger()

@@ -5,7 +5,7 @@ import { MemoryLogger } from '../../src/shared/logger.js'
 import { pointConfigAtDatabase, quoteHoconString } from '../../src/home/database-config-rewrite.js'
 import { getString, parseHocon } from '../../src/home/hocon.js'
 import { readHome } from '../../src/home/read-home.js'
-import { HomeFixtures, SQL_ERA_CLUSTER_CONF, SQL_ERA_CONF, SQL_ERA_DATABASE_CONF } from '../support/home-fixtures.js'
+import { HomeFixtures, SQL_ERA_CONF, SQL_ERA_HOME } from '../support/home-fixtures.js'
 
 const fixtures = new HomeFixtures()
 afterAll(() => fixtures.cleanup())
@@ -102,12 +102,7 @@ describe('pointConfigAtDatabase', () => {
   })
 
   it('keeps includes and substitutions of a real home working: readHome sees the drill databases', async () => {
-    const home = await fixtures.home({
-      'conf/xl-release.conf': SQL_ERA_CONF,
-      'conf/database.conf': SQL_ERA_DATABASE_CONF,
-      'conf/cluster.conf': SQL_ERA_CLUSTER_CONF,
-      'lib/xlr-server-22.3.4.jar': ''
-    })
+    const home = await fixtures.home(SQL_ERA_HOME)
     const conf = path.join(home, 'conf/xl-release.conf')
     let text = pointConfigAtDatabase(
       SQL_ERA_CONF,

@@ -2,7 +2,7 @@ import { ConfigParseError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { databaseFromJackrabbit } from '../../src/home/databases.js'
 import { decodeEntities, parseJackrabbitXml } from '../../src/home/jackrabbit-xml.js'
-import { JACKRABBIT_MYSQL_XML } from '../support/home-fixtures.js'
+import { JACKRABBIT_MYSQL_REPOSITORY, JACKRABBIT_MYSQL_XML } from '../support/home-fixtures.js'
 
 const FILE = '/home/xlr/conf/jackrabbit-repository.xml'
 
@@ -64,14 +64,7 @@ describe('databaseFromJackrabbit', () => {
       'conf/jackrabbit-repository.xml',
       logger
     )
-    expect(found.repository).toEqual({
-      role: 'repository',
-      url: 'jdbc:mysql://mysql.example.com:3306/xlrelease?autoReconnect=true&useSSL=false',
-      username: 'xlrelease',
-      password: 'p<ss"w0rd!',
-      driver: 'com.mysql.jdbc.Driver',
-      source: 'conf/jackrabbit-repository.xml: Repository/Workspace/PersistenceManager'
-    })
+    expect(found.repository).toEqual(JACKRABBIT_MYSQL_REPOSITORY)
     expect(found.others).toEqual([])
     expect(logger.secrets).toEqual(expect.arrayContaining(['p<ss"w0rd!', 'other']))
   })

@@ -1,12 +1,17 @@
 import { commandEnv, rememberSecret, toolEnv } from '../../src/shared/child-env.js'
 
-const runner = {
+/** The variables every tool gets from the runner's environment. */
+const basics = {
   PATH: '/usr/bin:/bin',
   HOME: '/home/runner',
   LANG: 'C.UTF-8',
   LC_ALL: 'C.UTF-8',
   TZ: 'UTC',
-  TMPDIR: '/tmp/r',
+  TMPDIR: '/tmp/r'
+}
+
+const runner = {
+  ...basics,
   ORACLE_HOME: '/opt/oracle',
   'INPUT_DATABASE-PASSWORD': 'secret-db-password',
   'INPUT_STOP-COMMAND': 'systemctl stop xl-release',
@@ -28,12 +33,7 @@ beforeAll(() => {
 
 test('a database tool gets the basics and its own variables, nothing else', () => {
   expect(toolEnv({ PGPASSFILE: '/run/x/pgpass' }, { env: runner })).toEqual({
-    PATH: '/usr/bin:/bin',
-    HOME: '/home/runner',
-    LANG: 'C.UTF-8',
-    LC_ALL: 'C.UTF-8',
-    TZ: 'UTC',
-    TMPDIR: '/tmp/r',
+    ...basics,
     PGPASSFILE: '/run/x/pgpass'
   })
 })

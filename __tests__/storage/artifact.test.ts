@@ -3,12 +3,11 @@
  * The emulator's environment is set before the client is imported: @actions/github reads GITHUB_API_URL once.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { jest } from '@jest/globals'
 import { startArtifactEmulator, type ArtifactEmulator } from '../support/artifact-emulator.js'
-import { hideToolkitOutput, restoreEnvironmentAfterAll } from '../support/env.js'
+import { hideToolkitOutput, cleanUpEmulatorAfterAll } from '../support/env.js'
 import { sha256File as sha256Of } from '../support/hash.js'
 import { storageSettings } from '../support/storage-fixtures.js'
 import { InputError, IntegrityError, StorageError } from '../../src/shared/errors.js'
@@ -61,12 +60,7 @@ beforeAll(async () => {
   storage = await import('../../src/storage/index.js')
 })
 
-afterAll(async () => {
-  await emu?.close()
-  await rm(tmp, { recursive: true, force: true })
-  jest.restoreAllMocks()
-})
-restoreEnvironmentAfterAll()
+cleanUpEmulatorAfterAll(() => ({ emu, tmp }))
 
 describe('artifact storage round trip', () => {
   let big: { sha256: string; published: StorageModule.PublishedBackup }
@@ -169,24 +163,29 @@ describe('artifact storage round trip', () => {
       )
     })
 
-    test('exact name in another run (run-id) downloads the same bytes', async () => {
-      const store = await storage.createStorage(settings({ githubToken: emu.token, runId: nightlyRuns[1] }), logger)
-      const found = await store.find({ name: 'xlr-backup-prod-b-20261125T020000Z' }, logger)
-      expect(found.workflowRunId).toBe(nightlyRuns[1])
+    // [test, the run-id input (an index into nightlyRuns) or none, the name asked for, the run it is found in, file]
+    test.each([
+      [
+        'exact name in another run (run-id) downloads the same bytes',
+        1,
+        'xlr-backup-prod-b-20261125T020000Z',
+        1,
+        'xlr-backup-prod-b-20261125T020000Z.zip'
+      ],
+      [
+        'exact name without run-id falls back to the repository when the token allows',
+        null,
+        'xlr-backup-prod-a-20261124T020000Z.zip',
+        0,
+        'xlr-backup-prod-a-20261124T020000Z.zip'
+      ]
+    ])('%s', async (_title, runIdOf, name, foundIn, file) => {
+      const runId = runIdOf === null ? {} : { runId: nightlyRuns[runIdOf] }
+      const store = await storage.createStorage(settings({ githubToken: emu.token, ...runId }), logger)
+      const found = await store.find({ name }, logger)
+      expect(found.workflowRunId).toBe(nightlyRuns[foundIn])
       const dest = await mkdtemp(path.join(tmp, 'fetch-'))
-      expect(await sha256Of(await store.fetch(found, dest, logger))).toBe(
-        sums['xlr-backup-prod-b-20261125T020000Z.zip']
-      )
-    })
-
-    test('exact name without run-id falls back to the repository when the token allows', async () => {
-      const store = await storage.createStorage(settings({ githubToken: emu.token }), logger)
-      const found = await store.find({ name: 'xlr-backup-prod-a-20261124T020000Z.zip' }, logger)
-      expect(found.workflowRunId).toBe(nightlyRuns[0])
-      const dest = await mkdtemp(path.join(tmp, 'fetch-'))
-      expect(await sha256Of(await store.fetch(found, dest, logger))).toBe(
-        sums['xlr-backup-prod-a-20261124T020000Z.zip']
-      )
+      expect(await sha256Of(await store.fetch(found, dest, logger))).toBe(sums[file])
     })
 
     test('an expired artifact is reported as expired, by name in its run and by prefix', async () => {

@@ -8,13 +8,31 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { ConfiguredDatabase, HomeInfo } from '../../src/home/types.js'
-import type { DatabaseSettings } from '../../src/database/types.js'
+import type { DatabaseSettings, DatabaseTarget, DumpResult } from '../../src/database/types.js'
+import { dumpDatabase } from '../../src/database/index.js'
+import { MemoryLogger } from '../../src/shared/logger.js'
 
 export const PG = { host: '127.0.0.1', port: 5432, admin: 'postgres' }
 export const MARIA = { host: '127.0.0.1', port: 3306, admin: 'root' }
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`
+}
+
+/** Unique database names a test file makes beyond its fixtures; its afterAll drops `made`. */
+export class ExtraDatabases {
+  readonly made: string[] = []
+
+  name(prefix: string): string {
+    const name = uniqueName(prefix)
+    this.made.push(name)
+    return name
+  }
+}
+
+/** A one-job dump of `target` into `<dir>/<folder>/repository`. */
+export async function dumpRepository(target: DatabaseTarget, dir: string, folder: string): Promise<DumpResult> {
+  return await dumpDatabase(target, path.join(dir, folder, 'repository'), { jobs: 1, logger: new MemoryLogger() })
 }
 
 /** SQL as the PostgreSQL superuser; returns psql's unaligned output. */

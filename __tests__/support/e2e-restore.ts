@@ -9,11 +9,8 @@ import { lstat, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { makeHome } from '../../scripts/make-home.js'
-import { runJob } from '../../src/job.js'
-import type { JobResult } from '../../src/report/job-result.js'
 import { resolveDatabases, tableChecksums } from '../../src/database/index.js'
 import { Input } from '../../src/settings/inputs.js'
-import { parseSettings } from '../../src/settings/parse.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   createMariaDatabase,
@@ -26,9 +23,11 @@ import {
   type PgFixture
 } from './database-fixtures.js'
 import { freePort } from './net.js'
+import type { Inputs } from './run-job.js'
 import { treeState } from './restore-fixtures.js'
 
 export { freePort }
+export { attempt, run, runFailing, type Inputs } from './run-job.js'
 
 export const PG_URL = (db: string): string => `jdbc:postgresql://127.0.0.1:5432/${db}`
 export const MARIA_URL = (db: string): string => `jdbc:mariadb://127.0.0.1:3306/${db}`
@@ -69,9 +68,6 @@ export async function makeDbHome(
   }
   return { dir, port }
 }
-
-/** Inputs by name, as the action would read them; unset ones read as ''. */
-export type Inputs = Partial<Record<Input, string>>
 
 /** A scratch folder holding a generated home whose conf points at new, real databases, and a folder to back up to. */
 export interface DbHomeFixture {
@@ -139,40 +135,6 @@ export function dbHomeInputs(f: DbHomeFixture, name: string, over: Inputs = {}):
     [Input.Threads]: '2',
     ...over
   }
-}
-
-/** parseSettings + runJob with a MemoryLogger: the whole core, exactly as the action and the CLI call it. */
-export async function run(inputs: Inputs): Promise<{ result: JobResult; logger: MemoryLogger }> {
-  const logger = new MemoryLogger()
-  const settings = parseSettings(name => inputs[name] ?? '', {})
-  const result = await runJob(settings, logger)
-  return { result, logger }
-}
-
-/** Runs a job and returns its result or error together with the log (for failures that must show the log). */
-export async function attempt(inputs: Inputs): Promise<{ result?: JobResult; error?: Error; logger: MemoryLogger }> {
-  const logger = new MemoryLogger()
-  try {
-    const result = await runJob(
-      parseSettings(name => inputs[name] ?? '', {}),
-      logger
-    )
-    return { result, logger }
-  } catch (error) {
-    return { error: error as Error, logger }
-  }
-}
-
-/** Like `run`, but returns the error (and the log) of a run that must fail; fails the test if it succeeds. */
-export async function runFailing(inputs: Inputs): Promise<{ error: Error; logger: MemoryLogger }> {
-  const logger = new MemoryLogger()
-  const settings = parseSettings(name => inputs[name] ?? '', {})
-  try {
-    await runJob(settings, logger)
-  } catch (error) {
-    return { error: error as Error, logger }
-  }
-  throw new Error(`expected the ${inputs[Input.Mode] ?? 'backup'} run to fail, but it succeeded`)
 }
 
 /** Checksums of every table and sequence of a database, computed in SQL by the server. */

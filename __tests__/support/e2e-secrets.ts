@@ -13,6 +13,7 @@ import * as path from 'node:path'
 import type { JobResult } from '../../src/report/job-result.js'
 import type { Settings } from '../../src/settings/settings.js'
 import type { Logger } from '../../src/shared/logger.js'
+import { Output } from '../../src/shared/io-names.js'
 import { makeHome } from '../../scripts/make-home.js'
 import { ageKeygen, type AgeKeyPair } from './crypto.js'
 import { freePort } from './net.js'
@@ -309,4 +310,27 @@ export function ciphertextCheck(
         : { format: 'age', recipients: 0, passphrase: true },
     secrets: [c.passphrase, c.keys.identity]
   }
+}
+
+/**
+ * The two tests every storage's encrypted backup `name` (see encryptionModes) must pass once stored: verify fetches
+ * and opens it, and restore into a new home (in `tmp()`) gives back `original()`.
+ */
+export function fetchBackTests(
+  kind: string,
+  name: string,
+  decryptWith: () => Inputs,
+  c: { run: (over: Inputs) => Promise<JobResult>; tmp: () => string; original: () => Record<string, string> }
+): void {
+  test('verify fetches and opens it', async () => {
+    const result = await c.run({ mode: 'verify', name, ...decryptWith() })
+    expect(result.outputs[Output.Verified]).toBe('true')
+    expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
+  })
+
+  test('restore into a new home gives back the original', async () => {
+    const target = path.join(c.tmp(), `restored-${kind}`)
+    await c.run({ mode: 'restore', name, home: target, components: 'all', ...decryptWith() })
+    expect(await homeTree(target)).toEqual(c.original())
+  })
 }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { jest } from '@jest/globals'
 
@@ -33,4 +33,30 @@ export function hideToolkitOutput(noise = /^(::|\[command\])/): void {
     .spyOn(process.stdout, 'write')
     .mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) =>
       noise.test(String(chunk)) ? true : write(chunk, ...rest)) as typeof process.stdout.write)
+}
+
+/** Runs `work` with the environment variable `name` set to `value`, then puts back what it was (or unsets it). */
+export async function withEnvVar<T>(name: string, value: string, work: () => Promise<T>): Promise<T> {
+  const saved = process.env[name]
+  process.env[name] = value
+  try {
+    return await work()
+  } finally {
+    if (saved === undefined) delete process.env[name]
+    else process.env[name] = saved
+  }
+}
+
+/**
+ * Registers the clean-up of a file that runs the core against an emulator: after its tests, the emulator `scene()`
+ * names is closed, its scratch folder removed, the spies undone and the environment and folder put back.
+ */
+export function cleanUpEmulatorAfterAll(scene: () => { emu?: { close(): Promise<void> }; tmp?: string }): void {
+  afterAll(async () => {
+    const { emu, tmp } = scene()
+    await emu?.close()
+    if (tmp) await rm(tmp, { recursive: true, force: true })
+    jest.restoreAllMocks()
+  })
+  restoreEnvironmentAfterAll()
 }

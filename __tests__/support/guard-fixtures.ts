@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { HomeInfo } from '../../src/home/types.js'
 import { ProcFsProcessLister } from '../../src/guard/process-list.js'
 import type { ProcessInfo, ProcessLister } from '../../src/guard/types.js'
+import type { GuardOptions } from '../../src/guard/index.js'
+import { freePort } from './net.js'
 
 export const FAKE_SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake-xlr-server.mjs')
 export const BOOTSTRAPPER = 'com.xebialabs.xlrelease.XLReleaseBootstrapper'
@@ -49,7 +51,7 @@ export function homeInfo(home: string, httpPort: number, bindAddress = '0.0.0.0'
   }
 }
 
-export { freePort } from './net.js'
+export { freePort }
 
 /**
  * Everything a test starts, stopped in afterEach: listeners, children, and servers known by PID file only (the ones a
@@ -177,4 +179,59 @@ export function sandboxPerTest(cleanup: Cleanup, use: (sandbox: GuardSandbox) =>
     await cleanup.run()
     if (sandbox) await removeSandbox(sandbox)
   })
+}
+
+/** `s` as one single-quoted shell word. */
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** Where the fake server runs: `java` (a link to node) started in `cwd`, listening on `port`, writing `pidFile`. */
+export interface FakeServer {
+  java: string
+  cwd: string
+  port: number
+  pidFile: string
+}
+
+/** Starts the fake server detached, as a `java` in its folder; returns once it has written its PID file. */
+export async function spawnFakeServer(server: FakeServer): Promise<void> {
+  const child = spawn(server.java, [FAKE_SERVER_SCRIPT, String(server.port), server.pidFile], {
+    cwd: server.cwd,
+    detached: true,
+    stdio: 'ignore'
+  })
+  child.unref()
+  await waitUntil('the fake server is up', async () => (await readFile(server.pidFile, 'utf8').catch(() => '')) !== '')
+}
+
+/** The shell line that launches the fake server in the background and returns at once, as `nohup bin/run.sh &` would. */
+export function fakeServerStartCommand(server: FakeServer, log = '/dev/null'): string {
+  const q = shellQuote
+  return (
+    `cd ${q(server.cwd)} && nohup ${q(server.java)} ${q(FAKE_SERVER_SCRIPT)} ${server.port} ${q(server.pidFile)} ` +
+    `> ${q(log)} 2>&1 &`
+  )
+}
+
+/** A sandbox home with a free port, the PID file and start marker the fake server's commands use, and guard options. */
+export interface ServerRig {
+  sandbox: GuardSandbox
+  port: number
+  pidFile: string
+  marker: string
+  opts: GuardOptions
+}
+
+/** Makes a ServerRig whose server `cleanup` kills. */
+export async function serverRig(cleanup: Cleanup): Promise<ServerRig> {
+  const sandbox = await makeSandbox()
+  const pidFile = path.join(sandbox.home, 'work', 'server.pid')
+  cleanup.trackPidFile(pidFile)
+  return {
+    sandbox,
+    port: await freePort(),
+    pidFile,
+    marker: path.join(sandbox.root, 'start-ran'),
+    // The real /proc, narrowed to this sandbox: a bootstrapper from a test file running in parallel must not interfere.
+    opts: { processLister: scopedLister(sandbox.root), pollIntervalMs: 100, probeTimeoutMs: 500 }
+  }
 }

@@ -81,6 +81,24 @@ export const SQL_ERA_CLUSTER_CONF = `xl.cluster {
 }
 `
 
+/** A SQL-era (22.x) home's conf: xl-release.conf with its database and cluster includes, and the server jar. */
+export const SQL_ERA_HOME: HomeFiles = {
+  'conf/xl-release.conf': SQL_ERA_CONF,
+  'conf/database.conf': SQL_ERA_DATABASE_CONF,
+  'conf/cluster.conf': SQL_ERA_CLUSTER_CONF,
+  'lib/xlr-server-22.3.4.jar': ''
+}
+
+/** The repository database JACKRABBIT_MYSQL_XML describes, as the home reader reports it. */
+export const JACKRABBIT_MYSQL_REPOSITORY = {
+  role: 'repository',
+  url: 'jdbc:mysql://mysql.example.com:3306/xlrelease?autoReconnect=true&useSSL=false',
+  username: 'xlrelease',
+  password: 'p<ss"w0rd!',
+  driver: 'com.mysql.jdbc.Driver',
+  source: 'conf/jackrabbit-repository.xml: Repository/Workspace/PersistenceManager'
+}
+
 /** Shaped like the repository.xml XL Release 4.x–7.x shipped for an external MySQL database. */
 export const JACKRABBIT_MYSQL_XML = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE Repository PUBLIC "-//The Apache Software Foundation//DTD Jackrabbit 2.0//EN"

@@ -3,15 +3,13 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Manifest } from '../../src/format/manifest.js'
-import { runJob } from '../../src/job.js'
 import { Input } from '../../src/settings/inputs.js'
-import { parseSettings } from '../../src/settings/parse.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
 import { describeTree, entriesFromFolder, writeBackup, type ZipEntrySpec } from './archive-fixtures.js'
 export { pgDumpRecord, sha256 } from './archive-fixtures.js'
 import { homeEntries, writeHome } from './restore-fixtures.js'
+import { attempt, type Inputs } from './run-job.js'
 
-export type Inputs = Partial<Record<Input, string>>
+export type { Inputs }
 
 /**
  * One scene for a forged backup: a source home (what the forger starts from), a target home the restore must leave
@@ -97,29 +95,12 @@ export class HostileScene {
 }
 
 /** parseSettings + runJob, as both front ends call them; returns the error the run must end with. */
-export async function runRefused(inputs: Inputs): Promise<{ error: Error; logger: MemoryLogger }> {
-  const logger = new MemoryLogger()
-  const settings = parseSettings(name => inputs[name] ?? '', {})
-  try {
-    await runJob(settings, logger)
-  } catch (error) {
-    return { error: error as Error, logger }
-  }
-  throw new Error(`expected the ${inputs[Input.Mode]} run to be refused, but it succeeded`)
-}
+export { runFailing as runRefused } from './run-job.js'
 
 /** A database URL nothing listens on: any step that would reach a database fails there, after everything before it. */
 export const UNREACHABLE_PG = 'jdbc:postgresql://127.0.0.1:1/nowhere'
 
 /** Runs a job to its end: its error, if any (for properties over many backups). */
 export async function attemptJob(inputs: Inputs): Promise<{ error: Error | null }> {
-  try {
-    await runJob(
-      parseSettings(name => inputs[name] ?? '', {}),
-      new MemoryLogger()
-    )
-    return { error: null }
-  } catch (error) {
-    return { error: error as Error }
-  }
+  return { error: (await attempt(inputs)).error ?? null }
 }

@@ -3,6 +3,7 @@ import { rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { openBackupArchive, type BackupArchive } from '../archive/backup-archive.js'
 import { assertEncryptedIfRequired, createDecryptStream, decryptionKeysGiven } from '../crypto/index.js'
 import { EncryptionError, SignatureError } from '../shared/errors.js'
 import { authenticate } from '../signing/authenticate.js'
@@ -111,8 +112,28 @@ async function checkSignature(
   }
 }
 
+/**
+ * fetchBackup, then the ZIP opened, its manifest checked against the signature: what restore and verify both start
+ * from. The archive is closed here if that check refuses it; otherwise the caller closes it.
+ */
+export async function fetchAndOpenBackup(
+  settings: Settings,
+  workDir: string,
+  logger: Logger
+): Promise<{ fetched: FetchedBackup; archive: BackupArchive }> {
+  const fetched = await fetchBackup(settings, workDir, logger)
+  const archive = await openBackupArchive(fetched.zipFile)
+  try {
+    checkSignedManifest(fetched, archive.manifestSha256)
+  } catch (error) {
+    await archive.close()
+    throw error
+  }
+  return { fetched, archive }
+}
+
 /** The opened archive's manifest must be the one the signature named (the file's digest already pins it too). */
-export function checkSignedManifest(fetched: FetchedBackup, manifestSha256: string): void {
+function checkSignedManifest(fetched: FetchedBackup, manifestSha256: string): void {
   if (fetched.signed && fetched.signed.manifestSha256 !== manifestSha256) {
     throw new SignatureError(
       `The manifest of backup ${fetched.found.name} is not the one its signature names (signed manifest sha256 ` +

@@ -1,6 +1,5 @@
 import { DefaultArtifactClient, type Artifact } from '@actions/artifact'
-import { randomBytes } from 'node:crypto'
-import { chmod, lstat, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, lstat, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { InputError, IntegrityError, SignatureError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
@@ -11,6 +10,7 @@ import { companionName, isCompanionName, MAX_COMPANION_BYTES } from '../signing/
 import { isEnterpriseServer, requireActionsRuntime, type RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import { refuseExisting } from './digest.js'
+import { createStagingFile } from './staging.js'
 import { watchDownload } from './download-progress.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup, RunTrust } from './types.js'
 import { Input } from '../shared/io-names.js'
@@ -76,10 +76,7 @@ export class ArtifactStorage implements BackupStorage {
       this.options.tempRoot || currentRunFolder() || this.env.tempDir
     )
     this.stagingDirs.add(dir)
-    const staged = path.join(dir, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
-    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
-    await handle.close()
-    return staged
+    return await createStagingFile(dir, fileName)
   }
 
   async publish(

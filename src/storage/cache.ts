@@ -1,15 +1,15 @@
 import * as cache from '@actions/cache'
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { InputError, IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writePrivateFile } from '../shared/private-files.js'
+import { PRIVATE_DIR_MODE, writePrivateFile } from '../shared/private-files.js'
 import { copyWithDigest, hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import type { RunEnvironment } from './environment.js'
 import { BACKUP_ENDINGS, checkBackupName, describeQuery } from './names.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 import { readCompanion } from './companion-file.js'
+import { createStagingFile } from './staging.js'
 import { companionName } from '../signing/companion.js'
 import { Input } from '../shared/io-names.js'
 
@@ -45,10 +45,7 @@ export class CacheStorage implements BackupStorage {
     checkCacheName(fileName)
     this.requireRuntime()
     await this.freshFolder()
-    const staged = path.join(this.folder, `.${fileName}.partial-${randomBytes(6).toString('hex')}`)
-    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
-    await handle.close()
-    return staged
+    return await createStagingFile(this.folder, fileName)
   }
 
   async publish(

@@ -10,6 +10,7 @@ import { ownerIsGone, ownerTag, parseOwnerTag } from '../lifecycle/owner-tag.js'
 import { hashFile, parseSidecar, refuseExisting, sidecarText } from './digest.js'
 import { checkBackupName, describeQuery, isExactMatch, listNames } from './names.js'
 import { readCompanion } from './companion-file.js'
+import { createStagingFile } from './staging.js'
 import { companionName, isCompanionName } from '../signing/companion.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
 import { Input } from '../shared/io-names.js'
@@ -35,11 +36,7 @@ export class DirectoryStorage implements BackupStorage {
   async stagingPath(fileName: string): Promise<string> {
     checkBackupName(fileName)
     await this.ensureWritable()
-    const staged = path.join(this.folder, `.${fileName}.partial-${ownerTag()}-${randomBytes(6).toString('hex')}`)
-    // Created here, owner-only, so whatever writes it later inherits mode 0600.
-    const handle = await open(staged, 'wx', PRIVATE_FILE_MODE)
-    await handle.close()
-    return staged
+    return await createStagingFile(this.folder, fileName, ownerTag())
   }
 
   async publish(

@@ -4,81 +4,37 @@
  * real `age` opens into a ZIP `unzip -t` passes; verify and restore fetch it back with the key or the passphrase, and
  * the restored home equals the original. The emulator's environment is set before the core is imported.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import * as os from 'node:os'
-import * as path from 'node:path'
-import { jest } from '@jest/globals'
-import { MemoryLogger } from '../../../src/shared/logger.js'
-import { startArtifactEmulator, type ArtifactEmulator } from '../../support/artifact-emulator.js'
-import { requireAgeTool, type AgeKeyPair } from '../../support/crypto.js'
-import {
-  checkCiphertext,
-  ciphertextCheck,
-  encryptedJobFixture,
-  homeTree,
-  settingsFrom,
-  type Core,
-  type Inputs,
-  encryptionModes
-} from '../../support/e2e-secrets.js'
-import { hideToolkitOutput, restoreEnvironmentAfterAll, useRunnerTemp } from '../../support/env.js'
-import { Output } from '../../../src/shared/io-names.js'
+import { startArtifactEmulator } from '../../support/artifact-emulator.js'
+import { checkCiphertext, ciphertextCheck, encryptionModes, fetchBackTests } from '../../support/e2e-secrets.js'
+import { encryptedStorageRig } from '../../support/encrypted-storage.js'
 
-let emu: ArtifactEmulator
-let core: Core
-let tmp: string
-let home: string
-let port: number
-let keys: AgeKeyPair
-let original: Record<string, string>
 const PASSPHRASE = `artifact passphrase ${Math.random().toString(36).slice(2)}`
 
-beforeAll(async () => {
-  requireAgeTool()
-  hideToolkitOutput()
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-enc-art-'))
-  await useRunnerTemp(tmp)
-  emu = await startArtifactEmulator()
+const rig = encryptedStorageRig('artifact', 'e2e-enc-art-', async () => {
+  const emu = await startArtifactEmulator()
   Object.assign(process.env, emu.env)
-  ;({ home, port, keys, original, core } = await encryptedJobFixture(tmp))
-}, 300_000)
-
-afterAll(async () => {
-  await emu?.close()
-  jest.restoreAllMocks()
-  await rm(tmp, { recursive: true, force: true })
+  return emu
 })
-restoreEnvironmentAfterAll()
 
-async function run(over: Inputs) {
-  return await core.runJob(settingsFrom(core, { storage: 'artifact', port: String(port), ...over }), new MemoryLogger())
-}
-
-describe.each(encryptionModes(() => keys, PASSPHRASE))(
+describe.each(encryptionModes(() => rig.keys, PASSPHRASE))(
   'encrypted with %s through artifact storage',
   (kind, encryptWith, decryptWith) => {
     const name = `e2e-art-${kind}`
 
     test('the uploaded artifact is an age file with no plaintext, that age and unzip open', async () => {
-      await run({ mode: 'backup', name, home, 'compression-level': '0', ...encryptWith() })
-      const stored = emu.artifacts().filter(a => a.finalized && a.name.startsWith(name))
+      await rig.run({ mode: 'backup', name, home: rig.home, 'compression-level': '0', ...encryptWith() })
+      const stored = rig.emu.artifacts().filter(a => a.finalized && a.name.startsWith(name))
       expect(stored.map(a => a.name)).toEqual([`${name}.zip.age`])
       const problems = await checkCiphertext(
-        ciphertextCheck(kind, stored[0].blobFile, { home, tmp, keys, passphrase: PASSPHRASE })
+        ciphertextCheck(kind, stored[0].blobFile, { ...rig, passphrase: PASSPHRASE })
       )
       expect(problems).toBe('')
     })
 
-    test('verify fetches and opens it', async () => {
-      const result = await run({ mode: 'verify', name, ...decryptWith() })
-      expect(result.outputs[Output.Verified]).toBe('true')
-      expect(result.summary.facts).toContainEqual(['Encrypted', 'yes (age)'])
-    })
-
-    test('restore into a new home gives back the original', async () => {
-      const target = path.join(tmp, `restored-${kind}`)
-      await run({ mode: 'restore', name, home: target, components: 'all', ...decryptWith() })
-      expect(await homeTree(target)).toEqual(original)
+    fetchBackTests(kind, name, decryptWith, {
+      run: over => rig.run(over),
+      tmp: () => rig.tmp,
+      original: () => rig.original
     })
   }
 )

@@ -14,10 +14,11 @@ import {
 import {
   createMariaDatabase,
   createMariaUser,
+  dumpRepository,
+  ExtraDatabases,
   homeWith,
   mariaAdmin,
   settings,
-  uniqueName,
   type MariaFixture
 } from '../../support/database-fixtures.js'
 
@@ -25,7 +26,7 @@ let tmp: string
 let user: ReturnType<typeof createMariaUser>
 let repo: MariaFixture
 let archive: MariaFixture
-const extraDatabases: string[] = []
+const extraDatabases = new ExtraDatabases()
 
 const url = (db: string) => `jdbc:mariadb://127.0.0.1:3306/${db}?useUnicode=true`
 
@@ -57,7 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   repo?.drop()
   archive?.drop()
-  for (const db of extraDatabases) mariaAdmin(`DROP DATABASE IF EXISTS ${db};`)
+  for (const db of extraDatabases.made) mariaAdmin(`DROP DATABASE IF EXISTS ${db};`)
   user?.drop()
   await rm(tmp, { recursive: true, force: true })
 })
@@ -112,12 +113,8 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
 
   test('restores into a database it creates when asked', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'drill', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
-    const fresh = uniqueName('dbt_drill')
-    extraDatabases.push(fresh)
+    const dump = await dumpRepository(repoT, tmp, 'drill')
+    const fresh = extraDatabases.name('dbt_drill')
     mariaAdmin(`GRANT ALL ON ${fresh}.* TO '${user.name}'@'%';`)
     const [drillT] = targetsFor(fresh, archive.database)
     await expect(restoreDatabase(drillT, dump.dir, dump.record, restoreOpts())).rejects.toThrow(
@@ -129,12 +126,8 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
 
   test('refuses a foreign non-empty database', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'foreign', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
-    const foreign = uniqueName('dbt_foreign')
-    extraDatabases.push(foreign)
+    const dump = await dumpRepository(repoT, tmp, 'foreign')
+    const foreign = extraDatabases.name('dbt_foreign')
     mariaAdmin(
       `CREATE DATABASE ${foreign}; GRANT ALL ON ${foreign}.* TO '${user.name}'@'%'; CREATE TABLE ${foreign}.orders (id INT);`
     )

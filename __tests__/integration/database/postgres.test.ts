@@ -15,6 +15,8 @@ import {
 import {
   createPgDatabase,
   createPgRole,
+  dumpRepository,
+  ExtraDatabases,
   homeWith,
   pgAdmin,
   pgDropDatabase,
@@ -27,7 +29,7 @@ let tmp: string
 let role: ReturnType<typeof createPgRole>
 let repo: PgFixture
 let archive: PgFixture
-const extraDatabases: string[] = []
+const extraDatabases = new ExtraDatabases()
 
 const url = (db: string) => `jdbc:postgresql://127.0.0.1:5432/${db}?sslmode=disable`
 
@@ -56,7 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   repo?.drop()
   archive?.drop()
-  for (const db of extraDatabases) pgDropDatabase(db)
+  for (const db of extraDatabases.made) pgDropDatabase(db)
   role?.drop()
   await rm(tmp, { recursive: true, force: true })
 })
@@ -131,8 +133,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
     expect(dump.record.dump?.bytes).toBeGreaterThan(0)
     expect(await readdir(path.join(dump.dir, 'dump.pgdir'))).toContain('toc.dat')
 
-    const fresh = uniqueName('dbt_drill')
-    extraDatabases.push(fresh)
+    const fresh = extraDatabases.name('dbt_drill')
     const [drillT] = targetsFor(fresh, archive.database)
     await expect(restoreDatabase(drillT, dump.dir, dump.record, restoreOpts())).rejects.toThrow(
       new RegExp(`The database '${fresh}' does not exist .*set the 'create-database' input`)
@@ -144,10 +145,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
   test('a custom-format dump restores with parallel jobs too', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
     const before = await tableChecksums(repoT)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'custom-j', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
+    const dump = await dumpRepository(repoT, tmp, 'custom-j')
     pgAdmin('TRUNCATE xlr_tasks;', repo.database)
     await restoreDatabase(repoT, dump.dir, dump.record, { ...restoreOpts(), jobs: 2 })
     expect(await tableChecksums(repoT)).toEqual(before)
@@ -155,12 +153,8 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('refuses a non-empty database that is not XL Release’s, unless allowed', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'foreign', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
-    const foreign = uniqueName('dbt_foreign')
-    extraDatabases.push(foreign)
+    const dump = await dumpRepository(repoT, tmp, 'foreign')
+    const foreign = extraDatabases.name('dbt_foreign')
     pgAdmin(`CREATE DATABASE ${foreign} OWNER ${role.name};`)
     pgAdmin(`SET ROLE ${role.name}; CREATE TABLE customers (id int); CREATE TABLE invoices (id int);`, foreign)
     const [foreignT] = targetsFor(foreign, archive.database)
@@ -179,10 +173,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('a damaged dump is refused before anything is touched', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'damaged', 'repository'), {
-      jobs: 1,
-      logger: new MemoryLogger()
-    })
+    const dump = await dumpRepository(repoT, tmp, 'damaged')
     const record = { ...dump.record, dump: { ...dump.record.dump!, sha256: '0'.repeat(64) } }
     await expect(restoreDatabase(repoT, dump.dir, record, restoreOpts())).rejects.toThrow(/does not match its SHA-256/)
     // A caller that verified the bytes itself (the zip reader) skips the re-read.

@@ -11,6 +11,7 @@ import { NotEnoughSpaceError } from '../../../src/archive/scratch-space.js'
 import { backupTopLevel, runRestore, selectComponents } from '../../../src/restore-engine/index.js'
 import { Input } from '../../../src/settings/inputs.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
+import { withEnvVar } from '../../support/env.js'
 import { HostileScene, runRefused } from '../../support/hostile-fixtures.js'
 import { backupFromFolder, FolderExtractor, makeScenario, treeHash } from '../../support/restore-fixtures.js'
 
@@ -34,24 +35,25 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true })
 })
 
+/**
+ * Forges the backup 'roomy': the scene's home plus `bigEntry`, 8 MB of zeros (a few kB stored, 8 MB unpacked: more
+ * than a 2 MB disk holds); returns a new 2 MB disk, `disk`, for RUNNER_TEMP.
+ */
+async function roomyBackup(scene: HostileScene, bigEntry: string, disk: string): Promise<string> {
+  const entries = await scene.homeEntries()
+  entries.push({ name: bigEntry, data: Buffer.alloc(8 * 1024 * 1024) })
+  await scene.forge('roomy', entries)
+  return await smallDisk(disk, '2m')
+}
+
 it('verify with a scratch folder too small says so, not "damaged", and leaves nothing there', async () => {
   const scene = await HostileScene.create('space')
   try {
-    // 8 MB of zeros: a few kB stored, 8 MB unpacked — more than the 2 MB scratch disk holds.
-    const entries = await scene.homeEntries()
-    entries.push({ name: 'home/repository/big.bin', data: Buffer.alloc(8 * 1024 * 1024) })
-    await scene.forge('roomy', entries)
-    const runnerTemp = await smallDisk('runner-temp', '2m')
+    const runnerTemp = await roomyBackup(scene, 'home/repository/big.bin', 'runner-temp')
     const before = await scene.snapshot()
-    const saved = process.env.RUNNER_TEMP
-    process.env.RUNNER_TEMP = runnerTemp
-    let error: Error
-    try {
-      ;({ error } = await runRefused(scene.inputs('verify', 'roomy', { [Input.Database]: 'none' })))
-    } finally {
-      if (saved === undefined) delete process.env.RUNNER_TEMP
-      else process.env.RUNNER_TEMP = saved
-    }
+    const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
+      runRefused(scene.inputs('verify', 'roomy', { [Input.Database]: 'none' }))
+    )
     expect(error).toBeInstanceOf(NotEnoughSpaceError)
     expect(error.message).toMatch(
       new RegExp(
@@ -69,22 +71,13 @@ it('verify with a scratch folder too small says so, not "damaged", and leaves no
 it("restore with a work folder too small for the backup's conf says so before unpacking it", async () => {
   const scene = await HostileScene.create('space-restore')
   try {
-    const entries = await scene.homeEntries()
-    entries.push({ name: 'home/conf/big.bin', data: Buffer.alloc(8 * 1024 * 1024) })
-    await scene.forge('roomy', entries)
-    const runnerTemp = await smallDisk('runner-temp-restore', '2m')
+    const runnerTemp = await roomyBackup(scene, 'home/conf/big.bin', 'runner-temp-restore')
     const before = await scene.snapshot()
-    const saved = process.env.RUNNER_TEMP
-    process.env.RUNNER_TEMP = runnerTemp
-    let error: Error
-    try {
-      ;({ error } = await runRefused(
+    const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
+      runRefused(
         scene.inputs('restore', 'roomy', { [Input.Database]: 'none', [Input.Home]: path.join(scene.root, 'new-home') })
-      ))
-    } finally {
-      if (saved === undefined) delete process.env.RUNNER_TEMP
-      else process.env.RUNNER_TEMP = saved
-    }
+      )
+    )
     expect(error).toBeInstanceOf(NotEnoughSpaceError)
     expect(error.message).toMatch(
       new RegExp(`^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/restore-\\w+: need [\\d.]+ MiB`)

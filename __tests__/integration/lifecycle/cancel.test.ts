@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url'
 import { makeHome } from '../../../scripts/make-home.js'
 import { probePort } from '../../../src/guard/port-probe.js'
 import { RUN_FOLDER_PREFIX } from '../../../src/lifecycle/run-folder.js'
-import { FAKE_SERVER_SCRIPT, freePort, waitUntil } from '../../support/guard-fixtures.js'
+import {
+  fakeServerStartCommand,
+  freePort,
+  shellQuote,
+  spawnFakeServer,
+  waitUntil
+} from '../../support/guard-fixtures.js'
 import { treeState } from '../../support/restore-fixtures.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -64,16 +70,15 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true })
 })
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const q = shellQuote
 const stopCommand = (): string => `kill "$(cat ${q(pidFile)})"`
 const startCommand = (): string =>
-  `touch ${q(startMarker)}; cd ${q(home)} && nohup ${q(java)} ${q(FAKE_SERVER_SCRIPT)} ${port} ${q(pidFile)} > /dev/null 2>&1 &`
+  `touch ${q(startMarker)}; ` + fakeServerStartCommand({ java, cwd: home, port, pidFile })
 // A custom dump command that hangs: the cancel arrives while the server is stopped and the work runs.
 const hangingDump = (): string => `touch ${q(dumpMarker)}; sleep 60`
 
 async function startServer(): Promise<void> {
-  const child = spawn(java, [FAKE_SERVER_SCRIPT, String(port), pidFile], { cwd: home, detached: true, stdio: 'ignore' })
-  child.unref()
+  await spawnFakeServer({ java, cwd: home, port, pidFile })
   await waitUntil('the stand-in server is up', async () => await serverUp())
 }
 

@@ -19,6 +19,7 @@ import {
   dbHomeInputs,
   type DbHomeFixture
 } from '../../support/e2e-restore.js'
+import { withEnvVar } from '../../support/env.js'
 
 let fixture: DbHomeFixture
 let tmp: string
@@ -70,14 +71,7 @@ echo "half-loaded by $$" > '${mark}'
 kill -9 $$`
   )
 
-  const saved = process.env.PATH
-  process.env.PATH = `${fakes}:${saved}`
-  let failure: Awaited<ReturnType<typeof runFailing>>
-  try {
-    failure = await runFailing(inputs())
-  } finally {
-    process.env.PATH = saved
-  }
+  const failure = await withEnvVar('PATH', `${fakes}:${process.env.PATH}`, () => runFailing(inputs()))
 
   expect(await readFile(mark, 'utf8')).toMatch(/half-loaded/)
   expect(failure.error).toBeInstanceOf(RestoreError)

@@ -24,6 +24,7 @@ import {
   dbHomeInputs,
   type DbHomeFixture
 } from '../../support/e2e-restore.js'
+import { withEnvVar } from '../../support/env.js'
 
 let fixture: DbHomeFixture
 let tmp: string
@@ -88,14 +89,7 @@ describe('a database restore that fails half-way is rolled back through the real
     const mark = path.join(tmp, 'killed-once')
     const fakes = await fakePgRestore(path.join(tmp, 'fake-kill'), mark, 'kill -9 $$')
 
-    const saved = process.env.PATH
-    process.env.PATH = `${fakes}:${saved}`
-    let failure: Awaited<ReturnType<typeof runFailing>>
-    try {
-      failure = await runFailing(inputs())
-    } finally {
-      process.env.PATH = saved
-    }
+    const failure = await withEnvVar('PATH', `${fakes}:${process.env.PATH}`, () => runFailing(inputs()))
 
     // The fake really overwrote part of the database before it died.
     expect(await readFile(mark, 'utf8')).toMatch(/half-restored/)

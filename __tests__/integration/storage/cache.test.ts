@@ -6,9 +6,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { jest } from '@jest/globals'
 import { startCacheEmulator, type CacheEmulator } from '../../support/cache-emulator.js'
-import { hideToolkitOutput, restoreEnvironmentAfterAll } from '../../support/env.js'
+import { hideToolkitOutput, cleanUpEmulatorAfterAll } from '../../support/env.js'
 import { sha256File as sha256Of } from '../../support/hash.js'
 import { storageSettings } from '../../support/storage-fixtures.js'
 import { InputError, IntegrityError, StorageError } from '../../../src/shared/errors.js'
@@ -47,12 +46,7 @@ beforeAll(async () => {
   storage = await import('../../../src/storage/index.js')
 })
 
-afterAll(async () => {
-  await emu?.close()
-  await rm(tmp, { recursive: true, force: true })
-  jest.restoreAllMocks()
-})
-restoreEnvironmentAfterAll()
+cleanUpEmulatorAfterAll(() => ({ emu, tmp }))
 
 describe('cache storage', () => {
   const sums: Record<string, string> = {}

@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import { HOME_PREFIX } from '../../format/manifest.js'
 import { extractArchive } from '../../archive/extract.js'
 import { assertScratchSpace, unpackedBytes } from '../../archive/scratch-space.js'
-import { openBackupArchive, type BackupArchive } from '../../archive/backup-archive.js'
+import type { BackupArchive } from '../../archive/backup-archive.js'
 import { verifyArchive } from '../../archive/verify.js'
 import { checkServer, describeFindings, withServerStopped } from '../../guard/index.js'
 import { pointConfDirAtDatabases, readHome } from '../../home/index.js'
@@ -22,7 +22,7 @@ import { prepareDatabaseRestores } from '../database-targets.js'
 import { checkDrillTargets, redirectedRoles } from './drill-targets.js'
 import { checkVersions, readTargetHome } from './target-home.js'
 import { restoreResult } from './restore-result.js'
-import { checkSignedManifest, fetchBackup } from '../fetch-backup.js'
+import { fetchAndOpenBackup } from '../fetch-backup.js'
 import { serverControl, tempRoot, threadCount } from '../../settings/derived.js'
 import { Input } from '../../settings/inputs.js'
 import type { Settings } from '../../settings/settings.js'
@@ -46,9 +46,9 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
   const workDir = await makePrivateTempDir('restore-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
-    const fetched = await fetchBackup(settings, workDir, logger)
-    archive = await openBackupArchive(fetched.zipFile)
-    checkSignedManifest(fetched, archive.manifestSha256)
+    const opened = await fetchAndOpenBackup(settings, workDir, logger)
+    const { fetched } = opened
+    archive = opened.archive
     const { manifest } = archive
     const hasDumps = settings.database.mode !== 'none' && manifest.databases.some(d => d.dump && !d.embedded)
     const components = selectComponents(settings.restore.components, backupTopLevel(manifest.files), hasDumps, logger)

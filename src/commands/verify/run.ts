@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import { HOME_PREFIX } from '../../format/manifest.js'
 import { extractArchive } from '../../archive/extract.js'
 import { assertScratchSpace, unpackedBytes } from '../../archive/scratch-space.js'
-import { openBackupArchive, type BackupArchive } from '../../archive/backup-archive.js'
+import type { BackupArchive } from '../../archive/backup-archive.js'
 import { verifyArchive } from '../../archive/verify.js'
 import { restoreDatabase } from '../../database/index.js'
 import { DEFAULT_SERVER_CONFIG } from '../../home/index.js'
@@ -11,7 +11,7 @@ import type { HomeInfo } from '../../home/types.js'
 import type { JobResult } from '../../report/job-result.js'
 import { prepareDatabaseRestores } from '../database-targets.js'
 import { refuseScriptedDump } from './dump-scan.js'
-import { checkSignedManifest, fetchBackup } from '../fetch-backup.js'
+import { fetchAndOpenBackup } from '../fetch-backup.js'
 import { tempRoot, threadCount } from '../../settings/derived.js'
 import { Output } from '../../settings/inputs.js'
 import type { Settings } from '../../settings/settings.js'
@@ -31,9 +31,9 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
   const workDir = await makePrivateTempDir('verify-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
-    const fetched = await fetchBackup(settings, workDir, logger)
-    archive = await openBackupArchive(fetched.zipFile)
-    checkSignedManifest(fetched, archive.manifestSha256)
+    const opened = await fetchAndOpenBackup(settings, workDir, logger)
+    const { fetched } = opened
+    archive = opened.archive
     const { manifest } = archive
     const checks: [string, string, string][] = [
       ['Structure', 'manifest, entry names, sizes, links', 'ok'],
