@@ -120,6 +120,76 @@ export async function dbHomeFixture(prefix: string, opts: { archive?: 'mariadb' 
   }
 }
 
+/** A `DbHomeFixture` read while tests run, with the archive database required and the job inputs at hand. */
+export interface DbHome extends Omit<DbHomeFixture, 'drop' | 'maria' | 'archiveDb'> {
+  /** The MariaDB archive; throws unless `useDbHome` was asked for it. */
+  readonly maria: MariaFixture
+  readonly archiveDb: ConfDatabase
+  /** `dbHomeInputs` for the backup named in `useDbHome`. */
+  inputs(over?: Inputs): Inputs
+}
+
+/**
+ * The set-up of a restore test file: a `dbHomeFixture` made before all its tests and dropped after them. The file's
+ * own clean-up (`beforeDrop`: scratch databases, which may belong to the fixture's role) runs first, in the same hook,
+ * so the role is never dropped while it still owns a database. Call it at the top level of the file.
+ */
+export function useDbHome(
+  prefix: string,
+  name: string,
+  opts: { archive?: 'mariadb'; beforeDrop?: () => void } = {}
+): DbHome {
+  let fixture: DbHomeFixture | undefined
+  beforeAll(async () => {
+    fixture = await dbHomeFixture(prefix, opts)
+  })
+  afterAll(async () => {
+    try {
+      opts.beforeDrop?.()
+    } finally {
+      await fixture?.drop()
+    }
+  })
+  const made = (): DbHomeFixture => {
+    if (!fixture) throw new Error(`useDbHome('${prefix}'): the fixture is read before its beforeAll ran`)
+    return fixture
+  }
+  const archive = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error(`useDbHome('${prefix}'): no archive database; pass { archive: 'mariadb' }`)
+    return value
+  }
+  return {
+    get tmp() {
+      return made().tmp
+    },
+    get store() {
+      return made().store
+    },
+    get home() {
+      return made().home
+    },
+    get port() {
+      return made().port
+    },
+    get role() {
+      return made().role
+    },
+    get pg() {
+      return made().pg
+    },
+    get repoDb() {
+      return made().repoDb
+    },
+    get maria() {
+      return archive(made().maria)
+    },
+    get archiveDb() {
+      return archive(made().archiveDb)
+    },
+    inputs: (over = {}) => dbHomeInputs(made(), name, over)
+  }
+}
+
 /**
  * The inputs of a job on `f`'s home and store (`storage: directory`, two threads) with the database passwords, for
  * the backup named `name`; `over` adds or replaces any.
