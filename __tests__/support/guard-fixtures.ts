@@ -166,19 +166,36 @@ export function scopedLister(root: string): ProcessLister {
 }
 
 /**
- * A new sandbox for each test of the enclosing describe (or file), handed to `use`; after each test, what `cleanup`
- * started is stopped and the sandbox removed.
+ * A new sandbox for each test of the enclosing describe (or file), read through the returned `sandbox` while a test
+ * runs; after each test, what the returned `cleanup` started is stopped and the sandbox removed.
  */
-export function sandboxPerTest(cleanup: Cleanup, use: (sandbox: GuardSandbox) => void): void {
-  let sandbox: GuardSandbox | undefined
+export function sandboxPerTest(): { cleanup: Cleanup; sandbox: GuardSandbox } {
+  const cleanup = new Cleanup()
+  let made: GuardSandbox | undefined
   beforeEach(async () => {
-    sandbox = await makeSandbox()
-    use(sandbox)
+    made = await makeSandbox()
   })
   afterEach(async () => {
     await cleanup.run()
-    if (sandbox) await removeSandbox(sandbox)
+    if (made) await removeSandbox(made)
+    made = undefined
   })
+  const current = (): GuardSandbox => {
+    if (!made) throw new Error('sandboxPerTest: the sandbox is read outside a test')
+    return made
+  }
+  const sandbox: GuardSandbox = {
+    get root() {
+      return current().root
+    },
+    get home() {
+      return current().home
+    },
+    get java() {
+      return current().java
+    }
+  }
+  return { cleanup, sandbox }
 }
 
 /** `s` as one single-quoted shell word. */
