@@ -22,6 +22,7 @@ import {
   type MariaFixture,
   type PgFixture
 } from './database-fixtures.js'
+import { readThrough } from './lazy.js'
 import { freePort } from './net.js'
 import type { Inputs } from './run-job.js'
 import { treeState } from './restore-fixtures.js'
@@ -158,36 +159,19 @@ export function useDbHome(
     if (value === undefined) throw new Error(`useDbHome('${prefix}'): no archive database; pass { archive: 'mariadb' }`)
     return value
   }
-  return {
-    get tmp() {
-      return made().tmp
-    },
-    get store() {
-      return made().store
-    },
-    get home() {
-      return made().home
-    },
-    get port() {
-      return made().port
-    },
-    get role() {
-      return made().role
-    },
-    get pg() {
-      return made().pg
-    },
-    get repoDb() {
-      return made().repoDb
-    },
-    get maria() {
-      return archive(made().maria)
-    },
-    get archiveDb() {
-      return archive(made().archiveDb)
-    },
-    inputs: (over = {}) => dbHomeInputs(made(), name, over)
-  }
+  return readThrough(() => {
+    const f = made()
+    return {
+      ...f,
+      get maria() {
+        return archive(f.maria)
+      },
+      get archiveDb() {
+        return archive(f.archiveDb)
+      },
+      inputs: (over: Inputs = {}) => dbHomeInputs(f, name, over)
+    }
+  })
 }
 
 /**

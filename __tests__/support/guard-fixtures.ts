@@ -10,6 +10,7 @@ import type { HomeInfo } from '../../src/home/types.js'
 import { ProcFsProcessLister } from '../../src/guard/process-list.js'
 import type { ProcessInfo, ProcessLister } from '../../src/guard/types.js'
 import type { GuardOptions } from '../../src/guard/index.js'
+import { readThrough } from './lazy.js'
 import { freePort } from './net.js'
 
 export const FAKE_SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake-xlr-server.mjs')
@@ -184,18 +185,7 @@ export function sandboxPerTest(): { cleanup: Cleanup; sandbox: GuardSandbox } {
     if (!made) throw new Error('sandboxPerTest: the sandbox is read outside a test')
     return made
   }
-  const sandbox: GuardSandbox = {
-    get root() {
-      return current().root
-    },
-    get home() {
-      return current().home
-    },
-    get java() {
-      return current().java
-    }
-  }
-  return { cleanup, sandbox }
+  return { cleanup, sandbox: readThrough(current) }
 }
 
 /** `s` as one single-quoted shell word. */
