@@ -167,25 +167,34 @@ export function scopedLister(root: string): ProcessLister {
 }
 
 /**
- * A new sandbox for each test of the enclosing describe (or file), read through the returned `sandbox` while a test
- * runs; after each test, what the returned `cleanup` started is stopped and the sandbox removed.
+ * Something `make` builds before each test of the enclosing describe (or file), read through the returned `current`
+ * while a test runs; after each test, what the returned `cleanup` started is stopped and its sandbox removed.
  */
-export function sandboxPerTest(): { cleanup: Cleanup; sandbox: GuardSandbox } {
+function perTest<T>(make: (cleanup: Cleanup) => Promise<T>, sandboxOf: (made: T) => GuardSandbox) {
   const cleanup = new Cleanup()
-  let made: GuardSandbox | undefined
+  let made: T | undefined
   beforeEach(async () => {
-    made = await makeSandbox()
+    made = await make(cleanup)
   })
   afterEach(async () => {
     await cleanup.run()
-    if (made) await removeSandbox(made)
+    if (made) await removeSandbox(sandboxOf(made))
     made = undefined
   })
-  const current = (): GuardSandbox => {
-    if (!made) throw new Error('sandboxPerTest: the sandbox is read outside a test')
-    return made
-  }
-  return { cleanup, sandbox: readThrough(current) }
+  const current = readThrough((): T & object => {
+    if (!made) throw new Error('read outside a test: made before each test, removed after it')
+    return made as T & object
+  })
+  return { cleanup, current }
+}
+
+/** A new sandbox for each test (see `perTest`). */
+export function sandboxPerTest(): { cleanup: Cleanup; sandbox: GuardSandbox } {
+  const { cleanup, current } = perTest(
+    async () => await makeSandbox(),
+    made => made
+  )
+  return { cleanup, sandbox: current }
 }
 
 /** `s` as one single-quoted shell word. */
@@ -226,6 +235,12 @@ export interface ServerRig {
   pidFile: string
   marker: string
   opts: GuardOptions
+}
+
+/** A new ServerRig for each test (see `perTest`). */
+export function serverRigPerTest(): { cleanup: Cleanup; rig: ServerRig } {
+  const { cleanup, current } = perTest(serverRig, made => made.sandbox)
+  return { cleanup, rig: current }
 }
 
 /** Makes a ServerRig whose server `cleanup` kills. */
