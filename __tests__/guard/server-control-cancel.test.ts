@@ -47,19 +47,23 @@ const exists = (file: string): Promise<boolean> =>
     () => false
   )
 
+/** withServerStopped on the rig with `control(over)` around `work`, which must fail: the error it fails with. */
+async function failedWhileStopped(
+  work: () => Promise<unknown>,
+  over: Partial<ServerControl> = {},
+  logger = new MemoryLogger()
+): Promise<Error> {
+  const home = homeInfo(rig.sandbox.home, rig.port)
+  return (await withServerStopped(home, control(over), rig.opts, logger, work).catch((e: unknown) => e)) as Error
+}
+
 describe('withServerStopped and a cancel', () => {
   test('a cancel during the work starts the server again and says so; the record for the post step is cleared', async () => {
-    const error = (await withServerStopped(
-      homeInfo(rig.sandbox.home, rig.port),
-      control(),
-      rig.opts,
-      new MemoryLogger(),
-      () => {
-        expect(runState.pendingRestart()).not.toBeNull()
-        cancellation.cancel('SIGTERM')
-        return cancellation.race(new Promise<never>(() => undefined))
-      }
-    ).catch((e: unknown) => e)) as Error
+    const error = await failedWhileStopped(() => {
+      expect(runState.pendingRestart()).not.toBeNull()
+      cancellation.cancel('SIGTERM')
+      return cancellation.race(new Promise<never>(() => undefined))
+    })
     expect(error).toBeInstanceOf(CancelledError)
     expect(error.message).toBe('cancelled (SIGTERM): the server was started again')
     expect(await portOpen()).toBe(true)
@@ -68,16 +72,13 @@ describe('withServerStopped and a cancel', () => {
   })
 
   test('without a start-command the cancel says the server stays stopped', async () => {
-    const error = (await withServerStopped(
-      homeInfo(rig.sandbox.home, rig.port),
-      control({ startCommand: undefined }),
-      rig.opts,
-      new MemoryLogger(),
+    const error = await failedWhileStopped(
       async () => {
         cancellation.cancel('SIGINT')
         cancellation.throwIfCancelled()
-      }
-    ).catch((e: unknown) => e)) as Error
+      },
+      { startCommand: undefined }
+    )
     expect(error).toBeInstanceOf(CancelledError)
     expect(error.message).toBe(
       "cancelled (SIGINT): the server was stopped for the backup and no 'start-command' is set: start it yourself"
@@ -88,26 +89,20 @@ describe('withServerStopped and a cancel', () => {
   })
 
   test('a restore error caused by the cancel keeps its own message and adds what became of the server', async () => {
-    const error = (await withServerStopped(
-      homeInfo(rig.sandbox.home, rig.port),
-      control(),
-      rig.opts,
-      new MemoryLogger(),
-      () => {
-        cancellation.cancel('SIGTERM')
-        try {
-          cancellation.throwIfCancelled()
-        } catch (cause) {
-          throw new Error(
-            'Restore of b into h failed while extracting conf: cancelled (SIGTERM). Every change was undone.',
-            {
-              cause
-            }
-          )
-        }
-        return Promise.resolve()
+    const error = await failedWhileStopped(() => {
+      cancellation.cancel('SIGTERM')
+      try {
+        cancellation.throwIfCancelled()
+      } catch (cause) {
+        throw new Error(
+          'Restore of b into h failed while extracting conf: cancelled (SIGTERM). Every change was undone.',
+          {
+            cause
+          }
+        )
       }
-    ).catch((e: unknown) => e)) as Error
+      return Promise.resolve()
+    })
     expect(error).toBeInstanceOf(CancelledError)
     expect(error.message).toBe(
       'Restore of b into h failed while extracting conf: cancelled (SIGTERM). Every change was undone.\n' +
@@ -118,13 +113,7 @@ describe('withServerStopped and a cancel', () => {
   test('cancelled before the guard: the server is not stopped at all', async () => {
     cancellation.cancel('SIGTERM')
     const logger = new MemoryLogger()
-    const error = (await withServerStopped(
-      homeInfo(rig.sandbox.home, rig.port),
-      control(),
-      rig.opts,
-      logger,
-      async () => 'x'
-    ).catch((e: unknown) => e)) as Error
+    const error = await failedWhileStopped(async () => 'x', {}, logger)
     expect(error).toBeInstanceOf(CancelledError)
     expect(logger.messages('info').join('\n')).not.toContain('Running the stop-command')
     expect(await portOpen()).toBe(true)
