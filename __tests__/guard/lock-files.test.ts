@@ -5,18 +5,9 @@ import { assertServerStopped } from '../../src/guard/index.js'
 import { findLockFiles } from '../../src/guard/lock-files.js'
 import { ServerRunningError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import {
-  Cleanup,
-  freePort,
-  homeInfo,
-  sandboxPerTest,
-  scopedLister,
-  type GuardSandbox
-} from '../support/guard-fixtures.js'
+import { freePort, homeInfo, sandboxPerTest, scopedLister } from '../support/guard-fixtures.js'
 
-let sandbox: GuardSandbox
-const cleanup = new Cleanup()
-sandboxPerTest(cleanup, made => (sandbox = made))
+const { cleanup, sandbox } = sandboxPerTest()
 
 async function touch(rel: string): Promise<void> {
   const file = path.join(sandbox.home, rel)

@@ -2,18 +2,9 @@ import { assertServerStopped, checkServer } from '../../src/guard/index.js'
 import { addressesToProbe, probePort } from '../../src/guard/port-probe.js'
 import { InputError, ServerRunningError, XlrBackupError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import {
-  Cleanup,
-  freePort,
-  homeInfo,
-  sandboxPerTest,
-  scopedLister,
-  type GuardSandbox
-} from '../support/guard-fixtures.js'
+import { freePort, homeInfo, sandboxPerTest, scopedLister } from '../support/guard-fixtures.js'
 
-let sandbox: GuardSandbox
-const cleanup = new Cleanup()
-sandboxPerTest(cleanup, made => (sandbox = made))
+const { cleanup, sandbox } = sandboxPerTest()
 
 describe('port probe on real sockets', () => {
   test('a listener on http.port is refused with the port and address named', async () => {

@@ -11,7 +11,7 @@ import { isJavaLike, parseProcStatPpid, programName, splitProcCmdline } from '..
 import { namesPath, probeProcesses, serverProcessReason } from '../../src/guard/process-probe.js'
 import { XlrBackupError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { BOOTSTRAPPER, Cleanup, sandboxPerTest, type GuardSandbox } from '../support/guard-fixtures.js'
+import { BOOTSTRAPPER, sandboxPerTest } from '../support/guard-fixtures.js'
 
 // What `Get-CimInstance Win32_Process | Select-Object ProcessId,ParentProcessId,CommandLine | ConvertTo-Json -Compress`
 // prints on Windows PowerShell 5.1 (BOM included): system processes without a command line, the service wrapper and
@@ -123,9 +123,7 @@ describe('ps and lsof output parsing (macOS)', () => {
 })
 
 describe('the ps lister, live on this machine', () => {
-  let sandbox: GuardSandbox
-  const cleanup = new Cleanup()
-  sandboxPerTest(cleanup, made => (sandbox = made))
+  const { cleanup, sandbox } = sandboxPerTest()
 
   test('lists a Java process with its command line, and its cwd through lsof', async () => {
     const child = await cleanup.spawnJava(sandbox.java, sandbox.home, ['-Dmarker=ps-lister'])

@@ -6,18 +6,9 @@ import { probeProcesses, selfAndAncestors } from '../../src/guard/process-probe.
 import type { ProcessInfo } from '../../src/guard/types.js'
 import { ServerRunningError, XlrBackupError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import {
-  BOOTSTRAPPER,
-  Cleanup,
-  freePort,
-  homeInfo,
-  sandboxPerTest,
-  type GuardSandbox
-} from '../support/guard-fixtures.js'
+import { BOOTSTRAPPER, freePort, homeInfo, sandboxPerTest } from '../support/guard-fixtures.js'
 
-let sandbox: GuardSandbox
-const cleanup = new Cleanup()
-sandboxPerTest(cleanup, made => (sandbox = made))
+const { cleanup, sandbox } = sandboxPerTest()
 
 /** The findings of the real, whole-machine process probe for one PID. */
 async function findingsFor(pid: number, home = sandbox.home): Promise<string[]> {

@@ -1,30 +1,21 @@
 import { access } from 'node:fs/promises'
-import { withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
+import { withServerStopped, type ServerControl } from '../../src/guard/index.js'
 import { probePort } from '../../src/guard/port-probe.js'
 import { cancellation, CancelledError } from '../../src/lifecycle/cancel.js'
 import { runState, type StoppedServer } from '../../src/lifecycle/run-state.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  Cleanup,
   fakeServerStartCommand,
   homeInfo,
-  removeSandbox,
-  serverRig,
+  serverRigPerTest,
   shellQuote,
-  spawnFakeServer,
-  type GuardSandbox
+  spawnFakeServer
 } from '../support/guard-fixtures.js'
 
-let sandbox: GuardSandbox
-let port: number
-let pidFile: string
-let marker: string
-let opts: GuardOptions
 let events: string[]
-const cleanup = new Cleanup()
+const { rig } = serverRigPerTest()
 
 beforeEach(async () => {
-  ;({ sandbox, port, pidFile, marker, opts } = await serverRig(cleanup))
   cancellation.reset()
   runState.reset()
   events = []
@@ -32,56 +23,62 @@ beforeEach(async () => {
     serverStopped: (s: StoppedServer) => events.push(`stopped ${s.port}`),
     serverStarted: () => events.push('started')
   })
-  await spawnFakeServer({ java: sandbox.java, cwd: sandbox.home, port, pidFile })
+  await spawnFakeServer({ java: rig.sandbox.java, cwd: rig.sandbox.home, port: rig.port, pidFile: rig.pidFile })
 })
 afterEach(async () => {
   cancellation.reset()
   runState.reset()
-  await cleanup.run()
-  await removeSandbox(sandbox)
 })
 
 const q = shellQuote
 const control = (over: Partial<ServerControl> = {}): ServerControl => ({
-  stopCommand: `kill "$(cat ${q(pidFile)})"`,
+  stopCommand: `kill "$(cat ${q(rig.pidFile)})"`,
   startCommand:
-    `touch ${q(marker)}; ` + fakeServerStartCommand({ java: sandbox.java, cwd: sandbox.home, port, pidFile }),
+    `touch ${q(rig.marker)}; ` +
+    fakeServerStartCommand({ java: rig.sandbox.java, cwd: rig.sandbox.home, port: rig.port, pidFile: rig.pidFile }),
   stopTimeoutSeconds: 20,
   startTimeoutSeconds: 20,
   ...over
 })
-const portOpen = async (): Promise<boolean> => (await probePort('127.0.0.1', port, 500)).state === 'open'
+const portOpen = async (): Promise<boolean> => (await probePort('127.0.0.1', rig.port, 500)).state === 'open'
 const exists = (file: string): Promise<boolean> =>
   access(file).then(
     () => true,
     () => false
   )
 
+/** withServerStopped on the rig with `control(over)` around `work`, which must fail: the error it fails with. */
+async function failedWhileStopped(
+  work: () => Promise<unknown>,
+  over: Partial<ServerControl> = {},
+  logger = new MemoryLogger()
+): Promise<Error> {
+  const home = homeInfo(rig.sandbox.home, rig.port)
+  return (await withServerStopped(home, control(over), rig.opts, logger, work).catch((e: unknown) => e)) as Error
+}
+
 describe('withServerStopped and a cancel', () => {
   test('a cancel during the work starts the server again and says so; the record for the post step is cleared', async () => {
-    const error = (await withServerStopped(homeInfo(sandbox.home, port), control(), opts, new MemoryLogger(), () => {
+    const error = await failedWhileStopped(() => {
       expect(runState.pendingRestart()).not.toBeNull()
       cancellation.cancel('SIGTERM')
       return cancellation.race(new Promise<never>(() => undefined))
-    }).catch((e: unknown) => e)) as Error
+    })
     expect(error).toBeInstanceOf(CancelledError)
     expect(error.message).toBe('cancelled (SIGTERM): the server was started again')
     expect(await portOpen()).toBe(true)
-    expect(events).toEqual([`stopped ${port}`, 'started'])
+    expect(events).toEqual([`stopped ${rig.port}`, 'started'])
     expect(runState.pendingRestart()).toBeNull()
   })
 
   test('without a start-command the cancel says the server stays stopped', async () => {
-    const error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control({ startCommand: undefined }),
-      opts,
-      new MemoryLogger(),
+    const error = await failedWhileStopped(
       async () => {
         cancellation.cancel('SIGINT')
         cancellation.throwIfCancelled()
-      }
-    ).catch((e: unknown) => e)) as Error
+      },
+      { startCommand: undefined }
+    )
     expect(error).toBeInstanceOf(CancelledError)
     expect(error.message).toBe(
       "cancelled (SIGINT): the server was stopped for the backup and no 'start-command' is set: start it yourself"
@@ -92,7 +89,7 @@ describe('withServerStopped and a cancel', () => {
   })
 
   test('a restore error caused by the cancel keeps its own message and adds what became of the server', async () => {
-    const error = (await withServerStopped(homeInfo(sandbox.home, port), control(), opts, new MemoryLogger(), () => {
+    const error = await failedWhileStopped(() => {
       cancellation.cancel('SIGTERM')
       try {
         cancellation.throwIfCancelled()
@@ -105,7 +102,7 @@ describe('withServerStopped and a cancel', () => {
         )
       }
       return Promise.resolve()
-    }).catch((e: unknown) => e)) as Error
+    })
     expect(error).toBeInstanceOf(CancelledError)
     expect(error.message).toBe(
       'Restore of b into h failed while extracting conf: cancelled (SIGTERM). Every change was undone.\n' +
@@ -116,17 +113,11 @@ describe('withServerStopped and a cancel', () => {
   test('cancelled before the guard: the server is not stopped at all', async () => {
     cancellation.cancel('SIGTERM')
     const logger = new MemoryLogger()
-    const error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control(),
-      opts,
-      logger,
-      async () => 'x'
-    ).catch((e: unknown) => e)) as Error
+    const error = await failedWhileStopped(async () => 'x', {}, logger)
     expect(error).toBeInstanceOf(CancelledError)
     expect(logger.messages('info').join('\n')).not.toContain('Running the stop-command')
     expect(await portOpen()).toBe(true)
-    expect(await exists(marker)).toBe(false)
+    expect(await exists(rig.marker)).toBe(false)
     expect(events).toEqual([])
   })
 })

@@ -1,44 +1,33 @@
 import { access, readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { ServerStartError, withServerStopped, type GuardOptions, type ServerControl } from '../../src/guard/index.js'
+import { ServerStartError, withServerStopped, type ServerControl } from '../../src/guard/index.js'
 import { probePort } from '../../src/guard/port-probe.js'
 import { InputError, ServerRunningError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
-  Cleanup,
   fakeServerStartCommand,
   freePort,
   homeInfo,
   isRunning,
-  removeSandbox,
-  serverRig,
+  serverRigPerTest,
   scopedLister,
   shellQuote,
   spawnFakeServer,
   waitUntil,
-  type FakeServer,
-  type GuardSandbox
+  type FakeServer
 } from '../support/guard-fixtures.js'
 
-let sandbox: GuardSandbox
-let port: number
-let pidFile: string
-let marker: string
-let opts: GuardOptions
-const cleanup = new Cleanup()
-
-beforeEach(async () => {
-  ;({ sandbox, port, pidFile, marker, opts } = await serverRig(cleanup))
-})
-afterEach(async () => {
-  await cleanup.run()
-  await removeSandbox(sandbox)
-})
+const { rig } = serverRigPerTest()
 
 const q = shellQuote
-const server = (): FakeServer => ({ java: sandbox.java, cwd: sandbox.home, port, pidFile })
-const stopCommand = (): string => `kill "$(cat ${q(pidFile)})"`
-const startCommand = (): string => fakeServerStartCommand(server(), path.join(sandbox.home, 'log', 'server.log'))
+const server = (): FakeServer => ({
+  java: rig.sandbox.java,
+  cwd: rig.sandbox.home,
+  port: rig.port,
+  pidFile: rig.pidFile
+})
+const stopCommand = (): string => `kill "$(cat ${q(rig.pidFile)})"`
+const startCommand = (): string => fakeServerStartCommand(server(), path.join(rig.sandbox.home, 'log', 'server.log'))
 
 const control = (over: Partial<ServerControl> = {}): ServerControl => ({
   stopCommand: stopCommand(),
@@ -55,12 +44,12 @@ async function startFakeServer(): Promise<number> {
 }
 
 async function serverPid(): Promise<number | null> {
-  const text = await readFile(pidFile, 'utf8').catch(() => '')
+  const text = await readFile(rig.pidFile, 'utf8').catch(() => '')
   return text ? Number(text) : null
 }
 
 async function portState(): Promise<string> {
-  return (await probePort('127.0.0.1', port, 500)).state
+  return (await probePort('127.0.0.1', rig.port, 500)).state
 }
 
 const exists = (file: string): Promise<boolean> =>
@@ -74,13 +63,19 @@ describe('withServerStopped with a real fake server', () => {
     const oldPid = await startFakeServer()
     const logger = new MemoryLogger()
     let ranWhileDown = false
-    const result = await withServerStopped(homeInfo(sandbox.home, port), control(), opts, logger, async () => {
-      expect(await portState()).toBe('closed')
-      // The fake server closes its port at once but lingers: only the process probe makes us wait for it.
-      expect(await isRunning(oldPid)).toBe(false)
-      ranWhileDown = true
-      return 'backup written'
-    })
+    const result = await withServerStopped(
+      homeInfo(rig.sandbox.home, rig.port),
+      control(),
+      rig.opts,
+      logger,
+      async () => {
+        expect(await portState()).toBe('closed')
+        // The fake server closes its port at once but lingers: only the process probe makes us wait for it.
+        expect(await isRunning(oldPid)).toBe(false)
+        ranWhileDown = true
+        return 'backup written'
+      }
+    )
     expect(result).toBe('backup written')
     expect(ranWhileDown).toBe(true)
     expect(await portState()).toBe('open')
@@ -88,12 +83,12 @@ describe('withServerStopped with a real fake server', () => {
     expect(await isRunning((await serverPid())!)).toBe(true)
 
     const info = logger.messages('info').join('\n')
-    expect(info).toContain(`port ${port} (http.port) accepts connections at 127.0.0.1:${port}`)
-    expect(info).toContain(`process ${oldPid} is a Java process working in ${sandbox.home}`)
+    expect(info).toContain(`port ${rig.port} (http.port) accepts connections at 127.0.0.1:${rig.port}`)
+    expect(info).toContain(`process ${oldPid} is a Java process working in ${rig.sandbox.home}`)
     expect(info).toContain('Running the stop-command: kill')
     expect(info).toMatch(/XL Release is stopped \([\d.]+ s after running the stop-command\)/)
     expect(info).toContain('Running the start-command: cd')
-    expect(info).toContain(`XL Release is up again: port ${port} answers at 127.0.0.1:${port}`)
+    expect(info).toContain(`XL Release is up again: port ${rig.port} answers at 127.0.0.1:${rig.port}`)
     expect(logger.messages('error')).toEqual([])
   })
 
@@ -105,9 +100,9 @@ describe('withServerStopped with a real fake server', () => {
       starting: () => events.push('starting')
     }
     await withServerStopped(
-      homeInfo(sandbox.home, port),
+      homeInfo(rig.sandbox.home, rig.port),
       control(),
-      { ...opts, outage },
+      { ...rig.opts, outage },
       new MemoryLogger(),
       async () => {
         events.push(`work (port ${await portState()})`)
@@ -119,11 +114,11 @@ describe('withServerStopped with a real fake server', () => {
     // A server that was not running is not this run's outage.
     const idle: string[] = []
     await withServerStopped(
-      homeInfo(sandbox.home, await freePort()),
+      homeInfo(rig.sandbox.home, await freePort()),
       control({ stopCommand: '', startCommand: '' }),
       {
-        ...opts,
-        processLister: scopedLister(path.join(sandbox.root, 'none')),
+        ...rig.opts,
+        processLister: scopedLister(path.join(rig.sandbox.root, 'none')),
         outage: { down: () => idle.push('down'), starting: () => idle.push('starting') }
       },
       new MemoryLogger(),
@@ -137,7 +132,7 @@ describe('withServerStopped with a real fake server', () => {
     const logger = new MemoryLogger()
     const failure = new Error('disk full while writing the backup')
     let ranWhileDown = false
-    const outcome = withServerStopped(homeInfo(sandbox.home, port), control(), opts, logger, async () => {
+    const outcome = withServerStopped(homeInfo(rig.sandbox.home, rig.port), control(), rig.opts, logger, async () => {
       ranWhileDown = (await portState()) === 'closed' && !(await isRunning(oldPid))
       throw failure
     })
@@ -153,19 +148,23 @@ describe('withServerStopped with a real fake server', () => {
     const logger = new MemoryLogger()
     const work = trackedWork()
     const error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control({ stopCommand: 'echo pretending to stop', startCommand: `touch ${q(marker)}`, stopTimeoutSeconds: 1.5 }),
-      opts,
+      homeInfo(rig.sandbox.home, rig.port),
+      control({
+        stopCommand: 'echo pretending to stop',
+        startCommand: `touch ${q(rig.marker)}`,
+        stopTimeoutSeconds: 1.5
+      }),
+      rig.opts,
       logger,
       work
     ).catch((e: unknown) => e)) as Error
     expect(error).toBeInstanceOf(ServerRunningError)
     expect(error.message).toContain('still running when stop-timeout (1.5 s) ran out, so the backup was not started')
-    expect(error.message).toContain(`port ${port} (http.port) accepts connections at 127.0.0.1:${port}`)
+    expect(error.message).toContain(`port ${rig.port} (http.port) accepts connections at 127.0.0.1:${rig.port}`)
     expect(error.message).toContain(`process ${pid} is a Java process`)
     expect(work.calls).toBe(0)
     expect(logger.messages('info')).toContain('[stop-command] pretending to stop')
-    expect(await exists(marker)).toBe(true)
+    expect(await exists(rig.marker)).toBe(true)
     expect(await isRunning(pid)).toBe(true)
   })
 
@@ -174,9 +173,9 @@ describe('withServerStopped with a real fake server', () => {
     const tag = `${process.pid}${Date.now() % 100000}`
     const work = trackedWork()
     const error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
+      homeInfo(rig.sandbox.home, rig.port),
       control({ stopCommand: `sleep 30.${tag} & sleep 31.${tag}`, stopTimeoutSeconds: 1 }),
-      opts,
+      rig.opts,
       new MemoryLogger(),
       work
     ).catch((e: unknown) => e)) as Error
@@ -190,9 +189,9 @@ describe('withServerStopped with a real fake server', () => {
     await startFakeServer()
     const logger = new MemoryLogger()
     const result = await withServerStopped(
-      homeInfo(sandbox.home, port),
+      homeInfo(rig.sandbox.home, rig.port),
       control({ stopCommand: `${stopCommand()}; echo "server.sh: odd pid file" >&2; exit 1` }),
-      opts,
+      rig.opts,
       logger,
       async () => portState()
     )
@@ -209,13 +208,13 @@ describe('withServerStopped with a real fake server', () => {
     const work = trackedWork()
     await expect(
       withServerStopped(
-        homeInfo(sandbox.home, port),
+        homeInfo(rig.sandbox.home, rig.port),
         control({
           stopCommand: 'echo "Unit xl-release.service not loaded." >&2; exit 5',
           startCommand: 'true',
           stopTimeoutSeconds: 2
         }),
-        { ...opts },
+        { ...rig.opts },
         new MemoryLogger(),
         work
       )
@@ -227,17 +226,17 @@ describe('withServerStopped with a real fake server', () => {
 
   test('a server found stopped is left as found: no stop, no start', async () => {
     const logger = new MemoryLogger()
-    const stopMarker = path.join(sandbox.root, 'stop-ran')
+    const stopMarker = path.join(rig.sandbox.root, 'stop-ran')
     const result = await withServerStopped(
-      homeInfo(sandbox.home, port),
-      control({ stopCommand: `touch ${q(stopMarker)}`, startCommand: `touch ${q(marker)}` }),
-      opts,
+      homeInfo(rig.sandbox.home, rig.port),
+      control({ stopCommand: `touch ${q(stopMarker)}`, startCommand: `touch ${q(rig.marker)}` }),
+      rig.opts,
       logger,
       async () => 42
     )
     expect(result).toBe(42)
     expect(await exists(stopMarker)).toBe(false)
-    expect(await exists(marker)).toBe(false)
+    expect(await exists(rig.marker)).toBe(false)
     expect(logger.messages('info')).toContain(
       'XL Release is not running: it is left as found and will not be started after the backup.'
     )
@@ -247,15 +246,15 @@ describe('withServerStopped with a real fake server', () => {
     const pid = await startFakeServer()
     const work = trackedWork()
     const error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
+      homeInfo(rig.sandbox.home, rig.port),
       control({ stopCommand: undefined }),
-      { ...opts, purpose: 'restore' },
+      { ...rig.opts, purpose: 'restore' },
       new MemoryLogger(),
       work
     ).catch((e: unknown) => e)) as Error
     expect(error).toBeInstanceOf(ServerRunningError)
-    expect(error.message).toContain(`the restore of ${sandbox.home} was not started`)
-    expect(error.message).toContain(`port ${port}`)
+    expect(error.message).toContain(`the restore of ${rig.sandbox.home} was not started`)
+    expect(error.message).toContain(`port ${rig.port}`)
     expect(error.message).toContain(`process ${pid}`)
     expect(work.calls).toBe(0)
     expect(await isRunning(pid)).toBe(true)
@@ -264,9 +263,9 @@ describe('withServerStopped with a real fake server', () => {
   test('a failed start after a successful work says the backup itself succeeded', async () => {
     await startFakeServer()
     const error = (await withServerStopped(
-      homeInfo(sandbox.home, port),
+      homeInfo(rig.sandbox.home, rig.port),
       control({ startCommand: 'echo "no such unit" >&2; exit 3' }),
-      opts,
+      rig.opts,
       new MemoryLogger(),
       async () => 'ok'
     ).catch((e: unknown) => e)) as ServerStartError
@@ -282,13 +281,15 @@ describe('withServerStopped with a real fake server', () => {
     await startFakeServer()
     await expect(
       withServerStopped(
-        homeInfo(sandbox.home, port),
+        homeInfo(rig.sandbox.home, rig.port),
         control({ startCommand: 'true', startTimeoutSeconds: 1 }),
-        opts,
+        rig.opts,
         new MemoryLogger(),
         async () => 'ok'
       )
-    ).rejects.toThrow(`nothing answered on port ${port} (127.0.0.1:${port}, [::1]:${port}) within start-timeout (1 s)`)
+    ).rejects.toThrow(
+      `nothing answered on port ${rig.port} (127.0.0.1:${rig.port}, [::1]:${rig.port}) within start-timeout (1 s)`
+    )
   })
 
   test('when both the work and the start fail, the work error wins and the start failure is logged', async () => {
@@ -296,9 +297,15 @@ describe('withServerStopped with a real fake server', () => {
     const logger = new MemoryLogger()
     const failure = new Error('archive write failed')
     await expect(
-      withServerStopped(homeInfo(sandbox.home, port), control({ startCommand: 'exit 4' }), opts, logger, async () => {
-        throw failure
-      })
+      withServerStopped(
+        homeInfo(rig.sandbox.home, rig.port),
+        control({ startCommand: 'exit 4' }),
+        rig.opts,
+        logger,
+        async () => {
+          throw failure
+        }
+      )
     ).rejects.toBe(failure)
     expect(logger.messages('error')).toEqual([
       'Starting XL Release again after the failed backup failed too: the start-command exited with code 4 ' +
@@ -310,9 +317,9 @@ describe('withServerStopped with a real fake server', () => {
     await startFakeServer()
     const logger = new MemoryLogger()
     await withServerStopped(
-      homeInfo(sandbox.home, port),
+      homeInfo(rig.sandbox.home, rig.port),
       control({ startCommand: undefined }),
-      opts,
+      rig.opts,
       logger,
       async () => 'ok'
     )
@@ -325,9 +332,9 @@ describe('withServerStopped with a real fake server', () => {
   test('a server that was started while the work ran fails the work, whoever had stopped it', async () => {
     const startedDuringWork = async (): Promise<Error> =>
       (await withServerStopped(
-        homeInfo(sandbox.home, port),
-        control({ startCommand: `touch ${q(marker)}` }),
-        opts,
+        homeInfo(rig.sandbox.home, rig.port),
+        control({ startCommand: `touch ${q(rig.marker)}` }),
+        rig.opts,
         new MemoryLogger(),
         async () => startFakeServer()
       ).catch((e: unknown) => e)) as Error
@@ -335,19 +342,19 @@ describe('withServerStopped with a real fake server', () => {
     let error = await startedDuringWork()
     expect(error).toBeInstanceOf(ServerRunningError)
     expect(error.message).toContain('XL Release was running again when the backup finished')
-    expect(error.message).toContain(`port ${port}`)
+    expect(error.message).toContain(`port ${rig.port}`)
 
     // Stopped by us and restarted behind our back: same refusal, and the start-command is not run on top of it.
     error = await startedDuringWork()
     expect(error).toBeInstanceOf(ServerRunningError)
     expect(error.message).toContain('may not be consistent')
-    expect(await exists(marker)).toBe(false)
+    expect(await exists(rig.marker)).toBe(false)
   })
 
   test('when the check after the work fails, the server is still started again', async () => {
     await startFakeServer()
     let broken = false
-    const real = opts.processLister!
+    const real = rig.opts.processLister!
     const lister = {
       list: async () => {
         if (broken) throw new Error('ps: cannot fork')
@@ -357,9 +364,9 @@ describe('withServerStopped with a real fake server', () => {
     const logger = new MemoryLogger()
     await expect(
       withServerStopped(
-        homeInfo(sandbox.home, port),
+        homeInfo(rig.sandbox.home, rig.port),
         control(),
-        { ...opts, processLister: lister },
+        { ...rig.opts, processLister: lister },
         logger,
         async () => {
           broken = true
@@ -377,9 +384,9 @@ describe('withServerStopped with a real fake server', () => {
     const work = trackedWork()
     for (const bad of [0, -1, Number.NaN]) {
       const error = await withServerStopped(
-        homeInfo(sandbox.home, port),
+        homeInfo(rig.sandbox.home, rig.port),
         control({ stopTimeoutSeconds: bad }),
-        opts,
+        rig.opts,
         new MemoryLogger(),
         work
       ).catch((e: unknown) => e)
@@ -393,9 +400,9 @@ describe('withServerStopped with a real fake server', () => {
     const logger = new MemoryLogger()
     await startFakeServer()
     await withServerStopped(
-      homeInfo(sandbox.home, port),
+      homeInfo(rig.sandbox.home, rig.port),
       control({ stopCommand: `${stopCommand()} # curl -u admin:Sup3rSecret http://localhost/server/shutdown` }),
-      opts,
+      rig.opts,
       logger,
       async () => 'ok'
     )

@@ -13,19 +13,14 @@ import {
 import {
   FileDatabases,
   FolderExtractor,
-  makeScenario,
   scenarioRequest,
+  scenariosIn,
   treeHash,
   worldHash,
   type Scenario
 } from '../support/restore-fixtures.js'
-import { scratchFolder } from '../support/scratch.js'
 
-let tmp: string
-scratchFolder('restore-faults-', made => (tmp = made))
-
-let n = 0
-const scenario = async () => await makeScenario(path.join(tmp, `s${++n}`))
+const scenario = scenariosIn('restore-faults-')
 
 // resetIndexes 'true' so the index steps are part of every run and get their faults too.
 const request = (s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest => scenarioRequest(s, 'true', over)

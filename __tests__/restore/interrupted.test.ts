@@ -14,25 +14,20 @@ import {
 import {
   FileDatabases,
   FolderExtractor,
-  makeScenario,
   scenarioRequest,
+  scenariosIn,
   treeHash,
   treeState,
   worldHash,
   type Scenario
 } from '../support/restore-fixtures.js'
-import { scratchFolder } from '../support/scratch.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repoRoot = path.resolve(here, '..', '..')
 const DEFAULT = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix']
 const OTHERS = ['README.txt', 'bin', 'lib', 'log']
 
-let tmp: string
-scratchFolder('restore-interrupted-', made => (tmp = made))
-
-let n = 0
-const scenario = async () => await makeScenario(path.join(tmp, `s${++n}`))
+const scenario = scenariosIn('restore-interrupted-')
 
 /** Runs the engine in a child process that SIGKILLs itself at the `occurrence`th journal step of `kind`. */
 async function runAndDie(s: Scenario, kind: string, occurrence: number): Promise<void> {

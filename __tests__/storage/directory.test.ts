@@ -173,16 +173,22 @@ describe('directory storage', () => {
   })
 })
 
+/** `folder` with a symlink at `name` to a victim file, its storage, and a staged backup 'planted.zip'. */
+async function plantedLink(folder: string, name: string) {
+  const victim = path.join(folder, 'victim.txt')
+  await writeFile(victim, 'keep me')
+  await symlink(victim, path.join(folder, name))
+  const store = new DirectoryStorage(folder)
+  const staged = await store.stagingPath('planted.zip')
+  await writeFile(staged, 'bytes')
+  return { victim, store, staged }
+}
+
 describe('signature companion', () => {
   it('is written next to the backup, replacing (never writing through) a symlink planted at its name', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sig-'))
     try {
-      const victim = path.join(folder, 'victim.txt')
-      await writeFile(victim, 'keep me')
-      await symlink(victim, path.join(folder, 'planted.zip.sig'))
-      const store = new DirectoryStorage(folder)
-      const staged = await store.stagingPath('planted.zip')
-      await writeFile(staged, 'bytes')
+      const { victim, store, staged } = await plantedLink(folder, 'planted.zip.sig')
       await store.publish(staged, 'planted.zip', new MemoryLogger(), undefined, 'the signature\n')
       expect(await readFile(victim, 'utf8')).toBe('keep me')
       expect((await lstat(path.join(folder, 'planted.zip.sig'))).isSymbolicLink()).toBe(false)
@@ -205,12 +211,7 @@ describe('signature companion', () => {
   it('the digest file replaces (never writes through) a symlink planted at its name', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'dir-sha-'))
     try {
-      const victim = path.join(folder, 'victim.txt')
-      await writeFile(victim, 'keep me')
-      await symlink(victim, path.join(folder, 'planted.zip.sha256'))
-      const store = new DirectoryStorage(folder)
-      const staged = await store.stagingPath('planted.zip')
-      await writeFile(staged, 'bytes')
+      const { victim, store, staged } = await plantedLink(folder, 'planted.zip.sha256')
       await store.publish(staged, 'planted.zip', new MemoryLogger())
       expect(await readFile(victim, 'utf8')).toBe('keep me')
       const sidecar = path.join(folder, 'planted.zip.sha256')

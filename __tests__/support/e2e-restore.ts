@@ -22,6 +22,7 @@ import {
   type MariaFixture,
   type PgFixture
 } from './database-fixtures.js'
+import { readThrough } from './lazy.js'
 import { freePort } from './net.js'
 import type { Inputs } from './run-job.js'
 import { treeState } from './restore-fixtures.js'
@@ -118,6 +119,59 @@ export async function dbHomeFixture(prefix: string, opts: { archive?: 'mariadb' 
       await rm(tmp, { recursive: true, force: true })
     }
   }
+}
+
+/** A `DbHomeFixture` read while tests run, with the archive database required and the job inputs at hand. */
+export interface DbHome extends Omit<DbHomeFixture, 'drop' | 'maria' | 'archiveDb'> {
+  /** The MariaDB archive; throws unless `useDbHome` was asked for it. */
+  readonly maria: MariaFixture
+  readonly archiveDb: ConfDatabase
+  /** `dbHomeInputs` for the backup named in `useDbHome`. */
+  inputs(over?: Inputs): Inputs
+}
+
+/**
+ * The set-up of a restore test file: a `dbHomeFixture` made before all its tests and dropped after them. The file's
+ * own clean-up (`beforeDrop`: scratch databases, which may belong to the fixture's role) runs first, in the same hook,
+ * so the role is never dropped while it still owns a database. Call it at the top level of the file.
+ */
+export function useDbHome(
+  prefix: string,
+  name: string,
+  opts: { archive?: 'mariadb'; beforeDrop?: () => void } = {}
+): DbHome {
+  let fixture: DbHomeFixture | undefined
+  beforeAll(async () => {
+    fixture = await dbHomeFixture(prefix, opts)
+  })
+  afterAll(async () => {
+    try {
+      opts.beforeDrop?.()
+    } finally {
+      await fixture?.drop()
+    }
+  })
+  const made = (): DbHomeFixture => {
+    if (!fixture) throw new Error(`useDbHome('${prefix}'): the fixture is read before its beforeAll ran`)
+    return fixture
+  }
+  const archive = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error(`useDbHome('${prefix}'): no archive database; pass { archive: 'mariadb' }`)
+    return value
+  }
+  return readThrough(() => {
+    const f = made()
+    return {
+      ...f,
+      get maria() {
+        return archive(f.maria)
+      },
+      get archiveDb() {
+        return archive(f.archiveDb)
+      },
+      inputs: (over: Inputs = {}) => dbHomeInputs(f, name, over)
+    }
+  })
 }
 
 /**

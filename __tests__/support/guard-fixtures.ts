@@ -10,6 +10,7 @@ import type { HomeInfo } from '../../src/home/types.js'
 import { ProcFsProcessLister } from '../../src/guard/process-list.js'
 import type { ProcessInfo, ProcessLister } from '../../src/guard/types.js'
 import type { GuardOptions } from '../../src/guard/index.js'
+import { readThrough } from './lazy.js'
 import { freePort } from './net.js'
 
 export const FAKE_SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake-xlr-server.mjs')
@@ -166,19 +167,34 @@ export function scopedLister(root: string): ProcessLister {
 }
 
 /**
- * A new sandbox for each test of the enclosing describe (or file), handed to `use`; after each test, what `cleanup`
- * started is stopped and the sandbox removed.
+ * Something `make` builds before each test of the enclosing describe (or file), read through the returned `current`
+ * while a test runs; after each test, what the returned `cleanup` started is stopped and its sandbox removed.
  */
-export function sandboxPerTest(cleanup: Cleanup, use: (sandbox: GuardSandbox) => void): void {
-  let sandbox: GuardSandbox | undefined
+function perTest<T>(make: (cleanup: Cleanup) => Promise<T>, sandboxOf: (made: T) => GuardSandbox) {
+  const cleanup = new Cleanup()
+  let made: T | undefined
   beforeEach(async () => {
-    sandbox = await makeSandbox()
-    use(sandbox)
+    made = await make(cleanup)
   })
   afterEach(async () => {
     await cleanup.run()
-    if (sandbox) await removeSandbox(sandbox)
+    if (made) await removeSandbox(sandboxOf(made))
+    made = undefined
   })
+  const current = readThrough((): T & object => {
+    if (!made) throw new Error('read outside a test: made before each test, removed after it')
+    return made as T & object
+  })
+  return { cleanup, current }
+}
+
+/** A new sandbox for each test (see `perTest`). */
+export function sandboxPerTest(): { cleanup: Cleanup; sandbox: GuardSandbox } {
+  const { cleanup, current } = perTest(
+    async () => await makeSandbox(),
+    made => made
+  )
+  return { cleanup, sandbox: current }
 }
 
 /** `s` as one single-quoted shell word. */
@@ -219,6 +235,12 @@ export interface ServerRig {
   pidFile: string
   marker: string
   opts: GuardOptions
+}
+
+/** A new ServerRig for each test (see `perTest`). */
+export function serverRigPerTest(): { cleanup: Cleanup; rig: ServerRig } {
+  const { cleanup, current } = perTest(serverRig, made => made.sandbox)
+  return { cleanup, rig: current }
 }
 
 /** Makes a ServerRig whose server `cleanup` kills. */

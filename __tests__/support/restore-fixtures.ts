@@ -12,6 +12,7 @@ import {
   type Extractor,
   type RestoreRequest
 } from '../../src/restore-engine/index.js'
+import { scratchFolder } from './scratch.js'
 
 /** A file to write into a fixture home: content, mode, or a symlink target. */
 type Entry = { content: string; mode?: number } | { link: string } | { dir: true; mode?: number }
@@ -257,6 +258,17 @@ export interface Scenario {
   home: string
   dbDir: string
   backup: BackupDescription
+}
+
+/**
+ * A scratch folder for the tests of the enclosing describe (or file), and a maker of scenarios, each in a new
+ * subfolder of it.
+ */
+export function scenariosIn(prefix: string): (opts?: { databases?: boolean }) => Promise<Scenario> {
+  let tmp = ''
+  let n = 0
+  scratchFolder(prefix, made => (tmp = made))
+  return async (opts = {}) => await makeScenario(path.join(tmp, `s${++n}`), opts)
 }
 
 export async function makeScenario(root: string, opts: { databases?: boolean } = {}): Promise<Scenario> {

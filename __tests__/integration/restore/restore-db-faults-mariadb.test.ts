@@ -7,59 +7,35 @@ import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { RestoreError } from '../../../src/shared/errors.js'
 import { Input } from '../../../src/settings/inputs.js'
-import { mariaAdmin, pgAdmin, writeScript, type MariaFixture, type PgFixture } from '../../support/database-fixtures.js'
-import {
-  checksums,
-  exactTree,
-  run,
-  runFailing,
-  type ConfDatabase,
-  type Inputs,
-  dbHomeFixture,
-  dbHomeInputs,
-  type DbHomeFixture
-} from '../../support/e2e-restore.js'
+import { mariaAdmin, pgAdmin, writeScript } from '../../support/database-fixtures.js'
+import { checksums, exactTree, run, runFailing, type Inputs, useDbHome } from '../../support/e2e-restore.js'
 import { withEnvVar } from '../../support/env.js'
 
-let fixture: DbHomeFixture
-let tmp: string
-let home: string
-let pg: PgFixture
-let maria: MariaFixture
-let repoDb: ConfDatabase
-let archiveDb: ConfDatabase
+const fx = useDbHome('xlr-e2e-mariafault-', 'maria-fault', { archive: 'mariadb' })
 
 function inputs(over: Inputs = {}): Inputs {
-  return dbHomeInputs(fixture, 'maria-fault', { [Input.Mode]: 'restore', ...over })
+  return fx.inputs({ [Input.Mode]: 'restore', ...over })
 }
 
 beforeAll(async () => {
-  fixture = await dbHomeFixture('xlr-e2e-mariafault-', { archive: 'mariadb' })
-  ;({ tmp, home, pg, repoDb } = fixture)
-  maria = fixture.maria!
-  archiveDb = fixture.archiveDb!
   await run({ ...inputs(), [Input.Mode]: 'backup' })
 })
 
-afterAll(async () => {
-  await fixture?.drop()
-})
-
 test('the MariaDB client dies after loading part of the dump: both databases and the home go back', async () => {
-  await writeFile(path.join(home, 'plugins/__local__/later.jar'), 'added after the backup')
-  pgAdmin(`UPDATE xlr_releases SET status = 'CHANGED' WHERE ci_uid % 2 = 0;`, pg.database)
-  mariaAdmin(`DELETE FROM XLR_AUDIT WHERE ID % 2 = 0; UPDATE XLR_FOLDERS SET NAME = 'changed';`, maria.database)
+  await writeFile(path.join(fx.home, 'plugins/__local__/later.jar'), 'added after the backup')
+  pgAdmin(`UPDATE xlr_releases SET status = 'CHANGED' WHERE ci_uid % 2 = 0;`, fx.pg.database)
+  mariaAdmin(`DELETE FROM XLR_AUDIT WHERE ID % 2 = 0; UPDATE XLR_FOLDERS SET NAME = 'changed';`, fx.maria.database)
   const before = {
-    tree: await exactTree(home),
-    repo: await checksums('postgresql', repoDb),
-    archive: await checksums('mariadb', archiveDb)
+    tree: await exactTree(fx.home),
+    repo: await checksums('postgresql', fx.repoDb),
+    archive: await checksums('mariadb', fx.archiveDb)
   }
 
   // The client: queries (--batch) and --version go to the real one; the first restore feeds it the first part of
   // the dump (DROP/CREATE and some INSERTs really run, autocommitted) and then dies.
   const realClient = execFileSync('sh', ['-c', 'command -v mariadb'], { encoding: 'utf8' }).trim()
-  const mark = path.join(tmp, 'client-killed')
-  const fakes = path.join(tmp, 'fake-mariadb')
+  const mark = path.join(fx.tmp, 'client-killed')
+  const fakes = path.join(fx.tmp, 'fake-mariadb')
   await writeScript(
     fakes,
     'mariadb',
@@ -81,7 +57,7 @@ kill -9 $$`
   const log = failure.logger.messages().join('\n')
   expect(log).toMatch(/Putting the repository database back from its safety dump/)
   expect(log).toMatch(/Putting the archive database back from its safety dump/)
-  expect(await checksums('postgresql', repoDb)).toEqual(before.repo)
-  expect(await checksums('mariadb', archiveDb)).toEqual(before.archive)
-  expect(await exactTree(home)).toBe(before.tree)
+  expect(await checksums('postgresql', fx.repoDb)).toEqual(before.repo)
+  expect(await checksums('mariadb', fx.archiveDb)).toEqual(before.archive)
+  expect(await exactTree(fx.home)).toBe(before.tree)
 })

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { RestoreError } from '../../../src/shared/errors.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
-import { pgAdmin, pgDropDatabase, uniqueName, writeScript, type PgFixture } from '../../support/database-fixtures.js'
+import { pgAdmin, pgDropDatabase, uniqueName, writeScript } from '../../support/database-fixtures.js'
 import {
   PG_URL,
   attempt,
@@ -18,25 +18,18 @@ import {
   homeState,
   run,
   runFailing,
-  type ConfDatabase,
   type Inputs,
-  dbHomeFixture,
-  dbHomeInputs,
-  type DbHomeFixture
+  useDbHome
 } from '../../support/e2e-restore.js'
 import { withEnvVar } from '../../support/env.js'
 
-let fixture: DbHomeFixture
-let tmp: string
-let home: string
-let role: DbHomeFixture['role']
-let pg: PgFixture
-let db: ConfDatabase
+const fx = useDbHome('xlr-e2e-dbfault-', 'faults')
+
 let realPgRestore: string
 let backedUp: Record<string, string>
 
 function inputs(over: Inputs = {}): Inputs {
-  return dbHomeInputs(fixture, 'faults', { [Input.Mode]: 'restore', ...over })
+  return fx.inputs({ [Input.Mode]: 'restore', ...over })
 }
 
 /**
@@ -62,32 +55,26 @@ ${die}`
 
 beforeAll(async () => {
   realPgRestore = execFileSync('sh', ['-c', 'command -v pg_restore'], { encoding: 'utf8' }).trim()
-  fixture = await dbHomeFixture('xlr-e2e-dbfault-')
-  ;({ tmp, home, role, pg, repoDb: db } = fixture)
-  backedUp = await checksums('postgresql', db)
+  backedUp = await checksums('postgresql', fx.repoDb)
   await run({ ...inputs(), [Input.Mode]: 'backup' })
-})
-
-afterAll(async () => {
-  await fixture?.drop()
 })
 
 /** Changes the home and the database after the backup, so a restore (and its rollback) has something to do. */
 async function diverge(tag: string): Promise<void> {
-  await writeFile(path.join(home, 'conf/diverged.txt'), tag)
-  await writeFile(path.join(home, 'ext/synthetic.xml'), `<synthetic ${tag}/>`)
+  await writeFile(path.join(fx.home, 'conf/diverged.txt'), tag)
+  await writeFile(path.join(fx.home, 'ext/synthetic.xml'), `<synthetic ${tag}/>`)
   pgAdmin(
     `UPDATE xlr_releases SET title = '${tag}' WHERE ci_uid % 3 = 0; DELETE FROM xlr_tasks WHERE ci_uid % 4 = 0;`,
-    pg.database
+    fx.pg.database
   )
 }
 
 describe('a database restore that fails half-way is rolled back through the real restorer', () => {
   test('pg_restore killed after overwriting part of the database: RestoreError, home and tables as before', async () => {
     await diverge('before-fault')
-    const before = { tree: await exactTree(home), tables: await checksums('postgresql', db) }
-    const mark = path.join(tmp, 'killed-once')
-    const fakes = await fakePgRestore(path.join(tmp, 'fake-kill'), mark, 'kill -9 $$')
+    const before = { tree: await exactTree(fx.home), tables: await checksums('postgresql', fx.repoDb) }
+    const mark = path.join(fx.tmp, 'killed-once')
+    const fakes = await fakePgRestore(path.join(fx.tmp, 'fake-kill'), mark, 'kill -9 $$')
 
     const failure = await withEnvVar('PATH', `${fakes}:${process.env.PATH}`, () => runFailing(inputs()))
 
@@ -97,10 +84,10 @@ describe('a database restore that fails half-way is rolled back through the real
     expect(failure.error.message).toMatch(/Every change was undone/)
     expect(failure.error.message).toMatch(/pg_restore/)
     // The safety dump was loaded back, every swap undone, the work folder removed.
-    expect(await checksums('postgresql', db)).toEqual(before.tables)
-    expect(await exactTree(home)).toBe(before.tree)
-    expect(failure.logger.secrets).toContain(db.password)
-    expect([...failure.logger.messages(), failure.error.message].join('\n')).not.toContain(db.password)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(before.tables)
+    expect(await exactTree(fx.home)).toBe(before.tree)
+    expect(failure.logger.secrets).toContain(fx.repoDb.password)
+    expect([...failure.logger.messages(), failure.error.message].join('\n')).not.toContain(fx.repoDb.password)
   })
 })
 
@@ -109,8 +96,8 @@ describe('a database restore that fails half-way is rolled back through the real
  * process (its parent), as a runner dying in the middle would: the journal is left unfinished.
  */
 async function interruptInChild(tag: string): Promise<void> {
-  const mark = path.join(tmp, `killed-parent-${tag}`)
-  const fakes = await fakePgRestore(path.join(tmp, `fake-parent-${tag}`), mark, 'kill -9 $PPID')
+  const mark = path.join(fx.tmp, `killed-parent-${tag}`)
+  const fakes = await fakePgRestore(path.join(fx.tmp, `fake-parent-${tag}`), mark, 'kill -9 $PPID')
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(process.cwd(), '__tests__/support/e2e-restore-child.ts'), JSON.stringify(inputs())],
@@ -129,10 +116,10 @@ async function interruptInChild(tag: string): Promise<void> {
 describe('an interrupted restore (the process running it killed mid database restore)', () => {
   test('is refused by the next run, then rolled back with interrupted-restore: rollback', async () => {
     await diverge('before-interrupt')
-    const before = { state: await homeState(home), tables: await checksums('postgresql', db) }
+    const before = { state: await homeState(fx.home), tables: await checksums('postgresql', fx.repoDb) }
     await interruptInChild('first')
     // The home now has swapped components and a half-restored database: the journal says so.
-    expect(await checksums('postgresql', db)).not.toEqual(before.tables)
+    expect(await checksums('postgresql', fx.repoDb)).not.toEqual(before.tables)
 
     // A plain restore refuses and names the way out.
     const refused = await runFailing(inputs())
@@ -152,10 +139,10 @@ describe('an interrupted restore (the process running it killed mid database res
     expect(kept.get('ext/synthetic.xml')).toBe(before.state.get('ext/synthetic.xml'))
     const loaded = uniqueName('e2e_rolledback')
     try {
-      pgAdmin(`CREATE DATABASE ${loaded} OWNER ${role.name};`)
+      pgAdmin(`CREATE DATABASE ${loaded} OWNER ${fx.role.name};`)
       execFileSync(realPgRestore, [
         '--no-owner',
-        `--role=${role.name}`,
+        `--role=${fx.role.name}`,
         '-h',
         '127.0.0.1',
         '-U',
@@ -164,28 +151,28 @@ describe('an interrupted restore (the process running it killed mid database res
         loaded,
         path.join(previous, 'databases/repository/dump.pgdump')
       ])
-      expect(await checksums('postgresql', { ...db, url: PG_URL(loaded) })).toEqual(before.tables)
+      expect(await checksums('postgresql', { ...fx.repoDb, url: PG_URL(loaded) })).toEqual(before.tables)
     } finally {
       pgDropDatabase(loaded)
     }
     // And the restore of this run then went through: the backup's tables and files are in.
-    expect(await checksums('postgresql', db)).toEqual(backedUp)
-    expect((await homeState(home)).has('conf/diverged.txt')).toBe(false)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(backedUp)
+    expect((await homeState(fx.home)).has('conf/diverged.txt')).toBe(false)
   })
 
   test("is rolled back, database included, also when this run's components leave the databases out", async () => {
     await diverge('before-second-interrupt')
-    const before = { state: await homeState(home), tables: await checksums('postgresql', db) }
+    const before = { state: await homeState(fx.home), tables: await checksums('postgresql', fx.repoDb) }
     await interruptInChild('second')
-    expect(await checksums('postgresql', db)).not.toEqual(before.tables)
+    expect(await checksums('postgresql', fx.repoDb)).not.toEqual(before.tables)
 
     const second = await attempt(inputs({ [Input.InterruptedRestore]: 'rollback', [Input.Components]: 'ext' }))
     if (second.error) throw new Error(`${second.error.message}\n--- log ---\n${second.logger.messages().join('\n')}`)
     const { result } = second as Required<typeof second>
     expect(result.outputs[Output.RestoredComponents]).toBe('ext')
     // The database is as before the interrupted run (this run does not restore it), and so is every folder but ext.
-    expect(await checksums('postgresql', db)).toEqual(before.tables)
-    const after = await homeState(home)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(before.tables)
+    const after = await homeState(fx.home)
     const notExt = (m: Map<string, string>) => new Map([...m].filter(([k]) => k !== 'ext' && !k.startsWith('ext/')))
     expect(notExt(after)).toEqual(notExt(before.state))
     expect(after.get('ext/synthetic.xml')).not.toBe(before.state.get('ext/synthetic.xml'))

@@ -15,7 +15,7 @@ import {
   XlrBackupError
 } from '../../../src/shared/errors.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
-import { pgAdmin, type PgFixture } from '../../support/database-fixtures.js'
+import { pgAdmin } from '../../support/database-fixtures.js'
 import {
   addHostileEntries,
   checksums,
@@ -27,29 +27,21 @@ import {
   rewriteManifest,
   run,
   runFailing,
-  type ConfDatabase,
   type Inputs,
-  dbHomeFixture,
-  dbHomeInputs,
-  type DbHomeFixture
+  useDbHome
 } from '../../support/e2e-restore.js'
 
-let fixture: DbHomeFixture
-let tmp: string
-let store: string
-let home: string
-let port: number
-let pg: PgFixture
-let db: ConfDatabase
+const fx = useDbHome('xlr-e2e-refuse-', 'good')
+
 let good: string
 
 function inputs(name: string, over: Inputs = {}): Inputs {
-  return dbHomeInputs(fixture, name, { [Input.Mode]: 'restore', ...over })
+  return fx.inputs({ [Input.Name]: name, [Input.Mode]: 'restore', ...over })
 }
 
 /** A copy of the good backup under another name, changed by `damage`, with a matching digest file. */
 async function damaged(name: string, damage: (file: string) => Promise<void> | void): Promise<string> {
-  const file = path.join(store, `${name}.zip`)
+  const file = path.join(fx.store, `${name}.zip`)
   await copyFile(good, file)
   await damage(file)
   await reseal(file)
@@ -57,12 +49,12 @@ async function damaged(name: string, damage: (file: string) => Promise<void> | v
 }
 
 /** Runs a restore that must be refused and proves that nothing changed; returns the error. */
-async function refused(over: Inputs & { [Input.Name]: string }, homeDir = home): Promise<Error> {
-  const before = { tree: await exactTree(homeDir), tables: await checksums('postgresql', db) }
+async function refused(over: Inputs & { [Input.Name]: string }, homeDir = fx.home): Promise<Error> {
+  const before = { tree: await exactTree(homeDir), tables: await checksums('postgresql', fx.repoDb) }
   const { error } = await runFailing(inputs(over[Input.Name], { [Input.Home]: homeDir, ...over }))
   expect(error).toBeInstanceOf(XlrBackupError)
   expect(await exactTree(homeDir)).toBe(before.tree)
-  expect(await checksums('postgresql', db)).toEqual(before.tables)
+  expect(await checksums('postgresql', fx.repoDb)).toEqual(before.tables)
   return error
 }
 
@@ -72,17 +64,11 @@ function integrityCause(error: Error): unknown {
 }
 
 beforeAll(async () => {
-  fixture = await dbHomeFixture('xlr-e2e-refuse-')
-  ;({ tmp, store, home, port, pg, repoDb: db } = fixture)
   await run({ ...inputs('good'), [Input.Mode]: 'backup' })
-  good = path.join(store, 'good.zip')
+  good = path.join(fx.store, 'good.zip')
   // What the refused restores would have put back: make the home and the database differ from the backup.
-  await writeFile(path.join(home, 'conf/after-backup.txt'), 'changed since the backup')
-  pgAdmin('DELETE FROM xlr_tasks WHERE ci_uid % 5 = 0;', pg.database)
-})
-
-afterAll(async () => {
-  await fixture?.drop()
+  await writeFile(path.join(fx.home, 'conf/after-backup.txt'), 'changed since the backup')
+  pgAdmin('DELETE FROM xlr_tasks WHERE ci_uid % 5 = 0;', fx.pg.database)
 })
 
 describe('refused restores change nothing (home tree and database tables compared)', () => {
@@ -126,7 +112,7 @@ describe('refused restores change nothing (home tree and database tables compare
   })
 
   test('a flipped byte with the digest file left as it was (caught by the storage digest)', async () => {
-    const file = path.join(store, 'flip-unsealed.zip')
+    const file = path.join(fx.store, 'flip-unsealed.zip')
     await copyFile(good, file)
     await copyFile(`${good}.sha256`, `${file}.sha256`)
     await flipByte(file, 100)
@@ -165,7 +151,7 @@ describe('refused restores change nothing (home tree and database tables compare
     const error = await refused({ [Input.Name]: name })
     expect(error).toBeInstanceOf(IntegrityError)
     expect(error.message).toMatch(/escaped\.txt/)
-    await expect(stat(path.join(tmp, 'escaped.txt'))).rejects.toThrow(/ENOENT/)
+    await expect(stat(path.join(fx.tmp, 'escaped.txt'))).rejects.toThrow(/ENOENT/)
   })
 
   test('a symlink that escapes the home', async () => {
@@ -180,11 +166,11 @@ describe('refused restores change nothing (home tree and database tables compare
 
   test('a running server (something listens on http.port): ServerRunningError naming the port', async () => {
     const server = net.createServer(socket => socket.end())
-    await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => server.listen(fx.port, '127.0.0.1', resolve))
     try {
       const error = await refused({ [Input.Name]: 'good' })
       expect(error).toBeInstanceOf(ServerRunningError)
-      expect(error.message).toContain(String(port))
+      expect(error.message).toContain(String(fx.port))
     } finally {
       await new Promise(resolve => server.close(resolve))
     }
@@ -197,7 +183,7 @@ describe('refused restores change nothing (home tree and database tables compare
       [Input.Database]: 'none',
       [Input.EncryptionPassphrase]: 'correct horse battery staple'
     })
-    expect(await readdir(store)).toContain('secret.zip.age')
+    expect(await readdir(fx.store)).toContain('secret.zip.age')
     const error = await refused({ [Input.Name]: 'secret' })
     expect(error).toBeInstanceOf(EncryptionError)
   })
@@ -208,8 +194,8 @@ describe('versions', () => {
 
   beforeAll(async () => {
     // A home of XL Release 23.3.0 (its lib/ names that version); the backup is of 24.1.3.
-    older = path.join(tmp, 'home-23')
-    execFileSync('cp', ['-a', home, older])
+    older = path.join(fx.tmp, 'home-23')
+    execFileSync('cp', ['-a', fx.home, older])
     const lib = path.join(older, 'lib')
     const jar = (await readdir(lib)).find(n => n.startsWith('xlr-server-'))!
     execFileSync('mv', [path.join(lib, jar), path.join(lib, 'xlr-server-23.3.0.jar')])

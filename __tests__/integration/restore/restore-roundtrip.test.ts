@@ -11,14 +11,11 @@ import { Input, Output } from '../../../src/settings/inputs.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
 import {
   createPgDatabase,
-  createPgRole,
   grantMaria,
   mariaAdmin,
   pgAdmin,
   pgDropDatabase,
-  uniqueName,
-  type MariaFixture,
-  type PgFixture
+  uniqueName
 } from '../../support/database-fixtures.js'
 import {
   MARIA_URL,
@@ -30,53 +27,40 @@ import {
   run,
   type ConfDatabase,
   type Inputs,
-  dbHomeFixture,
-  dbHomeInputs,
-  type DbHomeFixture
+  useDbHome
 } from '../../support/e2e-restore.js'
 
-let fixture: DbHomeFixture
-let tmp: string
-let role: ReturnType<typeof createPgRole>
-let pg: PgFixture
-let maria: MariaFixture
-let repoDb: ConfDatabase
-let archiveDb: ConfDatabase
-let home: string
-let store: string
+const scratch: { pg: string[]; maria: string[] } = { pg: [], maria: [] }
+const fx = useDbHome('xlr-e2e-rt-', 'e2e-roundtrip', {
+  archive: 'mariadb',
+  beforeDrop: () => {
+    for (const db of scratch.pg) pgDropDatabase(db)
+    for (const db of scratch.maria) mariaAdmin(`DROP DATABASE IF EXISTS ${db};`)
+  }
+})
+
 let original: Map<string, string>
 let originalTimes: Map<string, number>
 let originalSums: { repo: Record<string, string>; archive: Record<string, string> }
-const scratch: { pg: string[]; maria: string[] } = { pg: [], maria: [] }
 
 const USER_DATA = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports']
 
 function inputs(over: Inputs): Inputs {
-  return dbHomeInputs(fixture, 'e2e-roundtrip', over)
+  return fx.inputs(over)
 }
 
 beforeAll(async () => {
-  fixture = await dbHomeFixture('xlr-e2e-rt-', { archive: 'mariadb' })
-  ;({ tmp, store, home, role, pg, repoDb } = fixture)
-  maria = fixture.maria!
-  archiveDb = fixture.archiveDb!
-  original = await homeState(home)
-  originalTimes = await fileTimes(home)
-  originalSums = { repo: await checksums('postgresql', repoDb), archive: await checksums('mariadb', archiveDb) }
+  original = await homeState(fx.home)
+  originalTimes = await fileTimes(fx.home)
+  originalSums = { repo: await checksums('postgresql', fx.repoDb), archive: await checksums('mariadb', fx.archiveDb) }
   const { result } = await run(inputs({ [Input.Mode]: 'backup' }))
   expect(result.outputs[Output.BackupName]).toBe('e2e-roundtrip.zip')
-})
-
-afterAll(async () => {
-  for (const db of scratch.pg) pgDropDatabase(db)
-  for (const db of scratch.maria) mariaAdmin(`DROP DATABASE IF EXISTS ${db};`)
-  await fixture?.drop()
 })
 
 describe('restore through runJob (PostgreSQL repository, MariaDB archive)', () => {
   test('the backup holds both dumps', async () => {
     const manifest = JSON.parse(
-      execFileSync('unzip', ['-p', path.join(store, 'e2e-roundtrip.zip'), 'manifest.json'], {
+      execFileSync('unzip', ['-p', path.join(fx.store, 'e2e-roundtrip.zip'), 'manifest.json'], {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024
       })
@@ -89,31 +73,31 @@ describe('restore through runJob (PostgreSQL repository, MariaDB archive)', () =
 
   test('a changed home and changed databases go back to the backup: trees, tables, previous folder', async () => {
     // Change the home: edited conf, a deleted plugin, junk, a changed mode, a new link, a removed empty folder.
-    const conf = path.join(home, 'conf/xl-release.conf')
+    const conf = path.join(fx.home, 'conf/xl-release.conf')
     await writeFile(conf, `${await readFile(conf, 'utf8')}# edited after the backup\n`)
-    await unlink(path.join(home, 'plugins/__local__/acme-notifier-0.9.xldp'))
-    await writeFile(path.join(home, 'ext/junk.txt'), 'junk')
-    await chmod(path.join(home, 'ext/acme/tool.sh'), 0o644)
-    await symlink('../lib', path.join(home, 'ext/lib-link'))
-    await rm(path.join(home, 'hotfix/plugins'), { recursive: true })
+    await unlink(path.join(fx.home, 'plugins/__local__/acme-notifier-0.9.xldp'))
+    await writeFile(path.join(fx.home, 'ext/junk.txt'), 'junk')
+    await chmod(path.join(fx.home, 'ext/acme/tool.sh'), 0o644)
+    await symlink('../lib', path.join(fx.home, 'ext/lib-link'))
+    await rm(path.join(fx.home, 'hotfix/plugins'), { recursive: true })
     // Change the databases: rows lost and altered, a table dropped, a sequence advanced.
     pgAdmin(
       `DELETE FROM xlr_tasks WHERE ci_uid % 2 = 0; UPDATE xlr_releases SET title = 'lost'; SELECT nextval('xlr_id_seq');`,
-      pg.database
+      fx.pg.database
     )
-    mariaAdmin('SET FOREIGN_KEY_CHECKS=0; DROP TABLE XLR_TASKS; UPDATE XLR_FOLDERS SET NAME = "x";', maria.database)
-    const changed = await homeState(home)
+    mariaAdmin('SET FOREIGN_KEY_CHECKS=0; DROP TABLE XLR_TASKS; UPDATE XLR_FOLDERS SET NAME = "x";', fx.maria.database)
+    const changed = await homeState(fx.home)
     expect(changed).not.toEqual(original)
-    expect(await checksums('postgresql', repoDb)).not.toEqual(originalSums.repo)
-    expect(await checksums('mariadb', archiveDb)).not.toEqual(originalSums.archive)
+    expect(await checksums('postgresql', fx.repoDb)).not.toEqual(originalSums.repo)
+    expect(await checksums('mariadb', fx.archiveDb)).not.toEqual(originalSums.archive)
 
     const { result, logger } = await run(inputs({ [Input.Mode]: 'restore' }))
 
     expect(result.outputs[Output.RestoredComponents]!.split(',').sort()).toEqual([...USER_DATA, 'databases'].sort())
     // Every restored component (and everything else) is as backed up: contents, modes, links, empty folders.
-    expect(await homeState(home)).toEqual(original)
-    expect(await checksums('postgresql', repoDb)).toEqual(originalSums.repo)
-    expect(await checksums('mariadb', archiveDb)).toEqual(originalSums.archive)
+    expect(await homeState(fx.home)).toEqual(original)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(originalSums.repo)
+    expect(await checksums('mariadb', fx.archiveDb)).toEqual(originalSums.archive)
 
     // The previous folder keeps what was replaced, and a safety dump of each database as it was.
     const previous = result.outputs[Output.PreviousPath]!
@@ -131,9 +115,9 @@ describe('restore through runJob (PostgreSQL repository, MariaDB archive)', () =
     expect((await stat(path.join(previous, 'databases/repository/dump.pgdump'))).size).toBeGreaterThan(1000)
     // The passwords came from inputs and were never printed.
     const log = logger.messages().join('\n')
-    expect(logger.secrets).toEqual(expect.arrayContaining([repoDb.password, archiveDb.password]))
-    expect(log).not.toContain(repoDb.password)
-    expect(log).not.toContain(archiveDb.password)
+    expect(logger.secrets).toEqual(expect.arrayContaining([fx.repoDb.password, fx.archiveDb.password]))
+    expect(log).not.toContain(fx.repoDb.password)
+    expect(log).not.toContain(fx.archiveDb.password)
   })
 
   test("restore drill: 'components: all' into an empty folder and fresh scratch databases; production untouched", async () => {
@@ -142,9 +126,12 @@ describe('restore through runJob (PostgreSQL repository, MariaDB archive)', () =
     scratch.pg.push(drillPg)
     scratch.maria.push(drillMaria)
     // The MariaDB user may create the scratch database (global CREATE) and use it (grant by name, before it exists).
-    grantMaria(archiveDb.username, drillMaria)
-    const drillHome = path.join(tmp, 'drill-home')
-    const prodBefore = { repo: await checksums('postgresql', repoDb), archive: await checksums('mariadb', archiveDb) }
+    grantMaria(fx.archiveDb.username, drillMaria)
+    const drillHome = path.join(fx.tmp, 'drill-home')
+    const prodBefore = {
+      repo: await checksums('postgresql', fx.repoDb),
+      archive: await checksums('mariadb', fx.archiveDb)
+    }
 
     const { result, logger } = await run(
       inputs({
@@ -178,12 +165,12 @@ describe('restore through runJob (PostgreSQL repository, MariaDB archive)', () =
     expect(effective.archive?.url).toBe(MARIA_URL(drillMaria))
     expect(logger.messages('info').join('\n')).toMatch(/Restore drill/)
     // The scratch databases hold the backup's tables; the production ones were not touched.
-    const drillRepo = { ...repoDb, url: PG_URL(drillPg) }
-    const drillArchive = { ...archiveDb, url: MARIA_URL(drillMaria) }
+    const drillRepo = { ...fx.repoDb, url: PG_URL(drillPg) }
+    const drillArchive = { ...fx.archiveDb, url: MARIA_URL(drillMaria) }
     expect(await checksums('postgresql', drillRepo)).toEqual(originalSums.repo)
     expect(await checksums('mariadb', drillArchive)).toEqual(originalSums.archive)
-    expect(await checksums('postgresql', repoDb)).toEqual(prodBefore.repo)
-    expect(await checksums('mariadb', archiveDb)).toEqual(prodBefore.archive)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(prodBefore.repo)
+    expect(await checksums('mariadb', fx.archiveDb)).toEqual(prodBefore.archive)
     // Nothing of the home was replaced. (The previous folder is still reported: it holds the safety-dump records
     // of the scratch databases, which did not exist before — see the report; docs/restore.md says none is kept.)
     const previous = result.outputs[Output.PreviousPath]!
@@ -196,18 +183,18 @@ describe('restore through runJob (PostgreSQL repository, MariaDB archive)', () =
 
 describe('both roles in one PostgreSQL database', () => {
   test('dumped once, restored once, tables identical', async () => {
-    const shared = createPgDatabase('repository', role)
+    const shared = createPgDatabase('repository', fx.role)
     try {
-      const db: ConfDatabase = { url: PG_URL(shared.database), username: role.name, password: role.password }
-      const sharedHome = (await makeDbHome(path.join(tmp, 'shared-home'), { repository: db, archive: db })).dir
+      const db: ConfDatabase = { url: PG_URL(shared.database), username: fx.role.name, password: fx.role.password }
+      const sharedHome = (await makeDbHome(path.join(fx.tmp, 'shared-home'), { repository: db, archive: db })).dir
       const before = await checksums('postgresql', db)
       const base: Inputs = {
         [Input.Home]: sharedHome,
         [Input.Storage]: 'directory',
-        [Input.Path]: store,
+        [Input.Path]: fx.store,
         [Input.Name]: 'e2e-shared',
-        [Input.DatabasePassword]: role.password,
-        [Input.ArchiveDatabasePassword]: role.password,
+        [Input.DatabasePassword]: fx.role.password,
+        [Input.ArchiveDatabasePassword]: fx.role.password,
         [Input.Threads]: '2'
       }
       await run({ ...base, [Input.Mode]: 'backup' })

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { IntegrityError } from '../../../src/shared/errors.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
 import type { JobResult } from '../../../src/report/job-result.js'
-import { pgAdmin, pgDropDatabase, uniqueName, type PgFixture } from '../../support/database-fixtures.js'
+import { pgAdmin, pgDropDatabase, uniqueName } from '../../support/database-fixtures.js'
 import {
   PG_URL,
   checksums,
@@ -18,68 +18,58 @@ import {
   reseal,
   run,
   runFailing,
-  type ConfDatabase,
   type Inputs,
-  dbHomeFixture,
-  dbHomeInputs,
-  type DbHomeFixture
+  useDbHome
 } from '../../support/e2e-restore.js'
 
-let fixture: DbHomeFixture
-let store: string
-let home: string
-let role: DbHomeFixture['role']
-let pg: PgFixture
-let db: ConfDatabase
-let original: Record<string, string>
 const scratch: string[] = []
+const fx = useDbHome('xlr-e2e-verify-', 'checked', {
+  beforeDrop: () => {
+    for (const d of scratch) pgDropDatabase(d)
+  }
+})
+
+let original: Record<string, string>
 
 function inputs(over: Inputs = {}): Inputs {
-  return dbHomeInputs(fixture, 'checked', over)
+  return fx.inputs(over)
 }
 
 beforeAll(async () => {
-  fixture = await dbHomeFixture('xlr-e2e-verify-')
-  ;({ store, home, role, pg, repoDb: db } = fixture)
-  original = await checksums('postgresql', db)
+  original = await checksums('postgresql', fx.repoDb)
   await run(inputs({ [Input.Mode]: 'backup' }))
-})
-
-afterAll(async () => {
-  for (const d of scratch) pgDropDatabase(d)
-  await fixture?.drop()
 })
 
 describe('verify', () => {
   test('a good backup: every entry checked, the home unpacked, the dump loaded into a scratch database', async () => {
     const drill = uniqueName('e2e_verify')
     scratch.push(drill)
-    const homeBefore = await exactTree(home)
+    const homeBefore = await exactTree(fx.home)
     const { result } = await run({
       [Input.Mode]: 'verify',
       [Input.Storage]: 'directory',
-      [Input.Path]: store,
+      [Input.Path]: fx.store,
       [Input.Name]: 'checked',
       [Input.DatabaseUrl]: PG_URL(drill),
-      [Input.DatabaseUsername]: role.name,
-      [Input.DatabasePassword]: role.password,
+      [Input.DatabaseUsername]: fx.role.name,
+      [Input.DatabasePassword]: fx.role.password,
       [Input.CreateDatabase]: 'true'
     })
     expect(result.outputs[Output.Verified]).toBe('true')
     const checks = result.summary.tables[0].rows.map(r => r.join(' | ')).join('\n')
     expect(checks).toMatch(/Home \| \d+ files/)
     expect(checks).toContain(`restored into ${drill}`)
-    expect(await checksums('postgresql', { ...db, url: PG_URL(drill) })).toEqual(original)
+    expect(await checksums('postgresql', { ...fx.repoDb, url: PG_URL(drill) })).toEqual(original)
     // Verify touches no home and no production database.
-    expect(await exactTree(home)).toBe(homeBefore)
-    expect(await checksums('postgresql', db)).toEqual(original)
+    expect(await exactTree(fx.home)).toBe(homeBefore)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(original)
   })
 
   test('without scratch database inputs the dump is checked byte for byte, and the summary says it was not loaded', async () => {
     const { result } = await run({
       [Input.Mode]: 'verify',
       [Input.Storage]: 'directory',
-      [Input.Path]: store,
+      [Input.Path]: fx.store,
       [Input.Name]: 'checked'
     })
     expect(result.outputs[Output.Verified]).toBe('true')
@@ -90,15 +80,15 @@ describe('verify', () => {
   })
 
   test('a backup with one flipped byte is refused with IntegrityError', async () => {
-    const file = path.join(store, 'corrupt.zip')
-    await copyFile(path.join(store, 'checked.zip'), file)
+    const file = path.join(fx.store, 'corrupt.zip')
+    await copyFile(path.join(fx.store, 'checked.zip'), file)
     const { offset, size } = dataOffset(file, 'home/conf/xl-release-server.conf')
     await flipByte(file, offset + Math.floor(size / 2))
     await reseal(file)
     const { error } = await runFailing({
       [Input.Mode]: 'verify',
       [Input.Storage]: 'directory',
-      [Input.Path]: store,
+      [Input.Path]: fx.store,
       [Input.Name]: 'corrupt'
     })
     expect(error).toBeInstanceOf(IntegrityError)
@@ -115,14 +105,14 @@ describe('dry run', () => {
   }
 
   test('changes nothing, and the real restore then does exactly what it planned', async () => {
-    await writeFile(path.join(home, 'conf/changed.txt'), 'after the backup')
-    await writeFile(path.join(home, 'plugins/__local__/new.jar'), 'a plugin added later')
-    pgAdmin('DELETE FROM xlr_tasks WHERE ci_uid % 2 = 1;', pg.database)
-    const before = { tree: await exactTree(home), tables: await checksums('postgresql', db) }
+    await writeFile(path.join(fx.home, 'conf/changed.txt'), 'after the backup')
+    await writeFile(path.join(fx.home, 'plugins/__local__/new.jar'), 'a plugin added later')
+    pgAdmin('DELETE FROM xlr_tasks WHERE ci_uid % 2 = 1;', fx.pg.database)
+    const before = { tree: await exactTree(fx.home), tables: await checksums('postgresql', fx.repoDb) }
 
     const dry = await run(inputs({ [Input.Mode]: 'restore', [Input.DryRun]: 'true' }))
-    expect(await exactTree(home)).toBe(before.tree)
-    expect(await checksums('postgresql', db)).toEqual(before.tables)
+    expect(await exactTree(fx.home)).toBe(before.tree)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(before.tables)
     expect(dry.result.summary.title).toMatch(/dry run: nothing changed/)
     const planned = dry.result.outputs[Output.RestoredComponents]!.split(',')
     expect(planned).toEqual(expect.arrayContaining(['repository', 'conf', 'ext', 'plugins', 'databases']))
@@ -132,8 +122,8 @@ describe('dry run', () => {
     // The plan's tables (what is replaced, what is added, which database is overwritten) are the same.
     expect(planRows(real.result)).toEqual(planRows(dry.result))
     // And it did it: the planned components and the database are back, the replaced ones kept where planned.
-    expect(await checksums('postgresql', db)).toEqual(original)
-    const state = await homeState(home)
+    expect(await checksums('postgresql', fx.repoDb)).toEqual(original)
+    const state = await homeState(fx.home)
     expect(state.has('conf/changed.txt')).toBe(false)
     expect(state.has('plugins/__local__/new.jar')).toBe(false)
     const previous = real.result.outputs[Output.PreviousPath]!
