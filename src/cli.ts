@@ -11,7 +11,7 @@ import { runJob } from './job.js'
 import { consoleLogger } from './report/loggers.js'
 import { renderSummaryText } from './report/render-text.js'
 import { InputError, XlrBackupError } from './shared/errors.js'
-import { handleCancel } from './lifecycle/signals.js'
+import { awaitCancellable } from './lifecycle/signals.js'
 
 export interface CliRun {
   exitCode: number
@@ -40,21 +40,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   try {
     const settings = parseSettings(name => values.get(name) ?? '')
-    const job = runJob(settings, logger)
     // The CLI has no post step: a SIGKILL after the stop-command leaves the server down (see docs/server-guard.md).
-    const stopHandling = handleCancel(job, {
+    const result = await awaitCancellable(runJob(settings, logger), {
       logger,
       exit: message => {
         process.stderr.write(`xlr-backup: ${logger.mask(message)}\n`)
         process.exit(1)
       }
     })
-    let result
-    try {
-      result = await job
-    } finally {
-      stopHandling()
-    }
     for (const [name, value] of Object.entries(result.outputs)) {
       if (value !== undefined) process.stdout.write(`${name}=${logger.mask(value)}\n`)
     }

@@ -5,7 +5,7 @@ import { runJob } from './job.js'
 import { actionsLogger } from './report/loggers.js'
 import { writeJobSummary } from './report/render-actions.js'
 import { XlrBackupError } from './shared/errors.js'
-import { handleCancel } from './lifecycle/signals.js'
+import { awaitCancellable } from './lifecycle/signals.js'
 import { runState } from './lifecycle/run-state.js'
 import { encodeStoppedServer, SERVER_STOPPED_STATE } from './lifecycle/post-state.js'
 
@@ -27,20 +27,13 @@ export async function run(): Promise<void> {
     }
     const settings = parseSettings((name: Input) => core.getInput(name))
     const logger = actionsLogger()
-    const job = runJob(settings, logger)
-    const stopHandling = handleCancel(job, {
+    const result = await awaitCancellable(runJob(settings, logger), {
       logger,
       exit: message => {
         core.setFailed(message)
         process.exit(1)
       }
     })
-    let result
-    try {
-      result = await job
-    } finally {
-      stopHandling()
-    }
     for (const [name, value] of Object.entries(result.outputs)) {
       if (value !== undefined) core.setOutput(name, value)
     }

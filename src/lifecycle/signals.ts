@@ -82,3 +82,13 @@ export function handleCancel(job: Promise<unknown>, handling: CancelHandling): (
     for (const s of SIGNALS) process.off(s, onSignal)
   }
 }
+
+/** Awaits the job with `handleCancel` in force, and removes the handlers however the job ends: what both front ends do. */
+export async function awaitCancellable<T>(job: Promise<T>, handling: CancelHandling): Promise<T> {
+  const stopHandling = handleCancel(job, handling)
+  try {
+    return await job
+  } finally {
+    stopHandling()
+  }
+}
