@@ -87,3 +87,16 @@ test('a health URL that never says 200: the job fails naming it and the last ans
   expect(await treeHash(home, ['conf'])).toBe(backedUpConf)
   expect(await readFile(path.join(home, 'conf', 'changed-after-backup.txt')).catch(() => null)).toBeNull()
 })
+
+test('a backup that stopped the server shows its startup to healthy too', async () => {
+  const { inputs } = await backedUpAndChanged()
+  const restoreInputs = inputs(1)
+  const { result } = await run({
+    ...restoreInputs,
+    [Input.Mode]: 'backup',
+    [Input.Name]: 'again',
+    [Input.StartTimeout]: '30'
+  })
+  expect(Number(result.outputs['startup-seconds'])).toBeGreaterThan(0)
+  expect(result.summary.facts.find(([label]) => label === 'Startup to healthy')?.[1]).toMatch(/^\d+(\.\d)?s$/)
+})
