@@ -60,7 +60,8 @@ export async function runPost(): Promise<void> {
         port: server.port,
         addresses: server.addresses,
         pollIntervalMs: POLL_MS,
-        probeTimeoutMs: PROBE_TIMEOUT_MS
+        probeTimeoutMs: PROBE_TIMEOUT_MS,
+        health: server.health
       },
       logger
     )

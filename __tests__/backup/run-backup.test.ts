@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -54,8 +55,11 @@ describe('backupCommand (core, directory storage)', () => {
       const names = archive.entries.map(e => e.name)
       expect(names).toContain('home/conf/xl-release-server.conf')
       expect(names.some(n => n.includes('.xlr-restore-'))).toBe(false)
+      // The home's lock existed while the backup ran: never captured, and gone after the run.
+      expect(names.some(n => n.includes('.xlr-backup.lock'))).toBe(false)
+      expect(existsSync(path.join(home, '.xlr-backup.lock'))).toBe(false)
       expect(names.some(n => n.startsWith('home/log/') && n !== 'home/log/')).toBe(false)
-      expect(archive.manifest.exclusions).toEqual(['log/**', '.xlr-restore-*/'])
+      expect(archive.manifest.exclusions).toEqual(['log/**', '.xlr-restore-*/', '.xlr-backup.lock*'])
       expect(archive.manifest.home.xlReleaseVersion).toBe(SAMPLE_VERSION)
       const conf = archive.manifest.components.find(c => c.name === 'conf')
       expect(conf?.files).toBeGreaterThan(0)

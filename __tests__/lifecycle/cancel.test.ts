@@ -40,8 +40,19 @@ describe('Cancellation', () => {
 
 describe('the post step record', () => {
   it('round-trips a stopped server and refuses anything else', () => {
-    const server = { home: '/opt/xlr', port: 5516, addresses: ['127.0.0.1', '::1'] }
+    const server = {
+      home: '/opt/xlr',
+      port: 5516,
+      addresses: ['127.0.0.1', '::1'],
+      health: { url: 'https://127.0.0.1:5516/ha/health', verifyTls: false }
+    }
     expect(decodeStoppedServer(encodeStoppedServer(server))).toEqual(server)
+    // An older record, or a health target that is not http(s): the post step waits for the port alone.
+    const { health: _health, ...older } = server
+    expect(decodeStoppedServer(JSON.stringify(older))).toEqual({ ...older, health: null })
+    expect(
+      decodeStoppedServer(JSON.stringify({ ...server, health: { url: 'file:///etc/passwd', verifyTls: false } }))
+    ).toEqual({ ...older, health: null })
     expect(decodeStoppedServer('')).toBeNull()
     expect(decodeStoppedServer('not json')).toBeNull()
     expect(decodeStoppedServer(JSON.stringify({ ...server, port: 70000 }))).toBeNull()

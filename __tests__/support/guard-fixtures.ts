@@ -206,11 +206,14 @@ export interface FakeServer {
   cwd: string
   port: number
   pidFile: string
+  /** How many health requests it answers 503 before it answers 200 (default 0). */
+  standbyAnswers?: number
 }
 
 /** Starts the fake server detached, as a `java` in its folder; returns once it has written its PID file. */
 export async function spawnFakeServer(server: FakeServer): Promise<void> {
-  const child = spawn(server.java, [FAKE_SERVER_SCRIPT, String(server.port), server.pidFile], {
+  const args = [FAKE_SERVER_SCRIPT, String(server.port), server.pidFile, String(server.standbyAnswers ?? 0)]
+  const child = spawn(server.java, args, {
     cwd: server.cwd,
     detached: true,
     stdio: 'ignore'
@@ -224,7 +227,7 @@ export function fakeServerStartCommand(server: FakeServer, log = '/dev/null'): s
   const q = shellQuote
   return (
     `cd ${q(server.cwd)} && nohup ${q(server.java)} ${q(FAKE_SERVER_SCRIPT)} ${server.port} ${q(server.pidFile)} ` +
-    `> ${q(log)} 2>&1 &`
+    `${server.standbyAnswers ?? 0} > ${q(log)} 2>&1 &`
   )
 }
 

@@ -3,6 +3,147 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/shared/io-names.ts
+/**
+ * The names of the action's inputs (also the CLI's `--<name>` flags) and outputs. A leaf: errors, storages and
+ * engines name the input at fault with these, while the descriptions and checks stay in settings/.
+ */
+var io_names_Input;
+(function (Input) {
+    Input["Mode"] = "mode";
+    Input["Home"] = "home";
+    Input["Storage"] = "storage";
+    Input["Path"] = "path";
+    Input["Name"] = "name";
+    Input["NamePrefix"] = "name-prefix";
+    Input["RunId"] = "run-id";
+    Input["Repository"] = "repository";
+    Input["GithubToken"] = "github-token";
+    Input["RetentionDays"] = "retention-days";
+    Input["CompressionLevel"] = "compression-level";
+    Input["Exclude"] = "exclude";
+    Input["Threads"] = "threads";
+    Input["Port"] = "port";
+    Input["StopCommand"] = "stop-command";
+    Input["StartCommand"] = "start-command";
+    Input["StopTimeout"] = "stop-timeout";
+    Input["StartTimeout"] = "start-timeout";
+    Input["Database"] = "database";
+    Input["DatabaseUrl"] = "database-url";
+    Input["DatabaseUsername"] = "database-username";
+    Input["DatabasePassword"] = "database-password";
+    Input["ArchiveDatabaseUrl"] = "archive-database-url";
+    Input["ArchiveDatabaseUsername"] = "archive-database-username";
+    Input["ArchiveDatabasePassword"] = "archive-database-password";
+    Input["DatabaseJobs"] = "database-jobs";
+    Input["DatabaseBackupCommand"] = "database-backup-command";
+    Input["DatabaseRestoreCommand"] = "database-restore-command";
+    Input["Components"] = "components";
+    Input["PreviousPath"] = "previous-path";
+    Input["SafetyDump"] = "safety-dump";
+    Input["ResetIndexes"] = "reset-indexes";
+    Input["AllowVersionMismatch"] = "allow-version-mismatch";
+    Input["AllowForeignDatabase"] = "allow-foreign-database";
+    Input["CreateDatabase"] = "create-database";
+    Input["InterruptedRestore"] = "interrupted-restore";
+    Input["DryRun"] = "dry-run";
+    Input["EncryptionRecipients"] = "encryption-recipients";
+    Input["EncryptionPassphrase"] = "encryption-passphrase";
+    Input["DecryptionIdentity"] = "decryption-identity";
+    Input["RequireEncryption"] = "require-encryption";
+    Input["SigningKey"] = "signing-key";
+    Input["TrustedSigners"] = "trusted-signers";
+    Input["TrustAnyRun"] = "trust-any-run";
+    Input["BackupBranch"] = "backup-branch";
+    Input["BackupWorkflow"] = "backup-workflow";
+    Input["HealthUrl"] = "health-url";
+    Input["ClusterNodes"] = "cluster-nodes";
+})(io_names_Input || (io_names_Input = {}));
+var Output;
+(function (Output) {
+    Output["BackupName"] = "backup-name";
+    Output["BackupPath"] = "backup-path";
+    Output["BackupSize"] = "backup-size";
+    Output["BackupSha256"] = "backup-sha256";
+    Output["XlReleaseVersion"] = "xl-release-version";
+    Output["ArtifactId"] = "artifact-id";
+    Output["ArtifactName"] = "artifact-name";
+    Output["ArtifactUrl"] = "artifact-url";
+    Output["ArtifactDigest"] = "artifact-digest";
+    Output["CacheKey"] = "cache-key";
+    Output["RestoredComponents"] = "restored-components";
+    Output["PreviousPath"] = "previous-path";
+    Output["DurationSeconds"] = "duration-seconds";
+    Output["Verified"] = "verified";
+    Output["StartupSeconds"] = "startup-seconds";
+})(Output || (Output = {}));
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: ./src/guard/health.ts
+
+
+/**
+ * The vendor's health endpoint: 200 on an active node, 503 on a standby (see docs/xlr-reference: "Health"). The
+ * Helm chart's probes put it under the context root, as here.
+ */
+const HEALTH_PATH = 'ha/health';
+/**
+ * The server's own health URL from conf/xl-release-server.conf: http or https (ssl), the port, the context root,
+ * then the health path; asked at the bind address when it is a specific one, else at 127.0.0.1.
+ */
+function defaultHealthUrl(server, port) {
+    const bind = server.bindAddress.trim().replace(/^\[(.*)\]$/, '$1');
+    const wildcard = bind === '' || bind === '*' || bind === '0.0.0.0' || bind === '::' || /^0(:0){7}$/.test(bind);
+    const host = wildcard ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+    const url = new URL(`${server.ssl ? 'https' : 'http'}://${host}:${port}`);
+    const root = server.contextRoot.trim().replace(/^\/+|\/+$/g, '');
+    // Assigned as a path, so a context root from the file cannot change the host or add a query.
+    url.pathname = root === '' ? `/${HEALTH_PATH}` : `/${root}/${HEALTH_PATH}`;
+    return url.toString();
+}
+/** The URL for logs and errors: a user name or password in it is replaced by '***'. */
+function displayUrl(text) {
+    try {
+        const url = new URL(text);
+        if (url.username || url.password) {
+            url.username = '***';
+            url.password = '';
+        }
+        return url.toString();
+    }
+    catch {
+        return '(not a URL)';
+    }
+}
+function describeAnswer(answer) {
+    return 'status' in answer ? `HTTP ${answer.status}` : answer.error;
+}
+/** One GET with a timeout; the body is read and dropped. Never throws. */
+function askHealth(target, timeoutMs) {
+    return new Promise(resolve => {
+        let settled = false;
+        const finish = (answer) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            request.destroy();
+            resolve(answer);
+        };
+        const url = new URL(target.url);
+        const get = url.protocol === 'https:' ? external_node_https_namespaceObject.get : external_node_http_namespaceObject.get;
+        const request = get(url, { rejectUnauthorized: target.verifyTls, headers: { accept: '*/*' } }, response => {
+            response.resume();
+            finish({ status: response.statusCode ?? 0 });
+        });
+        const timer = setTimeout(() => finish({ error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+        request.once('error', (error) => finish({ error: error.code ?? error.message }));
+    });
+}
+
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/guard/port-probe.ts
@@ -410,11 +551,14 @@ function killTree(pid, posix) {
 
 
 
+
+
 /** Why a start did not bring the server up; the caller words the message around `reason`. */
 class StartFailure extends Error {
 }
 /**
- * Runs the start-command and waits until the port answers, both within `timeoutSeconds`. Shared by the guard and
+ * Runs the start-command and waits until the port answers and then the health URL says HTTP 200, all within
+ * `timeoutSeconds`; returns the seconds from the start-command to healthy (the startup time). Shared by the guard and
  * the action's post step, which has no home to read: everything it needs is in the request.
  */
 async function startAndWait(req, logger) {
@@ -440,7 +584,9 @@ async function startAndWait(req, logger) {
         if (open) {
             logger.info(`XL Release is up again: port ${req.port} answers at ${formatHostPort(open, req.port)} ` +
                 `(${((Date.now() - started) / 1000).toFixed(1)} s after the start-command).`);
-            return;
+            if (req.health)
+                await waitUntilHealthy(req, req.health, deadline, logger);
+            return (Date.now() - started) / 1000;
         }
         const left = deadline - Date.now();
         if (left <= 0) {
@@ -448,6 +594,33 @@ async function startAndWait(req, logger) {
                 `start-timeout (${req.timeoutSeconds} s) after the start-command; increase 'start-timeout' if the server starts slowly`);
         }
         await (0,promises_namespaceObject.setTimeout)(Math.min(req.pollIntervalMs, left));
+    }
+}
+/**
+ * A port that accepts connections is not yet a usable server: asks the health URL until it answers 200. A 503 (a
+ * standby node, or a server still starting) or no answer means not yet.
+ */
+async function waitUntilHealthy(req, health, deadline, logger) {
+    const shown = displayUrl(health.url);
+    let last = null;
+    for (;;) {
+        // Asked with its whole probe timeout even near the deadline: a request cut short would report a timeout of its own.
+        const answer = await askHealth(health, req.probeTimeoutMs);
+        if ('status' in answer && answer.status === 200) {
+            logger.info(`XL Release is healthy: ${shown} answers HTTP 200.`);
+            return;
+        }
+        if (last === null || describeAnswer(last) !== describeAnswer(answer)) {
+            logger.info(`Waiting for ${shown} to answer HTTP 200; it answers: ${describeAnswer(answer)}.`);
+        }
+        last = answer;
+        const after = deadline - Date.now();
+        if (after <= 0) {
+            throw new StartFailure(`${shown} did not answer HTTP 200 within ${io_names_Input.StartTimeout} (${req.timeoutSeconds} s) after the start-command; ` +
+                `its last answer was ${describeAnswer(answer)}. The server may still be starting (increase '${io_names_Input.StartTimeout}'), ` +
+                `be a standby node (503), or the URL may be wrong (set '${io_names_Input.HealthUrl}', or 'none' to wait for the port only)`);
+        }
+        await (0,promises_namespaceObject.setTimeout)(Math.min(req.pollIntervalMs, after));
     }
 }
 /** The first address where the port accepts a connection, or null. */
@@ -475,11 +648,18 @@ function decodeStoppedServer(text) {
         const addressesOk = Array.isArray(v.addresses) && v.addresses.every(a => typeof a === 'string');
         if (typeof v.home !== 'string' || !portOk || !addressesOk)
             return null;
-        return { home: v.home, port: v.port, addresses: v.addresses };
+        return { home: v.home, port: v.port, addresses: v.addresses, health: healthOf(v.health) };
     }
     catch {
         return null;
     }
+}
+/** A recorded health target; anything else (an older record, a foreign one) means the port alone. */
+function healthOf(value) {
+    const h = value;
+    if (typeof h?.url !== 'string' || typeof h.verifyTls !== 'boolean' || !/^https?:\/\//i.test(h.url))
+        return null;
+    return { url: h.url, verifyTls: h.verifyTls };
 }
 
 ;// CONCATENATED MODULE: ./src/report/workflow-commands.ts
@@ -758,78 +938,6 @@ async function isEmptyDir(dir) {
         throw err;
     }
 }
-
-;// CONCATENATED MODULE: ./src/shared/io-names.ts
-/**
- * The names of the action's inputs (also the CLI's `--<name>` flags) and outputs. A leaf: errors, storages and
- * engines name the input at fault with these, while the descriptions and checks stay in settings/.
- */
-var io_names_Input;
-(function (Input) {
-    Input["Mode"] = "mode";
-    Input["Home"] = "home";
-    Input["Storage"] = "storage";
-    Input["Path"] = "path";
-    Input["Name"] = "name";
-    Input["NamePrefix"] = "name-prefix";
-    Input["RunId"] = "run-id";
-    Input["Repository"] = "repository";
-    Input["GithubToken"] = "github-token";
-    Input["RetentionDays"] = "retention-days";
-    Input["CompressionLevel"] = "compression-level";
-    Input["Exclude"] = "exclude";
-    Input["Threads"] = "threads";
-    Input["Port"] = "port";
-    Input["StopCommand"] = "stop-command";
-    Input["StartCommand"] = "start-command";
-    Input["StopTimeout"] = "stop-timeout";
-    Input["StartTimeout"] = "start-timeout";
-    Input["Database"] = "database";
-    Input["DatabaseUrl"] = "database-url";
-    Input["DatabaseUsername"] = "database-username";
-    Input["DatabasePassword"] = "database-password";
-    Input["ArchiveDatabaseUrl"] = "archive-database-url";
-    Input["ArchiveDatabaseUsername"] = "archive-database-username";
-    Input["ArchiveDatabasePassword"] = "archive-database-password";
-    Input["DatabaseJobs"] = "database-jobs";
-    Input["DatabaseBackupCommand"] = "database-backup-command";
-    Input["DatabaseRestoreCommand"] = "database-restore-command";
-    Input["Components"] = "components";
-    Input["PreviousPath"] = "previous-path";
-    Input["SafetyDump"] = "safety-dump";
-    Input["ResetIndexes"] = "reset-indexes";
-    Input["AllowVersionMismatch"] = "allow-version-mismatch";
-    Input["AllowForeignDatabase"] = "allow-foreign-database";
-    Input["CreateDatabase"] = "create-database";
-    Input["InterruptedRestore"] = "interrupted-restore";
-    Input["DryRun"] = "dry-run";
-    Input["EncryptionRecipients"] = "encryption-recipients";
-    Input["EncryptionPassphrase"] = "encryption-passphrase";
-    Input["DecryptionIdentity"] = "decryption-identity";
-    Input["RequireEncryption"] = "require-encryption";
-    Input["SigningKey"] = "signing-key";
-    Input["TrustedSigners"] = "trusted-signers";
-    Input["TrustAnyRun"] = "trust-any-run";
-    Input["BackupBranch"] = "backup-branch";
-    Input["BackupWorkflow"] = "backup-workflow";
-})(io_names_Input || (io_names_Input = {}));
-var Output;
-(function (Output) {
-    Output["BackupName"] = "backup-name";
-    Output["BackupPath"] = "backup-path";
-    Output["BackupSize"] = "backup-size";
-    Output["BackupSha256"] = "backup-sha256";
-    Output["XlReleaseVersion"] = "xl-release-version";
-    Output["ArtifactId"] = "artifact-id";
-    Output["ArtifactName"] = "artifact-name";
-    Output["ArtifactUrl"] = "artifact-url";
-    Output["ArtifactDigest"] = "artifact-digest";
-    Output["CacheKey"] = "cache-key";
-    Output["RestoredComponents"] = "restored-components";
-    Output["PreviousPath"] = "previous-path";
-    Output["DurationSeconds"] = "duration-seconds";
-    Output["Verified"] = "verified";
-})(Output || (Output = {}));
 
 ;// CONCATENATED MODULE: ./src/restore-engine/indexes.ts
 
@@ -1489,7 +1597,17 @@ const INPUTS = [
     {
         name: io_names_Input.StartTimeout,
         default: '600',
-        description: "Seconds to wait, after 'start-command', for the server's port to answer."
+        description: "Seconds to wait, after 'start-command', for the server's port to answer and then for 'health-url' to answer HTTP 200."
+    },
+    {
+        name: io_names_Input.HealthUrl,
+        default: '',
+        description: "URL that answers HTTP 200 once the started server is usable (a 503, as from a standby node, means not yet). Default: the server's own '/ha/health' from conf/xl-release-server.conf (port, context root, ssl), asked on this host. 'none' waits for the port only. Credentials in it are never logged."
+    },
+    {
+        name: io_names_Input.ClusterNodes,
+        default: '',
+        description: "The other nodes of a cluster, one per line: 'host:port' (their HTTP port) or their health URL. Backup and restore first prove every one down (port closed, no HTTP answer) and refuse naming a node still up. Required when conf/xl-release.conf makes the home a cluster node ('xl.cluster.mode' hot-standby or full); 'none' says this node runs alone."
     },
     {
         name: io_names_Input.Database,
@@ -1663,7 +1781,11 @@ const OUTPUTS = [
         description: 'Restore: folder that keeps everything the restore replaced, until you delete it.'
     },
     { name: Output.DurationSeconds, description: 'How long the work took, in seconds.' },
-    { name: Output.Verified, description: "Verify: 'true' when every entry and dump checked out." }
+    { name: Output.Verified, description: "Verify: 'true' when every entry and dump checked out." },
+    {
+        name: Output.StartupSeconds,
+        description: "Seconds from 'start-command' until the server answered HTTP 200 at 'health-url' (empty when this run did not start it)."
+    }
 ];
 
 ;// CONCATENATED MODULE: ./src/post.ts
@@ -1725,7 +1847,8 @@ async function runPost() {
             port: server.port,
             addresses: server.addresses,
             pollIntervalMs: POLL_MS,
-            probeTimeoutMs: PROBE_TIMEOUT_MS
+            probeTimeoutMs: PROBE_TIMEOUT_MS,
+            health: server.health
         }, commandLogger);
     }
     catch (error) {

@@ -15,6 +15,7 @@ import {
 } from './check-server.js'
 import { ServerStartError } from './errors.js'
 import { addressesToProbe } from './port-probe.js'
+import { defaultHealthUrl, type HealthTarget } from './health.js'
 import { defaultProcessLister } from './process-list.js'
 import { runShellCommand } from './shell-command.js'
 import { startAndWait, StartFailure } from './start-server.js'
@@ -127,7 +128,15 @@ function owedStart(
         return false
       }
     ))
-  runState.serverStopping({ home: home.path, port, addresses: addressesToProbe(home.server.bindAddress) }, restart)
+  runState.serverStopping(
+    {
+      home: home.path,
+      port,
+      addresses: addressesToProbe(home.server.bindAddress),
+      health: healthTarget(home, control, port)
+    },
+    restart
+  )
   return { restart, finish: () => start(true) }
 }
 
@@ -264,17 +273,19 @@ async function startServer(
 ): Promise<void> {
   const { port } = effectivePort(home, opts)
   try {
-    await startAndWait(
+    const seconds = await startAndWait(
       {
         command: control.startCommand ?? '',
         timeoutSeconds: control.startTimeoutSeconds,
         port,
         addresses: addressesToProbe(home.server.bindAddress),
         pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-        probeTimeoutMs: opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
+        probeTimeoutMs: opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+        health: healthTarget(home, control, port)
       },
       logger
     )
+    opts.onHealthy?.(seconds)
   } catch (err) {
     if (!(err instanceof StartFailure)) throw err
     throw new ServerStartError(
@@ -284,4 +295,11 @@ async function startServer(
       workSucceeded
     )
   }
+}
+
+/** What must answer HTTP 200 after the start: the 'health-url', the server's own health URL, or nothing ('none'). */
+function healthTarget(home: HomeInfo, control: ServerControl, port: number): HealthTarget | null {
+  const given = control.healthUrl ?? ''
+  if (given === 'none') return null
+  return given === '' ? { url: defaultHealthUrl(home.server, port), verifyTls: false } : { url: given, verifyTls: true }
 }

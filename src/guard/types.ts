@@ -24,8 +24,10 @@ export interface ServerControl {
   startCommand?: string
   /** How long the stop command plus the wait for every probe to clear may take. */
   stopTimeoutSeconds: number
-  /** How long the start command plus the wait for the port to answer may take. */
+  /** How long the start command plus the wait for the port and then the health URL to answer may take. */
   startTimeoutSeconds: number
+  /** The URL that must answer HTTP 200 after the start: '' for the server's own (see health.ts), 'none' for none. */
+  healthUrl?: string
 }
 
 export interface GuardOptions {
@@ -44,6 +46,8 @@ export interface GuardOptions {
    * is run): the downtime users feel. Not called when the server was not running to begin with.
    */
   outage?: { down(): void; starting(): void }
+  /** Told the seconds from the start-command to a healthy server, when this run started it. */
+  onHealthy?: (startupSeconds: number) => void
 }
 
 /** One running process as the operating system lists it. */

@@ -12,6 +12,7 @@ import {
   unresolvedDatabaseUrls
 } from './databases.js'
 import { getString, parseHocon, type HoconConfig } from './hocon.js'
+import { clusterConfig } from './cluster-config.js'
 import { parseJackrabbitXml } from './jackrabbit-xml.js'
 import { parseProperties } from './properties.js'
 import { DEFAULT_SERVER_CONFIG, SECRET_PROPERTY, serverConfigFromProperties } from './server-config.js'
@@ -101,6 +102,8 @@ export async function readHome(homePath: string, logger: Logger): Promise<HomeIn
   if (Object.keys(unresolved).length > 0) info.unresolvedDatabaseUrls = unresolved
   const jcrConfiguration = hocon ? getString(hocon, 'xl.repository.configuration') : undefined
   if (jcrConfiguration !== undefined) info.jcrRepositoryConfiguration = jcrConfiguration
+  const cluster = hocon ? clusterConfig(hocon) : undefined
+  if (cluster) info.cluster = cluster
   logger.debug(
     `Home ${home}: version ${version ?? 'unknown'} (${detected?.source ?? 'no server jar in lib/'}), era ${era}, ` +
       `port ${server.httpPort}, databases: ${describeDatabases(databases)}`

@@ -25,6 +25,15 @@ export interface HomeInfo {
   unresolvedDatabaseUrls?: UnresolvedDatabaseUrls
   /** JCR era: xl.repository.configuration (default | mysql-standalone | postgresql-standalone | …), when set. */
   jcrRepositoryConfiguration?: string
+  /** Set when conf/xl-release.conf makes this server a cluster node (see cluster-config.ts). */
+  cluster?: ClusterConfig
+}
+
+export interface ClusterConfig {
+  /** 'hot-standby', 'full', … (or 'cluster' in the JCR era) */
+  mode: string
+  /** The key that says so, e.g. 'xl.cluster.mode'. */
+  key: string
 }
 
 export interface ServerConfig {

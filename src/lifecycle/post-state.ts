@@ -18,8 +18,15 @@ export function decodeStoppedServer(text: string): StoppedServer | null {
     const portOk = typeof v.port === 'number' && Number.isInteger(v.port) && v.port >= 1 && v.port <= 65535
     const addressesOk = Array.isArray(v.addresses) && v.addresses.every(a => typeof a === 'string')
     if (typeof v.home !== 'string' || !portOk || !addressesOk) return null
-    return { home: v.home, port: v.port!, addresses: v.addresses! }
+    return { home: v.home, port: v.port!, addresses: v.addresses!, health: healthOf(v.health) }
   } catch {
     return null
   }
+}
+
+/** A recorded health target; anything else (an older record, a foreign one) means the port alone. */
+function healthOf(value: unknown): StoppedServer['health'] {
+  const h = value as { url?: unknown; verifyTls?: unknown } | null | undefined
+  if (typeof h?.url !== 'string' || typeof h.verifyTls !== 'boolean' || !/^https?:\/\//i.test(h.url)) return null
+  return { url: h.url, verifyTls: h.verifyTls }
 }

@@ -10,6 +10,8 @@ export interface StoppedServer {
   port: number
   /** The addresses the port is probed on after the start-command. */
   addresses: string[]
+  /** What must answer HTTP 200 after the port (null: the port alone). */
+  health: { url: string; verifyTls: boolean } | null
 }
 
 export interface RunStateListener {

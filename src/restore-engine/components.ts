@@ -2,6 +2,7 @@ import { InputError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { HOME_PREFIX, type FileRecord } from '../format/manifest.js'
 import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
+import { isHomeLockName } from '../format/home-lock-name.js'
 import type { Component } from './types.js'
 import { Input } from '../shared/io-names.js'
 
@@ -22,8 +23,8 @@ export function backupTopLevel(files: Pick<FileRecord, 'path'>[]): string[] {
   for (const f of files) {
     if (!f.path.startsWith(HOME_PREFIX)) continue
     const name = f.path.slice(HOME_PREFIX.length).split('/')[0]
-    // A leftover restore work folder inside a backed-up home is never a component.
-    if (name && !name.startsWith(WORK_DIR_PREFIX)) names.add(name)
+    // A leftover restore work folder or the home's lock inside a backed-up home is never a component.
+    if (name && !name.startsWith(WORK_DIR_PREFIX) && !isHomeLockName(name)) names.add(name)
   }
   return [...names].sort()
 }
@@ -38,7 +39,7 @@ export function selectComponents(
   hasDatabases: boolean,
   logger?: Logger
 ): Component[] {
-  const entries = backupEntries.filter(e => !e.startsWith(WORK_DIR_PREFIX))
+  const entries = backupEntries.filter(e => !e.startsWith(WORK_DIR_PREFIX) && !isHomeLockName(e))
   const value = input.trim() === '' ? 'default' : input.trim()
   let names: string[]
   let databases: boolean

@@ -8,7 +8,8 @@ export function serverControl(settings: Settings): ServerControl {
     stopCommand: settings.server.stopCommand || undefined,
     startCommand: settings.server.startCommand || undefined,
     stopTimeoutSeconds: settings.server.stopTimeoutSeconds,
-    startTimeoutSeconds: settings.server.startTimeoutSeconds
+    startTimeoutSeconds: settings.server.startTimeoutSeconds,
+    healthUrl: settings.server.healthUrl
   }
 }
 

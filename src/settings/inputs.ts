@@ -118,7 +118,20 @@ export const INPUTS: InputSpec[] = [
   {
     name: Input.StartTimeout,
     default: '600',
-    description: "Seconds to wait, after 'start-command', for the server's port to answer."
+    description:
+      "Seconds to wait, after 'start-command', for the server's port to answer and then for 'health-url' to answer HTTP 200."
+  },
+  {
+    name: Input.HealthUrl,
+    default: '',
+    description:
+      "URL that answers HTTP 200 once the started server is usable (a 503, as from a standby node, means not yet). Default: the server's own '/ha/health' from conf/xl-release-server.conf (port, context root, ssl), asked on this host. 'none' waits for the port only. Credentials in it are never logged."
+  },
+  {
+    name: Input.ClusterNodes,
+    default: '',
+    description:
+      "The other nodes of a cluster, one per line: 'host:port' (their HTTP port) or their health URL. Backup and restore first prove every one down (port closed, no HTTP answer) and refuse naming a node still up. Required when conf/xl-release.conf makes the home a cluster node ('xl.cluster.mode' hot-standby or full); 'none' says this node runs alone."
   },
   {
     name: Input.Database,
@@ -311,5 +324,10 @@ export const OUTPUTS: { name: Output; description: string }[] = [
     description: 'Restore: folder that keeps everything the restore replaced, until you delete it.'
   },
   { name: Output.DurationSeconds, description: 'How long the work took, in seconds.' },
-  { name: Output.Verified, description: "Verify: 'true' when every entry and dump checked out." }
+  { name: Output.Verified, description: "Verify: 'true' when every entry and dump checked out." },
+  {
+    name: Output.StartupSeconds,
+    description:
+      "Seconds from 'start-command' until the server answered HTTP 200 at 'health-url' (empty when this run did not start it)."
+  }
 ]

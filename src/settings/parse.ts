@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { InputError } from '../shared/errors.js'
 import { Input, INPUTS } from './inputs.js'
 import type { Mode, Settings } from './settings.js'
+import { parseClusterNodes, parseHealthUrl } from './server-inputs.js'
 import type { Engine } from '../database/types.js'
 import type { StorageKind } from '../storage/types.js'
 import {
@@ -42,7 +43,9 @@ const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }
   [Input.SafetyDump]: { modes: ['restore'] },
   [Input.ResetIndexes]: { modes: ['restore'] },
   [Input.AllowVersionMismatch]: { modes: ['restore'] },
-  [Input.InterruptedRestore]: { modes: ['restore'] }
+  [Input.InterruptedRestore]: { modes: ['restore'] },
+  [Input.HealthUrl]: { modes: ['backup', 'restore'] },
+  [Input.ClusterNodes]: { modes: ['backup', 'restore'] }
 }
 
 /** Turns raw inputs into validated Settings, throwing an InputError that names the input, the value and the fix. */
@@ -158,7 +161,9 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       stopCommand: get(Input.StopCommand),
       startCommand: get(Input.StartCommand),
       stopTimeoutSeconds: integer(Input.StopTimeout, get(Input.StopTimeout), 1, 86400),
-      startTimeoutSeconds: integer(Input.StartTimeout, get(Input.StartTimeout), 1, 86400)
+      startTimeoutSeconds: integer(Input.StartTimeout, get(Input.StartTimeout), 1, 86400),
+      healthUrl: parseHealthUrl(get(Input.HealthUrl)),
+      clusterNodes: parseClusterNodes(lines(get(Input.ClusterNodes)))
     },
     database: {
       mode: oneOf(Input.Database, get(Input.Database), DATABASE_MODES) as 'auto' | 'none' | Engine,

@@ -2,6 +2,7 @@ import type { DatabaseSettings } from '../database/types.js'
 import type { StorageSettings } from '../storage/types.js'
 import type { EncryptionSettings, DecryptionSettings } from '../crypto/types.js'
 import type { SigningKey, TrustedKey } from '../signing/ssh-keys.js'
+import type { ClusterNode } from '../guard/cluster.js'
 
 export type { StorageSettings }
 
@@ -43,6 +44,10 @@ export interface ServerSettings {
   startCommand: string
   stopTimeoutSeconds: number
   startTimeoutSeconds: number
+  /** '' for the server's own health URL, 'none' to wait for the port only, else an http(s) URL. */
+  healthUrl: string
+  /** The other cluster nodes (cluster-nodes), 'none' when this node is alone, null when the input is not set. */
+  clusterNodes: ClusterNode[] | 'none' | null
 }
 
 export interface RestoreSettings {

@@ -48,7 +48,9 @@ export enum Input {
   TrustedSigners = 'trusted-signers',
   TrustAnyRun = 'trust-any-run',
   BackupBranch = 'backup-branch',
-  BackupWorkflow = 'backup-workflow'
+  BackupWorkflow = 'backup-workflow',
+  HealthUrl = 'health-url',
+  ClusterNodes = 'cluster-nodes'
 }
 
 export enum Output {
@@ -65,5 +67,6 @@ export enum Output {
   RestoredComponents = 'restored-components',
   PreviousPath = 'previous-path',
   DurationSeconds = 'duration-seconds',
-  Verified = 'verified'
+  Verified = 'verified',
+  StartupSeconds = 'startup-seconds'
 }

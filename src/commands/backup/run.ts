@@ -15,12 +15,15 @@ import { EncryptionError } from '../../shared/errors.js'
 import { Input } from '../../settings/inputs.js'
 import { currentRunFolder, makePrivateTempDir } from '../../shared/private-files.js'
 import { WORK_DIR_PREFIX } from '../../format/restore-work-dir.js'
+import { HOME_LOCK_NAME } from '../../format/home-lock-name.js'
 import { writeBackupFile, type WrittenBackup } from './write-backup-file.js'
 import { backupResult } from './backup-result.js'
 import { serverControl, tempRoot, threadCount } from '../../settings/derived.js'
 import { companionName, makeCompanion } from '../../signing/companion.js'
 import { cancellation } from '../../lifecycle/cancel.js'
 import { storageExclusion } from './storage-exclusion.js'
+import { assertClusterDown } from '../../guard/cluster.js'
+import { PhaseClock } from '../startup-time.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
@@ -31,6 +34,8 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
   const started = Date.now()
   const home = await readHome(settings.home, logger)
   logger.info(`XL Release home ${home.path}: version ${home.version ?? 'unknown'}, ${home.era} era.`)
+  await assertClusterDown(home, settings.server.clusterNodes, 'backup', logger)
+  const clock = new PhaseClock()
   const storage = await createStorage(settings.storage, logger)
   warnIfCacheForSchedule(settings.storage.kind, logger)
   const encrypt = encryptionEnabled(settings.encryption)
@@ -45,7 +50,7 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
   await preflight(targets, settings.database, logger, 'backup')
 
   // What earlier restores replaced is kept in the home until the user deletes it: it is not part of the server.
-  const exclude = [...settings.backup.exclude, `${WORK_DIR_PREFIX}*/`]
+  const exclude = [...settings.backup.exclude, `${WORK_DIR_PREFIX}*/`, `${HOME_LOCK_NAME}*`]
   const storageInHome = settings.storage.path ? await storageExclusion(home.path, settings.storage.path) : null
   if (storageInHome) {
     exclude.push(storageInHome)
@@ -99,7 +104,7 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     const written: WrittenBackup = await withServerStopped(
       home,
       serverControl(settings),
-      { port: settings.server.port ?? undefined, purpose: 'backup', outage },
+      { port: settings.server.port ?? undefined, purpose: 'backup', outage, onHealthy: clock.healthy },
       logger,
       // A cancel abandons the backup at once (its file is discarded), so the server can be started again.
       async () => cancellation.race(dumpAndWrite())
@@ -110,7 +115,9 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     )
     staged = null
     const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
-    return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000, downtimeSeconds })
+    return clock.addTo(
+      backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000, downtimeSeconds })
+    )
   } finally {
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })

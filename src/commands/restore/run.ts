@@ -33,6 +33,8 @@ import { Progress } from '../../shared/progress.js'
 import { cancellation } from '../../lifecycle/cancel.js'
 import { runState } from '../../lifecycle/run-state.js'
 import { redactJdbcUrl } from '../../shared/jdbc-redact.js'
+import { assertClusterDown } from '../../guard/cluster.js'
+import { PhaseClock } from '../startup-time.js'
 
 /**
  * Restore: fetch, decrypt and open the backup; check it, the versions, the databases and the tools; then, with the
@@ -42,11 +44,15 @@ import { redactJdbcUrl } from '../../shared/jdbc-redact.js'
 export async function restoreCommand(settings: Settings, logger: Logger): Promise<JobResult> {
   const started = Date.now()
   const current = await readTargetHome(settings.home, logger)
+  const dryRun = settings.restore.dryRun
+  await assertClusterDown(current, settings.server.clusterNodes, 'restore', logger, { warnOnly: dryRun })
+  const clock = new PhaseClock()
   const threads = threadCount(settings)
   const workDir = await makePrivateTempDir('restore-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
     const opened = await fetchAndOpenBackup(settings, workDir, logger)
+    clock.mark('fetch')
     const { fetched } = opened
     archive = opened.archive
     const { manifest } = archive
@@ -157,6 +163,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
         }
       ).finally(() => runState.trackRestore(null))
     let result: RestoreResult
+    clock.mark('verify')
     if (!current) {
       result = await engine()
     } else if (settings.restore.dryRun) {
@@ -171,18 +178,20 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
       result = await withServerStopped(
         current,
         serverControl(settings),
-        { port: settings.server.port ?? undefined, purpose: 'restore' },
+        { port: settings.server.port ?? undefined, purpose: 'restore', onHealthy: clock.healthy },
         logger,
         engine
       )
     }
-    return restoreResult({
+    clock.mark('restore')
+    const summary = restoreResult({
       settings,
       manifest,
       name: fetched.found.name,
       result,
       seconds: (Date.now() - started) / 1000
     })
+    return clock.addTo(summary, dryRun ? undefined : 'Recovery time')
   } finally {
     await archive?.close()
     await rm(workDir, { recursive: true, force: true })

@@ -1,4 +1,5 @@
 import { readdir, stat } from 'node:fs/promises'
+import { isHomeLockName } from '../../format/home-lock-name.js'
 import { readHome } from '../../home/index.js'
 import type { HomeInfo } from '../../home/types.js'
 import { NotAHomeError, RestoreError } from '../../shared/errors.js'
@@ -18,7 +19,8 @@ export async function readTargetHome(home: string, logger: Logger): Promise<Home
     logger.info(`${home} does not exist: restoring into a new home.`)
     return null
   }
-  if (st.isDirectory() && (await readdir(home)).length === 0) {
+  // This run's own lock file does not make a folder a home.
+  if (st.isDirectory() && (await readdir(home)).filter(n => !isHomeLockName(n)).length === 0) {
     logger.info(`${home} is empty: restoring into a new home.`)
     return null
   }
