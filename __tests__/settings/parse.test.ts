@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { parseSettings, defaultBackupName } from '../../src/settings/parse.js'
 import { Input } from '../../src/settings/inputs.js'
 import { InputError } from '../../src/shared/errors.js'
+import { thrownBy } from '../support/thrown.js'
 
 function reader(values: Partial<Record<Input, string>>) {
   return (name: Input): string => values[name] ?? ''
@@ -55,15 +56,9 @@ describe('parseSettings', () => {
     [{ [Input.Mode]: 'restore', [Input.Home]: '/h' }, Input.Name, /needs 'name'/],
     [{ [Input.Mode]: 'verify', [Input.Name]: 'a', [Input.NamePrefix]: 'b' }, Input.NamePrefix, /either 'name'/]
   ])('refuses %j naming the input', (values, input, message) => {
-    let caught: unknown
-    try {
-      parseSettings(reader(values), {})
-    } catch (e) {
-      caught = e
-    }
-    expect(caught).toBeInstanceOf(InputError)
-    expect((caught as InputError).input).toBe(input)
-    expect((caught as InputError).message).toMatch(message)
+    const caught = thrownBy(InputError, () => parseSettings(reader(values), {}))
+    expect(caught.input).toBe(input)
+    expect(caught.message).toMatch(message)
   })
 
   it('takes retention-days as upload-artifact does: 0 is the default, up to 400 passes to the toolkit', () => {
