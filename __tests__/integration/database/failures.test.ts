@@ -9,10 +9,8 @@ import { homeWith, settings, useScratchLogins, withPath, writeScript } from '../
 import { commandLinesContaining } from '../../support/database-processes.js'
 
 const scratch = useScratchLogins('xlr-db-fail-', { postgresql: ['repository'], mariadb: ['repository'] })
-const {
-  pg: { repository: pg },
-  maria: { repository: maria }
-} = scratch
+const { repository: pg } = scratch.pg
+const { repository: maria } = scratch.maria
 
 function target(url: string, username: string, password: string): DatabaseTarget {
   const home = homeWith({ repository: { url, username, password } })

@@ -13,10 +13,8 @@ import {
 import { dumpRepository, homeWith, mariaAdmin, settings, useScratchLogins } from '../../support/database-fixtures.js'
 
 const scratch = useScratchLogins('xlr-db-maria-', { mariadb: ['repository', 'archive'] })
-const {
-  user,
-  maria: { repository: repo, archive }
-} = scratch
+const { user } = scratch
+const { repository: repo, archive } = scratch.maria
 
 const url = (db: string) => `jdbc:mariadb://127.0.0.1:3306/${db}?useUnicode=true`
 

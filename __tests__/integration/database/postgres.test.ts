@@ -21,10 +21,8 @@ import {
 } from '../../support/database-fixtures.js'
 
 const scratch = useScratchLogins('xlr-db-pg-', { postgresql: ['repository', 'archive'] })
-const {
-  role,
-  pg: { repository: repo, archive }
-} = scratch
+const { role } = scratch
+const { repository: repo, archive } = scratch.pg
 
 const url = (db: string) => `jdbc:postgresql://127.0.0.1:5432/${db}?sslmode=disable`
 

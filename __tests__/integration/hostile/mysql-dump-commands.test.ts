@@ -31,10 +31,8 @@ import {
 } from '../../support/e2e-restore.js'
 
 const scratch = useScratchLogins('xlr-hostile-mysql-', { mariadb: ['repository'] })
-const {
-  user,
-  maria: { repository: maria }
-} = scratch
+const { user } = scratch
+const { repository: maria } = scratch.maria
 let target: DatabaseTarget
 let genuine: { dir: string; record: DatabaseRecord; sql: string }
 

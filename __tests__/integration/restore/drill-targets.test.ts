@@ -22,10 +22,8 @@ import {
 } from '../../support/e2e-restore.js'
 
 const scratch = useScratchLogins('xlr-drill-targets-', { postgresql: ['repository', 'archive'] })
-const {
-  role,
-  pg: { repository: prodRepo, archive: prodArchive }
-} = scratch
+const { role } = scratch
+const { repository: prodRepo, archive: prodArchive } = scratch.pg
 let repoDb: ConfDatabase
 let archiveDb: ConfDatabase
 let home: string
