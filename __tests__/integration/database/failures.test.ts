@@ -1,16 +1,46 @@
 import { existsSync } from 'node:fs'
-import { readFile, readdir, symlink } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises'
 import * as net from 'node:net'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { DatabaseError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
 import { dumpDatabase, preflight, resolveDatabases, type DatabaseTarget } from '../../../src/database/index.js'
-import { homeWith, settings, useScratchLogins, withPath, writeScript } from '../../support/database-fixtures.js'
+import {
+  createMariaDatabase,
+  createMariaUser,
+  createPgDatabase,
+  createPgRole,
+  homeWith,
+  settings,
+  withPath,
+  writeScript,
+  type MariaFixture,
+  type PgFixture
+} from '../../support/database-fixtures.js'
 import { commandLinesContaining } from '../../support/database-processes.js'
 
-const scratch = useScratchLogins('xlr-db-fail-', { postgresql: ['repository'], mariadb: ['repository'] })
-const { repository: pg } = scratch.pg
-const { repository: maria } = scratch.maria
+let tmp: string
+let pgRole: ReturnType<typeof createPgRole>
+let pg: PgFixture
+let mariaUser: ReturnType<typeof createMariaUser>
+let maria: MariaFixture
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-db-fail-'))
+  pgRole = createPgRole()
+  pg = createPgDatabase('repository', pgRole)
+  mariaUser = createMariaUser()
+  maria = createMariaDatabase('repository', mariaUser)
+})
+
+afterAll(async () => {
+  pg?.drop()
+  pgRole?.drop()
+  maria?.drop()
+  mariaUser?.drop()
+  await rm(tmp, { recursive: true, force: true })
+})
 
 function target(url: string, username: string, password: string): DatabaseTarget {
   const home = homeWith({ repository: { url, username, password } })
@@ -44,7 +74,7 @@ describe('failure paths', () => {
       expect(error.message).toMatch(
         new RegExp(`Nothing accepts connections at 127.0.0.1:${port}: check the host and port of 'database-url'`)
       )
-      const out = path.join(scratch.tmp, `unreachable-${t.engine}`)
+      const out = path.join(tmp, `unreachable-${t.engine}`)
       await expect(dumpDatabase(t, out, { jobs: 1, logger: new MemoryLogger() })).rejects.toThrow(
         /Nothing accepts connections/
       )
@@ -53,17 +83,17 @@ describe('failure paths', () => {
   })
 
   test('missing MySQL tools: the error names the package to install', async () => {
-    const empty = path.join(scratch.tmp, 'empty-bin')
+    const empty = path.join(tmp, 'empty-bin')
     await writeScript(empty, 'unrelated', 'true')
     const error = await withPath(empty, () => preflight([mariaTarget()], settings(), new MemoryLogger())).catch(e => e)
     expect(error).toBeInstanceOf(DatabaseError)
     expect(error.message).toMatch(/Neither mariadb nor mysql is installed on this runner.*install mariadb-client/)
 
     // The client is there (so the server answers), the dump tool is not.
-    const clientOnly = path.join(scratch.tmp, 'client-bin')
+    const clientOnly = path.join(tmp, 'client-bin')
     await writeScript(clientOnly, 'unrelated', 'true')
     await symlink('/usr/bin/mariadb', path.join(clientOnly, 'mariadb'))
-    const out = path.join(scratch.tmp, 'no-dump-tool')
+    const out = path.join(tmp, 'no-dump-tool')
     const dumpError = await withPath(clientOnly, () =>
       dumpDatabase(mariaTarget(), out, { jobs: 1, logger: new MemoryLogger() })
     ).catch(e => e)
@@ -74,7 +104,7 @@ describe('failure paths', () => {
   })
 
   test('a pg_dump on PATH older than the server is passed over for a newer installed one', async () => {
-    const bin = path.join(scratch.tmp, 'old-pg-bin')
+    const bin = path.join(tmp, 'old-pg-bin')
     await writeScript(bin, 'pg_dump', `[ "$1" = --version ] && echo 'pg_dump (PostgreSQL) 9.6.24' && exit 0; exit 99`)
     const reports = await withPath(`${bin}:${process.env.PATH}`, () =>
       preflight([pgTarget()], settings(), new MemoryLogger())
@@ -84,7 +114,7 @@ describe('failure paths', () => {
   })
 
   test('pg_dump killed half-way: a clear error and no dump file left', async () => {
-    const bin = path.join(scratch.tmp, 'killed-pg-bin')
+    const bin = path.join(tmp, 'killed-pg-bin')
     await writeScript(
       bin,
       'pg_dump',
@@ -92,7 +122,7 @@ describe('failure paths', () => {
 printf 'PGDMP partial output' > "$f"
 kill -9 $$`
     )
-    const out = path.join(scratch.tmp, 'killed-pg')
+    const out = path.join(tmp, 'killed-pg')
     const error = await withPath(`${bin}:${process.env.PATH}`, () =>
       dumpDatabase(pgTarget(), out, { jobs: 1, logger: new MemoryLogger() })
     ).catch(e => e)
@@ -102,14 +132,14 @@ kill -9 $$`
   })
 
   test('mariadb-dump killed half-way, or ending early with success: clear errors, no dump file left', async () => {
-    const killed = path.join(scratch.tmp, 'killed-my-bin')
+    const killed = path.join(tmp, 'killed-my-bin')
     await writeScript(
       killed,
       'mariadb-dump',
       `[ "$1" = --version ] && exec /usr/bin/mariadb-dump --version
 printf -- '-- MariaDB dump\\nCREATE TABLE x (' ; sleep 0.2; kill -9 $$`
     )
-    const out = path.join(scratch.tmp, 'killed-my')
+    const out = path.join(tmp, 'killed-my')
     const error = await withPath(`${killed}:${process.env.PATH}`, () =>
       dumpDatabase(mariaTarget(), out, { jobs: 1, logger: new MemoryLogger() })
     ).catch(e => e)
@@ -117,14 +147,14 @@ printf -- '-- MariaDB dump\\nCREATE TABLE x (' ; sleep 0.2; kill -9 $$`
     expect(error.message).toMatch(/^mariadb-dump was killed by SIGKILL while dumping the mariadb/)
     await expectNothingLeft(out)
 
-    const short = path.join(scratch.tmp, 'short-my-bin')
+    const short = path.join(tmp, 'short-my-bin')
     await writeScript(
       short,
       'mariadb-dump',
       `[ "$1" = --version ] && exec /usr/bin/mariadb-dump --version
 printf -- '-- MariaDB dump\\nCREATE TABLE x (\\n'; exit 0`
     )
-    const out2 = path.join(scratch.tmp, 'short-my')
+    const out2 = path.join(tmp, 'short-my')
     await expect(
       withPath(`${short}:${process.env.PATH}`, () =>
         dumpDatabase(mariaTarget(), out2, { jobs: 1, logger: new MemoryLogger() })
@@ -134,8 +164,8 @@ printf -- '-- MariaDB dump\\nCREATE TABLE x (\\n'; exit 0`
   })
 
   test('passwords reach the real tools by 0600 file only: not in argv, not in the environment', async () => {
-    const bin = path.join(scratch.tmp, 'spy-bin')
-    const log = path.join(scratch.tmp, 'spy.log')
+    const bin = path.join(tmp, 'spy-bin')
+    const log = path.join(tmp, 'spy.log')
     const spy = (real: string) => `[ "$1" = --version ] && exec ${real} --version
 { echo "ARGS: $*"; echo "PGPASSWORD=\${PGPASSWORD-unset} MYSQL_PWD=\${MYSQL_PWD-unset}";
   [ -n "$PGPASSFILE" ] && [ -f "$PGPASSFILE" ] && echo "PGPASSFILE mode $(stat -c %a "$PGPASSFILE")"
@@ -162,8 +192,8 @@ exec ${real} "$@"`
     })()
     try {
       await withPath(`${bin}:${process.env.PATH}`, async () => {
-        await dumpDatabase(pgTarget(), path.join(scratch.tmp, 'spy-pg'), { jobs: 1, logger: new MemoryLogger() })
-        await dumpDatabase(mariaTarget(), path.join(scratch.tmp, 'spy-my'), { jobs: 1, logger: new MemoryLogger() })
+        await dumpDatabase(pgTarget(), path.join(tmp, 'spy-pg'), { jobs: 1, logger: new MemoryLogger() })
+        await dumpDatabase(mariaTarget(), path.join(tmp, 'spy-my'), { jobs: 1, logger: new MemoryLogger() })
       })
     } finally {
       scanning.on = false
