@@ -19,14 +19,15 @@ async function inputError(fn: () => unknown): Promise<InputError> {
   throw new Error('expected an InputError')
 }
 
-describe('recipients (encryption-recipients)', () => {
-  let identity: string
-  let recipient: string
-  beforeAll(async () => {
-    identity = await generateIdentity()
-    recipient = await identityToRecipient(identity)
-  })
+// One key pair for the whole file: the tests read it, none changes it.
+let identity: string
+let recipient: string
+beforeAll(async () => {
+  identity = await generateIdentity()
+  recipient = await identityToRecipient(identity)
+})
 
+describe('recipients (encryption-recipients)', () => {
   it('accepts several keys with the comments and blank lines of a key file, dropping duplicates', async () => {
     const other = await identityToRecipient(await generateIdentity())
     const text = `# created: 2026-01-01\n# public key: ${recipient}\n${recipient}\n\n  ${other}  \n${recipient}`
@@ -78,13 +79,6 @@ describe('recipients (encryption-recipients)', () => {
 })
 
 describe('identities (decryption-identity)', () => {
-  let identity: string
-  let recipient: string
-  beforeAll(async () => {
-    identity = await generateIdentity()
-    recipient = await identityToRecipient(identity)
-  })
-
   it('accepts a whole key file, several keys, and lower case', async () => {
     const second = await generateIdentity()
     const keyFile = `# created: 2026-01-01T00:00:00Z\n# public key: ${recipient}\n${identity}\n`

@@ -10,223 +10,131 @@ type Expect = {
   hosts?: { host: string; port: number | null }[]
 }
 
+/** What `parseJdbcUrl` should find in a URL: engine, first host and port, database, and any `more` to check. */
+function at(
+  engine: string,
+  host: string | null,
+  port: number | null,
+  database: string | null,
+  more: Pick<Expect, 'params' | 'embedded' | 'hosts'> = {}
+): Expect {
+  return { engine, host, port, database, ...more }
+}
+
 const cases: [string, Expect][] = [
   [
     'jdbc:postgresql://db.example.com:5433/xlrelease?sslmode=require&ApplicationName=xlr',
-    {
-      engine: 'postgresql',
-      host: 'db.example.com',
-      port: 5433,
-      database: 'xlrelease',
-      params: { sslmode: 'require', ApplicationName: 'xlr' }
-    }
+    at('postgresql', 'db.example.com', 5433, 'xlrelease', { params: { sslmode: 'require', ApplicationName: 'xlr' } })
   ],
-  [
-    'jdbc:postgresql://db.example.com/xlrelease',
-    { engine: 'postgresql', host: 'db.example.com', port: null, database: 'xlrelease' }
-  ],
-  [
-    'jdbc:postgresql://[::1]:5740/accounting',
-    { engine: 'postgresql', host: '::1', port: 5740, database: 'accounting' }
-  ],
-  ['jdbc:postgresql://[2001:db8::7]/xlr', { engine: 'postgresql', host: '2001:db8::7', port: null, database: 'xlr' }],
+  ['jdbc:postgresql://db.example.com/xlrelease', at('postgresql', 'db.example.com', null, 'xlrelease')],
+  ['jdbc:postgresql://[::1]:5740/accounting', at('postgresql', '::1', 5740, 'accounting')],
+  ['jdbc:postgresql://[2001:db8::7]/xlr', at('postgresql', '2001:db8::7', null, 'xlr')],
   [
     'jdbc:postgresql://pg1:5432,pg2:5433,[::1]/xlr?targetServerType=primary',
-    {
-      engine: 'postgresql',
-      host: 'pg1',
-      port: 5432,
-      database: 'xlr',
+    at('postgresql', 'pg1', 5432, 'xlr', {
       hosts: [
         { host: 'pg1', port: 5432 },
         { host: 'pg2', port: 5433 },
         { host: '::1', port: null }
       ],
       params: { targetServerType: 'primary' }
-    }
+    })
   ],
-  ['jdbc:postgresql:xlrelease', { engine: 'postgresql', host: 'localhost', port: null, database: 'xlrelease' }],
-  ['jdbc:postgresql://host/my%20db', { engine: 'postgresql', host: 'host', port: null, database: 'my db' }],
-  ['JDBC:PostgreSQL://Host:1/x', { engine: 'postgresql', host: 'Host', port: 1, database: 'x' }],
+  ['jdbc:postgresql:xlrelease', at('postgresql', 'localhost', null, 'xlrelease')],
+  ['jdbc:postgresql://host/my%20db', at('postgresql', 'host', null, 'my db')],
+  ['JDBC:PostgreSQL://Host:1/x', at('postgresql', 'Host', 1, 'x')],
   [
     'jdbc:mysql://mysql.local:3307/xlr?useSSL=true&characterEncoding=UTF-8',
-    {
-      engine: 'mysql',
-      host: 'mysql.local',
-      port: 3307,
-      database: 'xlr',
-      params: { useSSL: 'true', characterEncoding: 'UTF-8' }
-    }
+    at('mysql', 'mysql.local', 3307, 'xlr', { params: { useSSL: 'true', characterEncoding: 'UTF-8' } })
   ],
-  ['jdbc:mysql://mysql.local/xlr', { engine: 'mysql', host: 'mysql.local', port: null, database: 'xlr' }],
-  [
-    'jdbc:mysql://u:p%40ss@h:3306/db',
-    { engine: 'mysql', host: 'h', port: 3306, database: 'db', params: { user: 'u', password: 'p@ss' } }
-  ],
-  [
-    'jdbc:mysql:loadbalance://h1:3306,h2:3307/db',
-    { engine: 'mysql', host: 'h1', port: 3306, database: 'db', params: { haMode: 'loadbalance' } }
-  ],
-  [
-    'jdbc:mysql://address=(host=myhost)(port=1111)(key1=value1)/db',
-    { engine: 'mysql', host: 'myhost', port: 1111, database: 'db' }
-  ],
-  ['jdbc:mysql://[::1]:3306/xlr', { engine: 'mysql', host: '::1', port: 3306, database: 'xlr' }],
+  ['jdbc:mysql://mysql.local/xlr', at('mysql', 'mysql.local', null, 'xlr')],
+  ['jdbc:mysql://u:p%40ss@h:3306/db', at('mysql', 'h', 3306, 'db', { params: { user: 'u', password: 'p@ss' } })],
+  ['jdbc:mysql:loadbalance://h1:3306,h2:3307/db', at('mysql', 'h1', 3306, 'db', { params: { haMode: 'loadbalance' } })],
+  ['jdbc:mysql://address=(host=myhost)(port=1111)(key1=value1)/db', at('mysql', 'myhost', 1111, 'db')],
+  ['jdbc:mysql://[::1]:3306/xlr', at('mysql', '::1', 3306, 'xlr')],
   [
     'jdbc:mariadb://maria:3306/xlrelease?sslMode=verify-full',
-    { engine: 'mariadb', host: 'maria', port: 3306, database: 'xlrelease', params: { sslMode: 'verify-full' } }
+    at('mariadb', 'maria', 3306, 'xlrelease', { params: { sslMode: 'verify-full' } })
   ],
-  [
-    'jdbc:mariadb:failover://m1,m2/xlr',
-    { engine: 'mariadb', host: 'm1', port: null, database: 'xlr', params: { haMode: 'failover' } }
-  ],
+  ['jdbc:mariadb:failover://m1,m2/xlr', at('mariadb', 'm1', null, 'xlr', { params: { haMode: 'failover' } })],
   [
     'jdbc:oracle:thin:@ora.example.com:1521:ORCL',
-    {
-      engine: 'oracle',
-      host: 'ora.example.com',
-      port: 1521,
-      database: 'ORCL',
-      params: { driverType: 'thin', sid: 'ORCL' }
-    }
+    at('oracle', 'ora.example.com', 1521, 'ORCL', { params: { driverType: 'thin', sid: 'ORCL' } })
   ],
   [
     'jdbc:oracle:thin:@//ora.example.com:1522/xlr.example.com',
-    {
-      engine: 'oracle',
-      host: 'ora.example.com',
-      port: 1522,
-      database: 'xlr.example.com',
+    at('oracle', 'ora.example.com', 1522, 'xlr.example.com', {
       params: { driverType: 'thin', serviceName: 'xlr.example.com' }
-    }
+    })
   ],
   [
     'jdbc:oracle:thin:@ora:1521/XEPDB1',
-    {
-      engine: 'oracle',
-      host: 'ora',
-      port: 1521,
-      database: 'XEPDB1',
-      params: { driverType: 'thin', serviceName: 'XEPDB1' }
-    }
+    at('oracle', 'ora', 1521, 'XEPDB1', { params: { driverType: 'thin', serviceName: 'XEPDB1' } })
   ],
-  ['jdbc:oracle:thin:@//ora/XEPDB1', { engine: 'oracle', host: 'ora', port: null, database: 'XEPDB1' }],
+  ['jdbc:oracle:thin:@//ora/XEPDB1', at('oracle', 'ora', null, 'XEPDB1')],
   [
     'jdbc:oracle:thin:xlr/secret@//ora:1521/XE',
-    {
-      engine: 'oracle',
-      host: 'ora',
-      port: 1521,
-      database: 'XE',
+    at('oracle', 'ora', 1521, 'XE', {
       params: { driverType: 'thin', user: 'xlr', password: 'secret', serviceName: 'XE' }
-    }
+    })
   ],
   [
     'jdbc:oracle:thin:@tcps://ora:2484/svc',
-    {
-      engine: 'oracle',
-      host: 'ora',
-      port: 2484,
-      database: 'svc',
-      params: { driverType: 'thin', protocol: 'tcps', serviceName: 'svc' }
-    }
+    at('oracle', 'ora', 2484, 'svc', { params: { driverType: 'thin', protocol: 'tcps', serviceName: 'svc' } })
   ],
   [
     'jdbc:oracle:thin:@XLR_TNS',
-    {
-      engine: 'oracle',
-      host: null,
-      port: null,
-      database: 'XLR_TNS',
-      params: { driverType: 'thin', tnsAlias: 'XLR_TNS' }
-    }
+    at('oracle', null, null, 'XLR_TNS', { params: { driverType: 'thin', tnsAlias: 'XLR_TNS' } })
   ],
   [
     'jdbc:sqlserver://sql.example.com:1433;databaseName=xlrelease;encrypt=true;trustServerCertificate=false',
-    {
-      engine: 'sqlserver',
-      host: 'sql.example.com',
-      port: 1433,
-      database: 'xlrelease',
+    at('sqlserver', 'sql.example.com', 1433, 'xlrelease', {
       params: { databaseName: 'xlrelease', encrypt: 'true', trustServerCertificate: 'false' }
-    }
+    })
   ],
   [
     'jdbc:sqlserver://sql\\SQLEXPRESS:1434;DatabaseName=xlr',
-    {
-      engine: 'sqlserver',
-      host: 'sql',
-      port: 1434,
-      database: 'xlr',
-      params: { instanceName: 'SQLEXPRESS', databaseName: 'xlr' }
-    }
+    at('sqlserver', 'sql', 1434, 'xlr', { params: { instanceName: 'SQLEXPRESS', databaseName: 'xlr' } })
   ],
   [
     'jdbc:sqlserver://sql\\INST;database=xlr;integratedSecurity=true',
-    {
-      engine: 'sqlserver',
-      host: 'sql',
-      port: null,
-      database: 'xlr',
+    at('sqlserver', 'sql', null, 'xlr', {
       params: { instanceName: 'INST', database: 'xlr', integratedSecurity: 'true' }
-    }
+    })
   ],
-  [
-    'jdbc:sqlserver://;serverName=sql2;portNumber=1500;databaseName=xlr',
-    { engine: 'sqlserver', host: 'sql2', port: 1500, database: 'xlr' }
-  ],
+  ['jdbc:sqlserver://;serverName=sql2;portNumber=1500;databaseName=xlr', at('sqlserver', 'sql2', 1500, 'xlr')],
   [
     'jdbc:sqlserver://[::1]:1433;databaseName=x;password={a;b}',
-    { engine: 'sqlserver', host: '::1', port: 1433, database: 'x', params: { databaseName: 'x', password: 'a;b' } }
+    at('sqlserver', '::1', 1433, 'x', { params: { databaseName: 'x', password: 'a;b' } })
   ],
-  ['jdbc:jtds:sqlserver://sql:1433/xlr;instance=A', { engine: 'sqlserver', host: 'sql', port: 1433, database: 'xlr' }],
-  ['jdbc:db2://db2.example.com:50000/XLR', { engine: 'db2', host: 'db2.example.com', port: 50000, database: 'XLR' }],
+  ['jdbc:jtds:sqlserver://sql:1433/xlr;instance=A', at('sqlserver', 'sql', 1433, 'xlr')],
+  ['jdbc:db2://db2.example.com:50000/XLR', at('db2', 'db2.example.com', 50000, 'XLR')],
   [
     'jdbc:db2://db2:50001/XLR:sslConnection=true;currentSchema=XLR;',
-    {
-      engine: 'db2',
-      host: 'db2',
-      port: 50001,
-      database: 'XLR',
-      params: { sslConnection: 'true', currentSchema: 'XLR' }
-    }
+    at('db2', 'db2', 50001, 'XLR', { params: { sslConnection: 'true', currentSchema: 'XLR' } })
   ],
   [
     'jdbc:h2:file:/opt/xl-release/repository/xl-release',
-    {
-      engine: 'h2',
-      host: null,
-      port: null,
-      database: '/opt/xl-release/repository/xl-release',
-      params: { protocol: 'file' },
-      embedded: true
-    }
+    at('h2', null, null, '/opt/xl-release/repository/xl-release', { params: { protocol: 'file' }, embedded: true })
   ],
   [
     'jdbc:h2:file:./repository/xl-release-report;DB_CLOSE_ON_EXIT=FALSE;MODE=LEGACY',
-    {
-      engine: 'h2',
-      host: null,
-      port: null,
-      database: './repository/xl-release-report',
+    at('h2', null, null, './repository/xl-release-report', {
       params: { protocol: 'file', DB_CLOSE_ON_EXIT: 'FALSE', MODE: 'LEGACY' },
       embedded: true
-    }
+    })
   ],
-  ['jdbc:h2:~/xlr', { engine: 'h2', host: null, port: null, database: '~/xlr', embedded: true }],
-  ['jdbc:h2:tcp://h2host:9092/~/xlr', { engine: 'h2', host: 'h2host', port: 9092, database: '~/xlr', embedded: false }],
+  ['jdbc:h2:~/xlr', at('h2', null, null, '~/xlr', { embedded: true })],
+  ['jdbc:h2:tcp://h2host:9092/~/xlr', at('h2', 'h2host', 9092, '~/xlr', { embedded: false })],
   [
     'jdbc:derby:archive/db;create=true',
-    { engine: 'derby', host: null, port: null, database: 'archive/db', params: { create: 'true' }, embedded: true }
+    at('derby', null, null, 'archive/db', { params: { create: 'true' }, embedded: true })
   ],
   [
     'jdbc:derby:directory:/opt/xlr/repository/db',
-    { engine: 'derby', host: null, port: null, database: '/opt/xlr/repository/db', embedded: true }
+    at('derby', null, null, '/opt/xlr/repository/db', { embedded: true })
   ],
-  [
-    'jdbc:derby://derbyhost:1527/xlr;create=true',
-    { engine: 'derby', host: 'derbyhost', port: 1527, database: 'xlr', embedded: false }
-  ]
+  ['jdbc:derby://derbyhost:1527/xlr;create=true', at('derby', 'derbyhost', 1527, 'xlr', { embedded: false })]
 ]
 
 describe('parseJdbcUrl', () => {

@@ -36,6 +36,13 @@ const PS_OUTPUT = [
   'garbage line'
 ].join('\n')
 
+type ProcessList = ReturnType<typeof parsePsOutput>
+
+/** What the probe finds in a listed `processes` for the home at `home`, as it runs on `platform`. */
+async function probeListed(home: string, processes: ProcessList, platform: NodeJS.Platform) {
+  return await probeProcesses(home, { list: async () => processes }, new MemoryLogger(), platform)
+}
+
 describe('Windows process list parsing', () => {
   test('reads PIDs, parents and command lines; skips processes without a command line', () => {
     const list = parseWindowsProcessJson(WINDOWS_OUTPUT)
@@ -63,12 +70,7 @@ describe('Windows process list parsing', () => {
 
   test('the service wrapper and the server JVM are found, case-insensitively; the editor and a neighbour are not', async () => {
     const processes = parseWindowsProcessJson(WINDOWS_OUTPUT)
-    const findings = await probeProcesses(
-      'c:/xebialabs/XL-RELEASE-24.1.0-SERVER',
-      { list: async () => processes },
-      new MemoryLogger(),
-      'win32'
-    )
+    const findings = await probeListed('c:/xebialabs/XL-RELEASE-24.1.0-SERVER', processes, 'win32')
     expect(findings.map(f => f.pid)).toEqual([2140, 5120])
     expect(findings[0].detail).toContain('is a Java process whose command line names the home')
     expect(findings[1].detail).toContain(`runs ${BOOTSTRAPPER}`)
@@ -112,12 +114,7 @@ describe('ps and lsof output parsing (macOS)', () => {
 
   test('matching on ps output: the bootstrapper anywhere, the wrapper by the home in its arguments', async () => {
     const processes = parsePsOutput(PS_OUTPUT)
-    const findings = await probeProcesses(
-      '/Users/ops/xlr',
-      { list: async () => processes },
-      new MemoryLogger(),
-      'darwin'
-    )
+    const findings = await probeListed('/Users/ops/xlr', processes, 'darwin')
     expect(findings.map(f => f.pid)).toEqual([5120, 5300])
   })
 })

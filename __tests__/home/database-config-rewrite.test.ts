@@ -12,6 +12,9 @@ afterAll(() => fixtures.cleanup())
 
 const FILE = '/drill/conf/xl-release.conf'
 const reparse = (text: string, env: Record<string, string> = {}) => parseHocon(text, FILE, { env })
+/** A SQL-era conf after pointing `role` at the drill database `url` (no login given), parsed again. */
+const drillConfig = (original: string, role: 'repository' | 'archive', url: string) =>
+  reparse(pointConfigAtDatabase(original, role, { url }, 'sql'))
 
 const DRILL = {
   url: 'jdbc:postgresql://127.0.0.1:5432/drill_xlr?user=x&ssl=false',
@@ -36,20 +39,24 @@ describe('pointConfigAtDatabase', () => {
     expect(rewritten).toContain('never the\n# production one')
   })
 
-  it('overrides the archive with xl.reporting and leaves the repository alone', () => {
-    const original =
-      'xl.database.db-url = "jdbc:postgresql://prod/xlr"\nxl.reporting.db-url = "jdbc:postgresql://prod/xlarchive"\n'
-    const config = reparse(pointConfigAtDatabase(original, 'archive', { url: 'jdbc:postgresql://drill/arch' }, 'sql'))
-    expect(getString(config, 'xl.reporting.db-url')).toBe('jdbc:postgresql://drill/arch')
-    expect(getString(config, 'xl.database.db-url')).toBe('jdbc:postgresql://prod/xlr')
-  })
-
-  it('keeps the original username and password when the drill gives none', () => {
-    const original =
-      'xl.database { db-url = "jdbc:postgresql://prod/xlr", db-username = prod, db-password = "{b64}x==" }'
-    const config = reparse(pointConfigAtDatabase(original, 'repository', { url: 'jdbc:postgresql://drill/xlr' }, 'sql'))
-    expect(getString(config, 'xl.database.db-username')).toBe('prod')
-    expect(getString(config, 'xl.database.db-password')).toBe('{b64}x==')
+  it.each([
+    [
+      'overrides the archive with xl.reporting and leaves the repository alone',
+      'xl.database.db-url = "jdbc:postgresql://prod/xlr"\nxl.reporting.db-url = "jdbc:postgresql://prod/xlarchive"\n',
+      'archive' as const,
+      'jdbc:postgresql://drill/arch',
+      { 'xl.reporting.db-url': 'jdbc:postgresql://drill/arch', 'xl.database.db-url': 'jdbc:postgresql://prod/xlr' }
+    ],
+    [
+      'keeps the original username and password when the drill gives none',
+      'xl.database { db-url = "jdbc:postgresql://prod/xlr", db-username = prod, db-password = "{b64}x==" }',
+      'repository' as const,
+      'jdbc:postgresql://drill/xlr',
+      { 'xl.database.db-username': 'prod', 'xl.database.db-password': '{b64}x==' }
+    ]
+  ])('%s', (_name, original, role, url, expected) => {
+    const config = drillConfig(original, role, url)
+    for (const [key, value] of Object.entries(expected)) expect(getString(config, key)).toBe(value)
   })
 
   it('uses xl.repository.persistence in the JCR era', () => {
@@ -72,7 +79,7 @@ describe('pointConfigAtDatabase', () => {
 
   it('wins over a block set by a substitution and keeps the substitution’s other keys', () => {
     const original = 'prod { db-url = "jdbc:postgresql://prod/xlr", db-username = svc }\nxl.database = ${prod}'
-    const config = reparse(pointConfigAtDatabase(original, 'repository', { url: 'jdbc:postgresql://drill/xlr' }, 'sql'))
+    const config = drillConfig(original, 'repository', 'jdbc:postgresql://drill/xlr')
     expect(getString(config, 'xl.database.db-url')).toBe('jdbc:postgresql://drill/xlr')
     expect(getString(config, 'xl.database.db-username')).toBe('svc')
     expect(getString(config, 'prod.db-url')).toBe('jdbc:postgresql://prod/xlr')
@@ -92,7 +99,7 @@ describe('pointConfigAtDatabase', () => {
 
   it('appends after a last line without a newline or ending in a comment', () => {
     for (const original of ['a = 1', 'a = 1 // comment', 'xl { database { db-url = "p" } } # c']) {
-      const config = reparse(pointConfigAtDatabase(original, 'repository', { url: 'u' }, 'sql'))
+      const config = drillConfig(original, 'repository', 'u')
       expect(getString(config, 'xl.database.db-url')).toBe('u')
     }
   })

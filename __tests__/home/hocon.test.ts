@@ -3,21 +3,15 @@ import * as path from 'node:path'
 import { ConfigParseError } from '../../src/shared/errors.js'
 import { getObject, getString, getValue, hasPath, parseHocon, parseHoconFile } from '../../src/home/hocon.js'
 import { HomeFixtures } from '../support/home-fixtures.js'
+import { thrownBy } from '../support/thrown.js'
 
 const FILE = '/etc/xlr/test.conf'
 const parse = (text: string, env: Record<string, string> = {}) => parseHocon(text, FILE, { env })
 const plain = (text: string, env: Record<string, string> = {}): unknown =>
   JSON.parse(JSON.stringify(parse(text, env).root))
 
-function parseError(text: string, env: Record<string, string> = {}): ConfigParseError {
-  try {
-    parse(text, env)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigParseError)
-    return error as ConfigParseError
-  }
-  throw new Error('expected a ConfigParseError')
-}
+const parseError = (text: string, env: Record<string, string> = {}): ConfigParseError =>
+  thrownBy(ConfigParseError, () => parse(text, env))
 
 describe('HOCON objects and keys', () => {
   it('accepts =, : and nothing before {', () => {

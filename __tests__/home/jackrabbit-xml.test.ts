@@ -3,6 +3,7 @@ import { MemoryLogger } from '../../src/shared/logger.js'
 import { databaseFromJackrabbit } from '../../src/home/databases.js'
 import { decodeEntities, parseJackrabbitXml } from '../../src/home/jackrabbit-xml.js'
 import { JACKRABBIT_MYSQL_REPOSITORY, JACKRABBIT_MYSQL_XML } from '../support/home-fixtures.js'
+import { thrownBy } from '../support/thrown.js'
 
 const FILE = '/home/xlr/conf/jackrabbit-repository.xml'
 
@@ -38,15 +39,9 @@ describe('parseJackrabbitXml', () => {
     ['an unclosed element', '<Repository>\n<Workspace>\n', 2, 'never closed'],
     ['a stray closing tag', '</Repository>', 1, 'no matching opening tag']
   ])('reports %s with file and line', (_name, xml, line, detail) => {
-    let error: unknown
-    try {
-      parseJackrabbitXml(xml, FILE)
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(ConfigParseError)
-    expect((error as ConfigParseError).line).toBe(line)
-    expect((error as ConfigParseError).message).toContain(detail)
+    const error = thrownBy(ConfigParseError, () => parseJackrabbitXml(xml, FILE))
+    expect(error.line).toBe(line)
+    expect(error.message).toContain(detail)
   })
 
   it('decodes entities and keeps unknown ones as written', () => {

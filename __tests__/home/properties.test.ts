@@ -1,6 +1,7 @@
 import { ConfigParseError } from '../../src/shared/errors.js'
 import { parseProperties } from '../../src/home/properties.js'
 import { DEFAULT_SERVER_CONFIG, serverConfigFromProperties } from '../../src/home/server-config.js'
+import { thrownBy } from '../support/thrown.js'
 
 const FILE = '/home/xlr/conf/xl-release-server.conf'
 const values = (text: string): Record<string, string> =>
@@ -90,14 +91,8 @@ threads.max=24
   })
 
   it.each(['abc', '55 16', '0', '65536', '-1', '5516.0'])('refuses http.port=%s with file and line', port => {
-    let error: unknown
-    try {
-      server(`ssl=false\nhttp.port=${port}`)
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(ConfigParseError)
-    expect((error as ConfigParseError).line).toBe(2)
-    expect((error as ConfigParseError).message).toContain(`${FILE}:2: http.port must be a whole number from 1 to 65535`)
+    const error = thrownBy(ConfigParseError, () => server(`ssl=false\nhttp.port=${port}`))
+    expect(error.line).toBe(2)
+    expect(error.message).toContain(`${FILE}:2: http.port must be a whole number from 1 to 65535`)
   })
 })

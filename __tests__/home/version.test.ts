@@ -18,12 +18,21 @@ describe('compareVersions', () => {
 })
 
 describe('detectVersion', () => {
-  it('reads xlr-server-X.Y.Z.jar (10.x and later)', () => {
-    expect(detectVersion(['guava-31.jar', 'xlr-server-22.3.4.jar', 'xlr-api-22.3.4.jar'], '/opt/xlr')).toEqual({
-      version: '22.3.4',
-      source: 'lib/xlr-server-22.3.4.jar',
-      others: []
-    })
+  it.each([
+    [
+      'reads xlr-server-X.Y.Z.jar (10.x and later)',
+      ['guava-31.jar', 'xlr-server-22.3.4.jar', 'xlr-api-22.3.4.jar'],
+      '/opt/xlr',
+      { version: '22.3.4', source: 'lib/xlr-server-22.3.4.jar', others: [] }
+    ],
+    [
+      'falls back to the home folder name',
+      ['other.jar'],
+      '/opt/xl-release-9.7.2-server',
+      { version: '9.7.2', source: 'folder name xl-release-9.7.2-server', others: [] }
+    ]
+  ])('%s', (_name, jars, home, found) => {
+    expect(detectVersion(jars, home)).toEqual(found)
   })
 
   it('reads xl-release-server-X.Y.Z.jar (older releases)', () => {
@@ -39,14 +48,6 @@ describe('detectVersion', () => {
 
   it('keeps a qualifier', () => {
     expect(detectVersion(['xlr-server-10.3.0-rc.1.jar'], '/opt/xlr')?.version).toBe('10.3.0-rc.1')
-  })
-
-  it('falls back to the home folder name', () => {
-    expect(detectVersion(['other.jar'], '/opt/xl-release-9.7.2-server')).toEqual({
-      version: '9.7.2',
-      source: 'folder name xl-release-9.7.2-server',
-      others: []
-    })
   })
 
   it('prefers the jar over the folder name (the folder may be a copy kept after an upgrade)', () => {

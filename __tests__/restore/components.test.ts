@@ -6,6 +6,7 @@ import {
   decideIndexReset,
   selectComponents
 } from '../../src/restore-engine/index.js'
+import { thrownBy } from '../support/thrown.js'
 
 const entries = ['README.txt', 'archive', 'bin', 'conf', 'ext', 'hotfix', 'lib', 'log', 'plugins', 'repository']
 const names = (input: string, db = true) => selectComponents(input, entries, db).map(c => c.name)
@@ -46,15 +47,9 @@ describe('selectComponents', () => {
   })
 
   it('unknown names are refused naming the input and listing the valid ones', () => {
-    let err: unknown
-    try {
-      names('conf,reports,nope')
-    } catch (e) {
-      err = e
-    }
-    expect(err).toBeInstanceOf(InputError)
-    expect((err as InputError).input).toBe('components')
-    expect((err as Error).message).toContain("'reports', 'nope'")
+    const err = thrownBy(InputError, () => names('conf,reports,nope'))
+    expect(err.input).toBe('components')
+    expect(err.message).toContain("'reports', 'nope'")
     expect((err as Error).message).toContain('README.txt, archive, bin, conf')
     expect(() => names('databases', false)).toThrow(/holds no database dumps/)
     expect(() => names(',')).toThrow(/names no component/)

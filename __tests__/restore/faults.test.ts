@@ -1,18 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   findInterruptedRestores,
   rollBackInterrupted,
   RestoreFailedError,
-  runRestore,
-  type JournalStep,
-  type RestoreDeps,
-  type RestoreRequest
+  runRestore
 } from '../../src/restore-engine/index.js'
+import type { JournalStep, RestoreDeps, RestoreRequest } from '../../src/restore-engine/index.js'
 import {
-  FileDatabases,
-  FolderExtractor,
+  scenarioDeps,
   scenarioRequest,
   scenariosIn,
   treeHash,
@@ -27,9 +23,7 @@ const request = (s: Scenario, over: Partial<RestoreRequest> = {}): RestoreReques
 
 function deps(s: Scenario, over: Pick<RestoreDeps, 'onStep'> = {}) {
   return {
-    extractor: new FolderExtractor(s.backupHome),
-    databases: new FileDatabases(s.dbDir, ['repository', 'archive']),
-    logger: new MemoryLogger(),
+    ...scenarioDeps(s),
     rewriteConf: async () => {},
     ...over
   }

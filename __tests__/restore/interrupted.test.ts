@@ -3,7 +3,6 @@ import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RestoreError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
 import {
   findInterruptedRestores,
   JCR_INDEX_FOLDERS,
@@ -12,8 +11,7 @@ import {
   type RestoreRequest
 } from '../../src/restore-engine/index.js'
 import {
-  FileDatabases,
-  FolderExtractor,
+  scenarioDeps,
   scenarioRequest,
   scenariosIn,
   treeHash,
@@ -47,11 +45,7 @@ async function runAndDie(s: Scenario, kind: string, occurrence: number): Promise
 
 const request = (s: Scenario, over: Partial<RestoreRequest> = {}): RestoreRequest => scenarioRequest(s, 'true', over)
 
-const deps = (s: Scenario) => ({
-  extractor: new FolderExtractor(s.backupHome),
-  databases: new FileDatabases(s.dbDir, ['repository', 'archive']),
-  logger: new MemoryLogger()
-})
+const deps = scenarioDeps
 
 // Where the runner dies: while unpacking, between the two renames of a swap, after whole swaps, in the middle of a
 // database restore, while emptying the indexes.

@@ -12,10 +12,9 @@ import {
 } from '../../src/restore-engine/index.js'
 import {
   backupFromFolder,
-  FileDatabases,
-  FolderExtractor,
   homeEntries,
   makeScenario,
+  scenarioDeps,
   scenarioRequest,
   treeHash,
   treeState,
@@ -38,13 +37,7 @@ function request(s: Scenario, over: Partial<RestoreRequest> & { input?: string }
 }
 
 function deps(s: Scenario, over: Partial<RestoreDeps> = {}): RestoreDeps & { logger: MemoryLogger } {
-  const logger = new MemoryLogger()
-  return {
-    extractor: new FolderExtractor(s.backupHome),
-    databases: new FileDatabases(s.dbDir, ['repository', 'archive']),
-    logger,
-    ...over
-  } as RestoreDeps & { logger: MemoryLogger }
+  return { ...scenarioDeps(s), ...over } as RestoreDeps & { logger: MemoryLogger }
 }
 
 const DEFAULT = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix']

@@ -2,14 +2,18 @@ import { readFileSync } from 'node:fs'
 import { parseSettings, defaultBackupName } from '../../src/settings/parse.js'
 import { Input } from '../../src/settings/inputs.js'
 import { InputError } from '../../src/shared/errors.js'
+import { thrownBy } from '../support/thrown.js'
 
 function reader(values: Partial<Record<Input, string>>) {
   return (name: Input): string => values[name] ?? ''
 }
 
+/** The settings these input values give, with no environment. */
+const settingsOf = (values: Partial<Record<Input, string>>) => parseSettings(reader(values), {})
+
 describe('parseSettings', () => {
   it('applies the defaults of the inputs table', () => {
-    const s = parseSettings(reader({ [Input.Home]: '/opt/xlr' }), {})
+    const s = settingsOf({ [Input.Home]: '/opt/xlr' })
     expect(s.mode).toBe('backup')
     expect(s.home).toBe('/opt/xlr')
     expect(s.storage.kind).toBe('artifact')
@@ -55,20 +59,14 @@ describe('parseSettings', () => {
     [{ [Input.Mode]: 'restore', [Input.Home]: '/h' }, Input.Name, /needs 'name'/],
     [{ [Input.Mode]: 'verify', [Input.Name]: 'a', [Input.NamePrefix]: 'b' }, Input.NamePrefix, /either 'name'/]
   ])('refuses %j naming the input', (values, input, message) => {
-    let caught: unknown
-    try {
-      parseSettings(reader(values), {})
-    } catch (e) {
-      caught = e
-    }
-    expect(caught).toBeInstanceOf(InputError)
-    expect((caught as InputError).input).toBe(input)
-    expect((caught as InputError).message).toMatch(message)
+    const caught = thrownBy(InputError, () => settingsOf(values))
+    expect(caught.input).toBe(input)
+    expect(caught.message).toMatch(message)
   })
 
   it('takes retention-days as upload-artifact does: 0 is the default, up to 400 passes to the toolkit', () => {
     const days = (value: string): number | null =>
-      parseSettings(reader({ [Input.Home]: '/h', [Input.RetentionDays]: value }), {}).storage.retentionDays
+      settingsOf({ [Input.Home]: '/h', [Input.RetentionDays]: value }).storage.retentionDays
     expect(days('0')).toBeNull()
     expect(days('')).toBeNull()
     expect(days('400')).toBe(400)
@@ -85,34 +83,30 @@ describe('parseSettings', () => {
       [Input.SafetyDump]: 'maybe',
       [Input.InterruptedRestore]: 'ask'
     }
-    const s = parseSettings(
-      reader({ ...unused, [Input.Home]: '/h', [Input.Storage]: 'directory', [Input.Path]: '/b' }),
-      {}
-    )
+    const s = settingsOf({ ...unused, [Input.Home]: '/h', [Input.Storage]: 'directory', [Input.Path]: '/b' })
     expect(s.storage).toMatchObject({ kind: 'directory', repository: '', runId: null, retentionDays: null })
     expect(s.restore.components).toBe('default')
-    const verify = parseSettings(
-      reader({ [Input.Mode]: 'verify', [Input.Name]: 'x', [Input.CompressionLevel]: 'max', [Input.Port]: 'http' }),
-      {}
-    )
+    const verify = settingsOf({
+      [Input.Mode]: 'verify',
+      [Input.Name]: 'x',
+      [Input.CompressionLevel]: 'max',
+      [Input.Port]: 'http'
+    })
     expect(verify.backup.compressionLevel).toBe(1)
     expect(verify.server.port).toBeNull()
     // The same values are refused where they are used.
-    expect(() =>
-      parseSettings(reader({ ...unused, [Input.Mode]: 'restore', [Input.Home]: '/h', [Input.Name]: 'x' }), {})
-    ).toThrow(InputError)
+    expect(() => settingsOf({ ...unused, [Input.Mode]: 'restore', [Input.Home]: '/h', [Input.Name]: 'x' })).toThrow(
+      InputError
+    )
   })
 
   it('keeps passwords verbatim and splits key lists by line', () => {
-    const s = parseSettings(
-      reader({
-        [Input.Home]: '/h',
-        [Input.DatabasePassword]: ' pa ss ',
-        [Input.EncryptionRecipients]: 'age1aaa\n# comment\n\nage1bbb\n',
-        [Input.Exclude]: 'log/**\r\nwork/**'
-      }),
-      {}
-    )
+    const s = settingsOf({
+      [Input.Home]: '/h',
+      [Input.DatabasePassword]: ' pa ss ',
+      [Input.EncryptionRecipients]: 'age1aaa\n# comment\n\nage1bbb\n',
+      [Input.Exclude]: 'log/**\r\nwork/**'
+    })
     expect(s.database.repository.password).toBe(' pa ss ')
     expect(s.encryption.recipients).toEqual(['age1aaa', 'age1bbb'])
     expect(s.backup.exclude).toEqual(['log/**', 'work/**'])
@@ -130,27 +124,17 @@ describe('signing inputs', () => {
   const fixtures = new URL('../signing/fixtures/', import.meta.url)
   const fixture = (name: string): string => readFileSync(new URL(name, fixtures), 'utf8')
 
-  function inputError(values: Partial<Record<Input, string>>): InputError {
-    try {
-      parseSettings(reader(values), {})
-    } catch (error) {
-      expect(error).toBeInstanceOf(InputError)
-      return error as InputError
-    }
-    throw new Error('expected an InputError')
-  }
+  const inputError = (values: Partial<Record<Input, string>>): InputError =>
+    thrownBy(InputError, () => settingsOf(values))
 
   it('reads the signing key for a backup, and trusted signers for a restore', () => {
-    const backup = parseSettings(reader({ [Input.Home]: '/h', [Input.SigningKey]: fixture('signer') }), {})
+    const backup = settingsOf({ [Input.Home]: '/h', [Input.SigningKey]: fixture('signer') })
     expect(backup.signing.key?.comment).toBe('xlr-test-signer')
-    const restore = parseSettings(
-      reader({
-        [Input.Mode]: 'verify',
-        [Input.Name]: 'b',
-        [Input.TrustedSigners]: `# ops\n${fixture('signer.pub')}\nops@example.com ${fixture('stranger.pub')}`
-      }),
-      {}
-    )
+    const restore = settingsOf({
+      [Input.Mode]: 'verify',
+      [Input.Name]: 'b',
+      [Input.TrustedSigners]: `# ops\n${fixture('signer.pub')}\nops@example.com ${fixture('stranger.pub')}`
+    })
     expect(restore.signing.trustedSigners.map(k => k.label)).toEqual(['xlr-test-signer', 'ops@example.com'])
     expect(restore.storage.trust).toEqual({ anyRun: false, branch: '', workflow: '' })
   })
@@ -182,16 +166,13 @@ describe('signing inputs', () => {
   })
 
   it('reads the run filters and refuses a workflow that is not a file name', () => {
-    const s = parseSettings(
-      reader({
-        [Input.Mode]: 'verify',
-        [Input.NamePrefix]: 'b-',
-        [Input.BackupBranch]: 'release',
-        [Input.BackupWorkflow]: '.github/workflows/nightly.yml',
-        [Input.TrustAnyRun]: 'false'
-      }),
-      {}
-    )
+    const s = settingsOf({
+      [Input.Mode]: 'verify',
+      [Input.NamePrefix]: 'b-',
+      [Input.BackupBranch]: 'release',
+      [Input.BackupWorkflow]: '.github/workflows/nightly.yml',
+      [Input.TrustAnyRun]: 'false'
+    })
     expect(s.storage.trust).toEqual({ anyRun: false, branch: 'release', workflow: 'nightly.yml' })
     expect(inputError({ [Input.Mode]: 'verify', [Input.Name]: 'b', [Input.BackupWorkflow]: 'nightly' }).input).toBe(
       Input.BackupWorkflow

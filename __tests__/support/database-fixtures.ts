@@ -5,29 +5,20 @@
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import type { ConfiguredDatabase, HomeInfo } from '../../src/home/types.js'
 import type { DatabaseSettings, DatabaseTarget, DumpResult } from '../../src/database/types.js'
 import { dumpDatabase } from '../../src/database/index.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
+import { readThrough } from './lazy.js'
 
 export const PG = { host: '127.0.0.1', port: 5432, admin: 'postgres' }
 export const MARIA = { host: '127.0.0.1', port: 3306, admin: 'root' }
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`
-}
-
-/** Unique database names a test file makes beyond its fixtures; its afterAll drops `made`. */
-export class ExtraDatabases {
-  readonly made: string[] = []
-
-  name(prefix: string): string {
-    const name = uniqueName(prefix)
-    this.made.push(name)
-    return name
-  }
 }
 
 /** A one-job dump of `target` into `<dir>/<folder>/repository`. */
@@ -266,5 +257,78 @@ export async function withPath<T>(value: string, fn: () => Promise<T>): Promise<
     return await fn()
   } finally {
     process.env.PATH = saved
+  }
+}
+
+type Kind = 'repository' | 'archive'
+type Login = { name: string; password: string; drop(): void }
+
+/**
+ * What `useScratchLogins` made for a test file. Its logins and databases can be taken apart at the top of the file
+ * (`const { role } = scratch`): each is read through to what the hook made, while the tests run.
+ */
+export interface ScratchLogins {
+  /** A folder of the file's own in the OS temp folder. */
+  readonly tmp: string
+  /** The PostgreSQL login role owning the `pg` databases. */
+  readonly role: Login
+  readonly pg: Readonly<Record<Kind, PgFixture>>
+  /** The MariaDB user granted the `maria` databases. */
+  readonly user: Login
+  readonly maria: Readonly<Record<Kind, MariaFixture>>
+  /** A unique name for a database the file makes itself on `engine`; dropped after its tests, before the logins. */
+  extraDatabase(engine: 'postgresql' | 'mariadb', prefix: string): string
+}
+
+/**
+ * The set-up of a database test file: a scratch folder (named by `prefix`), a PostgreSQL login role owning new XL
+ * Release-shaped databases of the kinds in `want.postgresql`, a MariaDB user granted those of `want.mariadb`; all made
+ * before the file's tests and dropped after them. Reading a part that was not asked for throws. Call it at the top
+ * level of the file (or of a describe).
+ */
+export function useScratchLogins(prefix: string, want: { postgresql?: Kind[]; mariadb?: Kind[] }): ScratchLogins {
+  let tmp: string | undefined
+  let role: Login | undefined
+  let user: Login | undefined
+  const pg: Partial<Record<Kind, PgFixture>> = {}
+  const maria: Partial<Record<Kind, MariaFixture>> = {}
+  const extra = { postgresql: [] as string[], mariadb: [] as string[] }
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
+    if (want.postgresql) role = createPgRole()
+    for (const kind of want.postgresql ?? []) pg[kind] = createPgDatabase(kind, role)
+    if (want.mariadb) user = createMariaUser()
+    for (const kind of want.mariadb ?? []) maria[kind] = createMariaDatabase(kind, user)
+  })
+  afterAll(async () => {
+    for (const database of extra.postgresql) pgDropDatabase(database)
+    for (const database of extra.mariadb) mariaAdmin(`DROP DATABASE IF EXISTS ${database};`)
+    for (const fixture of [...Object.values(pg), ...Object.values(maria)]) fixture.drop()
+    role?.drop()
+    user?.drop()
+    if (tmp) await rm(tmp, { recursive: true, force: true })
+  })
+  const made = <T>(what: string, value: T | undefined): T => {
+    if (value === undefined)
+      throw new Error(`useScratchLogins('${prefix}'): no ${what} (not asked for, or read before beforeAll)`)
+    return value
+  }
+  const kinds = <T extends object>(engine: string, fixtures: Partial<Record<Kind, T>>): Record<Kind, T> => ({
+    repository: readThrough(() => made(`${engine} repository database`, fixtures.repository)),
+    archive: readThrough(() => made(`${engine} archive database`, fixtures.archive))
+  })
+  return {
+    get tmp() {
+      return made('scratch folder', tmp)
+    },
+    role: readThrough(() => made('PostgreSQL role', role)),
+    pg: kinds('PostgreSQL', pg),
+    user: readThrough(() => made('MariaDB user', user)),
+    maria: kinds('MariaDB', maria),
+    extraDatabase(engine, namePrefix) {
+      const name = uniqueName(namePrefix)
+      extra[engine].push(name)
+      return name
+    }
   }
 }

@@ -12,6 +12,7 @@ import {
   type Extractor,
   type RestoreRequest
 } from '../../src/restore-engine/index.js'
+import { MemoryLogger } from '../../src/shared/logger.js'
 import { scratchFolder } from './scratch.js'
 
 /** A file to write into a fixture home: content, mode, or a symlink target. */
@@ -310,5 +311,18 @@ export function scenarioRequest(
     interrupted: '',
     dryRun: false,
     ...over
+  }
+}
+
+/** The engine's parts for a scenario: its backed-up home as the extractor, its file databases, a memory logger. */
+export function scenarioDeps(s: Scenario): {
+  extractor: FolderExtractor
+  databases: FileDatabases
+  logger: MemoryLogger
+} {
+  return {
+    extractor: new FolderExtractor(s.backupHome),
+    databases: new FileDatabases(s.dbDir, ['repository', 'archive']),
+    logger: new MemoryLogger()
   }
 }

@@ -3,38 +3,28 @@
  * in the custom format (one job) and the directory format (several jobs), opened by the same reader restore uses.
  * (MariaDB dumps, with their table lists, go through it in the e2e restore tests.)
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { openBackupArchive } from '../../../src/archive/backup-archive.js'
 import { Input } from '../../../src/settings/inputs.js'
-import { createPgDatabase, createPgRole, type PgFixture } from '../../support/database-fixtures.js'
+import { useScratchLogins } from '../../support/database-fixtures.js'
 import { makeDbHome, PG_URL, run, type ConfDatabase } from '../../support/e2e-restore.js'
 
+const scratch = useScratchLogins('xlr-honest-manifest-', { postgresql: ['repository', 'archive'] })
 let tmp: string
-let role: ReturnType<typeof createPgRole>
-let repository: PgFixture
-let archiveDb: PgFixture
 let home: string
 let password: string
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-honest-manifest-'))
-  role = createPgRole()
+  tmp = scratch.tmp
+  const { role, pg } = scratch
   password = role.password
-  repository = createPgDatabase('repository', role)
-  archiveDb = createPgDatabase('archive', role)
   const db = (name: string): ConfDatabase => ({ url: PG_URL(name), username: role.name, password })
   home = (
-    await makeDbHome(path.join(tmp, 'home'), { repository: db(repository.database), archive: db(archiveDb.database) })
+    await makeDbHome(path.join(tmp, 'home'), {
+      repository: db(pg.repository.database),
+      archive: db(pg.archive.database)
+    })
   ).dir
-})
-
-afterAll(async () => {
-  repository?.drop()
-  archiveDb?.drop()
-  role?.drop()
-  await rm(tmp, { recursive: true, force: true })
 })
 
 it.each([

@@ -4,6 +4,7 @@ import { ExcludeMatcher } from '../../../src/archive/exclude.js'
 import { InputError } from '../../../src/shared/errors.js'
 import { zipListing, zipTree } from '../../support/writer-fixtures.js'
 import { scratchFolder } from '../../support/scratch.js'
+import { thrownBy } from '../../support/thrown.js'
 
 describe('ExcludeMatcher', () => {
   const m = (patterns: string, rel: string, dir = false): boolean => ExcludeMatcher.parse(patterns).excludes(rel, dir)
@@ -54,15 +55,9 @@ describe('ExcludeMatcher', () => {
     ['/', 'home itself'],
     ['log/[ab', "'['"]
   ])('rejects %p with an InputError naming the input and the pattern', (pattern, why) => {
-    let error: unknown
-    try {
-      ExcludeMatcher.parse(`ok/**\n${pattern}`)
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(InputError)
-    expect((error as InputError).input).toBe('exclude')
-    expect((error as Error).message).toContain(pattern)
+    const error = thrownBy(InputError, () => ExcludeMatcher.parse(`ok/**\n${pattern}`))
+    expect(error.input).toBe('exclude')
+    expect(error.message).toContain(pattern)
     expect((error as Error).message).toContain(why)
   })
 })

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { DatabaseError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
@@ -11,22 +10,11 @@ import {
   tableChecksums,
   type DatabaseTarget
 } from '../../../src/database/index.js'
-import {
-  createMariaDatabase,
-  createMariaUser,
-  dumpRepository,
-  ExtraDatabases,
-  homeWith,
-  mariaAdmin,
-  settings,
-  type MariaFixture
-} from '../../support/database-fixtures.js'
+import { dumpRepository, homeWith, mariaAdmin, settings, useScratchLogins } from '../../support/database-fixtures.js'
 
-let tmp: string
-let user: ReturnType<typeof createMariaUser>
-let repo: MariaFixture
-let archive: MariaFixture
-const extraDatabases = new ExtraDatabases()
+const scratch = useScratchLogins('xlr-db-maria-', { mariadb: ['repository', 'archive'] })
+const { user } = scratch
+const { repository: repo, archive } = scratch.maria
 
 const url = (db: string) => `jdbc:mariadb://127.0.0.1:3306/${db}?useUnicode=true`
 
@@ -48,21 +36,6 @@ function routines(db: string): string {
   ).trim()
 }
 
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-db-maria-'))
-  user = createMariaUser()
-  repo = createMariaDatabase('repository', user)
-  archive = createMariaDatabase('archive', user)
-})
-
-afterAll(async () => {
-  repo?.drop()
-  archive?.drop()
-  for (const db of extraDatabases.made) mariaAdmin(`DROP DATABASE IF EXISTS ${db};`)
-  user?.drop()
-  await rm(tmp, { recursive: true, force: true })
-})
-
 describe('MariaDB dump and restore (real server, user with a password full of special characters)', () => {
   test('preflight connects with the password and finds the tools', async () => {
     const reports = await preflight(targetsFor(repo.database, archive.database), settings(), new MemoryLogger())
@@ -81,8 +54,8 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
     expect(routines(repo.database)).toBe('1\t1\t1')
 
     const logger = new MemoryLogger()
-    const repoDump = await dumpDatabase(repoT, path.join(tmp, 'b', 'repository'), { jobs: 1, logger })
-    const archiveDump = await dumpDatabase(archiveT, path.join(tmp, 'b', 'archive'), { jobs: 1, logger })
+    const repoDump = await dumpDatabase(repoT, path.join(scratch.tmp, 'b', 'repository'), { jobs: 1, logger })
+    const archiveDump = await dumpDatabase(archiveT, path.join(scratch.tmp, 'b', 'archive'), { jobs: 1, logger })
     expect(repoDump.record).toMatchObject({
       engine: 'mariadb',
       database: repo.database,
@@ -113,8 +86,8 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
 
   test('restores into a database it creates when asked', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpRepository(repoT, tmp, 'drill')
-    const fresh = extraDatabases.name('dbt_drill')
+    const dump = await dumpRepository(repoT, scratch.tmp, 'drill')
+    const fresh = scratch.extraDatabase('mariadb', 'dbt_drill')
     mariaAdmin(`GRANT ALL ON ${fresh}.* TO '${user.name}'@'%';`)
     const [drillT] = targetsFor(fresh, archive.database)
     await expect(restoreDatabase(drillT, dump.dir, dump.record, restoreOpts())).rejects.toThrow(
@@ -126,8 +99,8 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
 
   test('refuses a foreign non-empty database', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpRepository(repoT, tmp, 'foreign')
-    const foreign = extraDatabases.name('dbt_foreign')
+    const dump = await dumpRepository(repoT, scratch.tmp, 'foreign')
+    const foreign = scratch.extraDatabase('mariadb', 'dbt_foreign')
     mariaAdmin(
       `CREATE DATABASE ${foreign}; GRANT ALL ON ${foreign}.* TO '${user.name}'@'%'; CREATE TABLE ${foreign}.orders (id INT);`
     )
@@ -146,7 +119,7 @@ describe('MariaDB dump and restore (real server, user with a password full of sp
     expect(preflightError.message).toMatch(/Access denied/)
     expect(preflightError.message).not.toContain(wrong)
 
-    const out = path.join(tmp, 'wrong-pw')
+    const out = path.join(scratch.tmp, 'wrong-pw')
     const dumpError = await dumpDatabase(repoT, out, { jobs: 1, logger: new MemoryLogger() }).catch(e => e)
     expect(dumpError).toBeInstanceOf(DatabaseError)
     expect(dumpError.message).toMatch(/database-password/)

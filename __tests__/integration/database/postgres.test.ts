@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { DatabaseError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
@@ -13,23 +12,17 @@ import {
   type DatabaseTarget
 } from '../../../src/database/index.js'
 import {
-  createPgDatabase,
-  createPgRole,
   dumpRepository,
-  ExtraDatabases,
   homeWith,
   pgAdmin,
-  pgDropDatabase,
   settings,
   uniqueName,
-  type PgFixture
+  useScratchLogins
 } from '../../support/database-fixtures.js'
 
-let tmp: string
-let role: ReturnType<typeof createPgRole>
-let repo: PgFixture
-let archive: PgFixture
-const extraDatabases = new ExtraDatabases()
+const scratch = useScratchLogins('xlr-db-pg-', { postgresql: ['repository', 'archive'] })
+const { role } = scratch
+const { repository: repo, archive } = scratch.pg
 
 const url = (db: string) => `jdbc:postgresql://127.0.0.1:5432/${db}?sslmode=disable`
 
@@ -46,21 +39,6 @@ const restoreOpts = (logger = new MemoryLogger()) => ({
   createIfMissing: false,
   allowForeignTarget: false,
   logger
-})
-
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-db-pg-'))
-  role = createPgRole()
-  repo = createPgDatabase('repository', role)
-  archive = createPgDatabase('archive', role)
-})
-
-afterAll(async () => {
-  repo?.drop()
-  archive?.drop()
-  for (const db of extraDatabases.made) pgDropDatabase(db)
-  role?.drop()
-  await rm(tmp, { recursive: true, force: true })
 })
 
 describe('PostgreSQL dump and restore (real server, dedicated login role with a password)', () => {
@@ -87,8 +65,8 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
     expect(before[0]['public.xlr_tasks']).toMatch(/^4000\|/)
 
     const logger = new MemoryLogger()
-    const repoDump = await dumpDatabase(repoT, path.join(tmp, 'custom', 'repository'), { jobs: 1, logger })
-    const archiveDump = await dumpDatabase(archiveT, path.join(tmp, 'custom', 'archive'), { jobs: 1, logger })
+    const repoDump = await dumpDatabase(repoT, path.join(scratch.tmp, 'custom', 'repository'), { jobs: 1, logger })
+    const archiveDump = await dumpDatabase(archiveT, path.join(scratch.tmp, 'custom', 'archive'), { jobs: 1, logger })
     expect(repoDump.record).toMatchObject({
       roles: ['repository'],
       engine: 'postgresql',
@@ -127,13 +105,16 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
   test('directory format with jobs=2 restores identically, also into a database it creates', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
     const before = await tableChecksums(repoT)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'dir', 'repository'), { jobs: 2, logger: new MemoryLogger() })
+    const dump = await dumpDatabase(repoT, path.join(scratch.tmp, 'dir', 'repository'), {
+      jobs: 2,
+      logger: new MemoryLogger()
+    })
     expect(dump.record.dump).toMatchObject({ format: 'pg-directory', file: 'dump.pgdir' })
     expect(dump.record.dump?.sha256).toBeUndefined()
     expect(dump.record.dump?.bytes).toBeGreaterThan(0)
     expect(await readdir(path.join(dump.dir, 'dump.pgdir'))).toContain('toc.dat')
 
-    const fresh = extraDatabases.name('dbt_drill')
+    const fresh = scratch.extraDatabase('postgresql', 'dbt_drill')
     const [drillT] = targetsFor(fresh, archive.database)
     await expect(restoreDatabase(drillT, dump.dir, dump.record, restoreOpts())).rejects.toThrow(
       new RegExp(`The database '${fresh}' does not exist .*set the 'create-database' input`)
@@ -145,7 +126,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
   test('a custom-format dump restores with parallel jobs too', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
     const before = await tableChecksums(repoT)
-    const dump = await dumpRepository(repoT, tmp, 'custom-j')
+    const dump = await dumpRepository(repoT, scratch.tmp, 'custom-j')
     pgAdmin('TRUNCATE xlr_tasks;', repo.database)
     await restoreDatabase(repoT, dump.dir, dump.record, { ...restoreOpts(), jobs: 2 })
     expect(await tableChecksums(repoT)).toEqual(before)
@@ -153,8 +134,8 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('refuses a non-empty database that is not XL Release’s, unless allowed', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpRepository(repoT, tmp, 'foreign')
-    const foreign = extraDatabases.name('dbt_foreign')
+    const dump = await dumpRepository(repoT, scratch.tmp, 'foreign')
+    const foreign = scratch.extraDatabase('postgresql', 'dbt_foreign')
     pgAdmin(`CREATE DATABASE ${foreign} OWNER ${role.name};`)
     pgAdmin(`SET ROLE ${role.name}; CREATE TABLE customers (id int); CREATE TABLE invoices (id int);`, foreign)
     const [foreignT] = targetsFor(foreign, archive.database)
@@ -173,7 +154,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('a damaged dump is refused before anything is touched', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpRepository(repoT, tmp, 'damaged')
+    const dump = await dumpRepository(repoT, scratch.tmp, 'damaged')
     const record = { ...dump.record, dump: { ...dump.record.dump!, sha256: '0'.repeat(64) } }
     await expect(restoreDatabase(repoT, dump.dir, record, restoreOpts())).rejects.toThrow(/does not match its SHA-256/)
     // A caller that verified the bytes itself (the zip reader) skips the re-read.
@@ -182,7 +163,7 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('hash: false leaves the SHA-256 to the caller', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const dump = await dumpDatabase(repoT, path.join(tmp, 'nohash', 'repository'), {
+    const dump = await dumpDatabase(repoT, path.join(scratch.tmp, 'nohash', 'repository'), {
       jobs: 1,
       hash: false,
       logger: new MemoryLogger()
@@ -193,14 +174,14 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
 
   test('safetyDump saves an existing database and skips a missing one', async () => {
     const [repoT] = targetsFor(repo.database, archive.database)
-    const saved = await safetyDump(repoT, path.join(tmp, 'previous', 'repository'), {
+    const saved = await safetyDump(repoT, path.join(scratch.tmp, 'previous', 'repository'), {
       jobs: 1,
       logger: new MemoryLogger()
     })
     expect(saved?.record.dump?.format).toBe('pg-custom')
     const [missingT] = targetsFor(uniqueName('dbt_missing'), archive.database)
     expect(
-      await safetyDump(missingT, path.join(tmp, 'previous', 'missing'), { jobs: 1, logger: new MemoryLogger() })
+      await safetyDump(missingT, path.join(scratch.tmp, 'previous', 'missing'), { jobs: 1, logger: new MemoryLogger() })
     ).toBeNull()
   })
 
@@ -211,7 +192,10 @@ describe('PostgreSQL dump and restore (real server, dedicated login role with a 
     })
     const targets = resolveDatabases(home, settings(), new MemoryLogger())
     expect(targets).toHaveLength(1)
-    const dump = await dumpDatabase(targets[0], path.join(tmp, 'shared'), { jobs: 1, logger: new MemoryLogger() })
+    const dump = await dumpDatabase(targets[0], path.join(scratch.tmp, 'shared'), {
+      jobs: 1,
+      logger: new MemoryLogger()
+    })
     expect(dump.record.roles).toEqual(['repository', 'archive'])
     expect(dump.record.dump?.prefix).toBe('database/repository+archive/')
   })

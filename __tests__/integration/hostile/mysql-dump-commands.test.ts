@@ -7,8 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { DatabaseRecord } from '../../../src/format/manifest.js'
@@ -18,15 +17,7 @@ import type { DatabaseTarget } from '../../../src/database/types.js'
 import { IntegrityError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
 import { Input } from '../../../src/settings/inputs.js'
-import {
-  createMariaDatabase,
-  createMariaUser,
-  homeWith,
-  mariaAdmin,
-  settings,
-  uniqueName,
-  type MariaFixture
-} from '../../support/database-fixtures.js'
+import { homeWith, mariaAdmin, settings, useScratchLogins } from '../../support/database-fixtures.js'
 import {
   MARIA_URL,
   exactTree,
@@ -39,14 +30,13 @@ import {
   type Inputs
 } from '../../support/e2e-restore.js'
 
-let tmp: string
-let user: ReturnType<typeof createMariaUser>
-let maria: MariaFixture
+const scratch = useScratchLogins('xlr-hostile-mysql-', { mariadb: ['repository'] })
+const { user } = scratch
+const { repository: maria } = scratch.maria
 let target: DatabaseTarget
 let genuine: { dir: string; record: DatabaseRecord; sql: string }
-const extraDatabases: string[] = []
 
-const canary = (name: string): string => path.join(tmp, 'canaries', name)
+const canary = (name: string): string => path.join(scratch.tmp, 'canaries', name)
 
 /** The genuine dump with a data change and then `command` inserted after the first table's data. */
 function forge(command: string): string {
@@ -57,7 +47,7 @@ function forge(command: string): string {
 
 /** A dump folder and manifest record for `sql`, with a matching SHA-256: only the content gives it away. */
 async function forgedDump(name: string, sql: string): Promise<{ dir: string; record: DatabaseRecord }> {
-  const dir = path.join(tmp, 'forged', name)
+  const dir = path.join(scratch.tmp, 'forged', name)
   await mkdir(dir, { recursive: true })
   const gz = gzipSync(Buffer.from(sql, 'utf8'))
   await writeFile(path.join(dir, 'dump.sql.gz'), gz)
@@ -68,26 +58,16 @@ async function forgedDump(name: string, sql: string): Promise<{ dir: string; rec
 const restoreOpts = () => ({ jobs: 1, createIfMissing: false, allowForeignTarget: false, logger: new MemoryLogger() })
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-hostile-mysql-'))
-  await mkdir(path.join(tmp, 'canaries'))
-  user = createMariaUser()
-  maria = createMariaDatabase('repository', user)
+  await mkdir(path.join(scratch.tmp, 'canaries'))
   ;[target] = resolveDatabases(
     homeWith({ repository: { url: MARIA_URL(maria.database), username: user.name, password: '{b64}x' } }),
     settings({ repository: { password: user.password } }),
     new MemoryLogger()
   )
-  const dir = path.join(tmp, 'genuine')
+  const dir = path.join(scratch.tmp, 'genuine')
   const dumped = await dumpDatabase(target, dir, { jobs: 1, logger: new MemoryLogger() })
   const sql = gunzipSync(await readFile(path.join(dir, 'dump.sql.gz'))).toString('utf8')
   genuine = { dir, record: dumped.record, sql }
-})
-
-afterAll(async () => {
-  maria?.drop()
-  for (const db of extraDatabases) mariaAdmin(`DROP DATABASE IF EXISTS ${db};`)
-  user?.drop()
-  await rm(tmp, { recursive: true, force: true })
 })
 
 describe('a MariaDB dump holding client commands', () => {
@@ -173,15 +153,15 @@ describe('whole runs: restore and the verify drill refuse a backup whose dump ho
   })
 
   beforeAll(async () => {
-    store = path.join(tmp, 'store')
+    store = path.join(scratch.tmp, 'store')
     db = { url: MARIA_URL(maria.database), username: user.name, password: user.password }
-    home = (await makeDbHome(path.join(tmp, 'home'), { repository: db, archive: db })).dir
+    home = (await makeDbHome(path.join(scratch.tmp, 'home'), { repository: db, archive: db })).dir
     await run({ ...inputs(), [Input.Mode]: 'backup', [Input.Name]: 'genuine' })
     const zip = (await readdir(store)).find(f => f.startsWith('genuine') && f.endsWith('.zip'))!
     forgedName = 'forged'
     const forgedZip = path.join(store, zip.replace(/^genuine/, forgedName))
     const forgedSql = forge(`\\! touch '${file()}'`)
-    const gz = path.join(tmp, 'forged-job.sql.gz')
+    const gz = path.join(scratch.tmp, 'forged-job.sql.gz')
     await writeFile(gz, gzipSync(Buffer.from(forgedSql, 'utf8')))
     // Replace the dump entry and make the manifest agree (sizes and SHA-256 of the entry and of the dump record).
     python(
@@ -227,23 +207,22 @@ dst.close()`,
   })
 
   test('verify into a scratch database: refused, no canary, the scratch database left empty', async () => {
-    const scratch = uniqueName('dbt_scratch')
-    extraDatabases.push(scratch)
-    mariaAdmin(`CREATE DATABASE ${scratch};\nGRANT ALL ON ${scratch}.* TO '${user.name}'@'%';`)
+    const emptyDb = scratch.extraDatabase('mariadb', 'dbt_scratch')
+    mariaAdmin(`CREATE DATABASE ${emptyDb};\nGRANT ALL ON ${emptyDb}.* TO '${user.name}'@'%';`)
     const { error } = await runFailing(
       inputs({
         [Input.Mode]: 'verify',
         [Input.Home]: '',
         [Input.Components]: '',
-        [Input.DatabaseUrl]: MARIA_URL(scratch),
+        [Input.DatabaseUrl]: MARIA_URL(emptyDb),
         [Input.DatabaseUsername]: user.name,
-        [Input.ArchiveDatabaseUrl]: MARIA_URL(scratch),
+        [Input.ArchiveDatabaseUrl]: MARIA_URL(emptyDb),
         [Input.ArchiveDatabaseUsername]: user.name
       })
     )
     expect(error.message).toMatch(/holds the client command '\\!'/)
     expect(existsSync(file())).toBe(false)
-    expect(mariaAdmin(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '${scratch}';`).trim()).toBe(
+    expect(mariaAdmin(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '${emptyDb}';`).trim()).toBe(
       '0'
     )
   })

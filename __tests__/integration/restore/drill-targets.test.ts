@@ -4,20 +4,13 @@
  * real PostgreSQL databases: the refusal names the missing input, production's checksums stay the same, and with
  * every target given the drill conf names only the drill's databases.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir } from 'node:fs/promises'
 import * as path from 'node:path'
 import { readHome } from '../../../src/home/index.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
 import { InputError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
-import {
-  createPgDatabase,
-  createPgRole,
-  pgDropDatabase,
-  uniqueName,
-  type PgFixture
-} from '../../support/database-fixtures.js'
+import { createPgDatabase, useScratchLogins } from '../../support/database-fixtures.js'
 import {
   PG_URL,
   attempt,
@@ -28,15 +21,13 @@ import {
   type Inputs
 } from '../../support/e2e-restore.js'
 
-let tmp: string
-let role: ReturnType<typeof createPgRole>
-let prodRepo: PgFixture
-let prodArchive: PgFixture
+const scratch = useScratchLogins('xlr-drill-targets-', { postgresql: ['repository', 'archive'] })
+const { role } = scratch
+const { repository: prodRepo, archive: prodArchive } = scratch.pg
 let repoDb: ConfDatabase
 let archiveDb: ConfDatabase
 let home: string
 let store: string
-const scratch: string[] = []
 
 const base = (over: Inputs): Inputs => ({
   [Input.Home]: home,
@@ -50,29 +41,15 @@ const base = (over: Inputs): Inputs => ({
 })
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-drill-targets-'))
-  store = path.join(tmp, 'store')
-  role = createPgRole()
-  prodRepo = createPgDatabase('repository', role)
-  prodArchive = createPgDatabase('archive', role)
+  store = path.join(scratch.tmp, 'store')
   repoDb = { url: PG_URL(prodRepo.database), username: role.name, password: role.password }
   archiveDb = { url: PG_URL(prodArchive.database), username: role.name, password: role.password }
-  home = (await makeDbHome(path.join(tmp, 'home'), { repository: repoDb, archive: archiveDb })).dir
+  home = (await makeDbHome(path.join(scratch.tmp, 'home'), { repository: repoDb, archive: archiveDb })).dir
   await run(base({ [Input.Mode]: 'backup' }))
 })
 
-afterAll(async () => {
-  prodRepo?.drop()
-  prodArchive?.drop()
-  for (const db of scratch) pgDropDatabase(db)
-  role?.drop()
-  await rm(tmp, { recursive: true, force: true })
-})
-
 function drillDb(): string {
-  const name = uniqueName('drill_pg')
-  scratch.push(name)
-  return name
+  return scratch.extraDatabase('postgresql', 'drill_pg')
 }
 
 async function production() {
@@ -84,7 +61,7 @@ describe('a restore drill that redirects only some databases', () => {
     "only 'database-url' given (dry run: %s): refused naming 'archive-database-url'; production unchanged",
     async dryRun => {
       const before = await production()
-      const drillHome = path.join(tmp, `drill-only-repo-${dryRun}`)
+      const drillHome = path.join(scratch.tmp, `drill-only-repo-${dryRun}`)
       const { error } = await attempt(
         base({
           [Input.Mode]: 'restore',
@@ -107,7 +84,7 @@ describe('a restore drill that redirects only some databases', () => {
 
   test('both targets given: the drill restores into them, its conf names only them, production unchanged', async () => {
     const before = await production()
-    const drillHome = path.join(tmp, 'drill-both')
+    const drillHome = path.join(scratch.tmp, 'drill-both')
     const [repoName, archiveName] = [drillDb(), drillDb()]
     const { result } = await run(
       base({
@@ -133,14 +110,14 @@ describe('both roles in one production database', () => {
     const shared = createPgDatabase('repository', role)
     try {
       const db: ConfDatabase = { url: PG_URL(shared.database), username: role.name, password: role.password }
-      const sharedHome = (await makeDbHome(path.join(tmp, 'shared-home'), { repository: db, archive: db })).dir
+      const sharedHome = (await makeDbHome(path.join(scratch.tmp, 'shared-home'), { repository: db, archive: db })).dir
       const inputs = { ...base({}), [Input.Home]: sharedHome, [Input.Name]: 'drill-shared' }
       await run({ ...inputs, [Input.Mode]: 'backup' })
       const before = await checksums('postgresql', db)
       const { error } = await attempt({
         ...inputs,
         [Input.Mode]: 'restore',
-        [Input.Home]: path.join(tmp, 'drill-shared'),
+        [Input.Home]: path.join(scratch.tmp, 'drill-shared'),
         [Input.Components]: 'all',
         [Input.DatabaseUrl]: PG_URL(drillDb()),
         [Input.CreateDatabase]: 'true'

@@ -16,20 +16,8 @@ import {
 } from '../../../src/shared/errors.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
 import { pgAdmin } from '../../support/database-fixtures.js'
-import {
-  addHostileEntries,
-  checksums,
-  dataOffset,
-  exactTree,
-  flipByte,
-  homeState,
-  reseal,
-  rewriteManifest,
-  run,
-  runFailing,
-  type Inputs,
-  useDbHome
-} from '../../support/e2e-restore.js'
+import { checksums, exactTree, homeState, run, runFailing, type Inputs, useDbHome } from '../../support/e2e-restore.js'
+import { addHostileEntries, dataOffset, flipByte, reseal, rewriteManifest } from '../../support/e2e-restore.js'
 
 const fx = useDbHome('xlr-e2e-refuse-', 'good')
 

@@ -8,19 +8,8 @@ import { IntegrityError } from '../../../src/shared/errors.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
 import type { JobResult } from '../../../src/report/job-result.js'
 import { pgAdmin, pgDropDatabase, uniqueName } from '../../support/database-fixtures.js'
-import {
-  PG_URL,
-  checksums,
-  dataOffset,
-  exactTree,
-  flipByte,
-  homeState,
-  reseal,
-  run,
-  runFailing,
-  type Inputs,
-  useDbHome
-} from '../../support/e2e-restore.js'
+import { checksums, exactTree, homeState, run, runFailing, type Inputs, useDbHome } from '../../support/e2e-restore.js'
+import { PG_URL, dataOffset, flipByte, reseal } from '../../support/e2e-restore.js'
 
 const scratch: string[] = []
 const fx = useDbHome('xlr-e2e-verify-', 'checked', {
