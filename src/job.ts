@@ -4,6 +4,7 @@ import type { JobResult } from './report/job-result.js'
 import { backupCommand } from './commands/backup/run.js'
 import { restoreCommand } from './commands/restore/run.js'
 import { verifyCommand } from './commands/verify/run.js'
+import { pruneCommand } from './commands/prune/run.js'
 import { withRunFolder } from './lifecycle/run-folder.js'
 import { tempRoot } from './settings/derived.js'
 
@@ -20,6 +21,8 @@ export async function runJob(settings: Settings, logger: Logger): Promise<JobRes
         return await restoreCommand(settings, logger)
       case 'verify':
         return await verifyCommand(settings, logger)
+      case 'prune':
+        return await pruneCommand(settings, logger)
     }
   })
 }

@@ -48,7 +48,13 @@ export enum Input {
   TrustedSigners = 'trusted-signers',
   TrustAnyRun = 'trust-any-run',
   BackupBranch = 'backup-branch',
-  BackupWorkflow = 'backup-workflow'
+  BackupWorkflow = 'backup-workflow',
+  KeepLast = 'keep-last',
+  KeepDaily = 'keep-daily',
+  KeepWeekly = 'keep-weekly',
+  KeepMonthly = 'keep-monthly',
+  KeepYearly = 'keep-yearly',
+  MaxAge = 'max-age'
 }
 
 export enum Output {
@@ -65,5 +71,6 @@ export enum Output {
   RestoredComponents = 'restored-components',
   PreviousPath = 'previous-path',
   DurationSeconds = 'duration-seconds',
-  Verified = 'verified'
+  Verified = 'verified',
+  BackupAgeSeconds = 'backup-age-seconds'
 }

@@ -21,6 +21,7 @@ import { serverControl, tempRoot, threadCount } from '../../settings/derived.js'
 import { companionName, makeCompanion } from '../../signing/companion.js'
 import { cancellation } from '../../lifecycle/cancel.js'
 import { storageExclusion } from './storage-exclusion.js'
+import { rotateAfterBackup } from '../rotate.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
@@ -110,7 +111,14 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     )
     staged = null
     const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
-    return backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000, downtimeSeconds })
+    const result = backupResult({
+      settings,
+      written,
+      published,
+      seconds: (Date.now() - started) / 1000,
+      downtimeSeconds
+    })
+    return await rotateAfterBackup(storage, settings, published.name, result, logger)
   } finally {
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })
