@@ -65,7 +65,17 @@ describe('rotation inputs', () => {
       Input.Name,
       /does not start with 'name-prefix'/
     ],
-    [{ ...prune, [Input.NamePrefix]: 'p-', [Input.KeepLast]: '2', [Input.DryRun]: 'yes' }, Input.DryRun, /'true' or/]
+    [{ ...prune, [Input.NamePrefix]: 'p-', [Input.KeepLast]: '2', [Input.DryRun]: 'yes' }, Input.DryRun, /'true' or/],
+    [
+      { ...prune, [Input.Storage]: 'cache', [Input.NamePrefix]: 'p-', [Input.KeepLast]: '2' },
+      Input.GithubToken,
+      /'github-token' is empty, but 'keep-last' lists.*'actions: write'/
+    ],
+    [
+      { ...verify, [Input.Storage]: 'artifact', [Input.NamePrefix]: 'p-', [Input.MaxAge]: '8d' },
+      Input.GithubToken,
+      /'github-token' is empty, but 'max-age' lists/
+    ]
   ])('refuses %o naming %s', (values, input, message) => {
     const error = refused(values)
     expect(error.input).toBe(input)

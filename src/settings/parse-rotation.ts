@@ -26,7 +26,9 @@ export function parseRotation(
   get: (input: Input) => string,
   mode: Mode,
   names: { name: string; namePrefix: string },
-  dryRun: boolean
+  dryRun: boolean,
+  /** The store lists and deletes through the GitHub API (artifact, cache), and 'github-token' is empty. */
+  noApiToken: boolean
 ): RotationSettings {
   const given = KEEP_INPUTS.filter(([input]) => get(input) !== '')
   const rules = {
@@ -72,6 +74,15 @@ export function parseRotation(
       Input.MaxAge,
       `Input '${Input.MaxAge}' needs '${Input.NamePrefix}': it checks the newest backup whose name starts with it ` +
         `(use '${Input.NamePrefix}' instead of '${Input.Name}').`
+    )
+  }
+  const user = given.length > 0 ? given[0][0] : maxAgeSeconds !== null ? Input.MaxAge : null
+  if (user !== null && noApiToken) {
+    throw new InputError(
+      Input.GithubToken,
+      `Input '${Input.GithubToken}' is empty, but '${user}' lists (and the rotation deletes) backups through the GitHub ` +
+        `API: pass a token with 'actions: write' for a rotation, 'actions: read' for '${Input.MaxAge}' (the default ` +
+        `'\${{ github.token }}' has them with 'permissions: { actions: write }').`
     )
   }
   return { ...rules, dryRun, maxAgeSeconds }

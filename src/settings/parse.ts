@@ -199,7 +199,13 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       trustedSigners: mode === 'backup' ? [] : trustedSigners(get(Input.TrustedSigners))
     },
     threads: integer(Input.Threads, get(Input.Threads), 0, 256),
-    rotation: parseRotation(get, mode, { name: effectiveName, namePrefix }, dryRun)
+    rotation: parseRotation(
+      get,
+      mode,
+      { name: effectiveName, namePrefix },
+      dryRun,
+      (storageKind === 'artifact' || storageKind === 'cache') && githubToken === ''
+    )
   }
 }
 
