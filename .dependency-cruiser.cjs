@@ -59,6 +59,15 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/format/' }
     },
     {
+      name: 'rotation-policy-is-pure',
+      comment:
+        'Which backups a rotation keeps is a pure function of their names and times: no storage, clock or settings. ' +
+        'Listing and deleting go through the storage port, in src/commands/rotate.ts.',
+      severity: 'error',
+      from: { path: '^src/rotation/' },
+      to: { path: '^src/', pathNot: '^src/rotation/' }
+    },
+    {
       name: 'zip-is-a-leaf',
       comment: 'ZIP encoding and decoding knows nothing of manifests, progress or backups; only its errors are shared.',
       severity: 'error',

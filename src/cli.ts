@@ -1,6 +1,6 @@
 /**
  * The command-line front end: the same job as the action, for cron, a shell or a laptop.
- *   xlr-backup <backup|restore|verify> --home /opt/xl-release --storage directory --path /backups
+ *   xlr-backup <backup|restore|verify|prune> --home /opt/xl-release --storage directory --path /backups
  * Flags are the action's inputs. Secret inputs are never taken as flags (they would show in the process list):
  * they come from the environment (XLR_DATABASE_PASSWORD, …) or from a file (--database-password-file).
  */
@@ -52,6 +52,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       if (value !== undefined) process.stdout.write(`${name}=${logger.mask(value)}\n`)
     }
     process.stderr.write(`\n${logger.mask(renderSummaryText(result.summary))}\n`)
+    if (result.failure) {
+      process.stderr.write(`xlr-backup: ${logger.mask(result.failure)}\n`)
+      return { exitCode: 1 }
+    }
     return { exitCode: 0 }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
@@ -68,10 +72,10 @@ class UsageError extends XlrBackupError {}
 /** Flags and environment into raw input values (the same strings the action would get). */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Map<string, string> {
   const [mode, ...rest] = argv
-  if (!['backup', 'restore', 'verify'].includes(mode)) {
+  if (!['backup', 'restore', 'verify', 'prune'].includes(mode)) {
     throw new InputError(
       Input.Mode,
-      `the first word must be 'backup', 'restore' or 'verify', got ${JSON.stringify(mode)}`
+      `the first word must be 'backup', 'restore', 'verify' or 'prune', got ${JSON.stringify(mode)}`
     )
   }
   const values = new Map<string, string>([[Input.Mode, mode]])
@@ -123,7 +127,7 @@ export function envName(input: string): string {
 
 function usage(): string {
   const lines = [
-    'Usage: xlr-backup <backup|restore|verify> [--<option> <value>]...',
+    'Usage: xlr-backup <backup|restore|verify|prune> [--<option> <value>]...',
     '',
     'Back up, restore or verify an XL Release (Digital.ai Release) server home and its databases.',
     'Every option can also be set in the environment as XLR_<OPTION> (e.g. XLR_HOME).',

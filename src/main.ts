@@ -38,6 +38,7 @@ export async function run(): Promise<void> {
       if (value !== undefined) core.setOutput(name, value)
     }
     await writeJobSummary(result.summary)
+    if (result.failure) core.setFailed(result.failure)
   } catch (error) {
     if (error instanceof XlrBackupError) {
       core.setFailed(error.message)

@@ -25,6 +25,8 @@ export interface ArtifactEmulatorOptions {
   token?: string
   /** Tokens the REST API answers with 403 (a token without `actions: read`). */
   forbiddenTokens?: string[]
+  /** Tokens that may list but get 403 on DELETE (`actions: read` without `actions: write`). */
+  readOnlyTokens?: string[]
   /** Send Content-Disposition with the file name on blob downloads, as a browser download would (default true). */
   contentDisposition?: boolean
   /** The repository's default branch (default 'main'). */
@@ -84,6 +86,8 @@ export interface ArtifactEmulator {
   tamper(name: string): Promise<void>
   /** Marks the newest artifact called `name` expired (listed by REST with `expired: true`, gone from Twirp). */
   expire(name: string): void
+  /** Sets the creation time of the newest artifact called `name` (a calendar of backups made in the past). */
+  backdate(name: string, createdAt: string): void
   /** Turns the Content-Disposition header of blob downloads on or off (the client then names the file 'artifact'). */
   setContentDisposition(on: boolean): void
   /** Block-list commits seen: stored (arrival) order against list order. */
@@ -311,6 +315,7 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
   const repository = opts.repository ?? 'octo-org/xlr-backups'
   const token = opts.token ?? `ghs_${randomBytes(12).toString('hex')}`
   const forbidden = new Set(opts.forbiddenTokens ?? [])
+  const readOnly = new Set(opts.readOnlyTokens ?? [])
   let contentDisposition = opts.contentDisposition ?? true
   const defaultBranch = opts.defaultBranch ?? 'main'
   const dir = await mkdtemp(path.join(os.tmpdir(), 'artifact-emulator-'))
@@ -433,7 +438,9 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
     const auth = String(req.headers.authorization ?? '').replace(/^(token|bearer)\s+/i, '')
     if (forbidden.has(auth))
       return sendJson(res, 403, { message: 'Resource not accessible by integration', status: '403' })
-    if (auth !== token) return sendJson(res, 401, { message: 'Bad credentials', status: '401' })
+    if (req.method === 'DELETE' && readOnly.has(auth))
+      return sendJson(res, 403, { message: 'Resource not accessible by integration', status: '403' })
+    if (auth !== token && !readOnly.has(auth)) return sendJson(res, 401, { message: 'Bad credentials', status: '401' })
     if (req.method === 'GET' && url.pathname === `/repos/${repository}`) {
       return sendJson(res, 200, { id: 1, full_name: repository, default_branch: defaultBranch })
     }
@@ -555,6 +562,9 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
     tamper: async name => store.tamper(newest(name).blobFile),
     expire: name => {
       newest(name).expired = true
+    },
+    backdate: (name, createdAt) => {
+      newest(name).createdAt = createdAt
     },
     blockCommits: () => [...store.commits],
     setContentDisposition: on => {

@@ -1,12 +1,14 @@
 /**
  * A local stand-in for the Actions cache service v2 (Twirp `CacheService` plus blob storage), good enough for the
  * real `@actions/cache` client: CreateCacheEntry, FinalizeCacheEntryUpload, GetCacheEntryDownloadURL (exact key,
- * then restore-key prefixes, newest first, same version only). Usable from Jest and from a plain script.
+ * then restore-key prefixes, newest first, same version only), and the REST API's cache list (key prefix, ref,
+ * pages) and deletion (by key and ref, or by id) that the rotation uses. Usable from Jest and from a plain script.
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as path from 'node:path'
 import { BlobStore, closeServer, listen, readBody, runtimeToken, sendJson, twirpError } from './artifact-emulator.js'
 
@@ -18,7 +20,19 @@ export interface CacheEntry {
   blobFile: string
   size: number
   finalized: boolean
+  /** Order of creation (the Twirp lookups take the newest). */
   createdAt: number
+  /** Creation time the REST API reports (settable: backdate). */
+  created: string
+  /** The branch whose runs saved it ('refs/heads/main' unless setRef changed it). */
+  ref: string
+}
+
+export interface CacheEmulatorOptions {
+  /** 'owner/name' of the emulated repository (default 'octo-org/xlr-backups'). */
+  repository?: string
+  /** Tokens that may list but get 403 on DELETE (`actions: read` without `actions: write`). */
+  readOnlyTokens?: string[]
 }
 
 export interface CacheEmulator {
@@ -35,13 +49,23 @@ export interface CacheEmulator {
   tamperContent(key: string): Promise<void>
   /** Drops an entry, as eviction would. */
   evict(key: string): void
+  /** Sets the creation time the REST API reports for `key`. */
+  backdate(key: string, created: string): void
+  /** The branch later saves are made from (a pull request's 'refs/pull/1/merge', say). */
+  setRef(ref: string): void
+  /** The token the REST API accepts. */
+  token: string
   requests: string[]
   close(): Promise<void>
 }
 
 const CACHE_SERVICE = '/twirp/github.actions.results.api.v1.CacheService/'
 
-export async function startCacheEmulator(): Promise<CacheEmulator> {
+export async function startCacheEmulator(opts: CacheEmulatorOptions = {}): Promise<CacheEmulator> {
+  const repository = opts.repository ?? 'octo-org/xlr-backups'
+  const token = `ghs_${randomBytes(12).toString('hex')}`
+  const readOnly = new Set(opts.readOnlyTokens ?? [])
+  let ref = 'refs/heads/main'
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-emulator-'))
   const entries: CacheEntry[] = []
   const requests: string[] = []
@@ -50,10 +74,52 @@ export async function startCacheEmulator(): Promise<CacheEmulator> {
   let clock = 0
   const store = new BlobStore(dir, () => origin)
 
+  const restEntry = (e: CacheEntry): object => ({
+    id: e.id,
+    ref: e.ref,
+    key: e.key,
+    version: e.version,
+    last_accessed_at: e.created,
+    created_at: e.created,
+    size_in_bytes: e.size
+  })
+  /** GET (key prefix, ref, pages, newest first) and DELETE (by key and ref, or by id) of the REST API. */
+  const rest = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    const auth = String(req.headers.authorization ?? '').replace(/^(token|bearer)\s+/i, '')
+    if (auth !== token && !readOnly.has(auth)) return sendJson(res, 401, { message: 'Bad credentials' })
+    if (req.method === 'DELETE' && readOnly.has(auth))
+      return sendJson(res, 403, { message: 'Resource not accessible by integration' })
+    const key = url.searchParams.get('key')
+    const refFilter = url.searchParams.get('ref')
+    const byId = /\/actions\/caches\/(\d+)$/.exec(url.pathname)
+    const chosen = entries
+      .filter(e => e.finalized && (byId ? e.id === Number(byId[1]) : true))
+      .filter(e => (refFilter === null || e.ref === refFilter) && (key === null || e.key.startsWith(key)))
+      .sort((a, b) => b.created.localeCompare(a.created))
+    if (req.method === 'GET' && !byId) {
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1))
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)))
+      return sendJson(res, 200, {
+        total_count: chosen.length,
+        actions_caches: chosen.slice((page - 1) * perPage, page * perPage).map(restEntry)
+      })
+    }
+    if (req.method === 'DELETE') {
+      // Deleting by key takes the exact key only (the listing matches prefixes).
+      const doomed = byId ? chosen : chosen.filter(e => e.key === key)
+      if (doomed.length === 0) return sendJson(res, 404, { message: 'Not Found' })
+      for (const e of doomed) entries.splice(entries.indexOf(e), 1)
+      if (byId) return void res.writeHead(204).end()
+      return sendJson(res, 200, { total_count: doomed.length, actions_caches: doomed.map(restEntry) })
+    }
+    sendJson(res, 404, { message: 'Not Found' })
+  }
+
   const { server, origin: o } = await listen(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator')
     requests.push(`${req.method} ${url.pathname}`)
     if (await store.handle(req, res, url, () => null)) return
+    if (url.pathname.startsWith(`/repos/${repository}/actions/caches`)) return rest(req, res, url)
     if (req.method !== 'POST' || !url.pathname.startsWith(CACHE_SERVICE))
       return sendJson(res, 404, { msg: 'not found' })
     const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>
@@ -73,7 +139,9 @@ export async function startCacheEmulator(): Promise<CacheEmulator> {
           blobFile: blob.file,
           size: 0,
           finalized: false,
-          createdAt: ++clock
+          createdAt: ++clock,
+          created: new Date().toISOString(),
+          ref
         })
         return sendJson(res, 200, { ok: true, signed_upload_url: blob.url })
       }
@@ -117,8 +185,12 @@ export async function startCacheEmulator(): Promise<CacheEmulator> {
       ACTIONS_RUNTIME_TOKEN: runtimeToken(backendId, `${backendId}-job`),
       ACTIONS_RESULTS_URL: `${origin}/`,
       ACTIONS_CACHE_SERVICE_V2: 'true',
-      GITHUB_SERVER_URL: 'https://github.com'
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: origin,
+      GITHUB_REPOSITORY: repository,
+      GITHUB_REF: 'refs/heads/main'
     },
+    token,
     entries: () => [...entries],
     tamper: async key => store.tamper(byKey(key).blobFile),
     tamperContent: async key => {
@@ -132,6 +204,12 @@ export async function startCacheEmulator(): Promise<CacheEmulator> {
     },
     evict: key => {
       entries.splice(entries.indexOf(byKey(key)), 1)
+    },
+    backdate: (key, created) => {
+      byKey(key).created = created
+    },
+    setRef: r => {
+      ref = r
     },
     requests,
     close: async () => {

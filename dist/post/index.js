@@ -58,6 +58,12 @@ var io_names_Input;
     Input["BackupWorkflow"] = "backup-workflow";
     Input["HealthUrl"] = "health-url";
     Input["ClusterNodes"] = "cluster-nodes";
+    Input["KeepLast"] = "keep-last";
+    Input["KeepDaily"] = "keep-daily";
+    Input["KeepWeekly"] = "keep-weekly";
+    Input["KeepMonthly"] = "keep-monthly";
+    Input["KeepYearly"] = "keep-yearly";
+    Input["MaxAge"] = "max-age";
 })(io_names_Input || (io_names_Input = {}));
 var Output;
 (function (Output) {
@@ -76,6 +82,7 @@ var Output;
     Output["DurationSeconds"] = "duration-seconds";
     Output["Verified"] = "verified";
     Output["StartupSeconds"] = "startup-seconds";
+    Output["BackupAgeSeconds"] = "backup-age-seconds";
 })(Output || (Output = {}));
 
 ;// CONCATENATED MODULE: external "node:http"
@@ -1512,7 +1519,7 @@ const INPUTS = [
     {
         name: io_names_Input.Mode,
         default: 'backup',
-        description: "What to do: 'backup' (archive the home and dump its databases), 'restore' (put a backup back into the home), or 'verify' (prove a backup restorable without touching any home)."
+        description: "What to do: 'backup' (archive the home and dump its databases), 'restore' (put a backup back into the home), 'verify' (prove a backup restorable without touching any home), or 'prune' (only the rotation: delete the backups under 'name-prefix' that no 'keep-*' rule keeps)."
     },
     {
         name: io_names_Input.Home,
@@ -1537,7 +1544,7 @@ const INPUTS = [
     {
         name: io_names_Input.NamePrefix,
         default: '',
-        description: "Restore/verify: fetch the newest backup whose name starts with this prefix (e.g. 'xlr-backup-prod-'). Use instead of 'name'."
+        description: "Restore/verify: fetch the newest backup whose name starts with this prefix (e.g. 'xlr-backup-prod-'); use instead of 'name'. Backup/prune: the backups a rotation ('keep-*') acts on, required with any 'keep-*'; a backup without 'name' is called '<name-prefix><UTC time>'."
     },
     {
         name: io_names_Input.RunId,
@@ -1704,7 +1711,7 @@ const INPUTS = [
     {
         name: io_names_Input.DryRun,
         default: 'false',
-        description: 'Restore: print the plan (what is replaced, what is kept where, which databases are overwritten, space needed) and change nothing.'
+        description: "Restore: print the plan (what is replaced, what is kept where, which databases are overwritten, space needed) and change nothing. Backup/prune: print the rotation's plan (every backup kept, with its rule, and every one it would delete) and delete nothing."
     },
     {
         name: io_names_Input.EncryptionRecipients,
@@ -1753,6 +1760,36 @@ const INPUTS = [
         name: io_names_Input.BackupWorkflow,
         default: '',
         description: "Restore/verify with 'storage: artifact' searching the repository: only take backups made by this workflow file (e.g. 'nightly-backup.yml'; default: any workflow)."
+    },
+    {
+        name: io_names_Input.KeepLast,
+        default: '',
+        description: "Backup/prune rotation: keep the newest N backups under 'name-prefix'. The 'keep-*' rules work as restic's 'forget': a backup any rule keeps is kept, the others are deleted (after the new backup is stored). Needs 'name-prefix'; deleting artifacts and cache entries needs 'actions: write'."
+    },
+    {
+        name: io_names_Input.KeepDaily,
+        default: '',
+        description: 'Backup/prune rotation: keep the newest backup of each of the last N days (UTC) that have one, counted back from the newest backup.'
+    },
+    {
+        name: io_names_Input.KeepWeekly,
+        default: '',
+        description: 'Backup/prune rotation: keep the newest backup of each of the last N ISO weeks (Monday to Sunday, UTC) that have one.'
+    },
+    {
+        name: io_names_Input.KeepMonthly,
+        default: '',
+        description: 'Backup/prune rotation: keep the newest backup of each of the last N calendar months (UTC) that have one.'
+    },
+    {
+        name: io_names_Input.KeepYearly,
+        default: '',
+        description: 'Backup/prune rotation: keep the newest backup of each of the last N years (UTC) that have one.'
+    },
+    {
+        name: io_names_Input.MaxAge,
+        default: '',
+        description: "Verify: fail the job when the newest backup under 'name-prefix' is older than this ('26h', '8d', '2w'; units s, m, h, d, w), naming it and its age: an alarm for backups that silently stopped. The backup is still verified."
     }
 ];
 const OUTPUTS = [
@@ -1785,6 +1822,10 @@ const OUTPUTS = [
     {
         name: Output.StartupSeconds,
         description: "Seconds from 'start-command' until the server answered HTTP 200 at 'health-url' (empty when this run did not start it)."
+    },
+    {
+        name: Output.BackupAgeSeconds,
+        description: "Verify with 'max-age': age in seconds of the newest backup under 'name-prefix' (set also when it is too old)."
     }
 ];
 

@@ -6,6 +6,11 @@ export interface JobResult {
   mode: Mode
   outputs: Partial<Record<Output, string>>
   summary: JobSummary
+  /**
+   * The job did its work but must fail (verify's 'max-age': the newest backup is too old): the front end sets the
+   * outputs and writes the summary first, then fails with this message.
+   */
+  failure?: string
 }
 
 export interface JobSummary {

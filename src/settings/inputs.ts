@@ -21,7 +21,7 @@ export const INPUTS: InputSpec[] = [
     name: Input.Mode,
     default: 'backup',
     description:
-      "What to do: 'backup' (archive the home and dump its databases), 'restore' (put a backup back into the home), or 'verify' (prove a backup restorable without touching any home)."
+      "What to do: 'backup' (archive the home and dump its databases), 'restore' (put a backup back into the home), 'verify' (prove a backup restorable without touching any home), or 'prune' (only the rotation: delete the backups under 'name-prefix' that no 'keep-*' rule keeps)."
   },
   {
     name: Input.Home,
@@ -51,7 +51,7 @@ export const INPUTS: InputSpec[] = [
     name: Input.NamePrefix,
     default: '',
     description:
-      "Restore/verify: fetch the newest backup whose name starts with this prefix (e.g. 'xlr-backup-prod-'). Use instead of 'name'."
+      "Restore/verify: fetch the newest backup whose name starts with this prefix (e.g. 'xlr-backup-prod-'); use instead of 'name'. Backup/prune: the backups a rotation ('keep-*') acts on, required with any 'keep-*'; a backup without 'name' is called '<name-prefix><UTC time>'."
   },
   {
     name: Input.RunId,
@@ -239,7 +239,7 @@ export const INPUTS: InputSpec[] = [
     name: Input.DryRun,
     default: 'false',
     description:
-      'Restore: print the plan (what is replaced, what is kept where, which databases are overwritten, space needed) and change nothing.'
+      "Restore: print the plan (what is replaced, what is kept where, which databases are overwritten, space needed) and change nothing. Backup/prune: print the rotation's plan (every backup kept, with its rule, and every one it would delete) and delete nothing."
   },
   {
     name: Input.EncryptionRecipients,
@@ -294,6 +294,41 @@ export const INPUTS: InputSpec[] = [
     default: '',
     description:
       "Restore/verify with 'storage: artifact' searching the repository: only take backups made by this workflow file (e.g. 'nightly-backup.yml'; default: any workflow)."
+  },
+  {
+    name: Input.KeepLast,
+    default: '',
+    description:
+      "Backup/prune rotation: keep the newest N backups under 'name-prefix'. The 'keep-*' rules work as restic's 'forget': a backup any rule keeps is kept, the others are deleted (after the new backup is stored). Needs 'name-prefix'; deleting artifacts and cache entries needs 'actions: write'."
+  },
+  {
+    name: Input.KeepDaily,
+    default: '',
+    description:
+      'Backup/prune rotation: keep the newest backup of each of the last N days (UTC) that have one, counted back from the newest backup.'
+  },
+  {
+    name: Input.KeepWeekly,
+    default: '',
+    description:
+      'Backup/prune rotation: keep the newest backup of each of the last N ISO weeks (Monday to Sunday, UTC) that have one.'
+  },
+  {
+    name: Input.KeepMonthly,
+    default: '',
+    description:
+      'Backup/prune rotation: keep the newest backup of each of the last N calendar months (UTC) that have one.'
+  },
+  {
+    name: Input.KeepYearly,
+    default: '',
+    description: 'Backup/prune rotation: keep the newest backup of each of the last N years (UTC) that have one.'
+  },
+  {
+    name: Input.MaxAge,
+    default: '',
+    description:
+      "Verify: fail the job when the newest backup under 'name-prefix' is older than this ('26h', '8d', '2w'; units s, m, h, d, w), naming it and its age: an alarm for backups that silently stopped. The backup is still verified."
   }
 ]
 
@@ -329,5 +364,10 @@ export const OUTPUTS: { name: Output; description: string }[] = [
     name: Output.StartupSeconds,
     description:
       "Seconds from 'start-command' until the server answered HTTP 200 at 'health-url' (empty when this run did not start it)."
+  },
+  {
+    name: Output.BackupAgeSeconds,
+    description:
+      "Verify with 'max-age': age in seconds of the newest backup under 'name-prefix' (set also when it is too old)."
   }
 ]

@@ -6,6 +6,7 @@ import type { Mode, Settings } from './settings.js'
 import { parseClusterNodes, parseHealthUrl } from './server-inputs.js'
 import type { Engine } from '../database/types.js'
 import type { StorageKind } from '../storage/types.js'
+import { parseRotation } from './parse-rotation.js'
 import {
   KEYGEN_HINT,
   KeyFormatError,
@@ -18,7 +19,7 @@ import {
 /** Reads one raw input by name ('' when unset). The action passes core.getInput, the CLI its parsed flags. */
 export type InputReader = (name: Input) => string
 
-const MODES: Mode[] = ['backup', 'restore', 'verify']
+const MODES: Mode[] = ['backup', 'restore', 'verify', 'prune']
 const STORAGES: StorageKind[] = ['artifact', 'directory', 'cache']
 const DATABASE_MODES = ['auto', 'none', 'postgresql', 'mysql', 'mariadb', 'oracle', 'sqlserver', 'db2']
 /** Characters the artifact service refuses in names; refused for every storage so a name works everywhere. */
@@ -45,7 +46,13 @@ const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }
   [Input.AllowVersionMismatch]: { modes: ['restore'] },
   [Input.InterruptedRestore]: { modes: ['restore'] },
   [Input.HealthUrl]: { modes: ['backup', 'restore'] },
-  [Input.ClusterNodes]: { modes: ['backup', 'restore'] }
+  [Input.ClusterNodes]: { modes: ['backup', 'restore'] },
+  [Input.KeepLast]: { modes: ['backup', 'prune'] },
+  [Input.KeepDaily]: { modes: ['backup', 'prune'] },
+  [Input.KeepWeekly]: { modes: ['backup', 'prune'] },
+  [Input.KeepMonthly]: { modes: ['backup', 'prune'] },
+  [Input.KeepYearly]: { modes: ['backup', 'prune'] },
+  [Input.MaxAge]: { modes: ['verify'] }
 }
 
 /** Turns raw inputs into validated Settings, throwing an InputError that names the input, the value and the fix. */
@@ -60,7 +67,7 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
     return used ? raw(name) : defaultOf(name)
   }
   const homeRaw = get(Input.Home)
-  if (mode !== 'verify' && homeRaw === '') {
+  if ((mode === 'backup' || mode === 'restore') && homeRaw === '') {
     throw new InputError(
       Input.Home,
       `Input '${Input.Home}' is required for mode '${mode}': set it to the XL Release server home (the folder holding conf/ and lib/).`
@@ -75,7 +82,8 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
   }
   const name = get(Input.Name)
   const namePrefix = get(Input.NamePrefix)
-  if (name && namePrefix) {
+  const picksOne = mode === 'restore' || mode === 'verify'
+  if (picksOne && name && namePrefix) {
     throw new InputError(
       Input.NamePrefix,
       `Set either '${Input.Name}' (an exact backup) or '${Input.NamePrefix}' (the newest backup with that prefix), not both.`
@@ -92,13 +100,13 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       )
     }
   }
-  if (mode !== 'backup' && storageKind !== 'directory' && !name && !namePrefix) {
+  if (picksOne && storageKind !== 'directory' && !name && !namePrefix) {
     throw new InputError(
       Input.Name,
       `Mode '${mode}' needs '${Input.Name}' (an exact backup name) or '${Input.NamePrefix}' (the newest backup with that prefix).`
     )
   }
-  if (mode !== 'backup' && storageKind === 'directory' && !name && !namePrefix) {
+  if (picksOne && storageKind === 'directory' && !name && !namePrefix) {
     throw new InputError(
       Input.Name,
       `Mode '${mode}' needs '${Input.Name}' (an exact backup name) or '${Input.NamePrefix}' (the newest backup with that prefix) to pick a backup from '${storagePath}'.`
@@ -126,7 +134,11 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
   const retentionDays = retentionRaw === '' ? null : integer(Input.RetentionDays, retentionRaw, 0, 400) || null
 
   const home = homeRaw === '' ? '' : path.resolve(homeRaw)
-  const effectiveName = mode === 'backup' ? name || defaultBackupName(new Date()) : name
+  const effectiveName =
+    mode === 'backup'
+      ? name || (namePrefix ? namePrefix + backupStamp(new Date()) : defaultBackupName(new Date()))
+      : name
+  const dryRun = boolean(Input.DryRun, get(Input.DryRun))
 
   const portRaw = get(Input.Port)
   const jobs = integer(Input.DatabaseJobs, get(Input.DatabaseJobs), 1, 64)
@@ -182,7 +194,7 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       allowForeignDatabase: boolean(Input.AllowForeignDatabase, get(Input.AllowForeignDatabase)),
       createDatabase: boolean(Input.CreateDatabase, get(Input.CreateDatabase)),
       interrupted: oneOf(Input.InterruptedRestore, get(Input.InterruptedRestore), ['', 'rollback', 'finish'] as const),
-      dryRun: boolean(Input.DryRun, get(Input.DryRun))
+      dryRun
     },
     encryption: { recipients, passphrase: passphrase === '' ? undefined : passphrase },
     decryption: { identities, passphrase: passphrase === '' ? undefined : passphrase },
@@ -191,7 +203,14 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       key: mode === 'backup' ? signingKey(read(Input.SigningKey)) : null,
       trustedSigners: mode === 'backup' ? [] : trustedSigners(get(Input.TrustedSigners))
     },
-    threads: integer(Input.Threads, get(Input.Threads), 0, 256)
+    threads: integer(Input.Threads, get(Input.Threads), 0, 256),
+    rotation: parseRotation(
+      get,
+      mode,
+      { name: effectiveName, namePrefix },
+      dryRun,
+      (storageKind === 'artifact' || storageKind === 'cache') && githubToken === ''
+    )
   }
 }
 
@@ -245,12 +264,17 @@ function defaultOf(name: Input): string {
 
 /** 'xlr-backup-<host>-<UTC yyyymmddThhmmssZ>': unique per host and second, and sorts by time. */
 export function defaultBackupName(now: Date, host: string = os.hostname()): string {
-  const stamp = now
+  const stamp = backupStamp(now)
+  const safeHost = host.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^-+|-+$/g, '') || 'host'
+  return `xlr-backup-${safeHost}-${stamp}`
+}
+
+/** UTC 'yyyymmddThhmmssZ': sorts by time. */
+function backupStamp(now: Date): string {
+  return now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')
-  const safeHost = host.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^-+|-+$/g, '') || 'host'
-  return `xlr-backup-${safeHost}-${stamp}`
 }
 
 function role(

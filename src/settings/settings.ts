@@ -3,10 +3,11 @@ import type { StorageSettings } from '../storage/types.js'
 import type { EncryptionSettings, DecryptionSettings } from '../crypto/types.js'
 import type { SigningKey, TrustedKey } from '../signing/ssh-keys.js'
 import type { ClusterNode } from '../guard/cluster.js'
+import type { KeepRules } from '../rotation/policy.js'
 
 export type { StorageSettings }
 
-export type Mode = 'backup' | 'restore' | 'verify'
+export type Mode = 'backup' | 'restore' | 'verify' | 'prune'
 
 /** Everything a run needs, parsed and validated from the inputs (action) or flags (CLI). */
 export interface Settings {
@@ -24,6 +25,15 @@ export interface Settings {
   signing: SigningSettings
   /** 0 = every core. */
   threads: number
+  rotation: RotationSettings
+}
+
+/** Which backups under 'name-prefix' a rotation keeps (0 = rule off; all 0 = no rotation), and verify's age alarm. */
+export interface RotationSettings extends KeepRules {
+  /** Print the rotation plan and delete nothing ('dry-run'). */
+  dryRun: boolean
+  /** Verify: fail when the newest backup under 'name-prefix' is older than this; null = no alarm. */
+  maxAgeSeconds: number | null
 }
 
 export interface SigningSettings {

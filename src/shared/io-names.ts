@@ -50,7 +50,13 @@ export enum Input {
   BackupBranch = 'backup-branch',
   BackupWorkflow = 'backup-workflow',
   HealthUrl = 'health-url',
-  ClusterNodes = 'cluster-nodes'
+  ClusterNodes = 'cluster-nodes',
+  KeepLast = 'keep-last',
+  KeepDaily = 'keep-daily',
+  KeepWeekly = 'keep-weekly',
+  KeepMonthly = 'keep-monthly',
+  KeepYearly = 'keep-yearly',
+  MaxAge = 'max-age'
 }
 
 export enum Output {
@@ -68,5 +74,6 @@ export enum Output {
   PreviousPath = 'previous-path',
   DurationSeconds = 'duration-seconds',
   Verified = 'verified',
-  StartupSeconds = 'startup-seconds'
+  StartupSeconds = 'startup-seconds',
+  BackupAgeSeconds = 'backup-age-seconds'
 }

@@ -110,6 +110,25 @@ export class ArtifactRestApi {
     }
   }
 
+  /**
+   * Deletes one artifact (the token needs 'actions: write'). False when it was already gone (404): a rotation that
+   * races another one, or an artifact that expired, is not a failure.
+   */
+  async deleteArtifact(id: number, name: string): Promise<boolean> {
+    try {
+      await this.octokit.request('DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}', {
+        owner: this.owner,
+        repo: this.repo,
+        artifact_id: id
+      })
+      return true
+    } catch (error) {
+      const status = (error as { status?: number }).status
+      if (status === 404) return false
+      throw deleteError(error, this.repository, `artifact '${name}' (id ${id})`)
+    }
+  }
+
   /** The repository's default branch. */
   async defaultBranch(): Promise<string> {
     try {
@@ -153,13 +172,34 @@ function toRestArtifact(a: RawArtifact): RestArtifact {
   }
 }
 
-/** Turns an HTTP failure of the REST API into a message that names the input to fix. */
-export function restError(error: unknown, repository: string, scope: string): StorageError {
+/** A refused deletion (artifact or cache entry): 403 means the token may read but not write. */
+export function deleteError(error: unknown, repository: string, what: string): StorageError {
   const status = (error as { status?: number }).status
   const detail = (error as Error).message
   if (status === 403) {
     return new StorageError(
-      `The GitHub API refused to list the artifacts of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
+      `The GitHub API refused to delete ${what} in ${repository} (HTTP 403: ${detail}). Rotation deletes through the ` +
+        `REST API, so '${Input.GithubToken}' needs 'actions: write': add 'permissions: { actions: write }' to the job ` +
+        `(or pass a token that has it).`,
+      { cause: error }
+    )
+  }
+  if (status === 401) {
+    return new StorageError(
+      `The GitHub API rejected '${Input.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`,
+      { cause: error }
+    )
+  }
+  return new StorageError(`Deleting ${what} in ${repository} failed: ${detail}`, { cause: error })
+}
+
+/** Turns an HTTP failure of the REST API into a message that names the input to fix. */
+export function restError(error: unknown, repository: string, scope: string, listing = 'artifacts'): StorageError {
+  const status = (error as { status?: number }).status
+  const detail = (error as Error).message
+  if (status === 403) {
+    return new StorageError(
+      `The GitHub API refused to list the ${listing} of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
         `The '${Input.GithubToken}' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
         `or pass a token that has it (for another repository, a fine-grained token with Actions read access).`,
       { cause: error }
@@ -180,5 +220,5 @@ export function restError(error: unknown, repository: string, scope: string): St
       { cause: error }
     )
   }
-  return new StorageError(`Listing the artifacts of ${scope} in ${repository} failed: ${detail}`, { cause: error })
+  return new StorageError(`Listing the ${listing} of ${scope} in ${repository} failed: ${detail}`, { cause: error })
 }

@@ -246,6 +246,43 @@ export class ArtifactStorage implements BackupStorage {
     }
   }
 
+  /**
+   * Every live artifact of the repository whose name starts with `prefix`, all pages. Only trusted runs' artifacts
+   * count (as for a restore by prefix): a pull request that uploads look-alike backups must not push the real ones
+   * out of a 'keep-last' window.
+   */
+  async list(prefix: string, logger: Logger): Promise<FoundBackup[]> {
+    this.requireToken(`the rotation (it lists and deletes the repository's artifacts through the GitHub API)`)
+    this.requireRepository()
+    const matches: RestArtifact[] = []
+    for await (const page of this.api().repositoryPages()) {
+      matches.push(...page.filter(a => a.name.startsWith(prefix) && !isCompanionName(a.name) && !a.expired))
+    }
+    const { trusted, refused } = await this.trustedOnly(matches)
+    for (const r of refused) {
+      logger.info(
+        `Left out artifact '${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}; it is neither counted nor deleted.`
+      )
+    }
+    return trusted.map(a => fromRest(a))
+  }
+
+  /** Deletes the artifact and the signature artifact its run holds beside it. Artifacts have no lock. */
+  async remove(found: FoundBackup, logger: Logger): Promise<'deleted' | 'locked'> {
+    if (found.artifactId === undefined) throw new StorageError(`Backup '${found.name}' is not a listed artifact.`)
+    const api = this.api()
+    if (!(await api.deleteArtifact(found.artifactId, found.name))) {
+      logger.info(`Artifact '${found.name}' (id ${found.artifactId}) was already gone.`)
+    }
+    if (found.workflowRunId !== undefined) {
+      const signature = companionName(found.name)
+      for (const a of (await api.runArtifacts(found.workflowRunId)).filter(c => c.name === signature)) {
+        await api.deleteArtifact(a.id, a.name)
+      }
+    }
+    return 'deleted'
+  }
+
   /** This run first (no token needed); then, with a token, every run of the repository. */
   private async findByName(name: string, logger: Logger): Promise<FoundBackup> {
     const searched: string[] = []

@@ -11,6 +11,7 @@ import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from '.
 import { readCompanion } from './companion-file.js'
 import { createStagingFile } from './staging.js'
 import { companionName } from '../signing/companion.js'
+import { CacheRestApi } from './cache-rest.js'
 import { Input } from '../shared/io-names.js'
 
 export const CACHE_KEY_PREFIX = 'xlr-backup-'
@@ -36,7 +37,9 @@ export class CacheStorage implements BackupStorage {
 
   constructor(
     private readonly env: RunEnvironment,
-    private readonly processEnv: NodeJS.ProcessEnv = process.env
+    private readonly processEnv: NodeJS.ProcessEnv = process.env,
+    /** For the rotation, which lists and deletes entries through the REST API ('' = none given). */
+    private readonly rest: { githubToken: string; repository: string } = { githubToken: '', repository: '' }
   ) {
     this.folder = path.join(env.workspace, CACHE_FOLDER)
   }
@@ -172,6 +175,59 @@ export class CacheStorage implements BackupStorage {
     } finally {
       await this.forget()
     }
+  }
+
+  /**
+   * The entries whose keys start with `xlr-backup-<prefix>`, of this run's branch (GITHUB_REF) only: a restore sees
+   * this branch's entries, and a pull request's look-alike entries must not count. Dated by the service's creation
+   * time; one backup per key.
+   */
+  async list(prefix: string, logger: Logger): Promise<FoundBackup[]> {
+    const ref = this.processEnv.GITHUB_REF ?? ''
+    const entries = await this.restApi().list(CACHE_KEY_PREFIX + prefix, ref)
+    const byKey = new Map<string, FoundBackup>()
+    for (const e of entries) {
+      // The API matches by prefix already; checked again, since only our own keys may ever be deleted.
+      if (!e.key.startsWith(CACHE_KEY_PREFIX + prefix) || (ref && e.ref !== ref)) continue
+      const seen = byKey.get(e.key)
+      if (seen && Date.parse(seen.createdAt ?? '') >= Date.parse(e.createdAt ?? '')) continue
+      byKey.set(e.key, {
+        name: e.key.slice(CACHE_KEY_PREFIX.length),
+        ref: e.key,
+        size: e.size,
+        sha256: null,
+        createdAt: e.createdAt
+      })
+    }
+    logger.debug(`Listed ${byKey.size} cache entries under '${CACHE_KEY_PREFIX + prefix}'${ref ? ` of ${ref}` : ''}.`)
+    return [...byKey.values()]
+  }
+
+  /** Deletes the entry (every version of its key on this branch). The cache has no lock. */
+  async remove(found: FoundBackup, logger: Logger): Promise<'deleted' | 'locked'> {
+    if (!found.ref.startsWith(CACHE_KEY_PREFIX)) throw new StorageError(`'${found.ref}' is not a backup's cache key.`)
+    if (!(await this.restApi().deleteKey(found.ref, this.processEnv.GITHUB_REF ?? ''))) {
+      logger.info(`Cache entry '${found.ref}' was already gone.`)
+    }
+    return 'deleted'
+  }
+
+  private restApi(): CacheRestApi {
+    const repository = this.rest.repository || this.env.repository
+    if (!this.rest.githubToken) {
+      throw new InputError(
+        Input.GithubToken,
+        `Input '${Input.GithubToken}' is empty, but rotating '${Input.Storage}: cache' lists and deletes entries through ` +
+          `the GitHub API: pass a token with 'actions: write' (the default '\${{ github.token }}' has it with 'permissions: { actions: write }').`
+      )
+    }
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+      throw new InputError(
+        Input.Repository,
+        `Rotating '${Input.Storage}: cache' needs the repository as 'owner/name' (GITHUB_REPOSITORY is not set here), got ${JSON.stringify(repository)}.`
+      )
+    }
+    return new CacheRestApi(this.rest.githubToken, repository, this.env.apiUrl)
   }
 
   /** Downloads the entry of `found` into the (fresh) cache folder, unless fetchSignature already did. */

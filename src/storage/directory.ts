@@ -184,6 +184,43 @@ export class DirectoryStorage implements BackupStorage {
     }
   }
 
+  /** The backups under `prefix`, each dated by its file's modification time (when it was stored). */
+  async list(prefix: string): Promise<FoundBackup[]> {
+    const names = (await this.backupNames()).filter(n => n.startsWith(prefix))
+    return await Promise.all(
+      names.map(async name => {
+        const file = path.join(this.folder, name)
+        const info = await stat(file).catch(() => null)
+        return { name, ref: file, size: info?.size ?? null, sha256: null, createdAt: info?.mtime.toISOString() ?? null }
+      })
+    )
+  }
+
+  /**
+   * Deletes the backup file, then its digest and signature files. A file the system refuses to unlink with EPERM
+   * (the immutable attribute, `chattr +i`, or a sticky folder owned by someone else) counts as locked.
+   */
+  async remove(found: FoundBackup, logger: Logger): Promise<'deleted' | 'locked'> {
+    checkBackupName(found.name)
+    const file = path.join(this.folder, found.name)
+    try {
+      await unlink(file)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EPERM') return 'locked'
+      if (code !== 'ENOENT') {
+        throw new StorageError(`Could not delete the backup ${file}: ${(error as Error).message}`, { cause: error })
+      }
+    }
+    for (const companion of [found.name + SIDECAR, companionName(found.name)]) {
+      await rm(path.join(this.folder, companion), { force: true }).catch((error: unknown) => {
+        logger.warning(`Deleted ${file} but not ${companion} beside it: ${(error as Error).message}.`)
+      })
+    }
+    await syncFolder(this.folder)
+    return 'deleted'
+  }
+
   async fetchSignature(found: FoundBackup): Promise<string | null> {
     return await readCompanion(path.join(this.folder, companionName(found.name)))
   }

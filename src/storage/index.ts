@@ -47,7 +47,7 @@ export async function createStorage(
     }
     case 'cache': {
       const { CacheStorage } = await import('./cache.js')
-      return new CacheStorage(run, env)
+      return new CacheStorage(run, env, { githubToken: settings.githubToken, repository: settings.repository })
     }
     default:
       throw new StorageError(`Unknown storage '${String((settings as { kind: unknown }).kind)}'.`)

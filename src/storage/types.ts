@@ -38,9 +38,19 @@ export interface BackupStorage {
   fetchSignature(found: FoundBackup, destDir: string, logger: Logger): Promise<string | null>
   /** Drops what fetchSignature kept for a fetch that will not happen now (the cache's restored entry). */
   forget?(): Promise<void>
+  /**
+   * Every stored backup whose name starts with `prefix`, listed to the end (all pages), each with `createdAt` = the
+   * backup's own time where the store keeps it (else the store's creation time; null when it cannot be read).
+   */
+  list(prefix: string, logger: Logger): Promise<FoundBackup[]>
+  /**
+   * Deletes one listed backup and its companions ('.sig' etc.). 'locked' when the store refuses because the object
+   * is under retention / immutability (rotation skips it with a note); throws StorageError on other failures.
+   */
+  remove(found: FoundBackup, logger: Logger): Promise<'deleted' | 'locked'>
 }
 
-export type StorageKind = 'directory' | 'artifact' | 'cache'
+export type StorageKind = 'directory' | 'artifact' | 'cache' | 's3' | 'azure'
 
 export interface PublishedBackup {
   name: string

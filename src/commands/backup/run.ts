@@ -24,6 +24,7 @@ import { cancellation } from '../../lifecycle/cancel.js'
 import { storageExclusion } from './storage-exclusion.js'
 import { assertClusterDown } from '../../guard/cluster.js'
 import { PhaseClock } from '../startup-time.js'
+import { rotateAfterBackup } from '../rotate.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
@@ -115,9 +116,10 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     )
     staged = null
     const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
-    return clock.addTo(
+    const result = clock.addTo(
       backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000, downtimeSeconds })
     )
+    return await rotateAfterBackup(storage, settings, published.name, result, logger)
   } finally {
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })

@@ -19,6 +19,8 @@ import type { Logger } from '../../shared/logger.js'
 import { currentRunFolder, makePrivateTempDir } from '../../shared/private-files.js'
 import { formatBytes, formatDuration, Progress } from '../../shared/progress.js'
 import { Input } from '../../shared/io-names.js'
+import { createStorage } from '../../storage/index.js'
+import { checkBackupAge, formatAge } from './freshness.js'
 
 /**
  * Verify: prove a backup restorable without touching any home. Every entry is read and checked against the
@@ -31,6 +33,17 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
   const workDir = await makePrivateTempDir('verify-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   try {
+    // Before anything is downloaded; a backup that is too old is still verified, and the job fails after.
+    const maxAge = settings.rotation.maxAgeSeconds
+    const age =
+      maxAge === null
+        ? null
+        : await checkBackupAge(
+            await createStorage(settings.storage, logger),
+            settings.storage.namePrefix,
+            maxAge,
+            logger
+          )
     const opened = await fetchAndOpenBackup(settings, workDir, logger)
     const { fetched } = opened
     archive = opened.archive
@@ -113,8 +126,10 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
         [Output.BackupName]: fetched.found.name,
         [Output.BackupSize]: String(fetched.storedBytes),
         [Output.XlReleaseVersion]: manifest.home.xlReleaseVersion ?? '',
-        [Output.DurationSeconds]: seconds.toFixed(1)
+        [Output.DurationSeconds]: seconds.toFixed(1),
+        ...(age ? { [Output.BackupAgeSeconds]: String(age.ageSeconds) } : {})
       },
+      ...(age?.tooOld ? { failure: age.tooOld } : {}),
       summary: {
         title: `Backup ${fetched.found.name} verified`,
         facts: [
@@ -123,6 +138,14 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
           ['Home', describeUnpacked(unpacked)],
           ['Entries in the manifest', String(manifest.files.length)],
           ['Encrypted', fetched.encrypted ? 'yes (age)' : 'no'],
+          ...(age
+            ? ([
+                [
+                  'Newest backup',
+                  `${age.name}, ${formatAge(age.ageSeconds)} old (${age.tooOld ? 'TOO OLD' : 'within'} '${Input.MaxAge}')`
+                ]
+              ] as [string, string][])
+            : []),
           ['Duration', formatDuration(seconds)]
         ],
         tables: [{ caption: 'Checks', header: ['What', 'How', 'Result'], rows: checks }],

@@ -1,31 +1,18 @@
-export const id = 30;
-export const ids = [30];
+export const id = 340;
+export const ids = [340];
 export const modules = {
 
-/***/ 68030:
+/***/ 20510:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  ArtifactStorage: () => (/* binding */ ArtifactStorage)
-});
-
-// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 86 modules
-var artifact = __webpack_require__(75203);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(51455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(76760);
-// EXTERNAL MODULE: ./src/shared/errors.ts
-var errors = __webpack_require__(58382);
-// EXTERNAL MODULE: ./src/shared/private-files.ts
-var private_files = __webpack_require__(99412);
-// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
-var github = __webpack_require__(61351);
-// EXTERNAL MODULE: ./src/shared/io-names.ts
-var io_names = __webpack_require__(79920);
-;// CONCATENATED MODULE: ./src/storage/artifact-rest.ts
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   EX: () => (/* binding */ deleteError),
+/* harmony export */   jc: () => (/* binding */ ArtifactRestApi),
+/* harmony export */   lF: () => (/* binding */ restError)
+/* harmony export */ });
+/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(61351);
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(58382);
+/* harmony import */ var _shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(79920);
 
 
 
@@ -44,7 +31,7 @@ class ArtifactRestApi {
         this.repository = repository;
         ;
         [this.owner, this.repo] = repository.split('/');
-        this.octokit = (0,github/* getOctokit */.Q)(token, { baseUrl: apiUrl });
+        this.octokit = (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(token, { baseUrl: apiUrl });
     }
     /** Every artifact of one run, newest first. */
     async runArtifacts(runId) {
@@ -85,6 +72,26 @@ class ArtifactRestApi {
         }
         catch (error) {
             throw restError(error, this.repository, `run ${runId}`);
+        }
+    }
+    /**
+     * Deletes one artifact (the token needs 'actions: write'). False when it was already gone (404): a rotation that
+     * races another one, or an artifact that expired, is not a failure.
+     */
+    async deleteArtifact(id, name) {
+        try {
+            await this.octokit.request('DELETE /repos/{owner}/{repo}/actions/artifacts/{artifact_id}', {
+                owner: this.owner,
+                repo: this.repo,
+                artifact_id: id
+            });
+            return true;
+        }
+        catch (error) {
+            const status = error.status;
+            if (status === 404)
+                return false;
+            throw deleteError(error, this.repository, `artifact '${name}' (id ${id})`);
         }
     }
     /** The repository's default branch. */
@@ -130,27 +137,65 @@ function toRestArtifact(a) {
         runId: a.workflow_run?.id ?? null
     };
 }
-/** Turns an HTTP failure of the REST API into a message that names the input to fix. */
-function restError(error, repository, scope) {
+/** A refused deletion (artifact or cache entry): 403 means the token may read but not write. */
+function deleteError(error, repository, what) {
     const status = error.status;
     const detail = error.message;
     if (status === 403) {
-        return new errors/* StorageError */.aq(`The GitHub API refused to list the artifacts of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
-            `The '${io_names/* Input */.p.GithubToken}' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
+        return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StorageError */ .aq(`The GitHub API refused to delete ${what} in ${repository} (HTTP 403: ${detail}). Rotation deletes through the ` +
+            `REST API, so '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__/* .Input */ .p.GithubToken}' needs 'actions: write': add 'permissions: { actions: write }' to the job ` +
+            `(or pass a token that has it).`, { cause: error });
+    }
+    if (status === 401) {
+        return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StorageError */ .aq(`The GitHub API rejected '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__/* .Input */ .p.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`, { cause: error });
+    }
+    return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StorageError */ .aq(`Deleting ${what} in ${repository} failed: ${detail}`, { cause: error });
+}
+/** Turns an HTTP failure of the REST API into a message that names the input to fix. */
+function restError(error, repository, scope, listing = 'artifacts') {
+    const status = error.status;
+    const detail = error.message;
+    if (status === 403) {
+        return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StorageError */ .aq(`The GitHub API refused to list the ${listing} of ${scope} in ${repository} (HTTP 403: ${detail}). ` +
+            `The '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__/* .Input */ .p.GithubToken}' lacks 'actions: read' on '${repository}': add 'permissions: { actions: read }' to the job, ` +
             `or pass a token that has it (for another repository, a fine-grained token with Actions read access).`, { cause: error });
     }
     if (status === 401) {
-        return new errors/* StorageError */.aq(`The GitHub API rejected '${io_names/* Input */.p.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`, {
+        return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StorageError */ .aq(`The GitHub API rejected '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__/* .Input */ .p.GithubToken}' (HTTP 401: ${detail}): it is invalid or expired.`, {
             cause: error
         });
     }
     if (status === 404) {
-        return new errors/* StorageError */.aq(`The GitHub API found no ${scope === 'the repository' ? `repository '${repository}'` : `${scope} in '${repository}'`} ` +
-            `(HTTP 404). Check '${io_names/* Input */.p.Repository}' and '${io_names/* Input */.p.RunId}', and that '${io_names/* Input */.p.GithubToken}' can see that repository.`, { cause: error });
+        return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StorageError */ .aq(`The GitHub API found no ${scope === 'the repository' ? `repository '${repository}'` : `${scope} in '${repository}'`} ` +
+            `(HTTP 404). Check '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__/* .Input */ .p.Repository}' and '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__/* .Input */ .p.RunId}', and that '${_shared_io_names_js__WEBPACK_IMPORTED_MODULE_2__/* .Input */ .p.GithubToken}' can see that repository.`, { cause: error });
     }
-    return new errors/* StorageError */.aq(`Listing the artifacts of ${scope} in ${repository} failed: ${detail}`, { cause: error });
+    return new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .StorageError */ .aq(`Listing the ${listing} of ${scope} in ${repository} failed: ${detail}`, { cause: error });
 }
 
+
+/***/ }),
+
+/***/ 89340:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  ArtifactStorage: () => (/* binding */ ArtifactStorage)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 86 modules
+var artifact = __webpack_require__(75203);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(51455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(76760);
+// EXTERNAL MODULE: ./src/shared/errors.ts
+var errors = __webpack_require__(58382);
+// EXTERNAL MODULE: ./src/shared/private-files.ts
+var private_files = __webpack_require__(99412);
+// EXTERNAL MODULE: ./src/storage/artifact-rest.ts
+var artifact_rest = __webpack_require__(20510);
 // EXTERNAL MODULE: ./src/storage/companion-file.ts
 var companion_file = __webpack_require__(35258);
 // EXTERNAL MODULE: ./src/signing/companion.ts
@@ -215,6 +260,8 @@ async function sizeOf(dir) {
     return bytes;
 }
 
+// EXTERNAL MODULE: ./src/shared/io-names.ts
+var io_names = __webpack_require__(79920);
 ;// CONCATENATED MODULE: ./src/storage/artifact.ts
 
 
@@ -424,6 +471,40 @@ class ArtifactStorage {
             await (0,promises_.rm)(work, { recursive: true, force: true });
         }
     }
+    /**
+     * Every live artifact of the repository whose name starts with `prefix`, all pages. Only trusted runs' artifacts
+     * count (as for a restore by prefix): a pull request that uploads look-alike backups must not push the real ones
+     * out of a 'keep-last' window.
+     */
+    async list(prefix, logger) {
+        this.requireToken(`the rotation (it lists and deletes the repository's artifacts through the GitHub API)`);
+        this.requireRepository();
+        const matches = [];
+        for await (const page of this.api().repositoryPages()) {
+            matches.push(...page.filter(a => a.name.startsWith(prefix) && !(0,signing_companion/* isCompanionName */._f)(a.name) && !a.expired));
+        }
+        const { trusted, refused } = await this.trustedOnly(matches);
+        for (const r of refused) {
+            logger.info(`Left out artifact '${r.artifact.name}' (id ${r.artifact.id}, run ${r.artifact.runId}): ${r.reason}; it is neither counted nor deleted.`);
+        }
+        return trusted.map(a => fromRest(a));
+    }
+    /** Deletes the artifact and the signature artifact its run holds beside it. Artifacts have no lock. */
+    async remove(found, logger) {
+        if (found.artifactId === undefined)
+            throw new errors/* StorageError */.aq(`Backup '${found.name}' is not a listed artifact.`);
+        const api = this.api();
+        if (!(await api.deleteArtifact(found.artifactId, found.name))) {
+            logger.info(`Artifact '${found.name}' (id ${found.artifactId}) was already gone.`);
+        }
+        if (found.workflowRunId !== undefined) {
+            const signature = (0,signing_companion/* companionName */.km)(found.name);
+            for (const a of (await api.runArtifacts(found.workflowRunId)).filter(c => c.name === signature)) {
+                await api.deleteArtifact(a.id, a.name);
+            }
+        }
+        return 'deleted';
+    }
     /** This run first (no token needed); then, with a token, every run of the repository. */
     async findByName(name, logger) {
         const searched = [];
@@ -594,7 +675,7 @@ class ArtifactStorage {
             `to pick one run, or 'trust-any-run: true' to take any run's artifact.`);
     }
     api() {
-        return new ArtifactRestApi(this.options.githubToken, this.repository, this.env.apiUrl);
+        return new artifact_rest/* ArtifactRestApi */.jc(this.options.githubToken, this.repository, this.env.apiUrl);
     }
     requireToken(why) {
         if (!this.options.githubToken) {
