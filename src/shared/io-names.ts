@@ -48,7 +48,13 @@ export enum Input {
   TrustedSigners = 'trusted-signers',
   TrustAnyRun = 'trust-any-run',
   BackupBranch = 'backup-branch',
-  BackupWorkflow = 'backup-workflow'
+  BackupWorkflow = 'backup-workflow',
+  Bucket = 'bucket',
+  Endpoint = 'endpoint',
+  Region = 'region',
+  ForcePathStyle = 'force-path-style',
+  ImmutableDays = 'immutable-days',
+  ImmutableMode = 'immutable-mode'
 }
 
 export enum Output {
@@ -65,5 +71,6 @@ export enum Output {
   RestoredComponents = 'restored-components',
   PreviousPath = 'previous-path',
   DurationSeconds = 'duration-seconds',
-  Verified = 'verified'
+  Verified = 'verified',
+  ObjectUrl = 'object-url'
 }
