@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { BlobServiceClient } from '@azure/storage-blob'
 import { freePort } from '../../support/net.js'
 import { sha256File } from '../../support/hash.js'
@@ -20,6 +22,7 @@ import type { StorageSettings } from '../../../src/settings/settings.js'
 import { createStorage, type BackupStorage } from '../../../src/storage/index.js'
 
 const BUCKET = 'xlr-backups'
+const tsx = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/cli.mjs')
 const MIB = 1024 * 1024
 
 interface Case {
@@ -204,6 +207,38 @@ describe.each(cases)('storage: $kind', ({ kind, start, storedFile, parts }) => {
     }
   })
 
+  test('an upload killed midway leaves no backup that find or list could pick up', async () => {
+    const file = path.join(tmp, 'killed-source')
+    await writeFile(file, randomBytes(48 * MIB))
+    const name = 'xlr-backup-killed-1.zip'
+    const before = await bytesUnder(server.dataDir)
+    const child = spawn(
+      process.execPath,
+      [tsx, 'support/object-upload-child.ts', kind, server.endpoint, BUCKET, file, name],
+      {
+        cwd: path.resolve('__tests__'),
+        env: { ...process.env, XLR_BACKUP_TEST_PART_BYTES: String(MIB) },
+        stdio: 'pipe'
+      }
+    )
+    let printed = ''
+    child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()))
+    const exited = new Promise<NodeJS.Signals | null>(resolve => child.once('exit', (_code, signal) => resolve(signal)))
+    const deadline = Date.now() + 60_000
+    // Midway: the server has taken at least one part, and the upload is not finished.
+    while ((await bytesUnder(server.dataDir)) < before + MIB) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the upload never got midway:\n${printed}`)
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    child.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+    expect(printed).not.toMatch(/done/)
+    const storage = await store({ path: 'xlr' })
+    await expect(storage.find({ name: 'xlr-backup-killed-1' }, logger)).rejects.toThrow(/No backup found/)
+    expect(await storage.list!('xlr-backup-killed', logger)).toEqual([])
+  })
+
   test('the preflight names the input at fault: bucket, credentials, endpoint, immutable-days', async () => {
     await expect((await store({ bucket: 'no-such-bucket' })).preflight!(logger)).rejects.toThrow(
       /Input 'bucket' names no (bucket|container)/
@@ -244,3 +279,12 @@ describe.each(cases)('storage: $kind', ({ kind, start, storedFile, parts }) => {
     )
   })
 })
+
+/** Bytes of every file below `dir` (what a server has written so far). */
+async function bytesUnder(dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name)).catch(() => null))?.size ?? 0
+  }
+  return total
+}
