@@ -184,8 +184,8 @@ __webpack_require__.d(__webpack_exports__, {
   ArtifactStorage: () => (/* binding */ ArtifactStorage)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 86 modules
-var artifact = __webpack_require__(75203);
+// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 28 modules
+var artifact = __webpack_require__(76799);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:path"

@@ -34,9 +34,9 @@ describe('parseSettings', () => {
   it.each([
     [{ [Input.Home]: '' }, Input.Home, /required for mode 'backup'/],
     [
-      { [Input.Home]: '/h', [Input.Storage]: 's3' },
+      { [Input.Home]: '/h', [Input.Storage]: 'ftp' },
       Input.Storage,
-      /"s3"; valid values are 'artifact', 'directory', 'cache'/
+      /"ftp"; valid values are 'artifact', 'directory', 'cache', 's3', 'azure'/
     ],
     [{ [Input.Home]: '/h', [Input.CompressionLevel]: '10' }, Input.CompressionLevel, /from 0 to 9, got 10/],
     [{ [Input.Home]: '/h', [Input.CompressionLevel]: 'fast' }, Input.CompressionLevel, /whole number/],

@@ -38,6 +38,12 @@ function settings(trust?: Partial<RunTrust>): StorageSettings {
     repository: '',
     githubToken: emu.token,
     retentionDays: null,
+    bucket: '',
+    endpoint: '',
+    region: 'us-east-1',
+    forcePathStyle: false,
+    immutableDays: null,
+    immutableMode: 'governance',
     ...(trust ? { trust: { anyRun: false, branch: '', workflow: '', ...trust } } : {})
   }
 }

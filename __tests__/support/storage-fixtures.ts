@@ -11,6 +11,12 @@ export function storageSettings(kind: StorageSettings['kind'], over: Partial<Sto
     repository: '',
     githubToken: '',
     retentionDays: null,
+    bucket: '',
+    endpoint: '',
+    region: 'us-east-1',
+    forcePathStyle: false,
+    immutableDays: null,
+    immutableMode: 'governance',
     ...over
   }
 }

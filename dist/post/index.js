@@ -64,6 +64,12 @@ var io_names_Input;
     Input["KeepMonthly"] = "keep-monthly";
     Input["KeepYearly"] = "keep-yearly";
     Input["MaxAge"] = "max-age";
+    Input["Bucket"] = "bucket";
+    Input["Endpoint"] = "endpoint";
+    Input["Region"] = "region";
+    Input["ForcePathStyle"] = "force-path-style";
+    Input["ImmutableDays"] = "immutable-days";
+    Input["ImmutableMode"] = "immutable-mode";
 })(io_names_Input || (io_names_Input = {}));
 var Output;
 (function (Output) {
@@ -83,6 +89,7 @@ var Output;
     Output["Verified"] = "verified";
     Output["StartupSeconds"] = "startup-seconds";
     Output["BackupAgeSeconds"] = "backup-age-seconds";
+    Output["ObjectUrl"] = "object-url";
 })(Output || (Output = {}));
 
 ;// CONCATENATED MODULE: external "node:http"
@@ -1529,12 +1536,12 @@ const INPUTS = [
     {
         name: io_names_Input.Storage,
         default: 'artifact',
-        description: "Where backups go and are found: 'artifact' (a workflow artifact), 'directory' (a folder on the runner, e.g. a NAS mount; set 'path'), or 'cache' (the Actions cache; for handing a backup between jobs, or on GitHub Enterprise Server)."
+        description: "Where backups go and are found: 'artifact' (a workflow artifact), 'directory' (a folder on the runner, e.g. a NAS mount; set 'path'), 'cache' (the Actions cache; for handing a backup between jobs, or on GitHub Enterprise Server), 's3' (AWS S3 or an S3-compatible store: GCS, R2, MinIO, Ceph; set 'bucket'), or 'azure' (Azure Blob Storage; set 'bucket' and 'endpoint')."
     },
     {
         name: io_names_Input.Path,
         default: '',
-        description: "With 'storage: directory', the folder that holds the backups. With 'storage: artifact', the folder the backup file is written to before it is uploaded (default: the runner's temp folder). Not used with 'storage: cache'."
+        description: "With 'storage: directory', the folder that holds the backups. With 'storage: artifact', the folder the backup file is written to before it is uploaded (default: the runner's temp folder). With 's3' and 'azure', the key (blob name) prefix inside the bucket, like a folder: 'xlr/prod' stores 'xlr/prod/<name>' (default: the top). Not used with 'storage: cache'."
     },
     {
         name: io_names_Input.Name,
@@ -1790,6 +1797,36 @@ const INPUTS = [
         name: io_names_Input.MaxAge,
         default: '',
         description: "Verify: fail the job when the newest backup under 'name-prefix' is older than this ('26h', '8d', '2w'; units s, m, h, d, w), naming it and its age: an alarm for backups that silently stopped. The backup is still verified."
+    },
+    {
+        name: io_names_Input.Bucket,
+        default: '',
+        description: "'storage: s3': the bucket; 'storage: azure': the container. Required for both. Credentials never come from inputs: the AWS SDK's standard chain (aws-actions/configure-aws-credentials) or, for Azure, azure/login or AZURE_STORAGE_CONNECTION_STRING in 'env:'."
+    },
+    {
+        name: io_names_Input.Endpoint,
+        default: '',
+        description: "'storage: s3': the service URL of an S3-compatible store (e.g. 'https://storage.googleapis.com', 'https://<account>.r2.cloudflarestorage.com'); empty = AWS. 'storage: azure': the account URL 'https://<account>.blob.core.windows.net' (not needed with AZURE_STORAGE_CONNECTION_STRING)."
+    },
+    {
+        name: io_names_Input.Region,
+        default: '',
+        description: "'storage: s3': the bucket's region (default: AWS_REGION, else AWS_DEFAULT_REGION, else 'us-east-1')."
+    },
+    {
+        name: io_names_Input.ForcePathStyle,
+        default: 'false',
+        description: "'storage: s3': address the bucket as '<endpoint>/<bucket>' instead of '<bucket>.<endpoint>'; 'true' for MinIO, Ceph and most self-hosted servers."
+    },
+    {
+        name: io_names_Input.ImmutableDays,
+        default: '',
+        description: "Backup with 's3' or 'azure': keep the new backup immutable for this many days (S3 Object Lock retention, or an Azure blob immutability policy): nobody, not even a stolen token, can delete or change it meanwhile. The bucket must have Object Lock (the container version-level immutability): checked before the server stops."
+    },
+    {
+        name: io_names_Input.ImmutableMode,
+        default: 'governance',
+        description: "With 'immutable-days': 'governance' (users with a special permission may still lift it; Azure: an unlocked policy) or 'compliance' (nobody can, not even the account's root, until it expires; Azure: a locked policy)."
     }
 ];
 const OUTPUTS = [
@@ -1809,6 +1846,10 @@ const OUTPUTS = [
         description: 'SHA-256 digest of the artifact, in hex, as actions/upload-artifact gives it.'
     },
     { name: Output.CacheKey, description: "Cache key of the saved or restored backup ('storage: cache')." },
+    {
+        name: Output.ObjectUrl,
+        description: "The stored backup: 's3://<bucket>/<key>' ('storage: s3') or the blob's URL ('storage: azure')."
+    },
     {
         name: Output.RestoredComponents,
         description: 'Restore: comma-separated components restored (or planned, in a dry run).'

@@ -33,13 +33,13 @@ export const INPUTS: InputSpec[] = [
     name: Input.Storage,
     default: 'artifact',
     description:
-      "Where backups go and are found: 'artifact' (a workflow artifact), 'directory' (a folder on the runner, e.g. a NAS mount; set 'path'), or 'cache' (the Actions cache; for handing a backup between jobs, or on GitHub Enterprise Server)."
+      "Where backups go and are found: 'artifact' (a workflow artifact), 'directory' (a folder on the runner, e.g. a NAS mount; set 'path'), 'cache' (the Actions cache; for handing a backup between jobs, or on GitHub Enterprise Server), 's3' (AWS S3 or an S3-compatible store: GCS, R2, MinIO, Ceph; set 'bucket'), or 'azure' (Azure Blob Storage; set 'bucket' and 'endpoint')."
   },
   {
     name: Input.Path,
     default: '',
     description:
-      "With 'storage: directory', the folder that holds the backups. With 'storage: artifact', the folder the backup file is written to before it is uploaded (default: the runner's temp folder). Not used with 'storage: cache'."
+      "With 'storage: directory', the folder that holds the backups. With 'storage: artifact', the folder the backup file is written to before it is uploaded (default: the runner's temp folder). With 's3' and 'azure', the key (blob name) prefix inside the bucket, like a folder: 'xlr/prod' stores 'xlr/prod/<name>' (default: the top). Not used with 'storage: cache'."
   },
   {
     name: Input.Name,
@@ -329,6 +329,41 @@ export const INPUTS: InputSpec[] = [
     default: '',
     description:
       "Verify: fail the job when the newest backup under 'name-prefix' is older than this ('26h', '8d', '2w'; units s, m, h, d, w), naming it and its age: an alarm for backups that silently stopped. The backup is still verified."
+  },
+  {
+    name: Input.Bucket,
+    default: '',
+    description:
+      "'storage: s3': the bucket; 'storage: azure': the container. Required for both. Credentials never come from inputs: the AWS SDK's standard chain (aws-actions/configure-aws-credentials) or, for Azure, azure/login or AZURE_STORAGE_CONNECTION_STRING in 'env:'."
+  },
+  {
+    name: Input.Endpoint,
+    default: '',
+    description:
+      "'storage: s3': the service URL of an S3-compatible store (e.g. 'https://storage.googleapis.com', 'https://<account>.r2.cloudflarestorage.com'); empty = AWS. 'storage: azure': the account URL 'https://<account>.blob.core.windows.net' (not needed with AZURE_STORAGE_CONNECTION_STRING)."
+  },
+  {
+    name: Input.Region,
+    default: '',
+    description: "'storage: s3': the bucket's region (default: AWS_REGION, else AWS_DEFAULT_REGION, else 'us-east-1')."
+  },
+  {
+    name: Input.ForcePathStyle,
+    default: 'false',
+    description:
+      "'storage: s3': address the bucket as '<endpoint>/<bucket>' instead of '<bucket>.<endpoint>'; 'true' for MinIO, Ceph and most self-hosted servers."
+  },
+  {
+    name: Input.ImmutableDays,
+    default: '',
+    description:
+      "Backup with 's3' or 'azure': keep the new backup immutable for this many days (S3 Object Lock retention, or an Azure blob immutability policy): nobody, not even a stolen token, can delete or change it meanwhile. The bucket must have Object Lock (the container version-level immutability): checked before the server stops."
+  },
+  {
+    name: Input.ImmutableMode,
+    default: 'governance',
+    description:
+      "With 'immutable-days': 'governance' (users with a special permission may still lift it; Azure: an unlocked policy) or 'compliance' (nobody can, not even the account's root, until it expires; Azure: a locked policy)."
   }
 ]
 
@@ -350,6 +385,10 @@ export const OUTPUTS: { name: Output; description: string }[] = [
     description: 'SHA-256 digest of the artifact, in hex, as actions/upload-artifact gives it.'
   },
   { name: Output.CacheKey, description: "Cache key of the saved or restored backup ('storage: cache')." },
+  {
+    name: Output.ObjectUrl,
+    description: "The stored backup: 's3://<bucket>/<key>' ('storage: s3') or the blob's URL ('storage: azure')."
+  },
   {
     name: Output.RestoredComponents,
     description: 'Restore: comma-separated components restored (or planned, in a dry run).'

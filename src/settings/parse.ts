@@ -5,7 +5,7 @@ import { Input, INPUTS } from './inputs.js'
 import type { Mode, Settings } from './settings.js'
 import { parseClusterNodes, parseHealthUrl } from './server-inputs.js'
 import type { Engine } from '../database/types.js'
-import type { StorageKind } from '../storage/types.js'
+import type { StorageKind, StorageSettings } from '../storage/types.js'
 import { parseRotation } from './parse-rotation.js'
 import {
   KEYGEN_HINT,
@@ -20,7 +20,7 @@ import {
 export type InputReader = (name: Input) => string
 
 const MODES: Mode[] = ['backup', 'restore', 'verify', 'prune']
-const STORAGES: StorageKind[] = ['artifact', 'directory', 'cache']
+const STORAGES: StorageKind[] = ['artifact', 'directory', 'cache', 's3', 'azure']
 const DATABASE_MODES = ['auto', 'none', 'postgresql', 'mysql', 'mariadb', 'oracle', 'sqlserver', 'db2']
 /** Characters the artifact service refuses in names; refused for every storage so a name works everywhere. */
 const FORBIDDEN_NAME_CHARS = /[":<>|*?\r\n\\/]/
@@ -52,7 +52,13 @@ const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }
   [Input.KeepWeekly]: { modes: ['backup', 'prune'] },
   [Input.KeepMonthly]: { modes: ['backup', 'prune'] },
   [Input.KeepYearly]: { modes: ['backup', 'prune'] },
-  [Input.MaxAge]: { modes: ['verify'] }
+  [Input.MaxAge]: { modes: ['verify'] },
+  [Input.Bucket]: { storages: ['s3', 'azure'] },
+  [Input.Endpoint]: { storages: ['s3', 'azure'] },
+  [Input.Region]: { storages: ['s3'] },
+  [Input.ForcePathStyle]: { storages: ['s3'] },
+  [Input.ImmutableDays]: { modes: ['backup'], storages: ['s3', 'azure'] },
+  [Input.ImmutableMode]: { modes: ['backup'], storages: ['s3', 'azure'] }
 }
 
 /** Turns raw inputs into validated Settings, throwing an InputError that names the input, the value and the fix. */
@@ -151,7 +157,7 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
     home,
     storage: {
       kind: storageKind,
-      path: storagePath === '' ? '' : path.resolve(storagePath),
+      path: isObjectStore(storageKind) ? keyPrefix(storagePath) : storagePath === '' ? '' : path.resolve(storagePath),
       name: effectiveName,
       namePrefix,
       runId,
@@ -162,7 +168,9 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
         anyRun: boolean(Input.TrustAnyRun, get(Input.TrustAnyRun)),
         branch: get(Input.BackupBranch),
         workflow: workflowFile(get(Input.BackupWorkflow))
-      }
+      },
+      ...objectStoreSettings(storageKind, get, env),
+      threads: integer(Input.Threads, get(Input.Threads), 0, 256)
     },
     backup: {
       compressionLevel: integer(Input.CompressionLevel, get(Input.CompressionLevel), 0, 9),
@@ -322,4 +330,101 @@ function lines(value: string): string[] {
     .split(/\r?\n/)
     .map(l => l.trim())
     .filter(l => l !== '' && !l.startsWith('#'))
+}
+
+function isObjectStore(kind: StorageKind): kind is 's3' | 'azure' {
+  return kind === 's3' || kind === 'azure'
+}
+
+/** 'path' of an object store: a key prefix like a folder path, never with '.', '..' or empty segments. */
+function keyPrefix(value: string): string {
+  const prefix = value.replace(/^\/+|\/+$/g, '')
+  if (prefix.split('/').some(part => part === '' || part === '.' || part === '..') && prefix !== '') {
+    throw new InputError(
+      Input.Path,
+      `Input '${Input.Path}' (${JSON.stringify(value)}) is a key prefix inside the bucket: segments separated by '/', none of them empty, '.' or '..' (e.g. 'xlr/prod').`
+    )
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(prefix) || prefix.length > 512) {
+    throw new InputError(
+      Input.Path,
+      `Input '${Input.Path}' (${JSON.stringify(value)}) may not hold control characters or backslashes, nor be longer than 512 characters.`
+    )
+  }
+  return prefix
+}
+
+/** The inputs of 'storage: s3' and 'storage: azure'; defaults for the other storages. */
+function objectStoreSettings(
+  kind: StorageKind,
+  get: (name: Input) => string,
+  env: NodeJS.ProcessEnv
+): Pick<StorageSettings, 'bucket' | 'endpoint' | 'region' | 'forcePathStyle' | 'immutableDays' | 'immutableMode'> {
+  const bucket = get(Input.Bucket)
+  if (isObjectStore(kind) && bucket === '') {
+    throw new InputError(
+      Input.Bucket,
+      `'${Input.Storage}: ${kind}' needs the '${Input.Bucket}' input: the ${kind === 's3' ? 'bucket' : 'container'} that holds the backups.`
+    )
+  }
+  const bucketShape =
+    kind === 'azure' ? /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/ : /^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/
+  if (isObjectStore(kind) && !bucketShape.test(bucket)) {
+    throw new InputError(
+      Input.Bucket,
+      `Input '${Input.Bucket}' (${JSON.stringify(bucket)}) is not a valid ${kind === 's3' ? 'bucket' : 'container'} name: ` +
+        (kind === 's3'
+          ? 'lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.'
+          : '3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.')
+    )
+  }
+  const endpoint = get(Input.Endpoint).replace(/\/+$/, '')
+  if (endpoint !== '') checkEndpoint(endpoint)
+  if (kind === 'azure' && endpoint === '' && !env.AZURE_STORAGE_CONNECTION_STRING) {
+    throw new InputError(
+      Input.Endpoint,
+      `'${Input.Storage}: azure' needs '${Input.Endpoint}' (the account URL, https://<account>.blob.core.windows.net), or AZURE_STORAGE_CONNECTION_STRING in the step's 'env:' from a secret.`
+    )
+  }
+  const region = get(Input.Region) || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'
+  if (!/^[a-z0-9-]{1,64}$/.test(region)) {
+    throw new InputError(
+      Input.Region,
+      `Input '${Input.Region}' must be a region name such as 'eu-west-1', got ${JSON.stringify(region)}.`
+    )
+  }
+  const daysRaw = get(Input.ImmutableDays)
+  return {
+    bucket,
+    endpoint,
+    region,
+    forcePathStyle: boolean(Input.ForcePathStyle, get(Input.ForcePathStyle)),
+    immutableDays: daysRaw === '' ? null : integer(Input.ImmutableDays, daysRaw, 1, 36500),
+    immutableMode: oneOf(Input.ImmutableMode, get(Input.ImmutableMode), ['governance', 'compliance'] as const)
+  }
+}
+
+/** An https URL (http only to this machine, for local test servers), without credentials, query or fragment. */
+function checkEndpoint(value: string): void {
+  let url: URL | null = null
+  try {
+    url = new URL(value)
+  } catch {
+    // reported below
+  }
+  const local = url !== null && /^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.hostname)
+  if (
+    url === null ||
+    !(url.protocol === 'https:' || (url.protocol === 'http:' && local)) ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new InputError(
+      Input.Endpoint,
+      `Input '${Input.Endpoint}' must be an https:// URL without credentials or query (http:// only for 127.0.0.1/localhost), e.g. 'https://storage.googleapis.com'.`
+    )
+  }
 }

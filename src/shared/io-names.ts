@@ -56,7 +56,13 @@ export enum Input {
   KeepWeekly = 'keep-weekly',
   KeepMonthly = 'keep-monthly',
   KeepYearly = 'keep-yearly',
-  MaxAge = 'max-age'
+  MaxAge = 'max-age',
+  Bucket = 'bucket',
+  Endpoint = 'endpoint',
+  Region = 'region',
+  ForcePathStyle = 'force-path-style',
+  ImmutableDays = 'immutable-days',
+  ImmutableMode = 'immutable-mode'
 }
 
 export enum Output {
@@ -75,5 +81,6 @@ export enum Output {
   DurationSeconds = 'duration-seconds',
   Verified = 'verified',
   StartupSeconds = 'startup-seconds',
-  BackupAgeSeconds = 'backup-age-seconds'
+  BackupAgeSeconds = 'backup-age-seconds',
+  ObjectUrl = 'object-url'
 }

@@ -4,6 +4,7 @@ import { DirectoryStorage } from './directory.js'
 import { runEnvironment } from './environment.js'
 import type { BackupStorage, StorageKind, StorageSettings } from './types.js'
 import { Input } from '../shared/io-names.js'
+import { createObjectStorage } from './object-store.js'
 
 export type { BackupStorage, BackupQuery, FoundBackup, PublishedBackup, StorageKind } from './types.js'
 export type { ArtifactStorageOptions } from './artifact.js'
@@ -49,6 +50,9 @@ export async function createStorage(
       const { CacheStorage } = await import('./cache.js')
       return new CacheStorage(run, env, { githubToken: settings.githubToken, repository: settings.repository })
     }
+    case 's3':
+    case 'azure':
+      return await createObjectStorage(settings, logger, env)
     default:
       throw new StorageError(`Unknown storage '${String((settings as { kind: unknown }).kind)}'.`)
   }

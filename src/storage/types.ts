@@ -4,6 +4,11 @@ import type { Logger } from '../shared/logger.js'
 export interface BackupStorage {
   readonly kind: StorageKind
   /**
+   * Checks, before the server is stopped, that a backup can be stored: the bucket or container exists, the
+   * credentials work and may write, and retention can be set when asked for (object stores).
+   */
+  preflight?(logger: Logger): Promise<void>
+  /**
    * A local path where the backup file may be written while it is made. For `directory` it sits in the
    * destination folder under a temporary name, so publishing is a rename and a crash leaves no file that looks done.
    */
@@ -17,7 +22,7 @@ export interface BackupStorage {
     stagedFile: string,
     fileName: string,
     logger: Logger,
-    written?: { sha256: string; size: number },
+    written?: { sha256: string; size: number; createdAt?: string },
     signature?: string
   ): Promise<PublishedBackup>
   /** Removes a staged file after a failure (never throws when it is already gone). */
@@ -62,6 +67,8 @@ export interface PublishedBackup {
   artifactId?: number
   artifactUrl?: string
   cacheKey?: string
+  /** Object stores: 's3://bucket/key' or the blob's URL. */
+  objectUrl?: string
 }
 
 export type BackupQuery = { name: string } | { prefix: string }
@@ -95,6 +102,17 @@ export interface StorageSettings {
   retentionDays: number | null
   /** Which runs' artifacts a repository-wide search may take (absent = the default: default branch, no pull requests). */
   trust?: RunTrust
+  /** Object stores: the S3 bucket or Azure container ('path' is the key prefix inside it). */
+  bucket: string
+  /** S3: the service URL ('' = AWS); Azure: the account URL. */
+  endpoint: string
+  region: string
+  forcePathStyle: boolean
+  /** Object stores: days each new backup stays under retention (S3 Object Lock / Azure immutability), or null. */
+  immutableDays: number | null
+  immutableMode: 'governance' | 'compliance'
+  /** Object stores: parts sent or fetched at once (the 'threads' input; 0 = every core). */
+  threads?: number
 }
 
 export interface RunTrust {

@@ -38,7 +38,8 @@ export function backupResult(input: {
             [Output.ArtifactDigest]: published.sha256
           }
         : {}),
-      ...(published.cacheKey ? { [Output.CacheKey]: published.cacheKey } : {})
+      ...(published.cacheKey ? { [Output.CacheKey]: published.cacheKey } : {}),
+      ...(published.objectUrl ? { [Output.ObjectUrl]: published.objectUrl } : {})
     },
     summary: {
       title: `XL Release backup ${published.name}`,

@@ -39,6 +39,7 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
   const clock = new PhaseClock()
   const storage = await createStorage(settings.storage, logger)
   warnIfCacheForSchedule(settings.storage.kind, logger)
+  await storage.preflight?.(logger)
   const encrypt = encryptionEnabled(settings.encryption)
   if (encrypt) checkEncryptionSettings(settings.encryption)
   else if (settings.requireEncryption) {
@@ -112,7 +113,13 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     )
     const signature = signBackup(settings, fileName, written, logger)
     const published = await logger.group(`Store the backup (${settings.storage.kind})`, async () =>
-      storage.publish(stagedFile, fileName, logger, { sha256: written.sha256, size: written.size }, signature)
+      storage.publish(
+        stagedFile,
+        fileName,
+        logger,
+        { sha256: written.sha256, size: written.size, createdAt: written.manifest.createdAt },
+        signature
+      )
     )
     staged = null
     const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
