@@ -2,7 +2,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError } from '../shared/errors.js'
 import { Input, INPUTS } from './inputs.js'
-import type { Mode, Settings } from './settings.js'
+import type { Downtime, Mode, Settings } from './settings.js'
 import type { Engine } from '../database/types.js'
 import type { StorageKind } from '../storage/types.js'
 import {
@@ -19,6 +19,7 @@ export type InputReader = (name: Input) => string
 
 const MODES: Mode[] = ['backup', 'restore', 'verify']
 const STORAGES: StorageKind[] = ['artifact', 'directory', 'cache']
+const DOWNTIMES: Downtime[] = ['minimal', 'full']
 const DATABASE_MODES = ['auto', 'none', 'postgresql', 'mysql', 'mariadb', 'oracle', 'sqlserver', 'db2']
 /** Characters the artifact service refuses in names; refused for every storage so a name works everywhere. */
 const FORBIDDEN_NAME_CHARS = /[":<>|*?\r\n\\/]/
@@ -34,6 +35,7 @@ const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }
   [Input.RetentionDays]: { modes: ['backup'], storages: ['artifact'] },
   [Input.CompressionLevel]: { modes: ['backup'] },
   [Input.Exclude]: { modes: ['backup'] },
+  [Input.Downtime]: { modes: ['backup'] },
   [Input.Port]: { modes: ['backup', 'restore'] },
   [Input.StopTimeout]: { modes: ['backup', 'restore'] },
   [Input.StartTimeout]: { modes: ['backup', 'restore'] },
@@ -151,7 +153,8 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
     },
     backup: {
       compressionLevel: integer(Input.CompressionLevel, get(Input.CompressionLevel), 0, 9),
-      exclude: lines(get(Input.Exclude))
+      exclude: lines(get(Input.Exclude)),
+      downtime: oneOf(Input.Downtime, get(Input.Downtime), DOWNTIMES)
     },
     server: {
       port: portRaw === '' ? null : integer(Input.Port, portRaw, 1, 65535),

@@ -48,7 +48,8 @@ export enum Input {
   TrustedSigners = 'trusted-signers',
   TrustAnyRun = 'trust-any-run',
   BackupBranch = 'backup-branch',
-  BackupWorkflow = 'backup-workflow'
+  BackupWorkflow = 'backup-workflow',
+  Downtime = 'downtime'
 }
 
 export enum Output {
@@ -65,5 +66,6 @@ export enum Output {
   RestoredComponents = 'restored-components',
   PreviousPath = 'previous-path',
   DurationSeconds = 'duration-seconds',
-  Verified = 'verified'
+  Verified = 'verified',
+  DowntimeSeconds = 'downtime-seconds'
 }
