@@ -41,7 +41,7 @@ beforeEach(async () => {
   fsRoot = path.join(tmp, 'fs')
   await mkdir(fsRoot)
   // Room for the home and the snapshot's margin, not much more.
-  mount(['-t', 'tmpfs', '-o', 'size=80m'], fsRoot)
+  mount(['-t', 'tmpfs', '-o', 'size=80m', 'tmpfs'], fsRoot)
   const made = await makeDbHome(path.join(fsRoot, 'home'), {})
   home = made.dir
   server = await standIn(tmp, home, made.port, cleanup)
@@ -86,8 +86,8 @@ describeIfMount('downtime: minimal on a filesystem that lets it down', () => {
   })
 
   test('a home on a read-only filesystem falls back to full downtime, with a warning', async () => {
-    mount(['--bind'], home)
-    mount(['-o', 'remount,bind,ro'], home)
+    mount(['--bind', home], home)
+    execFileSync('mount', ['-o', 'remount,bind,ro', home])
     const { result, logger } = await run(inputs({}))
     const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
     expect(warnings.join('\n')).toMatch(
