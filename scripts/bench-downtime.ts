@@ -60,7 +60,8 @@ async function serverFor(home: string, dir: string): Promise<{ start: string; st
   writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^http\.port=\d+$/m, `http.port=${port}`))
   const pid = path.join(dir, 'server.pid')
   return {
-    start: `cd ${home} && nohup node ${FAKE_SERVER} ${port} ${pid} >/dev/null 2>&1 & sleep 0.3`,
+    // The whole background group is redirected: a subshell left holding our pipe would keep execFileSync waiting.
+    start: `(cd ${home} && exec nohup node ${FAKE_SERVER} ${port} ${pid}) >/dev/null 2>&1 </dev/null & sleep 0.3`,
     stop: `kill "$(cat ${pid})"`
   }
 }

@@ -11,7 +11,7 @@ import { SNAPSHOT_DIR_PREFIX } from '../../../src/format/snapshot-dir.js'
 import { Cleanup } from '../../support/guard-fixtures.js'
 import { standIn, type StandIn } from '../../support/standin-server.js'
 import { checksums, homeState, run, runFailing, useDbHome, type Inputs } from '../../support/e2e-restore.js'
-import { PG, MARIA } from '../../support/database-fixtures.js'
+import { PG, MARIA, mariaAdmin } from '../../support/database-fixtures.js'
 
 const fx = useDbHome('xlr-mindown-', 'mindown', { archive: 'mariadb' })
 const cleanup = new Cleanup()
@@ -120,4 +120,20 @@ test('a dump that fails once the server is back fails the job: nothing stored, t
   expect(await server.running()).toBe(true)
   expect((await readdir(fx.store)).filter(n => n.startsWith('mindown-lost'))).toEqual([])
   expect(await snapshotsLeft()).toEqual([])
+})
+
+test('a MariaDB table that is not transactional makes the backup full, with a warning naming it', async () => {
+  mariaAdmin('CREATE TABLE XLR_LEGACY (ID INT) ENGINE=MyISAM;', fx.maria.database)
+  try {
+    await server.start()
+    const { result, logger } = await run(
+      inputs({ [Input.Name]: 'mindown-myisam', [Input.StartCommand]: server.startCommand() })
+    )
+    const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
+    expect(warnings.join('\n')).toMatch(/not transactional.*: XLR_LEGACY \(MyISAM\)/)
+    expect(result.summary.facts.find(([k]) => k === 'Server downtime')?.[1]).toMatch(/downtime: full/)
+    expect(await snapshotsLeft()).toEqual([])
+  } finally {
+    mariaAdmin('DROP TABLE IF EXISTS XLR_LEGACY;', fx.maria.database)
+  }
 })
