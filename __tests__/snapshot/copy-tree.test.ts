@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { ExcludeMatcher } from '../../src/archive/exclude.js'
 import { walkTree, type TreeEntry } from '../../src/archive/tree-walker.js'
 import { copyTree } from '../../src/snapshot/copy-tree.js'
+import { cancellation } from '../../src/lifecycle/cancel.js'
 import { treeState } from '../support/restore-fixtures.js'
 
 let tmp: string
@@ -56,4 +57,13 @@ test('a target that exists already is refused, never filled', async () => {
   await expect(copyTree(source, target, ExcludeMatcher.none())).rejects.toThrow(
     /Copying the home .* into its snapshot failed: EEXIST/
   )
+})
+
+test('a cancelled job stops the copy and says so', async () => {
+  cancellation.cancel('SIGTERM')
+  try {
+    await expect(copyTree(source, path.join(tmp, 'snapshot'), ExcludeMatcher.none())).rejects.toThrow(/cancelled/)
+  } finally {
+    cancellation.reset()
+  }
 })

@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import type { ExcludeMatcher } from '../archive/exclude.js'
 import { walkTree, type TreeEntry } from '../archive/tree-walker.js'
 import { XlrBackupError } from '../shared/errors.js'
+import { cancellation } from '../lifecycle/cancel.js'
 import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
 
 /** Mode and mtime of each copied path as the archive's walker saw them in the source. */
@@ -45,7 +46,8 @@ export async function copyTree(source: string, target: string, exclude: ExcludeM
   }
   try {
     for await (const entry of walkTree(source, { exclude })) {
-      if (failure) break
+      // A cancelled job stops copying at once: the folder is removed once the copies in flight have ended.
+      if (failure || cancellation.reason !== null) break
       recorded.set(entry.rel, { mode: entry.mode, mtimeMs: entry.mtimeMs })
       const to = entry.rel === '' ? target : path.join(target, entry.rel)
       if (entry.kind === 'directory') mkdirSync(to, { mode: PRIVATE_DIR_MODE })
@@ -62,6 +64,7 @@ export async function copyTree(source: string, target: string, exclude: ExcludeM
   }
   await Promise.all(inFlight)
   if (failure) throw copyFailure(source, failure)
+  cancellation.throwIfCancelled()
   return { recorded, files, bytes }
 }
 

@@ -71,9 +71,18 @@ export async function planMinimalDowntime(req: {
   }
   const planned = await planHomeSnapshot(req.home.path, ExcludeMatcher.parse(req.exclude), logger)
   if ('unavailable' in planned) return fallBack(`a snapshot of the home cannot be taken: ${planned.unavailable}`)
+  // A cancel abandons the capture while it still copies: the snapshot is removed only once the copy has stopped.
+  let capturing: Promise<unknown> = Promise.resolve()
   return {
-    capture: async dump => await captureMoment(planned, dumped, dump, logger),
-    remove: () => planned.remove()
+    capture: dump => {
+      const captured = captureMoment(planned, dumped, dump, logger)
+      capturing = captured.catch(() => undefined)
+      return captured
+    },
+    remove: async () => {
+      await capturing
+      await planned.remove()
+    }
   }
 }
 
