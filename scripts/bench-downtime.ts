@@ -99,6 +99,9 @@ async function measure(row: string, home: string, dir: string, runs: number, ext
     const [down, total] = backup(home, dir, server, extra)
     r.downtime.push(down)
     r.total.push(total)
+    process.stderr.write(
+      `  cp -a ${r.cpA[i].toFixed(2)} s, downtime ${down.toFixed(1)} s, total ${total.toFixed(1)} s\n`
+    )
   }
   return r
 }
