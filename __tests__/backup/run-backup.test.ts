@@ -55,7 +55,7 @@ describe('backupCommand (core, directory storage)', () => {
       expect(names).toContain('home/conf/xl-release-server.conf')
       expect(names.some(n => n.includes('.xlr-restore-'))).toBe(false)
       expect(names.some(n => n.startsWith('home/log/') && n !== 'home/log/')).toBe(false)
-      expect(archive.manifest.exclusions).toEqual(['log/**', '.xlr-restore-*/'])
+      expect(archive.manifest.exclusions).toEqual(['log/**', '.xlr-restore-*/', '.xlr-snapshot-*/'])
       expect(archive.manifest.home.xlReleaseVersion).toBe(SAMPLE_VERSION)
       const conf = archive.manifest.components.find(c => c.name === 'conf')
       expect(conf?.files).toBeGreaterThan(0)
