@@ -33,7 +33,7 @@ module.exports = {
         'Engines (restore-engine, archive, zip, format, database, home, guard, crypto, storage) get what they need as ' +
         'arguments: they never reach up to a command, the settings or the report.',
       severity: 'error',
-      from: { path: '^src/(restore-engine|archive|zip|format|database|home|guard|crypto|storage)/' },
+      from: { path: '^src/(restore-engine|archive|zip|format|database|home|guard|crypto|storage|snapshot)/' },
       to: { path: '^src/(commands|settings|report)/|^src/(job|main|cli|cli-main|index)[.]ts$' }
     },
     {

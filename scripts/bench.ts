@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { makeHome } from './make-home.js'
+import { downtimeReport } from './bench-downtime.js'
 
 interface Measure {
   seconds: number
@@ -144,3 +145,5 @@ const out = path.join(root, 'bench-results', `bench-${new Date().toISOString().r
 writeFileSync(out, JSON.stringify({ machine, results }, null, 2))
 console.log(`\nwritten ${out}`)
 rmSync(base, { recursive: true, force: true })
+// The outage of 'downtime: minimal' against cp -a (scripts/bench-downtime.ts, also `npm run bench:downtime`).
+if (args.includes('--downtime')) process.stdout.write(`\n${await downtimeReport(scales)}\n`)

@@ -59,7 +59,12 @@ describe('backupCommand (core, directory storage)', () => {
       expect(names.some(n => n.includes('.xlr-backup.lock'))).toBe(false)
       expect(existsSync(path.join(home, '.xlr-backup.lock'))).toBe(false)
       expect(names.some(n => n.startsWith('home/log/') && n !== 'home/log/')).toBe(false)
-      expect(archive.manifest.exclusions).toEqual(['log/**', '.xlr-restore-*/', '.xlr-backup.lock*'])
+      expect(archive.manifest.exclusions).toEqual([
+        'log/**',
+        '.xlr-restore-*/',
+        '.xlr-backup.lock*',
+        '.xlr-snapshot-*/'
+      ])
       expect(archive.manifest.home.xlReleaseVersion).toBe(SAMPLE_VERSION)
       const conf = archive.manifest.components.find(c => c.name === 'conf')
       expect(conf?.files).toBeGreaterThan(0)

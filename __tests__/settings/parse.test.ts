@@ -19,6 +19,7 @@ describe('parseSettings', () => {
     expect(s.storage.kind).toBe('artifact')
     expect(s.backup.compressionLevel).toBe(1)
     expect(s.backup.exclude).toEqual([])
+    expect(s.backup.downtime).toBe('minimal')
     expect(s.database.mode).toBe('auto')
     expect(s.database.jobs).toBe(1)
     expect(s.server.stopTimeoutSeconds).toBe(300)
@@ -39,6 +40,11 @@ describe('parseSettings', () => {
       /"ftp"; valid values are 'artifact', 'directory', 'cache', 's3', 'azure'/
     ],
     [{ [Input.Home]: '/h', [Input.CompressionLevel]: '10' }, Input.CompressionLevel, /from 0 to 9, got 10/],
+    [
+      { [Input.Home]: '/h', [Input.Downtime]: 'sometimes' },
+      Input.Downtime,
+      /"sometimes"; valid values are 'minimal', 'full'/
+    ],
     [{ [Input.Home]: '/h', [Input.CompressionLevel]: 'fast' }, Input.CompressionLevel, /whole number/],
     [{ [Input.Home]: '/h', [Input.Storage]: 'directory' }, Input.Path, /needs the 'path' input/],
     [{ [Input.Home]: '/h', [Input.Name]: 'nightly:1' }, Input.Name, /cannot be named with/],

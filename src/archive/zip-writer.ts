@@ -13,7 +13,7 @@ import { DeflatePool, type FileResult } from './deflate-pool.js'
 import { EntryNames } from './entry-names.js'
 import { ExcludeMatcher } from './exclude.js'
 import { collectGarbage, GC_EVERY_BYTES } from './gc-hint.js'
-import { walkTree, type TreeEntry } from './tree-walker.js'
+import { walkTree, type TreeEntry, type WalkOptions } from './tree-walker.js'
 import { AsyncFifo, ByteBudget, ChunkQueue, type Summary } from './write-queues.js'
 import {
   type CentralEntry,
@@ -80,6 +80,8 @@ export interface AddTreeOptions {
   exclude: readonly string[] | ExcludeMatcher
   /** Gets each entry's record in archive order; the writer keeps none, so its memory does not grow with the tree. */
   onRecord?: RecordSink
+  /** Mode and mtime of each path as its source recorded them (a snapshot written as if from its source). */
+  recordedAs?: WalkOptions['recordedAs']
 }
 
 /** Files up to this size are read, hashed and deflated whole inside a worker; larger ones are streamed in chunks. */
@@ -302,7 +304,7 @@ export class ZipWriter {
     const exclude = options.exclude instanceof ExcludeMatcher ? options.exclude : ExcludeMatcher.parse(options.exclude)
     const onSkip = (rel: string, reason: string): void =>
       this.opts.logger?.warning(`Not archived: ${rel} in ${dir}, because ${reason}.`)
-    return this.writeEntries(namedTree(walkTree(dir, { exclude, onSkip }), prefix), {
+    return this.writeEntries(namedTree(walkTree(dir, { exclude, onSkip, recordedAs: options.recordedAs }), prefix), {
       onRecord: options.onRecord,
       onProgress: this.opts.onProgress
     })

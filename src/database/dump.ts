@@ -51,7 +51,7 @@ export async function dumpDatabase(target: DatabaseTarget, outDir: string, opts:
   try {
     let dump: NonNullable<DatabaseRecord['dump']>
     if (target.engine === 'postgresql') {
-      const r = await pgDump(target, outDir, Math.max(1, opts.jobs), opts.logger)
+      const r = await pgDump(target, outDir, Math.max(1, opts.jobs), opts.logger, opts.pgSnapshot)
       const full = path.join(outDir, r.file)
       const single = r.format === 'pg-custom'
       dump = {
@@ -66,7 +66,7 @@ export async function dumpDatabase(target: DatabaseTarget, outDir: string, opts:
         finishedAt: new Date().toISOString()
       }
     } else if (target.engine === 'mysql' || target.engine === 'mariadb') {
-      const r = await mysqlDump(target, outDir, opts.logger)
+      const r = await mysqlDump(target, outDir, opts.logger, opts.onSnapshotOpen)
       dump = {
         format: 'mysql-sql-gzip',
         prefix: dumpPrefix(target),

@@ -146,16 +146,29 @@ export async function mysqlTables(target: DatabaseTarget): Promise<{ name: strin
 class TailKeeper extends Transform {
   tail = Buffer.alloc(0)
   bytes = 0
-  constructor(private readonly progress: Progress) {
+  constructor(
+    private readonly progress: Progress,
+    private onFirstTable?: () => void
+  ) {
     super()
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.onFirstTable && Buffer.concat([this.tail, chunk]).includes(FIRST_TABLE_MARK)) {
+      this.onFirstTable()
+      this.onFirstTable = undefined
+    }
     this.bytes += chunk.length
     this.progress.add(chunk.length)
     this.tail = Buffer.concat([this.tail, chunk]).subarray(-256)
     cb(null, chunk)
   }
 }
+
+/**
+ * mysqldump writes a table's structure only after START TRANSACTION WITH CONSISTENT SNAPSHOT has returned on its
+ * connection: this line in its output proves the snapshot open, with no privilege (innodb_trx needs PROCESS).
+ */
+const FIRST_TABLE_MARK = Buffer.from('\n-- Table structure for table ')
 
 /** Hashes and counts what goes to the file. */
 class HashCounter extends Transform {
@@ -194,7 +207,7 @@ function spawnStreaming(tool: string, args: string[]): Spawned {
 }
 
 /** mysqldump → gzip → outDir/dump.sql.gz (0600), hashed on the way; a failure or a truncated dump leaves nothing. */
-export async function mysqlDump(target: DatabaseTarget, outDir: string, logger: Logger) {
+export async function mysqlDump(target: DatabaseTarget, outDir: string, logger: Logger, onSnapshotOpen?: () => void) {
   const serverVersion = await mysqlServerVersion(target)
   const tool = await findMysqlTool(target, 'dump')
   const flags = mysqlCompatibility(tool, serverVersion, target, logger)
@@ -219,7 +232,10 @@ export async function mysqlDump(target: DatabaseTarget, outDir: string, logger: 
       ]
       const child = spawnStreaming(tool.path, args)
       child.stdin.end()
-      const tail = new TailKeeper(new Progress(`${tool.name} ${describe(target)} (uncompressed)`, null, logger, 30_000))
+      const tail = new TailKeeper(
+        new Progress(`${tool.name} ${describe(target)} (uncompressed)`, null, logger, 30_000),
+        onSnapshotOpen
+      )
       const counter = new HashCounter()
       // The FileHandle's own stream: a raw fd taken from a FileHandle is closed twice (once more on GC, EBADF).
       const handle = await open(partial, 'wx', PRIVATE_FILE_MODE)

@@ -183,7 +183,8 @@ export async function pgDump(
   target: DatabaseTarget,
   outDir: string,
   jobs: number,
-  logger: Logger
+  logger: Logger,
+  snapshot?: string
 ): Promise<{ file: string; format: string; tool: PgTool; server: PgServer }> {
   const server = await pgServerVersion(target)
   const tool = await findPgTool('pg_dump', target, server.versionNum)
@@ -194,7 +195,8 @@ export async function pgDump(
     directory ? '--format=directory' : '--format=custom',
     ...(directory ? [`--jobs=${jobs}`] : []),
     `--file=${partial}`,
-    '--no-password'
+    '--no-password',
+    ...(snapshot ? [`--snapshot=${snapshot}`] : [])
   ]
   const growth = watchGrowth(partial, `pg_dump ${describe(target)}`, logger)
   try {

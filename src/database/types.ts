@@ -94,6 +94,10 @@ export interface DumpOptions {
    * (the zip writer does as it streams it) and fills the field itself: it saves a full re-read of the dump.
    */
   hash?: boolean
+  /** PostgreSQL: dump this exported snapshot (pg_export_snapshot) instead of the moment the dump starts. */
+  pgSnapshot?: string
+  /** MySQL/MariaDB: told once the dump's consistent snapshot is open (its first table is being written). */
+  onSnapshotOpen?: () => void
 }
 
 export interface RestoreDbOptions {

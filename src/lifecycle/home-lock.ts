@@ -58,6 +58,15 @@ export async function withHomeLock<T>(
     held = await acquireHomeLock(home, opts, logger)
   } catch (error) {
     if (created) await rmdir(home).catch(() => undefined)
+    // A backup only reads the home; on a read-only filesystem no restore can change it meanwhile, so running
+    // without the lock costs nothing that the lock protects.
+    if (!opts.createHome && (error as NodeJS.ErrnoException).code === 'EROFS') {
+      logger.warning(
+        `The home ${home} is on a read-only filesystem: the ${opts.purpose} runs without its lock file ` +
+          `(${HOME_LOCK_NAME}); no restore can change the home meanwhile.`
+      )
+      return await fn()
+    }
     throw error
   }
   try {

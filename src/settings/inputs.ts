@@ -111,6 +111,12 @@ export const INPUTS: InputSpec[] = [
       'Shell command that starts the server again after the work, also when the work failed (only when the action stopped it).'
   },
   {
+    name: Input.Downtime,
+    default: 'minimal',
+    description:
+      "Backup: 'minimal' captures the home and the databases while the server is stopped (a snapshot of the home on its own filesystem, database snapshots), starts the server, then writes the backup from that moment; 'full' keeps the server stopped until the backup file is written. Needs 'start-command'; falls back to 'full' with a warning when the home's filesystem lacks the space or MySQL/MariaDB tables are not transactional."
+  },
+  {
     name: Input.StopTimeout,
     default: '300',
     description: "Seconds to wait, after 'stop-command', for the port to close and the server's processes to end."
@@ -408,5 +414,10 @@ export const OUTPUTS: { name: Output; description: string }[] = [
     name: Output.BackupAgeSeconds,
     description:
       "Verify with 'max-age': age in seconds of the newest backup under 'name-prefix' (set also when it is too old)."
+  },
+  {
+    name: Output.DowntimeSeconds,
+    description:
+      "Backup: seconds the server was down, from the moment it was proven stopped to the run of 'start-command' (empty when the run did not stop it)."
   }
 ]

@@ -2,7 +2,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError } from '../shared/errors.js'
 import { Input, INPUTS } from './inputs.js'
-import type { Mode, Settings } from './settings.js'
+import type { Downtime, Mode, Settings } from './settings.js'
 import { parseClusterNodes, parseHealthUrl } from './server-inputs.js'
 import type { Engine } from '../database/types.js'
 import type { StorageKind, StorageSettings } from '../storage/types.js'
@@ -21,6 +21,7 @@ export type InputReader = (name: Input) => string
 
 const MODES: Mode[] = ['backup', 'restore', 'verify', 'prune']
 const STORAGES: StorageKind[] = ['artifact', 'directory', 'cache', 's3', 'azure']
+const DOWNTIMES: Downtime[] = ['minimal', 'full']
 const DATABASE_MODES = ['auto', 'none', 'postgresql', 'mysql', 'mariadb', 'oracle', 'sqlserver', 'db2']
 /** Characters the artifact service refuses in names; refused for every storage so a name works everywhere. */
 const FORBIDDEN_NAME_CHARS = /[":<>|*?\r\n\\/]/
@@ -36,6 +37,7 @@ const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }
   [Input.RetentionDays]: { modes: ['backup'], storages: ['artifact'] },
   [Input.CompressionLevel]: { modes: ['backup'] },
   [Input.Exclude]: { modes: ['backup'] },
+  [Input.Downtime]: { modes: ['backup'] },
   [Input.Port]: { modes: ['backup', 'restore'] },
   [Input.StopTimeout]: { modes: ['backup', 'restore'] },
   [Input.StartTimeout]: { modes: ['backup', 'restore'] },
@@ -174,7 +176,8 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
     },
     backup: {
       compressionLevel: integer(Input.CompressionLevel, get(Input.CompressionLevel), 0, 9),
-      exclude: lines(get(Input.Exclude))
+      exclude: lines(get(Input.Exclude)),
+      downtime: oneOf(Input.Downtime, get(Input.Downtime), DOWNTIMES)
     },
     server: {
       port: portRaw === '' ? null : integer(Input.Port, portRaw, 1, 65535),

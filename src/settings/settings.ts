@@ -43,9 +43,13 @@ export interface SigningSettings {
   trustedSigners: TrustedKey[]
 }
 
+/** 'minimal': the server is down only while the moment is captured; 'full': until the backup file is written. */
+export type Downtime = 'minimal' | 'full'
+
 export interface BackupSettings {
   compressionLevel: number
   exclude: string[]
+  downtime: Downtime
 }
 
 export interface ServerSettings {

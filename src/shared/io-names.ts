@@ -62,7 +62,8 @@ export enum Input {
   Region = 'region',
   ForcePathStyle = 'force-path-style',
   ImmutableDays = 'immutable-days',
-  ImmutableMode = 'immutable-mode'
+  ImmutableMode = 'immutable-mode',
+  Downtime = 'downtime'
 }
 
 export enum Output {
@@ -82,5 +83,6 @@ export enum Output {
   Verified = 'verified',
   StartupSeconds = 'startup-seconds',
   BackupAgeSeconds = 'backup-age-seconds',
-  ObjectUrl = 'object-url'
+  ObjectUrl = 'object-url',
+  DowntimeSeconds = 'downtime-seconds'
 }

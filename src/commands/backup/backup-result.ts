@@ -14,6 +14,8 @@ export function backupResult(input: {
   seconds: number
   /** How long the server this run stopped was down; null when it was not running to begin with. */
   downtimeSeconds: number | null
+  /** The downtime mode the run really used ('full' after a fall-back from 'minimal'). */
+  downtimeMode?: 'minimal' | 'full'
   env?: NodeJS.ProcessEnv
   now?: Date
 }): JobResult {
@@ -30,6 +32,7 @@ export function backupResult(input: {
       [Output.BackupSha256]: published.sha256,
       [Output.XlReleaseVersion]: manifest.home.xlReleaseVersion ?? '',
       [Output.DurationSeconds]: seconds.toFixed(1),
+      [Output.DowntimeSeconds]: input.downtimeSeconds === null ? '' : input.downtimeSeconds.toFixed(1),
       ...(published.artifactId !== undefined
         ? {
             [Output.ArtifactId]: String(published.artifactId),
@@ -69,7 +72,7 @@ export function backupResult(input: {
         ['Files', String(written.files)],
         ['Content', formatBytes(written.contentBytes)],
         ['Archive time', `${formatDuration(written.seconds)} (${formatBytes(rate)}/s)`],
-        ['Server downtime', downtimeFact(input.downtimeSeconds, settings)],
+        ['Server downtime', downtimeFact(input.downtimeSeconds, settings, input.downtimeMode)],
         ['Total time', formatDuration(seconds)]
       ],
       ...(published.artifactUrl ? { link: { text: 'Download the artifact', href: published.artifactUrl } } : {}),
@@ -114,10 +117,10 @@ function encryptionFact(manifest: WrittenBackup['manifest']): string {
   return e.passphrase ? 'yes (age, passphrase)' : `yes (age, ${e.recipients} recipient${e.recipients === 1 ? '' : 's'})`
 }
 
-function downtimeFact(seconds: number | null, settings: Settings): string {
+function downtimeFact(seconds: number | null, settings: Settings, mode: 'minimal' | 'full' | undefined): string {
   if (seconds === null) return 'none caused: the server was not running'
   if (!settings.server.startCommand) return `${formatDuration(seconds)} so far: it stays stopped (no 'start-command')`
-  return formatDuration(seconds)
+  return mode ? `${formatDuration(seconds)} (downtime: ${mode})` : formatDuration(seconds)
 }
 
 /**

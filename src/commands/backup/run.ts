@@ -16,7 +16,7 @@ import { Input } from '../../settings/inputs.js'
 import { currentRunFolder, makePrivateTempDir } from '../../shared/private-files.js'
 import { WORK_DIR_PREFIX } from '../../format/restore-work-dir.js'
 import { HOME_LOCK_NAME } from '../../format/home-lock-name.js'
-import { writeBackupFile, type WrittenBackup } from './write-backup-file.js'
+import { writeBackupFile, type HomeSource, type WrittenBackup } from './write-backup-file.js'
 import { backupResult } from './backup-result.js'
 import { serverControl, tempRoot, threadCount } from '../../settings/derived.js'
 import { companionName, makeCompanion } from '../../signing/companion.js'
@@ -25,6 +25,9 @@ import { storageExclusion } from './storage-exclusion.js'
 import { assertClusterDown } from '../../guard/cluster.js'
 import { PhaseClock } from '../startup-time.js'
 import { rotateAfterBackup } from '../rotate.js'
+import { SNAPSHOT_DIR_PREFIX } from '../../format/snapshot-dir.js'
+import { planMinimalDowntime, type CapturedMoment, type DumpOne, type MinimalDowntime } from './downtime.js'
+import { logDowntime } from './downtime-log.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
@@ -52,7 +55,7 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
   await preflight(targets, settings.database, logger, 'backup')
 
   // What earlier restores replaced is kept in the home until the user deletes it: it is not part of the server.
-  const exclude = [...settings.backup.exclude, `${WORK_DIR_PREFIX}*/`, `${HOME_LOCK_NAME}*`]
+  const exclude = [...settings.backup.exclude, `${WORK_DIR_PREFIX}*/`, `${HOME_LOCK_NAME}*`, `${SNAPSHOT_DIR_PREFIX}*/`]
   const storageInHome = settings.storage.path ? await storageExclusion(home.path, settings.storage.path) : null
   if (storageInHome) {
     exclude.push(storageInHome)
@@ -65,43 +68,49 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
   const fileName = `${settings.storage.name}.zip${encrypt ? '.age' : ''}`
   const workDir = await makePrivateTempDir('backup-', currentRunFolder() ?? tempRoot(settings))
   let staged: string | null = null
+  let minimal: MinimalDowntime | null = null
+  let moment: CapturedMoment | null = null
   try {
     // The destination is tried before the server stops: a wrong 'path' must not cost an outage.
     staged = await storage.stagingPath(fileName)
     const stagedFile: string = staged
+    minimal = await planMinimalDowntime({ settings, home, targets, exclude, logger })
     let downAt: number | null = null
     let startingAt: number | null = null
     const outage = { down: () => (downAt = Date.now()), starting: () => (startingAt = Date.now()) }
-    const dumpAndWrite = async (): Promise<WrittenBackup> => {
-      const dumps: DumpResult[] = []
-      for (const target of targets.filter(t => !t.embedded)) {
-        const role = target.roles.join('+')
-        const dump = await logger.group(`Dump the ${role} database (${target.engine})`, async () =>
-          dumpDatabase(target, path.join(workDir, role), {
-            jobs: settings.database.jobs,
-            backupCommand: settings.database.backupCommand,
-            // The archive hashes every dump file as it writes it: no second read here.
-            hash: false,
-            logger
-          })
-        )
-        dumps.push(dump)
-      }
-      const file = stagedFile
-      return await logger.group('Write the backup file', async () =>
+    const dumpOne: DumpOne = async (target, snapshot) => {
+      const role = target.roles.join('+')
+      return await logger.group(`Dump the ${role} database (${target.engine})`, async () =>
+        dumpDatabase(target, path.join(workDir, role), {
+          jobs: settings.database.jobs,
+          backupCommand: settings.database.backupCommand,
+          // The archive hashes every dump file as it writes it: no second read here.
+          hash: false,
+          ...snapshot,
+          logger
+        })
+      )
+    }
+    const write = async (dumps: DumpResult[], homeSource?: HomeSource): Promise<WrittenBackup> =>
+      await logger.group('Write the backup file', async () =>
         writeBackupFile({
           home,
           dumps,
           embedded: targets.filter(t => t.embedded).map(baseRecord),
-          file,
+          file: stagedFile,
           workDir,
           compressionLevel: settings.backup.compressionLevel,
           threads: threadCount(settings),
           exclude,
           encryption: encrypt ? settings.encryption : null,
-          logger
+          logger,
+          homeSource
         })
       )
+    const dumpAndWrite = async (): Promise<WrittenBackup> => {
+      const dumps: DumpResult[] = []
+      for (const target of targets.filter(t => !t.embedded)) dumps.push(await dumpOne(target))
+      return await write(dumps)
     }
     const written: WrittenBackup = await withServerStopped(
       home,
@@ -109,8 +118,11 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
       { port: settings.server.port ?? undefined, purpose: 'backup', outage, onHealthy: clock.healthy },
       logger,
       // A cancel abandons the backup at once (its file is discarded), so the server can be started again.
-      async () => cancellation.race(dumpAndWrite())
-    )
+      async () =>
+        cancellation.race(
+          minimal && downAt !== null ? minimal.capture(dumpOne).then(m => (moment = m) && null) : dumpAndWrite()
+        )
+    ).then(async inWindow => inWindow ?? (await cancellation.race(moment!.finish(write))))
     const signature = signBackup(settings, fileName, written, logger)
     const published = await logger.group(`Store the backup (${settings.storage.kind})`, async () =>
       storage.publish(
@@ -123,11 +135,14 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     )
     staged = null
     const downtimeSeconds = downAt === null ? null : ((startingAt ?? Date.now()) - downAt) / 1000
-    const result = clock.addTo(
-      backupResult({ settings, written, published, seconds: (Date.now() - started) / 1000, downtimeSeconds })
-    )
+    const seconds = (Date.now() - started) / 1000
+    const downtimeMode = moment ? 'minimal' : 'full'
+    logDowntime(logger, downtimeSeconds, seconds, downtimeMode)
+    const result = clock.addTo(backupResult({ settings, written, published, seconds, downtimeSeconds, downtimeMode }))
     return await rotateAfterBackup(storage, settings, published.name, result, logger)
   } finally {
+    await (moment as CapturedMoment | null)?.release()
+    await (minimal as MinimalDowntime | null)?.remove()
     if (staged) await storage.discard(staged)
     await rm(workDir, { recursive: true, force: true })
   }

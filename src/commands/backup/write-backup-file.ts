@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Writable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises'
-import { ZipWriter } from '../../archive/zip-writer.js'
+import { ZipWriter, type AddTreeOptions } from '../../archive/zip-writer.js'
 import { countTreeBytes } from '../../archive/count-tree.js'
 import { ExcludeMatcher } from '../../archive/exclude.js'
 import { HOME_PREFIX, MANIFEST_ENTRY, type DatabaseRecord, type FileRecord } from '../../format/manifest.js'
@@ -35,6 +35,14 @@ export interface BackupFileRequest {
   /** Encrypt as it is written, so no plaintext copy ever reaches the disk. */
   encryption: EncryptionSettings | null
   logger: Logger
+  /** Where the home is read from when not from `home.path`: its snapshot, archived under the same names. */
+  homeSource?: HomeSource
+}
+
+/** A copy of the home to archive as the home: its folder, and the modes and mtimes its source had. */
+export interface HomeSource {
+  root: string
+  recordedAs: NonNullable<AddTreeOptions['recordedAs']>
 }
 
 export interface WrittenBackup {
@@ -77,7 +85,8 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
   const progress = new Progress('Archived', null, req.logger)
   const dumpBytes = req.dumps.reduce((n, d) => n + (d.record.dump?.bytes ?? 0), 0)
   // Counted alongside the archive, which starts at once; until the count is in, progress shows no percentage.
-  const counted = countTreeBytes(req.home.path, exclude).then(
+  const homeRoot = req.homeSource?.root ?? req.home.path
+  const counted = countTreeBytes(homeRoot, exclude).then(
     bytes => progress.setTotal(bytes + dumpBytes),
     () => undefined
   )
@@ -101,7 +110,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
       totals.add(record)
       return records.add(record)
     }
-    await writer.addTree(req.home.path, HOME_PREFIX, { exclude, onRecord })
+    await writer.addTree(homeRoot, HOME_PREFIX, { exclude, onRecord, recordedAs: req.homeSource?.recordedAs })
     const databases: DatabaseRecord[] = [...req.embedded]
     for (const dump of req.dumps) {
       const prefix = dump.record.dump?.prefix

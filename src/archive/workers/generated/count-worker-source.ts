@@ -161,10 +161,19 @@ async function* walkTree(root, options = {}) {
     throw new XlrBackupError(\`Cannot read the folder \${root}: \${describe(error)}.\`, { cause: error });
   }
   if (!st.isDirectory()) throw new XlrBackupError(\`\${root} is not a folder; expected the folder to archive.\`);
-  yield { rel: "", abs: root, kind: "directory", mode: st.mode & 4095, mtimeMs: st.mtimeMs, size: 0 };
-  yield* walkDirectory(root, "", exclude, options.onSkip);
+  const recordedAs = options.recordedAs ?? (() => void 0);
+  yield {
+    rel: "",
+    abs: root,
+    kind: "directory",
+    mode: st.mode & 4095,
+    mtimeMs: st.mtimeMs,
+    size: 0,
+    ...recordedAs("")
+  };
+  yield* walkDirectory(root, "", exclude, options.onSkip, recordedAs);
 }
-async function* walkDirectory(abs, rel, exclude, onSkip) {
+async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs) {
   let dirents;
   try {
     dirents = import_node_fs.default.readdirSync(abs, { withFileTypes: true });
@@ -191,11 +200,11 @@ async function* walkDirectory(abs, rel, exclude, onSkip) {
       onSkip?.(childRel, "it vanished while the backup ran");
       continue;
     }
-    const base = { rel: childRel, abs: childAbs, mode: st.mode & 4095, mtimeMs: st.mtimeMs };
+    const base = { rel: childRel, abs: childAbs, mode: st.mode & 4095, mtimeMs: st.mtimeMs, ...recordedAs(childRel) };
     if (st.isDirectory()) {
       if (!isDir && exclude.excludes(childRel, true)) continue;
       yield { ...base, kind: "directory", size: 0 };
-      yield* walkDirectory(childAbs, childRel, exclude, onSkip);
+      yield* walkDirectory(childAbs, childRel, exclude, onSkip, recordedAs);
     } else if (st.isSymbolicLink()) {
       yield { ...base, kind: "symlink", size: st.size };
     } else if (st.isFile()) {

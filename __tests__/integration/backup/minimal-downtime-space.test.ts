@@ -1,0 +1,108 @@
+/**
+ * 'downtime: minimal' where the home's filesystem lets it down: a disk that fills while the server stops (a small
+ * tmpfs, filled by the stop command) fails the backup before anything is stored and starts the server again; a home
+ * on a read-only filesystem falls back to 'full' with a warning. Both need mount (root); elsewhere they are skipped.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { makeDbHome } from '../../support/e2e-restore.js'
+import { Input, Output } from '../../../src/settings/inputs.js'
+import { SNAPSHOT_DIR_PREFIX } from '../../../src/format/snapshot-dir.js'
+import { Cleanup, shellQuote } from '../../support/guard-fixtures.js'
+import { standIn, type StandIn } from '../../support/standin-server.js'
+import { run, runFailing, type Inputs } from '../../support/run-job.js'
+
+const cleanup = new Cleanup()
+let tmp: string
+let fsRoot: string
+let home: string
+let server: StandIn
+const mounts: string[] = []
+
+function mount(args: string[], at: string): void {
+  execFileSync('mount', [...args, at])
+  mounts.unshift(at)
+}
+
+const canMount = ((): boolean => {
+  try {
+    execFileSync('mount', ['--version'], { stdio: 'ignore' })
+    return process.getuid?.() === 0
+  } catch {
+    return false
+  }
+})()
+const describeIfMount = canMount ? describe : describe.skip
+
+beforeEach(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-mindown-fs-'))
+  fsRoot = path.join(tmp, 'fs')
+  await mkdir(fsRoot)
+  // Room for the home and the snapshot's margin, not much more.
+  mount(['-t', 'tmpfs', '-o', 'size=80m', 'tmpfs'], fsRoot)
+  const made = await makeDbHome(path.join(fsRoot, 'home'), {})
+  home = made.dir
+  server = await standIn(tmp, home, made.port, cleanup)
+  await server.start()
+})
+afterEach(async () => {
+  await cleanup.run()
+  for (const at of mounts.splice(0)) execFileSync('umount', [at])
+  await rm(tmp, { recursive: true, force: true })
+})
+
+function inputs(over: Inputs): Inputs {
+  return {
+    [Input.Mode]: 'backup',
+    [Input.Home]: home,
+    [Input.Storage]: 'directory',
+    [Input.Path]: path.join(tmp, 'store'),
+    [Input.Name]: 'space',
+    [Input.Database]: 'none',
+    [Input.StopCommand]: server.stopCommand,
+    [Input.StartCommand]: server.startCommand(),
+    [Input.StopTimeout]: '20',
+    [Input.StartTimeout]: '20',
+    ...over
+  }
+}
+
+async function leftovers(): Promise<string[]> {
+  const inHome = (await readdir(home)).filter(n => n.startsWith(SNAPSHOT_DIR_PREFIX))
+  const stored = await readdir(path.join(tmp, 'store')).catch(() => [] as string[])
+  return [...inHome, ...stored]
+}
+
+describeIfMount('downtime: minimal on a filesystem that lets it down', () => {
+  test('the disk fills while the server stops: nothing stored, the server started again, no snapshot left', async () => {
+    const filler = shellQuote(path.join(fsRoot, 'filler'))
+    const stopAndFill = `${server.stopCommand} && { dd if=/dev/zero of=${filler} bs=1M status=none 2>/dev/null; true; }`
+    const { error } = await runFailing(inputs({ [Input.StopCommand]: stopAndFill }))
+    expect(error.message).toMatch(/snapshot failed: the filesystem is full/)
+    expect(await server.running()).toBe(true)
+    expect(await leftovers()).toEqual([])
+  })
+
+  test('a home on a read-only filesystem falls back to full downtime, with a warning', async () => {
+    mount(['--bind', home], home)
+    execFileSync('mount', ['-o', 'remount,bind,ro', home])
+    const { result, logger } = await run(inputs({}))
+    const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
+    expect(warnings.join('\n')).toMatch(
+      /'downtime: minimal' is not possible: .*staging folder .* cannot be created \(EROFS/
+    )
+    expect(warnings.join('\n')).toMatch(/read-only filesystem: the backup runs without its lock file/)
+    expect(result.outputs[Output.BackupName]).toBe('space.zip')
+    expect(await server.running()).toBe(true)
+  })
+
+  test('free space short of the copy: the warning says how much more is needed, and the backup runs in full', async () => {
+    execFileSync('dd', ['if=/dev/zero', `of=${path.join(fsRoot, 'filler')}`, 'bs=1M', 'count=60', 'status=none'])
+    const { logger } = await run(inputs({}))
+    const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
+    expect(warnings.join('\n')).toMatch(/needs about [\d.]+ MiB: free [\d.]+ MiB more/)
+    expect(logger.lines.map(l => l.message).join('\n')).toMatch(/downtime: full/)
+  })
+})
