@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { ZipWriter, type ZipWriterOptions } from '../../src/archive/zip-writer.js'
+import { ZipWriter, type WrittenEntry, type ZipWriterOptions } from '../../src/archive/zip-writer.js'
 import type { FileRecord } from '../../src/format/manifest.js'
 import { sha256File } from './hash.js'
 
@@ -62,7 +62,9 @@ export async function collectTree(
   exclude: string[] = []
 ): Promise<FileRecord[]> {
   const records: FileRecord[] = []
-  const written = await writer.addTree(dir, prefix, { exclude, onRecord: record => void records.push(record) })
+  // The owner ids go into the manifest's owners table, not into its records (see OwnerTable).
+  const onRecord = ({ uid: _uid, gid: _gid, ...record }: WrittenEntry): void => void records.push(record)
+  const written = await writer.addTree(dir, prefix, { exclude, onRecord })
   if (written !== records.length) throw new Error(`addTree counted ${written} entries but reported ${records.length}`)
   return records
 }

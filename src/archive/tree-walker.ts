@@ -14,6 +14,9 @@ export interface TreeEntry {
   mtimeMs: number
   /** Bytes for files as lstat saw them (the reader records what it really read). */
   size: number
+  /** Owner as lstat saw it: a restore as root gives it back. */
+  uid: number
+  gid: number
 }
 
 export interface WalkOptions {
@@ -37,7 +40,16 @@ export async function* walkTree(root: string, options: WalkOptions = {}): AsyncG
     throw new XlrBackupError(`Cannot read the folder ${root}: ${describe(error)}.`, { cause: error })
   }
   if (!st.isDirectory()) throw new XlrBackupError(`${root} is not a folder; expected the folder to archive.`)
-  yield { rel: '', abs: root, kind: 'directory', mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, size: 0 }
+  yield {
+    rel: '',
+    abs: root,
+    kind: 'directory',
+    mode: st.mode & 0o7777,
+    mtimeMs: st.mtimeMs,
+    size: 0,
+    uid: st.uid,
+    gid: st.gid
+  }
   yield* walkDirectory(root, '', exclude, options.onSkip)
 }
 
@@ -75,7 +87,7 @@ async function* walkDirectory(
       onSkip?.(childRel, 'it vanished while the backup ran')
       continue
     }
-    const base = { rel: childRel, abs: childAbs, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs }
+    const base = { rel: childRel, abs: childAbs, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, uid: st.uid, gid: st.gid }
     if (st.isDirectory()) {
       // A folder excluded by a folder-only pattern is caught here too when readdir could not tell its type.
       if (!isDir && exclude.excludes(childRel, true)) continue

@@ -48,7 +48,10 @@ export enum Input {
   TrustedSigners = 'trusted-signers',
   TrustAnyRun = 'trust-any-run',
   BackupBranch = 'backup-branch',
-  BackupWorkflow = 'backup-workflow'
+  BackupWorkflow = 'backup-workflow',
+  Owner = 'owner',
+  AllowKeystoreMismatch = 'allow-keystore-mismatch',
+  MaintenanceMode = 'maintenance-mode'
 }
 
 export enum Output {

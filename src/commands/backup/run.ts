@@ -21,6 +21,7 @@ import { serverControl, tempRoot, threadCount } from '../../settings/derived.js'
 import { companionName, makeCompanion } from '../../signing/companion.js'
 import { cancellation } from '../../lifecycle/cancel.js'
 import { storageExclusion } from './storage-exclusion.js'
+import { recordKeystore } from './record-keystore.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
@@ -80,6 +81,8 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
         )
         dumps.push(dump)
       }
+      // Read with the server stopped, like the dumps: the key to the secrets they hold.
+      await recordKeystore(home.path, dumps, logger)
       const file = stagedFile
       return await logger.group('Write the backup file', async () =>
         writeBackupFile({

@@ -161,7 +161,16 @@ async function* walkTree(root, options = {}) {
     throw new XlrBackupError(\`Cannot read the folder \${root}: \${describe(error)}.\`, { cause: error });
   }
   if (!st.isDirectory()) throw new XlrBackupError(\`\${root} is not a folder; expected the folder to archive.\`);
-  yield { rel: "", abs: root, kind: "directory", mode: st.mode & 4095, mtimeMs: st.mtimeMs, size: 0 };
+  yield {
+    rel: "",
+    abs: root,
+    kind: "directory",
+    mode: st.mode & 4095,
+    mtimeMs: st.mtimeMs,
+    size: 0,
+    uid: st.uid,
+    gid: st.gid
+  };
   yield* walkDirectory(root, "", exclude, options.onSkip);
 }
 async function* walkDirectory(abs, rel, exclude, onSkip) {
@@ -191,7 +200,7 @@ async function* walkDirectory(abs, rel, exclude, onSkip) {
       onSkip?.(childRel, "it vanished while the backup ran");
       continue;
     }
-    const base = { rel: childRel, abs: childAbs, mode: st.mode & 4095, mtimeMs: st.mtimeMs };
+    const base = { rel: childRel, abs: childAbs, mode: st.mode & 4095, mtimeMs: st.mtimeMs, uid: st.uid, gid: st.gid };
     if (st.isDirectory()) {
       if (!isDir && exclude.excludes(childRel, true)) continue;
       yield { ...base, kind: "directory", size: 0 };
