@@ -8,6 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { readHome } from '../../../src/home/index.js'
+import { getValue, parseHoconFile } from '../../../src/home/hocon.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
 import { InputError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
@@ -123,6 +124,10 @@ describe('a restore drill that redirects only some databases', () => {
     const effective = (await readHome(drillHome, new MemoryLogger())).databases
     expect(effective.repository?.url).toBe(PG_URL(repoName))
     expect(effective.archive?.url).toBe(PG_URL(archiveName))
+    // A drill starts in maintenance mode: no triggers or tasks against the real systems production talks to.
+    const conf = parseHoconFile(path.join(drillHome, 'conf/xl-release.conf'), { unresolved: 'keep' })
+    expect(getValue(conf, 'xl.maintenance.enabled')).toBe(true)
+    expect(Object.fromEntries(result.summary!.facts)['Maintenance mode']).toMatch(/^on \(a restore drill\)/)
     expect(await checksums('postgresql', { ...archiveDb, url: PG_URL(archiveName) })).toEqual(before.archive)
     expect(await production()).toEqual(before)
   })
