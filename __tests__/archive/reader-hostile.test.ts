@@ -195,7 +195,7 @@ describe('foreign, newer, damaged and truncated archives', () => {
     await expectRefusedAtOpen(
       zip,
       dest,
-      /format version 99, newer than this xlr-backup understands \(1\) — restore it with a newer version/
+      /format version 99, newer than this xlr-backup understands \(2\) — restore it with a newer version/
     )
   })
 

@@ -32,8 +32,8 @@ const cases: [string, (m: Record<string, unknown>) => unknown, RegExp][] = [
   ],
   [
     'an unknown field in a file record',
-    m => void ((m.files as Record<string, unknown>[])[1].owner = 0),
-    /files\[1\]\.owner is not a field/
+    m => void ((m.files as Record<string, unknown>[])[1].acl = 'u::rwx'),
+    /files\[1\]\.acl is not a field/
   ],
   [
     'a host that would print a runner command',
@@ -83,12 +83,96 @@ const cases: [string, (m: Record<string, unknown>) => unknown, RegExp][] = [
     m => void ((m.files as Record<string, unknown>[])[0].sha256 = '0'.repeat(64)),
     /files\[0\]\.sha256 is "0+": a folder has no content hash/
   ],
+  ...ownerCases(),
   [
     'a mode beyond permission bits',
     m => void ((m.files as Record<string, unknown>[])[2].mode = 0o170644),
     /files\[2\]\.mode is \d+: expected permission bits/
   ]
 ]
+
+/** The owners table and the keystore fingerprint (format 2): names end up in lookups, logs and summaries. */
+function ownerCases(): [string, (m: Record<string, unknown>) => unknown, RegExp][] {
+  const files = (m: Record<string, unknown>): Record<string, unknown>[] => m.files as Record<string, unknown>[]
+  const owner = (row: Record<string, unknown>) => (m: Record<string, unknown>) => {
+    m.owners = [{ uid: 10001, gid: 0, user: 'xl-release', group: 'root', ...row }]
+    files(m)[1].owner = 0
+  }
+  const dumped =
+    (keystoreSha256: unknown, dump = true) =>
+    (m: Record<string, unknown>) => {
+      const at = {
+        format: 'pg-custom',
+        prefix: 'database/repository/',
+        bytes: 0,
+        tool: { name: 'pg_dump', version: '16' }
+      }
+      const times = {
+        serverVersion: null,
+        startedAt: 'x',
+        finishedAt: 'x',
+        sha256: '0'.repeat(64),
+        file: 'dump.pgdump'
+      }
+      m.databases = [
+        {
+          roles: ['repository'],
+          engine: 'postgresql',
+          url: 'jdbc:postgresql://db/x',
+          host: 'db',
+          port: 5432,
+          database: 'x',
+          embedded: false,
+          ...(dump ? { dump: { ...at, ...times } } : { embedded: true }),
+          keystoreSha256
+        }
+      ]
+    }
+  return [
+    [
+      'an owner index past the table',
+      m => void (files(m)[1].owner = 3),
+      /files\[1\]\.owner is 3: expected an index into the owners table \(0 rows\)/
+    ],
+    [
+      'an owner name with a line break',
+      owner({ user: 'xl\n::error::x' }),
+      /owners\[0\]\.user is "xl\\n::error::x": expected text without line breaks/
+    ],
+    [
+      'an owner name that poses as an option',
+      owner({ group: '--help' }),
+      /owners\[0\]\.group is "--help": expected a user or group name/
+    ],
+    ['an owner name with a colon', owner({ user: 'a:b' }), /owners\[0\]\.user is "a:b": expected a user or group name/],
+    [
+      'an overlong owner name',
+      owner({ user: 'u'.repeat(300) }),
+      /owners\[0\]\.user is "u+…": expected a user or group name \(1 to 256/
+    ],
+    [
+      'a uid chown takes as "unchanged"',
+      owner({ uid: 2 ** 32 - 1 }),
+      /owners\[0\]\.uid is 4294967295: expected an id of at most 4294967294/
+    ],
+    ['a negative gid', owner({ gid: -1 }), /owners\[0\]\.gid is -1: expected a whole number ≥ 0/],
+    [
+      'an owners table in a format 1 manifest',
+      m => void Object.assign(m, { formatVersion: 1, owners: [] }),
+      /owners is "…": a format 1 manifest records no owners/
+    ],
+    [
+      'a keystore fingerprint that is no SHA-256',
+      dumped('abc'),
+      /databases\[0\]\.keystoreSha256 is "abc": expected a SHA-256/
+    ],
+    [
+      'a keystore fingerprint without a dump',
+      dumped(null, false),
+      /databases\[0\]\.keystoreSha256 is null: only a dumped database records the keystore/
+    ]
+  ]
+}
 
 describe.each(['verify', 'restore'] as const)('%s', mode => {
   it.each(cases)('%s is refused as a forged backup, nothing written', async (label, edit, message) => {

@@ -10,6 +10,7 @@ function reader(values: Partial<Record<Input, string>>) {
 
 /** The settings these input values give, with no environment. */
 const settingsOf = (values: Partial<Record<Input, string>>) => parseSettings(reader(values), {})
+const RESTORE = { [Input.Mode]: 'restore', [Input.Name]: 'b', [Input.Home]: '/h' }
 
 describe('parseSettings', () => {
   it('applies the defaults of the inputs table', () => {
@@ -63,7 +64,16 @@ describe('parseSettings', () => {
     [{ [Input.Home]: '/h', [Input.RetentionDays]: '401' }, Input.RetentionDays, /from 0 to 400, got 401/],
     [{ [Input.Home]: '/h', [Input.RetentionDays]: '-1' }, Input.RetentionDays, /from 0 to 400, got -1/],
     [{ [Input.Mode]: 'restore', [Input.Home]: '/h' }, Input.Name, /needs 'name'/],
-    [{ [Input.Mode]: 'verify', [Input.Name]: 'a', [Input.NamePrefix]: 'b' }, Input.NamePrefix, /either 'name'/]
+    [{ [Input.Mode]: 'verify', [Input.Name]: 'a', [Input.NamePrefix]: 'b' }, Input.NamePrefix, /either 'name'/],
+    ...['xl-release', 'a:b:c', ':0', '-x:0', 'xl release:0', '4294967295:0', 'x\n::error::y:0'].map(
+      (owner): [Partial<Record<Input, string>>, Input, RegExp] => [
+        { ...RESTORE, [Input.Owner]: owner },
+        Input.Owner,
+        /must be 'user:group', each a name or a number/
+      ]
+    ),
+    [{ ...RESTORE, [Input.MaintenanceMode]: 'yes' }, Input.MaintenanceMode, /'auto', 'true', 'false'/],
+    [{ ...RESTORE, [Input.AllowKeystoreMismatch]: 'maybe' }, Input.AllowKeystoreMismatch, /'true' or 'false'/]
   ])('refuses %j naming the input', (values, input, message) => {
     const caught = thrownBy(InputError, () => settingsOf(values))
     expect(caught.input).toBe(input)
@@ -183,5 +193,21 @@ describe('signing inputs', () => {
     expect(inputError({ [Input.Mode]: 'verify', [Input.Name]: 'b', [Input.BackupWorkflow]: 'nightly' }).input).toBe(
       Input.BackupWorkflow
     )
+  })
+})
+
+describe('the inputs of a restore that brings the server back', () => {
+  const restore = (over: Partial<Record<Input, string>>) => parseSettings(reader({ ...RESTORE, ...over }), {}).restore
+  it('reads owner as names or numbers, and defaults to the recorded owners', () => {
+    expect(restore({}).owner).toBeNull()
+    expect(restore({ [Input.Owner]: '10001:0' }).owner).toEqual({ user: 10001, group: 0 })
+    expect(restore({ [Input.Owner]: 'xl-release:xl-release' }).owner).toEqual({
+      user: 'xl-release',
+      group: 'xl-release'
+    })
+  })
+  it('defaults to maintenance mode for drills and to refusing a keystore mismatch', () => {
+    expect(restore({})).toMatchObject({ maintenanceMode: 'auto', allowKeystoreMismatch: false })
+    expect(restore({ [Input.MaintenanceMode]: 'false' }).maintenanceMode).toBe('false')
   })
 })

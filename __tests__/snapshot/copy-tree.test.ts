@@ -27,7 +27,10 @@ beforeEach(async () => {
 })
 afterEach(async () => rm(tmp, { recursive: true, force: true }))
 
-async function walked(root: string, recordedAs?: (rel: string) => Pick<TreeEntry, 'mode' | 'mtimeMs'> | undefined) {
+async function walked(
+  root: string,
+  recordedAs?: (rel: string) => Pick<TreeEntry, 'mode' | 'mtimeMs' | 'uid' | 'gid'> | undefined
+) {
   const out: Omit<TreeEntry, 'abs'>[] = []
   for await (const { abs: _abs, ...entry } of walkTree(root, { exclude: ExcludeMatcher.parse(['log/']), recordedAs }))
     out.push(entry)

@@ -4,7 +4,8 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { ZipWriter, type ZipWriterOptions } from '../../src/archive/zip-writer.js'
+import { ZipWriter, type WrittenEntry, type ZipWriterOptions } from '../../src/archive/zip-writer.js'
+import type { OwnerTable } from '../../src/commands/backup/owner-table.js'
 import type { FileRecord } from '../../src/format/manifest.js'
 import { sha256File } from './hash.js'
 
@@ -59,10 +60,16 @@ export async function collectTree(
   writer: ZipWriter,
   dir: string,
   prefix: string,
-  exclude: string[] = []
+  exclude: string[] = [],
+  owners?: OwnerTable
 ): Promise<FileRecord[]> {
   const records: FileRecord[] = []
-  const written = await writer.addTree(dir, prefix, { exclude, onRecord: record => void records.push(record) })
+  // The owner ids go into the manifest's owners table (when one is given), never into its records.
+  const onRecord = (entry: WrittenEntry): void => {
+    const { uid: _uid, gid: _gid, ...record } = entry
+    records.push(owners ? owners.record(entry) : record)
+  }
+  const written = await writer.addTree(dir, prefix, { exclude, onRecord })
   if (written !== records.length) throw new Error(`addTree counted ${written} entries but reported ${records.length}`)
   return records
 }

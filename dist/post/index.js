@@ -71,6 +71,9 @@ var io_names_Input;
     Input["ImmutableDays"] = "immutable-days";
     Input["ImmutableMode"] = "immutable-mode";
     Input["Downtime"] = "downtime";
+    Input["Owner"] = "owner";
+    Input["AllowKeystoreMismatch"] = "allow-keystore-mismatch";
+    Input["MaintenanceMode"] = "maintenance-mode";
 })(io_names_Input || (io_names_Input = {}));
 var Output;
 (function (Output) {
@@ -1834,6 +1837,21 @@ const INPUTS = [
         name: io_names_Input.ImmutableMode,
         default: 'governance',
         description: "With 'immutable-days': 'governance' (users with a special permission may still lift it; Azure: an unlocked policy) or 'compliance' (nobody can, not even the account's root, until it expires; Azure: a locked policy)."
+    },
+    {
+        name: io_names_Input.Owner,
+        default: '',
+        description: "Restore as root: give every restored file and folder this owner, 'user:group' (names or numbers, e.g. '10001:0' for the vendor's container image), instead of the owners the backup recorded."
+    },
+    {
+        name: io_names_Input.AllowKeystoreMismatch,
+        default: 'false',
+        description: 'Restore: allow a result that leaves a database next to another conf/repository-keystore.jceks than the one it was backed up with (every password and credential stored in it is then unreadable).'
+    },
+    {
+        name: io_names_Input.MaintenanceMode,
+        default: 'auto',
+        description: "Restore: set 'xl.maintenance.enabled = true' in the restored conf/xl-release.conf. 'auto': only for a drill (database inputs pointing elsewhere than the backed-up conf); 'true': always; 'false': never."
     }
 ];
 const OUTPUTS = [

@@ -124,7 +124,8 @@ const fileRecord: Check = (v, at) => {
     v,
     at,
     { path: anyString, type: oneOf(FILE_TYPES, 'an entry type'), mode: count, mtime: finite, size: count },
-    { sha256, target: anyString }
+    // The index is checked against the owners table once the whole manifest is read.
+    { sha256, target: anyString, owner: count }
   )
   const name = o.path as string
   const reason = unsafeNameReason(name)
@@ -212,8 +213,11 @@ const databaseRecord: Check = (v, at) => {
       embedded: boolean
     },
     // Checked below, once the roles it must match are known.
-    { dump: () => undefined }
+    { dump: () => undefined, keystoreSha256: (k, kat) => (k === null ? undefined : sha256(k, kat)) }
   )
+  if ('keystoreSha256' in o && !('dump' in o)) {
+    fail(`${at}.keystoreSha256`, o.keystoreSha256, 'only a dumped database records the keystore it was dumped with')
+  }
   if ('dump' in o) {
     if (o.embedded === true) fail(`${at}.dump`, '…', 'an embedded database is held by the home archive, not dumped')
     dumpRecord(o.dump, `${at}.dump`, o.roles as string[])
@@ -227,6 +231,52 @@ const home: Check = (v, at) =>
     era: oneOf(ERAS, 'an era'),
     server: (s, sat) => object(s, sat, { httpPort: port, bindAddress: string, contextRoot: string, ssl: boolean })
   })
+
+/** Owner ids as chown takes them: (uid_t)-1 means 'unchanged', so it is never an owner. */
+const MAX_OWNER_ID = 2 ** 32 - 2
+/** Longer than any user or group name a name service gives out. */
+const MAX_OWNER_NAME = 256
+/** Distinct owners in a home are a handful; a table this long is not a backup's. */
+const MAX_OWNERS = 65_536
+
+const ownerId: Check = (v, at) => {
+  count(v, at)
+  if ((v as number) > MAX_OWNER_ID) fail(at, v, `expected an id of at most ${MAX_OWNER_ID}`)
+}
+/** A name is looked up on the restoring host (an argument, never through a shell); it cannot pose as an option. */
+const ownerName: Check = (v, at) => {
+  if (v === null) return
+  string(v, at)
+  const name = v as string
+  if (name === '' || name.length > MAX_OWNER_NAME || name.startsWith('-') || /[:/\s]/.test(name)) {
+    fail(
+      at,
+      v,
+      `expected a user or group name (1 to ${MAX_OWNER_NAME} characters, no ':', '/' or spaces, not starting with '-') or null`
+    )
+  }
+}
+const ownerRecord: Check = (v, at) => object(v, at, { uid: ownerId, gid: ownerId, user: ownerName, group: ownerName })
+const ownerTable: Check = (v, at) => {
+  arrayOf(ownerRecord)(v, at)
+  if ((v as unknown[]).length > MAX_OWNERS)
+    fail(at, `${(v as unknown[]).length} owners`, `expected at most ${MAX_OWNERS}`)
+}
+
+/** Format 2's fields are refused in a format 1 manifest; each entry's owner must name a row of the table. */
+function checkVersionFields(manifest: Manifest): void {
+  if (manifest.formatVersion < 2) {
+    if (manifest.owners !== undefined) fail('owners', '…', 'a format 1 manifest records no owners')
+    const i = manifest.databases.findIndex(d => 'keystoreSha256' in d)
+    if (i >= 0) fail(`databases[${i}].keystoreSha256`, '…', 'a format 1 manifest records no keystore')
+  }
+  const owners = manifest.owners?.length ?? 0
+  manifest.files.forEach((f: FileRecord, i) => {
+    if (f.owner !== undefined && f.owner >= owners) {
+      fail(`files[${i}].owner`, f.owner, `expected an index into the owners table (${owners} rows)`)
+    }
+  })
+}
 
 const encryption: Check = (v, at) =>
   object(v, at, { format: oneOf(['age'], 'an encryption format'), recipients: count, passphrase: boolean })
@@ -258,9 +308,10 @@ export function validateManifest(value: unknown): Manifest {
       files: arrayOf(fileRecord),
       databases: arrayOf(databaseRecord)
     },
-    { encryption }
+    { owners: ownerTable, encryption }
   )
   const manifest = value as Manifest
+  checkVersionFields(manifest)
   const seen = new Map<string, number>()
   manifest.databases.forEach((d: DatabaseRecord, i) => {
     for (const role of d.roles) {

@@ -14,6 +14,9 @@ export interface TreeEntry {
   mtimeMs: number
   /** Bytes for files as lstat saw them (the reader records what it really read). */
   size: number
+  /** Owner as lstat saw it: a restore as root gives it back. */
+  uid: number
+  gid: number
 }
 
 export interface WalkOptions {
@@ -24,7 +27,7 @@ export interface WalkOptions {
    * What another tree recorded for the same path (a snapshot's source): its mode and mtime stand in for the walked
    * copy's own, so a tree copied without setting them is recorded exactly as its source was.
    */
-  recordedAs?: (rel: string) => Pick<TreeEntry, 'mode' | 'mtimeMs'> | undefined
+  recordedAs?: (rel: string) => Pick<TreeEntry, 'mode' | 'mtimeMs' | 'uid' | 'gid'> | undefined
 }
 
 /**
@@ -50,6 +53,8 @@ export async function* walkTree(root: string, options: WalkOptions = {}): AsyncG
     mode: st.mode & 0o7777,
     mtimeMs: st.mtimeMs,
     size: 0,
+    uid: st.uid,
+    gid: st.gid,
     ...recordedAs('')
   }
   yield* walkDirectory(root, '', exclude, options.onSkip, recordedAs)
@@ -90,7 +95,15 @@ async function* walkDirectory(
       onSkip?.(childRel, 'it vanished while the backup ran')
       continue
     }
-    const base = { rel: childRel, abs: childAbs, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, ...recordedAs(childRel) }
+    const base = {
+      rel: childRel,
+      abs: childAbs,
+      mode: st.mode & 0o7777,
+      mtimeMs: st.mtimeMs,
+      uid: st.uid,
+      gid: st.gid,
+      ...recordedAs(childRel)
+    }
     if (st.isDirectory()) {
       // A folder excluded by a folder-only pattern is caught here too when readdir could not tell its type.
       if (!isDir && exclude.excludes(childRel, true)) continue

@@ -67,6 +67,9 @@ export interface WrittenEntry {
   sha256?: string
   /** Symlink target as stored. */
   target?: string
+  /** The owner the file had (entries of a tree and files from the disk). */
+  uid?: number
+  gid?: number
 }
 
 /** Told about each entry once it is written; a returned promise is awaited before the next entry is (backpressure). */
@@ -183,7 +186,9 @@ export class ZipWriter {
         kind: 'file',
         mode: mode & 0o7777,
         mtimeMs: st.mtimeMs,
-        size: st.size
+        size: st.size,
+        uid: st.uid,
+        gid: st.gid
       }
       let written: WrittenEntry | undefined
       await this.writeEntries([{ entry, name }], {
@@ -428,7 +433,15 @@ export class ZipWriter {
         const slot = await this.race(slots.next())
         if (!slot) break
         const { entry, name, path } = slot
-        const record: WrittenEntry = { path, type: entry.kind, mode: entry.mode, mtime: entry.mtimeMs, size: 0 }
+        const record: WrittenEntry = {
+          path,
+          type: entry.kind,
+          mode: entry.mode,
+          mtime: entry.mtimeMs,
+          size: 0,
+          uid: entry.uid,
+          gid: entry.gid
+        }
         if (slot.kind === 'directory') {
           await this.writeWholeEntry(name, 'directory', entry.mode, entry.mtimeMs, null)
         } else if (slot.kind === 'symlink') {

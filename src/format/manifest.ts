@@ -3,7 +3,8 @@ export type DatabaseRole = 'repository' | 'archive'
 
 /** The identity every backup carries so restore can refuse foreign archives and formats newer than it knows. */
 export const MANIFEST_FORMAT = 'xlr-backup'
-export const MANIFEST_VERSION = 1
+/** 2: owners (the `owners` table, each entry's `owner`) and each dump's keystore fingerprint; 1 has neither. */
+export const MANIFEST_VERSION = 2
 export const MANIFEST_ENTRY = 'manifest.json'
 /** Zip entry prefixes: the home's files, the database dumps. */
 export const HOME_PREFIX = 'home/'
@@ -29,6 +30,11 @@ export interface Manifest {
   /** Every entry of the zip but the manifest itself, in archive order. */
   files: FileRecord[]
   databases: DatabaseRecord[]
+  /**
+   * The distinct owners of the entries (format 2): each entry's `owner` is an index into this table, so a home of
+   * 20 000 files owned by one user repeats one small number, not the names.
+   */
+  owners?: OwnerRecord[]
   /** Set when the file was encrypted; never holds a secret. */
   encryption?: { format: 'age'; recipients: number; passphrase: boolean }
 }
@@ -54,6 +60,17 @@ export interface FileRecord {
   sha256?: string
   /** Symlink target as stored. */
   target?: string
+  /** Index into the manifest's `owners` table (format 2). */
+  owner?: number
+}
+
+/** One owner of backed-up entries: the numbers as the filesystem held them, and their names on the backed-up host. */
+export interface OwnerRecord {
+  uid: number
+  gid: number
+  /** Null when the host had no name for the number (a container's user, an account since deleted). */
+  user: string | null
+  group: string | null
 }
 
 export interface DatabaseRecord {
@@ -67,6 +84,11 @@ export interface DatabaseRecord {
   database: string | null
   /** Embedded databases (H2, Derby) live in the home and are covered by the home archive: no dump. */
   embedded: boolean
+  /**
+   * Hex SHA-256 of the home's conf/repository-keystore.jceks when the dump was made (null: the home had none): the
+   * key to the secrets stored in this database. Dumped databases of format version 2 and later.
+   */
+  keystoreSha256?: string | null
   /** Dump details; absent for embedded databases. */
   dump?: {
     /** 'pg-custom', 'pg-directory', 'mysql-sql-gzip', 'custom-command'. */

@@ -1,8 +1,8 @@
-import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { XlrBackupError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { readConfigText } from './config-text.js'
+import { replaceConfigFile as replaceFile } from './replace-config-file.js'
 import { pointConfigAtDatabase, type DrillDatabase } from './database-config-rewrite.js'
 import { DATABASE_KEYS, registerSecrets } from './databases.js'
 import { getString, parseHocon } from './hocon.js'
@@ -101,21 +101,4 @@ export function pointJackrabbitXmlAtDatabase(
     text = text.slice(0, edit.start) + edit.text + text.slice(edit.end)
   }
   return { text, redirected }
-}
-
-/** Writes the file beside itself and renames it in; it may now hold a password in clear, so only its owner reads it. */
-async function replaceFile(file: string, text: string): Promise<void> {
-  const mode = await stat(file).then(
-    s => s.mode & 0o700,
-    () => 0o600
-  )
-  const temp = `${file}.xlr-backup-${process.pid}.tmp`
-  try {
-    await writeFile(temp, text, { mode })
-    await chmod(temp, mode)
-    await rename(temp, file)
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw error
-  }
 }

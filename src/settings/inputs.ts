@@ -370,6 +370,24 @@ export const INPUTS: InputSpec[] = [
     default: 'governance',
     description:
       "With 'immutable-days': 'governance' (users with a special permission may still lift it; Azure: an unlocked policy) or 'compliance' (nobody can, not even the account's root, until it expires; Azure: a locked policy)."
+  },
+  {
+    name: Input.Owner,
+    default: '',
+    description:
+      "Restore as root: give every restored file and folder this owner, 'user:group' (names or numbers, e.g. '10001:0' for the vendor's container image), instead of the owners the backup recorded."
+  },
+  {
+    name: Input.AllowKeystoreMismatch,
+    default: 'false',
+    description:
+      'Restore: allow a result that leaves a database next to another conf/repository-keystore.jceks than the one it was backed up with (every password and credential stored in it is then unreadable).'
+  },
+  {
+    name: Input.MaintenanceMode,
+    default: 'auto',
+    description:
+      "Restore: set 'xl.maintenance.enabled = true' in the restored conf/xl-release.conf. 'auto': only for a drill (database inputs pointing elsewhere than the backed-up conf); 'true': always; 'false': never."
   }
 ]
 

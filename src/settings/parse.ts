@@ -2,7 +2,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { InputError } from '../shared/errors.js'
 import { Input, INPUTS } from './inputs.js'
-import type { Downtime, Mode, Settings } from './settings.js'
+import type { Downtime, Mode, OwnerSpec, Settings } from './settings.js'
 import { parseClusterNodes, parseHealthUrl } from './server-inputs.js'
 import type { Engine } from '../database/types.js'
 import type { StorageKind, StorageSettings } from '../storage/types.js'
@@ -60,7 +60,10 @@ const SCOPES: Partial<Record<Input, { modes?: Mode[]; storages?: StorageKind[] }
   [Input.Region]: { storages: ['s3'] },
   [Input.ForcePathStyle]: { storages: ['s3'] },
   [Input.ImmutableDays]: { modes: ['backup'], storages: ['s3', 'azure'] },
-  [Input.ImmutableMode]: { modes: ['backup'], storages: ['s3', 'azure'] }
+  [Input.ImmutableMode]: { modes: ['backup'], storages: ['s3', 'azure'] },
+  [Input.Owner]: { modes: ['restore'] },
+  [Input.AllowKeystoreMismatch]: { modes: ['restore'] },
+  [Input.MaintenanceMode]: { modes: ['restore'] }
 }
 
 /** Turns raw inputs into validated Settings, throwing an InputError that names the input, the value and the fix. */
@@ -205,7 +208,10 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
       allowForeignDatabase: boolean(Input.AllowForeignDatabase, get(Input.AllowForeignDatabase)),
       createDatabase: boolean(Input.CreateDatabase, get(Input.CreateDatabase)),
       interrupted: oneOf(Input.InterruptedRestore, get(Input.InterruptedRestore), ['', 'rollback', 'finish'] as const),
-      dryRun
+      dryRun,
+      owner: parseOwner(get(Input.Owner)),
+      allowKeystoreMismatch: boolean(Input.AllowKeystoreMismatch, get(Input.AllowKeystoreMismatch)),
+      maintenanceMode: oneOf(Input.MaintenanceMode, get(Input.MaintenanceMode), ['auto', 'true', 'false'] as const)
     },
     encryption: { recipients, passphrase: passphrase === '' ? undefined : passphrase },
     decryption: { identities, passphrase: passphrase === '' ? undefined : passphrase },
@@ -430,4 +436,28 @@ function checkEndpoint(value: string): void {
       `Input '${Input.Endpoint}' must be an https:// URL without credentials or query (http:// only for 127.0.0.1/localhost), e.g. 'https://storage.googleapis.com'.`
     )
   }
+}
+
+/** POSIX portable user and group names (useradd's default rule, plus the '$' of machine accounts). */
+const OWNER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/
+/** The largest id chown takes: (uid_t)-1 means 'unchanged'. */
+const MAX_ID = 2 ** 32 - 2
+
+/** Input 'owner': 'user:group', each a name or a number; '' = keep the owners the backup recorded. */
+function parseOwner(value: string): OwnerSpec | null {
+  if (value === '') return null
+  const parts = value.split(':')
+  const side = (text: string): string | number | null => {
+    if (/^\d{1,10}$/.test(text)) return Number(text) <= MAX_ID ? Number(text) : null
+    return OWNER_NAME.test(text) ? text : null
+  }
+  const user = parts.length === 2 ? side(parts[0]) : null
+  const group = parts.length === 2 ? side(parts[1]) : null
+  if (user === null || group === null) {
+    throw new InputError(
+      Input.Owner,
+      `Input '${Input.Owner}' must be 'user:group', each a name or a number (e.g. 'xl-release:xl-release' or '10001:0'), got ${JSON.stringify(value.slice(0, 80))}.`
+    )
+  }
+  return { user, group }
 }

@@ -74,4 +74,14 @@ export interface RestoreSettings {
   createDatabase: boolean
   interrupted: '' | 'rollback' | 'finish'
   dryRun: boolean
+  /** Input `owner`: the owner every restored entry gets; null = the recorded owners. */
+  owner: OwnerSpec | null
+  allowKeystoreMismatch: boolean
+  maintenanceMode: 'auto' | 'true' | 'false'
+}
+
+/** 'user:group' as given: each side a name or a number, checked for form only (the host is asked at restore). */
+export interface OwnerSpec {
+  user: string | number
+  group: string | number
 }

@@ -63,7 +63,10 @@ export enum Input {
   ForcePathStyle = 'force-path-style',
   ImmutableDays = 'immutable-days',
   ImmutableMode = 'immutable-mode',
-  Downtime = 'downtime'
+  Downtime = 'downtime',
+  Owner = 'owner',
+  AllowKeystoreMismatch = 'allow-keystore-mismatch',
+  MaintenanceMode = 'maintenance-mode'
 }
 
 export enum Output {

@@ -8,7 +8,7 @@ import { cancellation } from '../lifecycle/cancel.js'
 import { PRIVATE_DIR_MODE } from '../shared/private-files.js'
 
 /** Mode and mtime of each copied path as the archive's walker saw them in the source. */
-export type RecordedMetadata = Map<string, Pick<TreeEntry, 'mode' | 'mtimeMs'>>
+export type RecordedMetadata = Map<string, Pick<TreeEntry, 'mode' | 'mtimeMs' | 'uid' | 'gid'>>
 
 export interface CopiedTree {
   recorded: RecordedMetadata
@@ -48,7 +48,7 @@ export async function copyTree(source: string, target: string, exclude: ExcludeM
     for await (const entry of walkTree(source, { exclude })) {
       // A cancelled job stops copying at once: the folder is removed once the copies in flight have ended.
       if (failure || cancellation.reason !== null) break
-      recorded.set(entry.rel, { mode: entry.mode, mtimeMs: entry.mtimeMs })
+      recorded.set(entry.rel, { mode: entry.mode, mtimeMs: entry.mtimeMs, uid: entry.uid, gid: entry.gid })
       const to = entry.rel === '' ? target : path.join(target, entry.rel)
       if (entry.kind === 'directory') mkdirSync(to, { mode: PRIVATE_DIR_MODE })
       else if (entry.kind === 'symlink') symlinkSync(readlinkSync(entry.abs), to)

@@ -3,6 +3,7 @@
  * document the former in-memory path (records kept in arrays, one JSON.stringify) produced, so restores of new and old
  * backups read it alike.
  */
+import { OwnerTable } from '../../../src/commands/backup/owner-table.js'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import os from 'node:os'
@@ -94,8 +95,9 @@ afterAll(async () => {
 /** The manifest as the backup built it before its entries were spooled: arrays of records, totals from them. */
 async function inMemoryManifest(createdAt: string, exclusions: string[]): Promise<Manifest> {
   const writer = new ZipWriter(fs.createWriteStream('/dev/null'), { compressionLevel: 1, threads: 1 })
-  const files = await collectTree(writer, home.path, HOME_PREFIX, exclusions)
-  files.push(...(await collectTree(writer, dump.dir, dump.record.dump!.prefix)))
+  const owners = new OwnerTable()
+  const files = await collectTree(writer, home.path, HOME_PREFIX, exclusions, owners)
+  files.push(...(await collectTree(writer, dump.dir, dump.record.dump!.prefix, [], owners)))
   await writer.finish()
   return {
     format: MANIFEST_FORMAT,
@@ -112,7 +114,8 @@ async function inMemoryManifest(createdAt: string, exclusions: string[]): Promis
     components: summarizeComponents(files),
     exclusions,
     files,
-    databases: [embedded, dump.record]
+    databases: [embedded, dump.record],
+    owners: await owners.records()
   }
 }
 

@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises'
 import * as path from 'node:path'
 import { readHome } from '../../../src/home/index.js'
+import { getValue, parseHoconFile } from '../../../src/home/hocon.js'
 import { Input, Output } from '../../../src/settings/inputs.js'
 import { InputError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
@@ -100,6 +101,10 @@ describe('a restore drill that redirects only some databases', () => {
     const effective = (await readHome(drillHome, new MemoryLogger())).databases
     expect(effective.repository?.url).toBe(PG_URL(repoName))
     expect(effective.archive?.url).toBe(PG_URL(archiveName))
+    // A drill starts in maintenance mode: no triggers or tasks against the real systems production talks to.
+    const conf = parseHoconFile(path.join(drillHome, 'conf/xl-release.conf'), { unresolved: 'keep' })
+    expect(getValue(conf, 'xl.maintenance.enabled')).toBe(true)
+    expect(Object.fromEntries(result.summary!.facts)['Maintenance mode']).toMatch(/^on \(a restore drill\)/)
     expect(await checksums('postgresql', { ...archiveDb, url: PG_URL(archiveName) })).toEqual(before.archive)
     expect(await production()).toEqual(before)
   })

@@ -5,7 +5,8 @@ import {
   MANIFEST_VERSION,
   type ComponentSummary,
   type DatabaseRecord,
-  type Manifest
+  type Manifest,
+  type OwnerRecord
 } from '../../format/manifest.js'
 import { TOOL_NAME, TOOL_VERSION } from '../../shared/tool.js'
 
@@ -17,6 +18,7 @@ export interface ManifestInput {
   components: ComponentSummary[]
   databases: DatabaseRecord[]
   exclusions: string[]
+  owners: OwnerRecord[]
   encryption?: Manifest['encryption']
   createdAt: Date
 }
@@ -44,6 +46,7 @@ export function buildManifestHead(input: ManifestInput): ManifestHead {
     components: input.components,
     exclusions: input.exclusions,
     databases: input.databases,
+    owners: input.owners,
     ...(input.encryption ? { encryption: input.encryption } : {})
   }
 }

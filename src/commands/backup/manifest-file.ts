@@ -23,7 +23,8 @@ export async function writeManifestFile(file: string, head: ManifestHead, record
  */
 export function manifestEnvelope(head: ManifestHead): { before: string; after: string } {
   const { format, formatVersion, tool, createdAt, host, home, components, exclusions, databases, encryption } = head
+  const owners = head.owners
   const first = JSON.stringify({ format, formatVersion, tool, createdAt, host, home, components, exclusions })
-  const last = JSON.stringify({ databases, ...(encryption ? { encryption } : {}) })
+  const last = JSON.stringify({ databases, ...(owners ? { owners } : {}), ...(encryption ? { encryption } : {}) })
   return { before: `${first.slice(0, -1)},"files":[`, after: `],${last.slice(1)}` }
 }

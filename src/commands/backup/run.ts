@@ -28,6 +28,7 @@ import { rotateAfterBackup } from '../rotate.js'
 import { SNAPSHOT_DIR_PREFIX } from '../../format/snapshot-dir.js'
 import { planMinimalDowntime, type CapturedMoment, type DumpOne, type MinimalDowntime } from './downtime.js'
 import { logDowntime } from './downtime-log.js'
+import { recordKeystore } from './record-keystore.js'
 
 /**
  * Backup: read the home and check storage, keys, databases and tools while the server still runs (a mistake then
@@ -91,8 +92,11 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
         })
       )
     }
-    const write = async (dumps: DumpResult[], homeSource?: HomeSource): Promise<WrittenBackup> =>
-      await logger.group('Write the backup file', async () =>
+    const write = async (dumps: DumpResult[], homeSource?: HomeSource): Promise<WrittenBackup> => {
+      // The key to the secrets the dumps hold, as it was at the stop: in the home while it is stopped, else in
+      // the snapshot of that moment.
+      await recordKeystore(homeSource?.root ?? home.path, dumps, logger)
+      return await logger.group('Write the backup file', async () =>
         writeBackupFile({
           home,
           dumps,
@@ -107,6 +111,7 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
           homeSource
         })
       )
+    }
     const dumpAndWrite = async (): Promise<WrittenBackup> => {
       const dumps: DumpResult[] = []
       for (const target of targets.filter(t => !t.embedded)) dumps.push(await dumpOne(target))

@@ -2,10 +2,11 @@ import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Writable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises'
-import { ZipWriter, type AddTreeOptions } from '../../archive/zip-writer.js'
+import { ZipWriter, type AddTreeOptions, type WrittenEntry } from '../../archive/zip-writer.js'
+import { OwnerTable } from './owner-table.js'
 import { countTreeBytes } from '../../archive/count-tree.js'
 import { ExcludeMatcher } from '../../archive/exclude.js'
-import { HOME_PREFIX, MANIFEST_ENTRY, type DatabaseRecord, type FileRecord } from '../../format/manifest.js'
+import { HOME_PREFIX, MANIFEST_ENTRY, type DatabaseRecord } from '../../format/manifest.js'
 import { createEncryptStream } from '../../crypto/index.js'
 import type { EncryptionSettings } from '../../crypto/types.js'
 import type { DumpResult } from '../../database/types.js'
@@ -106,7 +107,9 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
   })
   try {
     const totals = new RecordTotals()
-    const onRecord = (record: FileRecord): Promise<void> | undefined => {
+    const owners = new OwnerTable()
+    const onRecord = (entry: WrittenEntry): Promise<void> | undefined => {
+      const record = owners.record(entry)
       totals.add(record)
       return records.add(record)
     }
@@ -124,6 +127,7 @@ async function writeArchive(req: BackupFileRequest, records: RecordSpool, spoolD
       components: totals.componentSummaries(),
       databases,
       exclusions: req.exclude,
+      owners: await owners.records(),
       createdAt: new Date(started),
       encryption: req.encryption
         ? { format: 'age', recipients: req.encryption.recipients.length, passphrase: !!req.encryption.passphrase }

@@ -12,6 +12,8 @@ export function restoreResult(input: {
   name: string
   result: RestoreResult
   seconds: number
+  /** More lines for the summary's facts (owners, keystore, maintenance mode). */
+  facts?: [string, string][]
 }): JobResult {
   const { settings, manifest, result, seconds } = input
   const dry = settings.restore.dryRun
@@ -23,7 +25,8 @@ export function restoreResult(input: {
     [dry ? 'Would restore' : 'Restored', result.restored.join(', ') || 'nothing'],
     ['Kept what was replaced in', result.previousDir ?? '(nothing was replaced)'],
     ['Search indexes reset', result.indexesReset.length > 0 ? result.indexesReset.join(', ') : 'no'],
-    ['Duration', formatDuration(seconds)]
+    ['Duration', formatDuration(seconds)],
+    ...(input.facts ?? [])
   ]
   if (result.interrupted)
     facts.push(['Earlier interrupted restore', `${result.interrupted.action}: ${result.interrupted.id}`])

@@ -22,6 +22,9 @@ import { prepareDatabaseRestores } from '../database-targets.js'
 import { checkDrillTargets, redirectedRoles } from './drill-targets.js'
 import { checkVersions, readTargetHome } from './target-home.js'
 import { restoreResult } from './restore-result.js'
+import { chainConfRewrites, planMaintenanceMode } from './maintenance-mode.js'
+import { checkKeystoreCoherence } from './keystore-coherence.js'
+import { planOwners, withOwners } from './restore-owners.js'
 import { fetchAndOpenBackup } from '../fetch-backup.js'
 import { serverControl, tempRoot, threadCount } from '../../settings/derived.js'
 import { Input } from '../../settings/inputs.js'
@@ -124,8 +127,23 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
         })
       )
     }
-    const rewriteConf = drillRewrite(settings, configHome, homeNames.includes('conf'), manifest.home.era, logger)
+    const keystore = await checkKeystoreCoherence({
+      manifest,
+      targetHome: current ? settings.home : null,
+      confRestored: homeNames.includes('conf'),
+      databasesRestored: withDatabases,
+      allowMismatch: settings.restore.allowKeystoreMismatch,
+      logger
+    })
+    const owners = await planOwners(manifest, settings.restore.owner, logger)
+    logger.info(`The restored files will be owned by ${owners.description}.`)
+    const maintenance = planMaintenanceMode(settings, configHome, homeNames.includes('conf'), logger)
+    const rewriteConf = chainConfRewrites(
+      drillRewrite(settings, configHome, homeNames.includes('conf'), manifest.home.era, logger),
+      maintenance.rewrite
+    )
 
+    const newHome = current ? null : path.resolve(settings.home)
     const engine = (): Promise<RestoreResult> =>
       runRestore(
         {
@@ -139,7 +157,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
           dryRun: settings.restore.dryRun
         },
         {
-          extractor: new ArchiveExtractor(archive!, threads, logger),
+          extractor: withOwners(new ArchiveExtractor(archive!, threads, logger), manifest.files, owners, newHome),
           databases:
             dbTargets.length > 0
               ? new ToolDatabaseRestorer(
@@ -189,7 +207,12 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
       manifest,
       name: fetched.found.name,
       result,
-      seconds: (Date.now() - started) / 1000
+      seconds: (Date.now() - started) / 1000,
+      facts: [
+        ['Owner of the restored files', owners.description],
+        ['Keystore', keystore],
+        ['Maintenance mode', maintenance.status]
+      ]
     })
     return clock.addTo(summary, dryRun ? undefined : 'Recovery time')
   } finally {

@@ -169,6 +169,8 @@ async function* walkTree(root, options = {}) {
     mode: st.mode & 4095,
     mtimeMs: st.mtimeMs,
     size: 0,
+    uid: st.uid,
+    gid: st.gid,
     ...recordedAs("")
   };
   yield* walkDirectory(root, "", exclude, options.onSkip, recordedAs);
@@ -200,7 +202,15 @@ async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs) {
       onSkip?.(childRel, "it vanished while the backup ran");
       continue;
     }
-    const base = { rel: childRel, abs: childAbs, mode: st.mode & 4095, mtimeMs: st.mtimeMs, ...recordedAs(childRel) };
+    const base = {
+      rel: childRel,
+      abs: childAbs,
+      mode: st.mode & 4095,
+      mtimeMs: st.mtimeMs,
+      uid: st.uid,
+      gid: st.gid,
+      ...recordedAs(childRel)
+    };
     if (st.isDirectory()) {
       if (!isDir && exclude.excludes(childRel, true)) continue;
       yield { ...base, kind: "directory", size: 0 };
