@@ -45,6 +45,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
   const threads = threadCount(settings)
   const workDir = await makePrivateTempDir('restore-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
+  let extractor: ArchiveExtractor | null = null
   try {
     const opened = await fetchAndOpenBackup(settings, workDir, logger)
     const { fetched } = opened
@@ -120,6 +121,8 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
     }
     const rewriteConf = drillRewrite(settings, configHome, homeNames.includes('conf'), manifest.home.era, logger)
 
+    const unpacker = new ArchiveExtractor(archive, threads, logger)
+    extractor = unpacker
     const engine = (): Promise<RestoreResult> =>
       runRestore(
         {
@@ -133,7 +136,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
           dryRun: settings.restore.dryRun
         },
         {
-          extractor: new ArchiveExtractor(archive!, threads, logger),
+          extractor: unpacker,
           databases:
             dbTargets.length > 0
               ? new ToolDatabaseRestorer(
@@ -184,6 +187,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
       seconds: (Date.now() - started) / 1000
     })
   } finally {
+    await extractor?.close()
     await archive?.close()
     await rm(workDir, { recursive: true, force: true })
   }
