@@ -1,18 +1,25 @@
 /**
- * `npm run bench [-- --scales 1,3 --dir /tmp/bench]`: the action's backup and restore against zip, unzip and
- * tar+zstd on the same generated home, in one run, with time, peak memory (RSS) and archive sizes. Prints a table
- * and writes bench-results/bench-<time>.json. Nothing here is asserted: it measures.
+ * `npm run bench [-- --scales 1,3 --runs 3 --dir /tmp/bench --homes DIR]`: the commands registered in
+ * bench-registry.ts (the action's backup and restore against zip, unzip and tar+zstd, and what other modules add) on
+ * the same generated home, interleaved: each of `runs` rounds runs every command once. Prints, per row, the median
+ * and the spread (lowest–highest) of time and peak memory (RSS), and ratios taken within each round, then their
+ * median; writes every run to bench-results/bench-<time>.json. Nothing here is asserted: it measures. `--homes`
+ * keeps the generated homes in DIR/scale-N and reuses them next time. Run `npm run package` first: the action's
+ * rows run the packaged CLI.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { makeHome } from './make-home.js'
 import { downtimeReport } from './bench-downtime.js'
+import { benchCommands, benchRatios, type BenchScale } from './bench-registry.js'
+import './bench-archive-rows.js'
 
 interface Measure {
   seconds: number
   maxRssMb: number
+  bytes?: number
 }
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
@@ -22,10 +29,13 @@ const arg = (name: string, fallback: string): string => {
   return i >= 0 ? args[i + 1] : fallback
 }
 const scales = arg('scales', '1,3').split(',').map(Number)
+const runs = Number(arg('runs', '3'))
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, got ${arg('runs', '')}`)
 const base = arg('dir', path.join(os.tmpdir(), 'xlr-bench'))
+const homes = arg('homes', '')
 
 /** Runs a shell command under GNU time, returning wall seconds and the peak RSS of the command's largest process. */
-function timed(command: string, cwd = base): Measure {
+function timed(command: string, cwd: string): Measure {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', command], { cwd, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`benchmark command failed (${r.status}): ${command}\n${r.stderr}`)
   const last = r.stderr.trim().split('\n').pop() ?? ''
@@ -36,10 +46,6 @@ function timed(command: string, cwd = base): Measure {
 function dropCaches(): void {
   // Only root can; otherwise each tool reads a warm page cache, which is the same for all of them.
   spawnSync('bash', ['-c', 'sync; echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' })
-}
-
-function size(file: string): number {
-  return statSync(file).size
 }
 
 function treeStats(dir: string): { files: number; bytes: number } {
@@ -59,90 +65,104 @@ function treeStats(dir: string): { files: number; bytes: number } {
   return { files, bytes }
 }
 
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/** "median (lowest–highest)", or just the value for a single run. */
+function spread(values: number[], digits: number): string {
+  const f = (v: number): string => v.toFixed(digits)
+  if (values.length === 1) return f(values[0])
+  return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`
+}
+
 const cli = `node ${path.join(root, 'bin/xlr-backup.js')}`
-const results: Record<string, unknown>[] = []
+interface ScaleResult {
+  scale: number
+  home: { files: number; mb: number }
+  /** Per command, one measure per round. */
+  runs: Record<string, Measure[]>
+  /** Per ratio, one value per round. */
+  ratios: Record<string, number[]>
+}
+const results: ScaleResult[] = []
 rmSync(base, { recursive: true, force: true })
 mkdirSync(base, { recursive: true })
 
 for (const scale of scales) {
   const dir = path.join(base, `scale-${scale}`)
-  const home = path.join(dir, 'home')
+  const home = homes ? path.join(homes, `scale-${scale}`) : path.join(dir, 'home')
   mkdirSync(dir, { recursive: true })
-  process.stderr.write(`bench: generating a home at scale ${scale}…\n`)
-  await makeHome(home, { scale })
+  if (!homes || !existsSync(home)) {
+    process.stderr.write(`bench: generating a home at scale ${scale}…\n`)
+    await makeHome(home, { scale })
+  }
   const stats = treeStats(home)
-  const name = `bench-${scale}`
-  const store = path.join(dir, 'store')
-  const run: Record<string, Measure & { bytes?: number }> = {}
-
-  dropCaches()
-  run.actionBackup = timed(
-    `${cli} backup --home ${home} --storage directory --path ${store} --database none --name ${name} >/dev/null 2>&1`
-  )
-  run.actionBackup.bytes = size(path.join(store, `${name}.zip`))
-  dropCaches()
-  run.zip6 = timed(`cd ${home} && zip -r -q -y -6 ${dir}/zip6.zip .`)
-  run.zip6.bytes = size(`${dir}/zip6.zip`)
-  dropCaches()
-  run.tarZstd = timed(`tar -C ${home} -cf - . | zstd -q -T0 -3 -o ${dir}/home.tar.zst`)
-  run.tarZstd.bytes = size(`${dir}/home.tar.zst`)
-  spawnSync('tar', ['-C', home, '-cf', `${dir}/home.tar`, '.'])
-
-  dropCaches()
-  run.actionRestore = timed(
-    `${cli} restore --home ${dir}/restored --storage directory --path ${store} --name ${name} --components all --database none --safety-dump false >/dev/null 2>&1`
-  )
-  dropCaches()
-  run.unzip = timed(`mkdir -p ${dir}/unzipped && unzip -q ${store}/${name}.zip -d ${dir}/unzipped`)
-  dropCaches()
-  run.untar = timed(`mkdir -p ${dir}/untarred && tar -xf ${dir}/home.tar -C ${dir}/untarred`)
-
-  const ratio = (a: Measure, b: Measure): number => Number((a.seconds / b.seconds).toFixed(2))
-  results.push({
+  const s: BenchScale = { scale, dir, home, store: path.join(dir, 'store'), name: `bench-${scale}`, cli }
+  const result: ScaleResult = {
     scale,
     home: { files: stats.files, mb: Number((stats.bytes / 2 ** 20).toFixed(1)) },
-    runs: run,
-    ratios: {
-      backupVsZip6: ratio(run.actionBackup, run.zip6),
-      backupVsTarZstd: ratio(run.actionBackup, run.tarZstd),
-      restoreVsUnzip: ratio(run.actionRestore, run.unzip),
-      restoreVsUntar: ratio(run.actionRestore, run.untar),
-      sizeVsZip6: Number(((run.actionBackup.bytes ?? 0) / (run.zip6.bytes ?? 1)).toFixed(3))
+    runs: Object.fromEntries(benchCommands.map(c => [c.name, []])),
+    ratios: Object.fromEntries(benchRatios.map(r => [r.name, []]))
+  }
+  for (let round = 1; round <= runs; round++) {
+    process.stderr.write(`bench: scale ${scale}, round ${round} of ${runs}\n`)
+    const measured: Record<string, Measure> = {}
+    for (const c of benchCommands) {
+      c.prepare?.(s)
+      dropCaches()
+      const m = timed(c.command(s), dir)
+      const output = c.output?.(s)
+      if (output) m.bytes = statSync(output).size
+      measured[c.name] = m
+      result.runs[c.name].push(m)
     }
-  })
+    for (const r of benchRatios) {
+      const of = measured[r.of]?.[r.measure ?? 'seconds']
+      const to = measured[r.to]?.[r.measure ?? 'seconds']
+      if (of !== undefined && to !== undefined && to > 0) result.ratios[r.name].push(of / to)
+    }
+  }
+  results.push(result)
   rmSync(dir, { recursive: true, force: true })
 }
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
 const lines = [
-  `machine: ${machine}`,
+  `machine: ${machine}, ${new Date().toISOString().slice(0, 10)}; ${runs} interleaved run(s): median (lowest–highest)`,
   '',
-  '| scale | files | MB | what | seconds | peak RSS MB | archive MB |',
+  '| scale | files | MB | what | seconds | peak RSS MB | output MB |',
   '| --- | --- | --- | --- | --- | --- | --- |'
 ]
 for (const r of results) {
-  const h = r.home as { files: number; mb: number }
-  for (const [what, m] of Object.entries(r.runs as Record<string, Measure & { bytes?: number }>)) {
+  for (const [what, ms] of Object.entries(r.runs)) {
+    const bytes = ms.flatMap(m => (m.bytes === undefined ? [] : [m.bytes / 2 ** 20]))
     lines.push(
-      `| ${r.scale} | ${h.files} | ${h.mb} | ${what} | ${m.seconds.toFixed(2)} | ${m.maxRssMb.toFixed(0)} | ${m.bytes ? (m.bytes / 2 ** 20).toFixed(1) : ''} |`
+      `| ${r.scale} | ${r.home.files} | ${r.home.mb} | ${what} | ${spread(
+        ms.map(m => m.seconds),
+        2
+      )} | ${spread(
+        ms.map(m => m.maxRssMb),
+        0
+      )} | ${bytes.length ? median(bytes).toFixed(1) : ''} |`
     )
   }
 }
 lines.push(
   '',
-  '| scale | backup/zip -6 | backup/tar+zstd | restore/unzip | restore/untar | size/zip -6 |',
-  '| --- | --- | --- | --- | --- | --- |'
+  `| scale | ${benchRatios.map(r => r.name).join(' | ')} |`,
+  `| --- | ${benchRatios.map(() => '---').join(' | ')} |`
 )
 for (const r of results) {
-  const q = r.ratios as Record<string, number>
-  lines.push(
-    `| ${r.scale} | ${q.backupVsZip6} | ${q.backupVsTarZstd} | ${q.restoreVsUnzip} | ${q.restoreVsUntar} | ${q.sizeVsZip6} |`
-  )
+  const cells = benchRatios.map(q => (r.ratios[q.name].length ? spread(r.ratios[q.name], 3) : ''))
+  lines.push(`| ${r.scale} | ${cells.join(' | ')} |`)
 }
 console.log(lines.join('\n'))
 mkdirSync(path.join(root, 'bench-results'), { recursive: true })
 const out = path.join(root, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-writeFileSync(out, JSON.stringify({ machine, results }, null, 2))
+writeFileSync(out, JSON.stringify({ machine, runs, results }, null, 2))
 console.log(`\nwritten ${out}`)
 rmSync(base, { recursive: true, force: true })
 // The outage of 'downtime: minimal' against cp -a (scripts/bench-downtime.ts, also `npm run bench:downtime`).

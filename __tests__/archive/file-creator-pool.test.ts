@@ -31,6 +31,29 @@ describe('FileCreatorPool', () => {
     }
   })
 
+  test('drain waits for every file given so far and keeps the pool for the next ones; a later failure is reported', async () => {
+    const pool = new FileCreatorPool(2, FLAGS)
+    try {
+      for (const round of [1, 2]) {
+        for (let i = 0; i < 300; i++) {
+          await pool.add({
+            target: path.join(dir, `r${round}-${i}`),
+            content: Buffer.from(`${round}/${i}`),
+            mode: 0o600,
+            time: 1
+          })
+        }
+        await pool.drain()
+        for (let i = 0; i < 300; i++)
+          expect(await fsp.readFile(path.join(dir, `r${round}-${i}`), 'utf8')).toBe(`${round}/${i}`)
+      }
+      await pool.add({ target: path.join(dir, 'r1-0'), content: Buffer.from('again'), mode: 0o600, time: 1 })
+      await expect(pool.drain()).rejects.toMatchObject({ target: path.join(dir, 'r1-0'), code: 'EEXIST' })
+    } finally {
+      await pool.close()
+    }
+  })
+
   test('a file that already exists fails with its path and EEXIST, and is left as it was', async () => {
     const taken = path.join(dir, 'taken')
     await fsp.writeFile(taken, 'mine')

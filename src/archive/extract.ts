@@ -25,6 +25,8 @@ export interface ExtractOptions {
   progress?: Progress
   /** Entries unpacked at once (default: twice the CPUs, at least 4). */
   threads?: number
+  /** Workers that create the files, shared by the calls of one restore (fileCreatorFor); default: this call's own. */
+  creator?: FileCreatorPool
 }
 
 export interface ExtractReport {
@@ -98,7 +100,7 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     bytes += entry.size
     options.progress?.add(entry.size, 1)
   }
-  const creator = new FileCreatorPool(creatorThreads(options.threads), CREATE_FLAGS)
+  const creator = options.creator ?? fileCreatorFor(options.threads)
   const lanes = runInLanes(
     files,
     isSmallEntry,
@@ -125,7 +127,7 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     await creator.abort()
     throw error
   }
-  await creator.finish().catch((error: unknown) => {
+  await (options.creator ? creator.drain() : creator.finish()).catch((error: unknown) => {
     if (!(error instanceof FileCreateError)) throw error
     const entry = files.find(e => onDisk(e) === error.target)
     const cause = Object.assign(new Error(error.message), { code: error.code })
@@ -177,6 +179,11 @@ function explainingCollisions(entry: ArchiveEntry, write: () => void): void {
     }
     throw error
   }
+}
+
+/** File-creating workers for several extractArchive calls (`creator`); the caller ends them with close(). */
+export function fileCreatorFor(threads?: number): FileCreatorPool {
+  return new FileCreatorPool(creatorThreads(threads), CREATE_FLAGS)
 }
 
 /**

@@ -1,6 +1,7 @@
 import { constants as fsConstants } from 'node:fs'
 import { chmod, lutimes, open, symlink, utimes } from 'node:fs/promises'
-import { extractArchive } from '../../archive/extract.js'
+import { extractArchive, fileCreatorFor } from '../../archive/extract.js'
+import type { FileCreatorPool } from '../../archive/file-creator-pool.js'
 import { HOME_PREFIX } from '../../format/manifest.js'
 import type { ArchiveEntry, BackupArchive } from '../../archive/backup-archive.js'
 import { IntegrityError } from '../../shared/errors.js'
@@ -16,6 +17,9 @@ const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_
  * folder, so a damaged entry fails the restore before the home changes.
  */
 export class ArchiveExtractor implements Extractor {
+  /** One set of file-creating workers for every component, started with the first: close() ends them. */
+  private creator: FileCreatorPool | null = null
+
   constructor(
     private readonly archive: BackupArchive,
     private readonly threads: number,
@@ -28,7 +32,15 @@ export class ArchiveExtractor implements Extractor {
       const bytes = this.archive.entries.filter(e => e.name.startsWith(prefix)).reduce((n, e) => n + e.size, 0)
       const progress = new Progress(`Unpacked ${prefix}`, bytes, this.logger)
       // The component goes inside the home: its links may point anywhere in the home (the reader refused the rest).
-      await extractArchive(this.archive, { prefix, dest, threads: this.threads, progress, linkRoot: HOME_PREFIX })
+      this.creator ??= fileCreatorFor(this.threads)
+      await extractArchive(this.archive, {
+        prefix,
+        dest,
+        threads: this.threads,
+        progress,
+        linkRoot: HOME_PREFIX,
+        creator: this.creator
+      })
       progress.finish()
       // extractArchive creates `dest` owner-only; the component's own folder gets its recorded mode and time.
       if (own) {
@@ -40,6 +52,12 @@ export class ArchiveExtractor implements Extractor {
     const entry = this.archive.entries.find(e => e.name === prefix)
     if (!entry) throw new IntegrityError(`the backup ${this.archive.file} holds no entry ${prefix}`)
     await this.writeSingle(entry, dest)
+  }
+
+  /** Ends the file-creating workers; call once the restore is over, however it ended. */
+  async close(): Promise<void> {
+    await this.creator?.close()
+    this.creator = null
   }
 
   private async writeSingle(entry: ArchiveEntry, dest: string): Promise<void> {

@@ -53,6 +53,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
   const threads = threadCount(settings)
   const workDir = await makePrivateTempDir('restore-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
+  let extractor: ArchiveExtractor | null = null
   try {
     const opened = await fetchAndOpenBackup(settings, workDir, logger)
     clock.mark('fetch')
@@ -144,6 +145,8 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
     )
 
     const newHome = current ? null : path.resolve(settings.home)
+    const unpacker = new ArchiveExtractor(archive, threads, logger)
+    extractor = unpacker
     const engine = (): Promise<RestoreResult> =>
       runRestore(
         {
@@ -157,7 +160,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
           dryRun: settings.restore.dryRun
         },
         {
-          extractor: withOwners(new ArchiveExtractor(archive!, threads, logger), manifest.files, owners, newHome),
+          extractor: withOwners(unpacker, manifest.files, owners, newHome),
           databases:
             dbTargets.length > 0
               ? new ToolDatabaseRestorer(
@@ -216,6 +219,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
     })
     return clock.addTo(summary, dryRun ? undefined : 'Recovery time')
   } finally {
+    await extractor?.close()
     await archive?.close()
     await rm(workDir, { recursive: true, force: true })
   }
