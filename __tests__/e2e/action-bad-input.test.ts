@@ -132,7 +132,10 @@ test('a folder that is not an XL Release home (no conf/)', async () => {
 
 test('an unknown storage names the input and the valid values', async () => {
   const run = await runAction(backupInputs({ storage: 'nas' }))
-  await expectRefused(run, /^Input 'storage' has the value "nas"; valid values are 'artifact', 'directory', 'cache'\.$/)
+  await expectRefused(
+    run,
+    /^Input 'storage' has the value "nas"; valid values are 'artifact', 'directory', 'cache', 's3', 'azure'\.$/
+  )
 })
 
 test.each([

@@ -200,7 +200,7 @@ describe('the command line itself', () => {
 
   test.each([
     [['backup', '--home', '/x', '--colour', 'red'], /unknown option --colour/],
-    [['restroe', '--home', '/x'], /the first word must be 'backup', 'restore' or 'verify', got "restroe"/],
+    [['restroe', '--home', '/x'], /the first word must be 'backup', 'restore', 'verify' or 'prune', got "restroe"/],
     [['backup', '--home'], /--home needs a value/],
     [['backup', 'home'], /unexpected argument "home"/],
     [['verify', '--mode', 'backup'], /unknown option --mode/]
@@ -215,6 +215,6 @@ describe('the command line itself', () => {
   test('no arguments: the usage on stdout and exit 2', async () => {
     const run = await runCli([])
     expect(run.code).toBe(2)
-    expect(run.stdout).toMatch(/^Usage: xlr-backup <backup\|restore\|verify>/)
+    expect(run.stdout).toMatch(/^Usage: xlr-backup <backup\|restore\|verify\|prune>/)
   })
 })

@@ -96,6 +96,7 @@ describe('readHome on a SQL-era (22.x) home', () => {
       versionSource: 'lib/xlr-server-22.3.4.jar',
       era: 'sql',
       folders: ['archive', 'conf', 'ext', 'lib', 'log', 'plugins', 'repository'],
+      cluster: { key: 'xl.cluster.mode', mode: 'hot-standby' },
       configFilesRead: [
         'conf/xl-release-server.conf',
         'conf/xl-release.conf',

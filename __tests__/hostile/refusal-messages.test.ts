@@ -148,7 +148,7 @@ function ownerCases(): [string, (m: Record<string, unknown>) => unknown, RegExp]
     [
       'an overlong owner name',
       owner({ user: 'u'.repeat(300) }),
-      /owners\[0\]\.user is "u+…": expected a user or group name \(1 to 256/
+      /owners\[0\]\.user is "u+…: expected a user or group name \(1 to 256/
     ],
     [
       'a uid chown takes as "unchanged"',

@@ -48,7 +48,10 @@ export async function withHomeLock<T>(
   fn: () => Promise<T>
 ): Promise<T> {
   let created = false
-  if (!(await stat(home).catch(() => null))) {
+  const found = await stat(home).catch(() => null)
+  // A home that is not a folder is the command's to refuse, with its own message.
+  if (found && !found.isDirectory()) return await fn()
+  if (!found) {
     if (!opts.createHome) return await fn()
     await mkdir(home, { recursive: true, mode: 0o750 })
     created = true

@@ -8,6 +8,7 @@ import type { Settings } from '../../settings/settings.js'
 import { Input } from '../../shared/io-names.js'
 import type { Logger } from '../../shared/logger.js'
 import { formatDuration } from '../../shared/progress.js'
+import { XlrBackupError } from '../../shared/errors.js'
 import type { HomeSource } from './write-backup-file.js'
 import { planHomeSnapshot, type HomeSnapshot, type PlannedSnapshot } from '../../snapshot/home-snapshot.js'
 
@@ -71,23 +72,29 @@ export async function planMinimalDowntime(req: {
   }
   const planned = await planHomeSnapshot(req.home.path, ExcludeMatcher.parse(req.exclude), logger)
   if ('unavailable' in planned) return fallBack(`a snapshot of the home cannot be taken: ${planned.unavailable}`)
-  // A cancel abandons the capture while it still copies: the snapshot is removed only once the copy has stopped.
-  let capturing: Promise<unknown> = Promise.resolve()
+  // A cancel abandons the capture: a copy under way is awaited before the snapshot is removed, and a capture still
+  // waiting for a database (a user's command may hang) never starts its copy afterwards.
+  let copying: Promise<unknown> | null = null
+  let removed = false
+  const take = (): Promise<HomeSnapshot> => {
+    if (removed) throw new XlrBackupError('The backup was abandoned before its snapshot of the home was taken.')
+    const taking = planned.take()
+    copying = taking.catch(() => undefined)
+    return taking
+  }
   return {
-    capture: dump => {
-      const captured = captureMoment(planned, dumped, dump, logger)
-      capturing = captured.catch(() => undefined)
-      return captured
-    },
+    capture: dump => captureMoment(take, planned.reflink, dumped, dump, logger),
     remove: async () => {
-      await capturing
+      removed = true
+      await copying
       await planned.remove()
     }
   }
 }
 
 async function captureMoment(
-  planned: PlannedSnapshot,
+  take: () => Promise<HomeSnapshot>,
+  reflink: PlannedSnapshot['reflink'],
   targets: DatabaseTarget[],
   dump: DumpOne,
   logger: Logger
@@ -115,8 +122,8 @@ async function captureMoment(
         await running.get(target)
       }
     }
-    const home = await planned.take()
-    logger.info(describeCapture(home, planned.reflink, held.size, running.size))
+    const home = await take()
+    logger.info(describeCapture(home, reflink, held.size, running.size))
     return {
       release,
       finish: async write => {
