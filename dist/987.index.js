@@ -2,6 +2,37 @@ export const id = 987;
 export const ids = [987];
 export const modules = {
 
+/***/ 1228:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   AM: () => (/* binding */ META_SHA256),
+/* harmony export */   ES: () => (/* binding */ storeCall),
+/* harmony export */   nT: () => (/* binding */ META_CREATED_AT),
+/* harmony export */   sj: () => (/* binding */ asStorageError)
+/* harmony export */ });
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(58382);
+
+/** The metadata keys the action keeps on every object: valid as S3 user metadata and as Azure metadata names. */
+const META_SHA256 = 'sha256';
+const META_CREATED_AT = 'createdat';
+/** What a store's client threw, as a StorageError worded by `describe`; one already worded passes as it is. */
+function asStorageError(error, describe) {
+    return error instanceof _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .StorageError */ .aq ? error : new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .StorageError */ .aq(describe(error), { cause: error });
+}
+/** Runs one call to a store, turning what it throws into a StorageError worded by `describe`. */
+async function storeCall(work, describe) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        throw asStorageError(error, describe);
+    }
+}
+
+
+/***/ }),
+
 /***/ 3987:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -25,6 +56,8 @@ var errors = __webpack_require__(58382);
 var io_names = __webpack_require__(79920);
 // EXTERNAL MODULE: ./src/lifecycle/cancel.ts
 var cancel = __webpack_require__(58740);
+// EXTERNAL MODULE: ./src/storage/object-client.ts
+var object_client = __webpack_require__(1228);
 ;// CONCATENATED MODULE: ./src/storage/s3-errors.ts
 
 const CREDENTIAL_FIX = 'Give the job AWS credentials through the standard chain: aws-actions/configure-aws-credentials with an OIDC role ' +
@@ -77,6 +110,7 @@ function isNetworkFailure(error) {
 }
 
 ;// CONCATENATED MODULE: ./src/storage/s3.ts
+
 
 
 
@@ -274,17 +308,10 @@ class S3ObjectClient {
         }
     }
     async call(action, work) {
-        try {
-            return await work();
-        }
-        catch (error) {
-            throw this.failure(action, error);
-        }
+        return await (0,object_client/* storeCall */.ES)(work, error => describeS3Failure(action, error, this.location));
     }
     failure(action, error) {
-        if (error instanceof errors/* StorageError */.aq)
-            return error;
-        return new errors/* StorageError */.aq(describeS3Failure(action, error, this.location), { cause: error });
+        return (0,object_client/* asStorageError */.sj)(error, cause => describeS3Failure(action, cause, this.location));
     }
 }
 function lockParams(retention) {

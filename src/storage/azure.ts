@@ -11,7 +11,7 @@ import {
 import { StorageError } from '../shared/errors.js'
 import { Input } from '../shared/io-names.js'
 import { cancellation } from '../lifecycle/cancel.js'
-import type { ObjectClient, Retention, StoredObject } from './object-client.js'
+import { asStorageError, storeCall, type ObjectClient, type Retention, type StoredObject } from './object-client.js'
 import { describeAzureFailure } from './azure-errors.js'
 
 export interface AzureLocation {
@@ -174,16 +174,11 @@ export class AzureObjectClient implements ObjectClient {
   }
 
   private async call<T>(action: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work()
-    } catch (error) {
-      throw this.failure(action, error)
-    }
+    return await storeCall(work, error => describeAzureFailure(action, error, this.location))
   }
 
   private failure(action: string, error: unknown): StorageError {
-    if (error instanceof StorageError) return error
-    return new StorageError(describeAzureFailure(action, error, this.location), { cause: error })
+    return asStorageError(error, cause => describeAzureFailure(action, cause, this.location))
   }
 }
 

@@ -1,3 +1,4 @@
+import { StorageError } from '../shared/errors.js'
 import type { Readable } from 'node:stream'
 
 /** One object (S3) or blob (Azure) as a listing or a lookup gives it. */
@@ -57,4 +58,18 @@ export interface ObjectClient {
   writeSmall(key: string, text: string, retention: Retention | null): Promise<void>
   /** 'locked' when retention forbids it; 'absent' when there was nothing to delete. */
   remove(key: string): Promise<'deleted' | 'locked' | 'absent'>
+}
+
+/** What a store's client threw, as a StorageError worded by `describe`; one already worded passes as it is. */
+export function asStorageError(error: unknown, describe: (error: unknown) => string): StorageError {
+  return error instanceof StorageError ? error : new StorageError(describe(error), { cause: error })
+}
+
+/** Runs one call to a store, turning what it throws into a StorageError worded by `describe`. */
+export async function storeCall<T>(work: () => Promise<T>, describe: (error: unknown) => string): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    throw asStorageError(error, describe)
+  }
 }

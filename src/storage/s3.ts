@@ -18,7 +18,7 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { StorageError } from '../shared/errors.js'
 import { Input } from '../shared/io-names.js'
 import { cancellation } from '../lifecycle/cancel.js'
-import type { ObjectClient, Retention, StoredObject } from './object-client.js'
+import { asStorageError, storeCall, type ObjectClient, type Retention, type StoredObject } from './object-client.js'
 import { describeS3Failure } from './s3-errors.js'
 
 export interface S3Location {
@@ -241,16 +241,11 @@ export class S3ObjectClient implements ObjectClient {
   }
 
   private async call<T>(action: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work()
-    } catch (error) {
-      throw this.failure(action, error)
-    }
+    return await storeCall(work, error => describeS3Failure(action, error, this.location))
   }
 
   private failure(action: string, error: unknown): StorageError {
-    if (error instanceof StorageError) return error
-    return new StorageError(describeS3Failure(action, error, this.location), { cause: error })
+    return asStorageError(error, cause => describeS3Failure(action, cause, this.location))
   }
 }
 

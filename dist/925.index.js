@@ -1,8 +1,39 @@
-export const id = 470;
-export const ids = [470];
+export const id = 925;
+export const ids = [925];
 export const modules = {
 
-/***/ 90470:
+/***/ 1228:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   AM: () => (/* binding */ META_SHA256),
+/* harmony export */   ES: () => (/* binding */ storeCall),
+/* harmony export */   nT: () => (/* binding */ META_CREATED_AT),
+/* harmony export */   sj: () => (/* binding */ asStorageError)
+/* harmony export */ });
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(58382);
+
+/** The metadata keys the action keeps on every object: valid as S3 user metadata and as Azure metadata names. */
+const META_SHA256 = 'sha256';
+const META_CREATED_AT = 'createdat';
+/** What a store's client threw, as a StorageError worded by `describe`; one already worded passes as it is. */
+function asStorageError(error, describe) {
+    return error instanceof _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .StorageError */ .aq ? error : new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .StorageError */ .aq(describe(error), { cause: error });
+}
+/** Runs one call to a store, turning what it throws into a StorageError worded by `describe`. */
+async function storeCall(work, describe) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        throw asStorageError(error, describe);
+    }
+}
+
+
+/***/ }),
+
+/***/ 67925:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -37,11 +68,8 @@ var companion = __webpack_require__(20005);
 var digest = __webpack_require__(14257);
 // EXTERNAL MODULE: ./src/storage/names.ts
 var storage_names = __webpack_require__(62761);
-;// CONCATENATED MODULE: ./src/storage/object-client.ts
-/** The metadata keys the action keeps on every object: valid as S3 user metadata and as Azure metadata names. */
-const META_SHA256 = 'sha256';
-const META_CREATED_AT = 'createdat';
-
+// EXTERNAL MODULE: ./src/storage/object-client.ts
+var object_client = __webpack_require__(1228);
 ;// CONCATENATED MODULE: ./src/storage/part-size.ts
 const MIB = 1024 * 1024;
 /** What each service allows a multipart upload: S3 (and the S3-compatible stores) and Azure block blobs. */
@@ -131,7 +159,7 @@ class ObjectStorage {
             await this.client.upload(stagedFile, key, {
                 size,
                 sha256,
-                metadata: { [META_SHA256]: sha256, [META_CREATED_AT]: written?.createdAt ?? this.now().toISOString() },
+                metadata: { [object_client/* META_SHA256 */.AM]: sha256, [object_client/* META_CREATED_AT */.nT]: written?.createdAt ?? this.now().toISOString() },
                 retention,
                 partSize,
                 parallel: this.options.parallel,
@@ -211,7 +239,7 @@ class ObjectStorage {
         progress.finish();
         const sha256 = hash.digest('hex');
         if (found.sha256 === null) {
-            logger.warning(`${this.client.url(found.ref)} carries no '${META_SHA256}' metadata, so its bytes cannot be checked as a whole ` +
+            logger.warning(`${this.client.url(found.ref)} carries no '${object_client/* META_SHA256 */.AM}' metadata, so its bytes cannot be checked as a whole ` +
                 `(the archive's own checks still run). SHA-256 of the download: ${sha256}.`);
         }
         else if (sha256 !== found.sha256) {
@@ -254,7 +282,7 @@ class ObjectStorage {
         return out;
     }
     found(object) {
-        const sha = object.metadata?.[META_SHA256];
+        const sha = object.metadata?.[object_client/* META_SHA256 */.AM];
         const created = createdAtOf(object);
         return {
             name: this.nameOf(object),
@@ -272,7 +300,7 @@ class ObjectStorage {
 }
 /** The backup's own time from its metadata, else when the store wrote it; null when neither can be read. */
 function createdAtOf(object) {
-    const own = Date.parse(object.metadata?.[META_CREATED_AT] ?? '');
+    const own = Date.parse(object.metadata?.[object_client/* META_CREATED_AT */.nT] ?? '');
     if (Number.isFinite(own))
         return own;
     return object.lastModified ? object.lastModified.getTime() : null;
