@@ -54,6 +54,8 @@ var external_node_path_ = __webpack_require__(76760);
 var external_node_stream_ = __webpack_require__(57075);
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __webpack_require__(46466);
+// EXTERNAL MODULE: ./src/rotation/backup-time.ts
+var backup_time = __webpack_require__(40574);
 // EXTERNAL MODULE: ./src/shared/errors.ts
 var errors = __webpack_require__(58382);
 // EXTERNAL MODULE: ./src/shared/progress.ts
@@ -96,6 +98,7 @@ function partSizeFor(size, limits, floor = DEFAULT_PART_BYTES) {
 // EXTERNAL MODULE: ./src/storage/staging.ts
 var staging = __webpack_require__(55864);
 ;// CONCATENATED MODULE: ./src/storage/object-storage.ts
+
 
 
 
@@ -193,7 +196,10 @@ class ObjectStorage {
         }
         const dated = await this.withMetadata(listed);
         // Newest by the backup's own time (kept in its metadata), not by listing order or upload time; then the name.
-        dated.sort((a, b) => timeOf(b) - timeOf(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+        // A time claimed after the upload is not believed: the upload time ranks that object instead.
+        const now = this.now().getTime();
+        const rank = (o) => (0,backup_time/* rankingTime */.iq)(this.found(o), now) ?? 0;
+        dated.sort((a, b) => rank(b) - rank(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
         const chosen = dated[0];
         if ('prefix' in query) {
             logger.info(`Newest backup starting with '${query.prefix}' in ${this.client.where}: ${this.nameOf(chosen)} (of ${dated.length})`);
@@ -289,7 +295,8 @@ class ObjectStorage {
             ref: object.key,
             size: object.size,
             sha256: sha && /^[0-9a-f]{64}$/.test(sha) ? sha : null,
-            createdAt: created === null ? null : new Date(created).toISOString()
+            createdAt: created === null ? null : new Date(created).toISOString(),
+            storedAt: object.lastModified ? object.lastModified.toISOString() : null
         };
     }
     notFound(query, near) {
@@ -304,9 +311,6 @@ function createdAtOf(object) {
     if (Number.isFinite(own))
         return own;
     return object.lastModified ? object.lastModified.getTime() : null;
-}
-function timeOf(object) {
-    return createdAtOf(object) ?? 0;
 }
 /** A name the backup writer gives (checked as a backup name: no path separators, no control characters). */
 function isBackupName(name) {

@@ -4,12 +4,14 @@
  */
 import { AllRulesZeroError, isoWeek, planRotation, type KeepRules } from '../../src/rotation/policy.js'
 
+/** The judging clock of every plan here: after every calendar's backups. */
+const NOW = Date.parse('2026-11-30T12:00:00Z')
 const none: KeepRules = { keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 }
 const rules = (over: Partial<KeepRules>): KeepRules => ({ ...none, ...over })
 const at = (iso: string): { name: string; createdAt: string } => ({ name: `b-${iso}`, createdAt: iso })
 
 function plan(times: string[], over: Partial<KeepRules>, justMade: string | null = null) {
-  const result = planRotation(times.map(at), rules(over), justMade)
+  const result = planRotation(times.map(at), rules(over), justMade, NOW)
   return {
     keep: result.keep.map(k => `${k.backup.createdAt} ${k.reasons.join('+')}`),
     remove: result.remove.map(b => b.createdAt)
@@ -109,7 +111,12 @@ describe('planRotation', () => {
 
   test("restic's example: daily backups, keep 7 daily, 5 weekly, 12 monthly, 75 yearly", () => {
     const times = daily('2021-06-15', '2024-03-20')
-    const result = planRotation(times.map(at), rules({ keepDaily: 7, keepWeekly: 5, keepMonthly: 12, keepYearly: 75 }))
+    const result = planRotation(
+      times.map(at),
+      rules({ keepDaily: 7, keepWeekly: 5, keepMonthly: 12, keepYearly: 75 }),
+      null,
+      NOW
+    )
     const by = (reason: string): string[] =>
       result.keep.filter(k => k.reasons.includes(reason as never)).map(k => k.backup.createdAt.slice(0, 10))
     expect(by('daily')).toEqual(
@@ -147,7 +154,7 @@ describe('planRotation', () => {
       { name: 'x-b', createdAt: same }
     ]
     for (const order of [backups, [...backups].reverse()]) {
-      const result = planRotation(order, rules({ keepLast: 1 }))
+      const result = planRotation(order, rules({ keepLast: 1 }), null, NOW)
       expect(result.keep.map(k => k.backup.name)).toEqual(['x-c'])
       expect(result.remove.map(b => b.name)).toEqual(['x-b', 'x-a'])
     }
@@ -160,7 +167,7 @@ describe('planRotation', () => {
       { name: 'x-garbage', createdAt: 'yesterday-ish' },
       { name: 'x-2', createdAt: '2024-01-02T00:00:00Z' }
     ]
-    const result = planRotation(backups, rules({ keepLast: 1 }))
+    const result = planRotation(backups, rules({ keepLast: 1 }), null, NOW)
     expect(result.keep.map(k => [k.backup.name, k.reasons])).toEqual([
       ['x-2', ['last']],
       ['x-null', ['time unreadable']],
@@ -174,7 +181,7 @@ describe('planRotation', () => {
       { name: 'x-new', createdAt: '2024-01-01T00:00:00Z' },
       { name: 'x-old', createdAt: '2024-01-05T00:00:00Z' }
     ]
-    const result = planRotation(backups, rules({ keepLast: 1 }), 'x-new')
+    const result = planRotation(backups, rules({ keepLast: 1 }), 'x-new', NOW)
     expect(result.keep.map(k => [k.backup.name, k.reasons])).toEqual([
       ['x-old', ['last']],
       ['x-new', ['just made']]
@@ -183,7 +190,52 @@ describe('planRotation', () => {
   })
 
   test('every rule 0 is refused: it would delete every backup', () => {
-    expect(() => planRotation([at('2024-01-01T00:00:00Z')], none)).toThrow(AllRulesZeroError)
-    expect(() => planRotation([], none)).toThrow(/would delete every backup/)
+    expect(() => planRotation([at('2024-01-01T00:00:00Z')], none, null, NOW)).toThrow(AllRulesZeroError)
+    expect(() => planRotation([], none, null, NOW)).toThrow(/would delete every backup/)
+  })
+
+  describe('a forged time does not steer the rotation', () => {
+    // A week of real nightly backups, the newest at 02:00 today.
+    const real = daily('2026-11-24', '2026-11-30').map(iso => ({ name: `real-${iso}`, createdAt: iso }))
+
+    test('backups dated in the future are kept and named, and neither anchor the periods nor fill them', () => {
+      const forged = ['2031-01-01', '2031-01-02', '2031-01-03'].map(d => ({
+        name: `forged-${d}`,
+        createdAt: `${d}T00:00:00Z`
+      }))
+      const result = planRotation([...forged, ...real], rules({ keepLast: 3, keepDaily: 3 }), null, NOW)
+      expect(result.keep.map(k => [k.backup.name, k.reasons.join('+')])).toEqual([
+        ['real-2026-11-30T02:00:00.000Z', 'last+daily'],
+        ['real-2026-11-29T02:00:00.000Z', 'last+daily'],
+        ['real-2026-11-28T02:00:00.000Z', 'last+daily'],
+        ['forged-2031-01-01', 'dated in the future'],
+        ['forged-2031-01-02', 'dated in the future'],
+        ['forged-2031-01-03', 'dated in the future']
+      ])
+      expect(result.remove).toHaveLength(4)
+      expect(result.remove.every(b => b.name.startsWith('real-'))).toBe(true)
+    })
+
+    test('a time claimed after the store received the backup is not believed', () => {
+      const planted = { name: 'planted', createdAt: '2026-11-30T11:59:00Z', storedAt: '2026-11-29T03:00:00Z' }
+      const result = planRotation([planted, ...real], rules({ keepLast: 1 }), null, NOW)
+      expect(result.keep.map(k => [k.backup.name, k.reasons])).toEqual([
+        ['real-2026-11-30T02:00:00.000Z', ['last']],
+        ['planted', ['dated after it was stored']]
+      ])
+    })
+
+    test('clocks a few minutes apart are tolerated: a claim within the skew is believed', () => {
+      const ahead = { name: 'ahead', createdAt: '2026-11-30T12:05:00Z', storedAt: '2026-11-30T12:00:00Z' }
+      const result = planRotation([ahead, ...real], rules({ keepLast: 1 }), null, NOW)
+      expect(result.keep.map(k => [k.backup.name, k.reasons])).toEqual([['ahead', ['last']]])
+    })
+
+    test('the backup just made stays kept even when its own clock runs ahead', () => {
+      const mine = { name: 'mine', createdAt: '2026-11-30T13:00:00Z' }
+      const result = planRotation([mine, ...real], rules({ keepLast: 1 }), 'mine', NOW)
+      expect(result.keep.find(k => k.backup.name === 'mine')?.reasons).toEqual(['dated in the future', 'just made'])
+      expect(result.keep.map(k => k.backup.name)).toContain('real-2026-11-30T02:00:00.000Z')
+    })
   })
 })

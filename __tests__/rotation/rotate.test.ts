@@ -80,7 +80,33 @@ test('a backup whose time cannot be read is kept and named in a warning', async 
     ['p-2', 'keep-last'],
     ['p-x', 'time unreadable']
   ])
-  expect(logger.messages('warning')).toEqual(["Kept 'p-x': its time cannot be read (null), so no rule can judge it."])
+  expect(logger.messages('warning')).toEqual([
+    "Kept 'p-x' out of the rotation: its time cannot be read, so no rule can judge it (null)."
+  ])
+})
+
+test('a backup dated ahead of the clock is kept out of the rotation and named, and the real ones are judged alone', async () => {
+  const { store, removed } = fakeStore(
+    [
+      found('p-forged', '2031-01-01T00:00:00Z'),
+      found('p-2', '2026-01-02T00:00:00Z'),
+      found('p-1', '2026-01-01T00:00:00Z')
+    ],
+    () => 'deleted'
+  )
+  const logger = new MemoryLogger()
+  const report = await rotate(store, settings, null, logger, Date.parse('2026-01-03T00:00:00Z'))
+  expect(removed).toEqual(['p-1'])
+  expect(report.rows.map(r => [r.name, r.decision, r.why])).toEqual([
+    ['p-2', 'keep', 'keep-last'],
+    ['p-forged', 'keep', 'dated in the future'],
+    ['p-1', 'deleted', 'no rule keeps it']
+  ])
+  expect(logger.messages('warning')).toEqual([
+    "Kept 'p-forged' out of the rotation: it claims 2031-01-01T00:00:00.000Z, a time in the future, so no rule can " +
+      'judge it. A backup dated ahead would make every real backup look old: check who can write to this store, and ' +
+      'delete it by hand if it is not yours.'
+  ])
 })
 
 test('a failed deletion stops the rotation and says what is left', async () => {

@@ -1,3 +1,4 @@
+import { describeDistrust, judgeBackupTime } from '../rotation/backup-time.js'
 import { keepsNothing, planRotation, type KeepReason } from '../rotation/policy.js'
 import type { JobResult, SummaryTable } from '../report/job-result.js'
 import type { Settings } from '../settings/settings.js'
@@ -31,7 +32,8 @@ export async function rotate(
   storage: BackupStorage,
   settings: Settings,
   justMade: string | null,
-  logger: Logger
+  logger: Logger,
+  now: number = Date.now()
 ): Promise<RotationReport> {
   const prefix = settings.storage.namePrefix
   const dryRun = settings.rotation.dryRun
@@ -45,7 +47,7 @@ export async function rotate(
     report.notes.push(note)
     return report
   }
-  const plan = planRotation(listed, settings.rotation, justMade)
+  const plan = planRotation(listed, settings.rotation, justMade, now)
   logger.info(
     `Rotation of ${listed.length} backup(s) under '${prefix}' (${describeRules(settings)}): keep ${plan.keep.length}, ` +
       `${dryRun ? 'would delete' : 'delete'} ${plan.remove.length}.`
@@ -54,8 +56,14 @@ export async function rotate(
     const why = reasons.map(describeReason).join(', ')
     report.rows.push({ name: backup.name, createdAt: backup.createdAt, decision: 'keep', why })
     logger.info(`Keep ${backup.name} (${backup.createdAt ?? 'time unknown'}): ${why}`)
-    if (reasons.includes('time unreadable')) {
-      const note = `Kept '${backup.name}': its time cannot be read (${JSON.stringify(backup.createdAt)}), so no rule can judge it.`
+    const verdict = judgeBackupTime(backup, now)
+    if (verdict.kind !== 'believed') {
+      const note =
+        `Kept '${backup.name}' out of the rotation: ${describeDistrust(verdict)}, so no rule can judge it` +
+        (verdict.kind === 'unreadable'
+          ? ` (${JSON.stringify(backup.createdAt)}).`
+          : `. A backup dated ahead would make every real backup look old: check who can write to this store, and ` +
+            `delete it by hand if it is not yours.`)
       logger.warning(note)
       report.notes.push(note)
     }
@@ -134,8 +142,8 @@ function removedRow(backup: FoundBackup, decision: string): RotationReport['rows
 }
 
 function describeReason(reason: KeepReason): string {
-  if (reason === 'just made' || reason === 'time unreadable') return reason
-  return reason.startsWith('oldest ') ? `keep-${reason.slice('oldest '.length)} (oldest backup)` : `keep-${reason}`
+  if (reason.startsWith('oldest ')) return `keep-${reason.slice('oldest '.length)} (oldest backup)`
+  return ['last', 'daily', 'weekly', 'monthly', 'yearly'].includes(reason) ? `keep-${reason}` : reason
 }
 
 function describeRules(settings: Settings): string {

@@ -4,9 +4,12 @@
  * count, counting only periods that hold a backup, back from the newest backup (not from today). `keep-last` keeps
  * the newest N whatever their periods. A period rule that has periods left when the backups run out also keeps the
  * oldest backup, so the history kept is as long as it can be. A backup may be kept by several rules; every kept one
- * records them all.
- * Pure: no clock, no storage.
+ * records them all. A backup whose time is not believed (unreadable, in the future, after the store received it:
+ * see backup-time.ts) takes no part: it is kept and named, and it neither anchors the periods nor fills one.
+ * Pure: the clock comes in as an argument; no storage.
  */
+
+import { judgeBackupTime, type TimeClaim } from './backup-time.js'
 
 export interface KeepRules {
   keepLast: number
@@ -22,7 +25,13 @@ export type RuleName = 'last' | 'daily' | 'weekly' | 'monthly' | 'yearly'
  * Why a backup is kept: the rules that kept it; `oldest <rule>` when a period rule still had periods to fill and took
  * the oldest backup as well (restic 0.17 and later do the same); or one of two protections no rule overrides.
  */
-export type KeepReason = RuleName | `oldest ${Exclude<RuleName, 'last'>}` | 'just made' | 'time unreadable'
+export type KeepReason =
+  | RuleName
+  | `oldest ${Exclude<RuleName, 'last'>}`
+  | 'just made'
+  | 'time unreadable'
+  | 'dated in the future'
+  | 'dated after it was stored'
 
 export interface Kept<T> {
   backup: T
@@ -30,16 +39,15 @@ export interface Kept<T> {
 }
 
 export interface RotationPlan<T> {
-  /** Newest first; backups whose time cannot be read come last. */
+  /** Newest first; backups whose time is not believed come last. */
   keep: Kept<T>[]
   /** Newest first. */
   remove: T[]
 }
 
-export interface Dated {
+/** A backup's name and its time claim; a claim not believed keeps the backup out of the rules. */
+export interface Dated extends TimeClaim {
   name: string
-  /** ISO time of the backup; null or unparseable = unreadable, and the backup is kept. */
-  createdAt: string | null
 }
 
 export class AllRulesZeroError extends Error {}
@@ -52,6 +60,12 @@ const PERIOD: Record<RuleName, ((t: Date) => string) | null> = {
   monthly: t => t.toISOString().slice(0, 7),
   yearly: t => t.toISOString().slice(0, 4)
 }
+
+const DISTRUST_REASON = {
+  unreadable: 'time unreadable',
+  'in the future': 'dated in the future',
+  'after it was stored': 'dated after it was stored'
+} as const satisfies Record<string, KeepReason>
 
 const ORDER: [RuleName, keyof KeepRules][] = [
   ['last', 'keepLast'],
@@ -67,22 +81,27 @@ export function keepsNothing(rules: KeepRules): boolean {
 }
 
 /**
- * Splits `backups` into those kept (with their reasons) and those to delete. `justMade` names a backup that is
- * kept whatever the rules say. Ties in time are broken by name (the greater name counts as newer), so a plan never
- * depends on the order a store lists in.
+ * Splits `backups` into those kept (with their reasons) and those to delete, judging their times against `now`.
+ * `justMade` names a backup that is kept whatever the rules say. Ties in time are broken by name (the greater name
+ * counts as newer), so a plan never depends on the order a store lists in.
  */
 export function planRotation<T extends Dated>(
   backups: readonly T[],
   rules: KeepRules,
-  justMade: string | null = null
+  justMade: string | null,
+  now: number
 ): RotationPlan<T> {
   if (keepsNothing(rules)) throw new AllRulesZeroError('every keep-* rule is 0: the rotation would delete every backup')
-  const unreadable: T[] = []
+  const distrusted: Kept<T>[] = []
   const dated: { backup: T; time: Date }[] = []
   for (const backup of backups) {
-    const time = backup.createdAt === null ? NaN : Date.parse(backup.createdAt)
-    if (Number.isNaN(time)) unreadable.push(backup)
-    else dated.push({ backup, time: new Date(time) })
+    const verdict = judgeBackupTime(backup, now)
+    if (verdict.kind === 'believed') dated.push({ backup, time: new Date(verdict.time) })
+    else {
+      const reasons: KeepReason[] = [DISTRUST_REASON[verdict.kind]]
+      if (backup.name === justMade) reasons.push('just made')
+      distrusted.push({ backup, reasons })
+    }
   }
   dated.sort(
     (a, b) =>
@@ -109,7 +128,7 @@ export function planRotation<T extends Dated>(
     if (reasons.length > 0) keep.push({ backup, reasons })
     else remove.push(backup)
   }
-  for (const backup of unreadable) keep.push({ backup, reasons: ['time unreadable'] })
+  keep.push(...distrusted)
   return { keep, remove }
 }
 

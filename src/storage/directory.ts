@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
+import { constants, type Stats } from 'node:fs'
 import { access, link, lstat, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import * as path from 'node:path'
+import { rankingTime } from '../rotation/backup-time.js'
 import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { Progress } from '../shared/progress.js'
@@ -117,12 +118,16 @@ export class DirectoryStorage implements BackupStorage {
     } else {
       const matches = names.filter(n => n.startsWith(query.prefix))
       if (matches.length === 0) throw this.notFound(query, names)
+      const now = Date.now()
       const dated = await Promise.all(
-        matches.map(async n => ({ n, mtime: (await stat(path.join(this.folder, n))).mtimeMs }))
+        matches.map(async n => {
+          const info = await stat(path.join(this.folder, n))
+          return { n, time: rankingTime(fileTimes(info), now) ?? 0 }
+        })
       )
-      // Newest = stored last (mtime), then the greater name: a prefix shared by several hosts must not favour
-      // whichever host sorts last.
-      dated.sort((a, b) => b.mtime - a.mtime || (a.n < b.n ? 1 : a.n > b.n ? -1 : 0))
+      // Newest = stored last (mtime, unless it claims a time after the file's ctime), then the greater name: a
+      // prefix shared by several hosts must not favour whichever host sorts last.
+      dated.sort((a, b) => b.time - a.time || (a.n < b.n ? 1 : a.n > b.n ? -1 : 0))
       chosen = dated[0].n
       logger.info(`Newest backup starting with '${query.prefix}' in ${this.folder}: ${chosen} (of ${matches.length})`)
     }
@@ -133,7 +138,7 @@ export class DirectoryStorage implements BackupStorage {
       ref: file,
       size: info.size,
       sha256: await readSidecar(file + SIDECAR),
-      createdAt: info.mtime.toISOString()
+      ...fileTimes(info)
     }
   }
 
@@ -184,14 +189,15 @@ export class DirectoryStorage implements BackupStorage {
     }
   }
 
-  /** The backups under `prefix`, each dated by its file's modification time (when it was stored). */
+  /** The backups under `prefix`, each dated by its file's modification time (when it was stored), and its ctime. */
   async list(prefix: string): Promise<FoundBackup[]> {
     const names = (await this.backupNames()).filter(n => n.startsWith(prefix))
     return await Promise.all(
       names.map(async name => {
         const file = path.join(this.folder, name)
         const info = await stat(file).catch(() => null)
-        return { name, ref: file, size: info?.size ?? null, sha256: null, createdAt: info?.mtime.toISOString() ?? null }
+        const times = info ? fileTimes(info) : { createdAt: null, storedAt: null }
+        return { name, ref: file, size: info?.size ?? null, sha256: null, ...times }
       })
     )
   }
@@ -318,4 +324,12 @@ async function syncFolder(folder: string): Promise<void> {
   } catch {
     // not supported here
   }
+}
+
+/**
+ * A stored file's time: its mtime, which anyone who can write the folder can set ('touch -d'), beside its ctime,
+ * which the kernel sets to now on every such change, so an mtime after the ctime was not the store's doing.
+ */
+function fileTimes(info: Stats): { createdAt: string; storedAt: string } {
+  return { createdAt: info.mtime.toISOString(), storedAt: info.ctime.toISOString() }
 }

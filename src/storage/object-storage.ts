@@ -4,6 +4,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { rankingTime } from '../rotation/backup-time.js'
 import { IntegrityError, StorageError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import { Progress } from '../shared/progress.js'
@@ -129,7 +130,10 @@ export class ObjectStorage implements BackupStorage {
     }
     const dated = await this.withMetadata(listed)
     // Newest by the backup's own time (kept in its metadata), not by listing order or upload time; then the name.
-    dated.sort((a, b) => timeOf(b) - timeOf(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
+    // A time claimed after the upload is not believed: the upload time ranks that object instead.
+    const now = this.now().getTime()
+    const rank = (o: StoredObject): number => rankingTime(this.found(o), now) ?? 0
+    dated.sort((a, b) => rank(b) - rank(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
     const chosen = dated[0]
     if ('prefix' in query) {
       logger.info(
@@ -236,7 +240,8 @@ export class ObjectStorage implements BackupStorage {
       ref: object.key,
       size: object.size,
       sha256: sha && /^[0-9a-f]{64}$/.test(sha) ? sha : null,
-      createdAt: created === null ? null : new Date(created).toISOString()
+      createdAt: created === null ? null : new Date(created).toISOString(),
+      storedAt: object.lastModified ? object.lastModified.toISOString() : null
     }
   }
 
@@ -252,10 +257,6 @@ function createdAtOf(object: StoredObject): number | null {
   const own = Date.parse(object.metadata?.[META_CREATED_AT] ?? '')
   if (Number.isFinite(own)) return own
   return object.lastModified ? object.lastModified.getTime() : null
-}
-
-function timeOf(object: StoredObject): number {
-  return createdAtOf(object) ?? 0
 }
 
 /** A name the backup writer gives (checked as a backup name: no path separators, no control characters). */

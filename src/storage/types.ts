@@ -81,6 +81,12 @@ export interface FoundBackup {
   /** Hex SHA-256 the fetched bytes must match, when the backend knows it. */
   sha256: string | null
   createdAt: string | null
+  /**
+   * When the store recorded receiving the backup, a time its writer cannot choose (S3/Azure Last-Modified, a file's
+   * ctime): `createdAt` after it is not believed (rotation/backup-time.ts). Absent where `createdAt` already is the
+   * store's own time (artifacts, cache entries).
+   */
+  storedAt?: string | null
   /** Artifact storage: the artifact's id, and the run that holds it (absent = this run). */
   artifactId?: number
   workflowRunId?: number

@@ -1,3 +1,4 @@
+import { describeDistrust, judgeBackupTime } from '../../rotation/backup-time.js'
 import { StorageError } from '../../shared/errors.js'
 import { Input } from '../../shared/io-names.js'
 import type { Logger } from '../../shared/logger.js'
@@ -15,7 +16,8 @@ export interface BackupAge {
 /**
  * The alarm for backups that silently stopped (a disabled schedule, a broken runner): the age of the newest backup
  * under `prefix`, by the backup's own time, against `maxAgeSeconds`. Checked from the listing, before anything is
- * downloaded. No backup at all, or none whose time can be read, fails at once.
+ * downloaded. A backup whose time is not believed (backup-time.ts: a forged backup dated ahead would silence the
+ * alarm for good) is left out and named. No backup at all, or none whose time is believed, fails at once.
  */
 export async function checkBackupAge(
   storage: BackupStorage,
@@ -25,15 +27,23 @@ export async function checkBackupAge(
   now: number = Date.now()
 ): Promise<BackupAge> {
   const listed = await storage.list(prefix, logger)
-  const dated = listed
-    .map(b => ({ name: b.name, createdAt: b.createdAt ?? '', time: Date.parse(b.createdAt ?? '') }))
-    .filter(b => !Number.isNaN(b.time))
-    .sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1))
+  const dated: { name: string; createdAt: string; time: number }[] = []
+  for (const backup of listed) {
+    const verdict = judgeBackupTime(backup, now)
+    if (verdict.kind === 'believed')
+      dated.push({ name: backup.name, createdAt: backup.createdAt ?? '', time: verdict.time })
+    else if (verdict.kind !== 'unreadable') {
+      logger.warning(
+        `'${Input.MaxAge}' leaves out '${backup.name}': ${describeDistrust(verdict)}. Check who can write to this store.`
+      )
+    }
+  }
+  dated.sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1))
   if (dated.length === 0) {
     throw new StorageError(
       listed.length === 0
         ? `'${Input.MaxAge}': no backup at all under '${prefix}' in the ${storage.kind} storage: backups have stopped, or never ran. Check the backup workflow and '${Input.NamePrefix}'.`
-        : `'${Input.MaxAge}': none of the ${listed.length} backup(s) under '${prefix}' has a readable time, so their age cannot be told.`
+        : `'${Input.MaxAge}': none of the ${listed.length} backup(s) under '${prefix}' has a time that can be read and believed, so their age cannot be told.`
     )
   }
   const newest = dated[0]
