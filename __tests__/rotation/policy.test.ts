@@ -237,5 +237,15 @@ describe('planRotation', () => {
       expect(result.keep.find(k => k.backup.name === 'mine')?.reasons).toEqual(['dated in the future', 'just made'])
       expect(result.keep.map(k => k.backup.name)).toContain('real-2026-11-30T02:00:00.000Z')
     })
+
+    test('backups named untrusted (no trusted signature) are kept, named, and take no part', () => {
+      const planted = { name: 'planted', createdAt: '2026-11-30T11:00:00Z' }
+      const result = planRotation([planted, ...real], rules({ keepLast: 1 }), null, NOW, new Set(['planted']))
+      expect(result.keep.map(k => [k.backup.name, k.reasons])).toEqual([
+        ['real-2026-11-30T02:00:00.000Z', ['last']],
+        ['planted', ['not signed by a trusted signer']]
+      ])
+      expect(result.remove).toHaveLength(6)
+    })
   })
 })

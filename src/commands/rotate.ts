@@ -6,6 +6,7 @@ import { StorageError } from '../shared/errors.js'
 import { Input } from '../shared/io-names.js'
 import type { Logger } from '../shared/logger.js'
 import type { BackupStorage, FoundBackup } from '../storage/index.js'
+import { untrustedBackups } from './rotation-signatures.js'
 
 /** What one rotation did (or, in a dry run, would do), for the log and the job summary. */
 export interface RotationReport {
@@ -47,7 +48,9 @@ export async function rotate(
     report.notes.push(note)
     return report
   }
-  const plan = planRotation(listed, settings.rotation, justMade, now)
+  const { untrusted, notes } = await untrustedBackups(storage, listed, settings.signing.trustedSigners, logger)
+  report.notes.push(...notes)
+  const plan = planRotation(listed, settings.rotation, justMade, now, new Set(untrusted.keys()))
   logger.info(
     `Rotation of ${listed.length} backup(s) under '${prefix}' (${describeRules(settings)}): keep ${plan.keep.length}, ` +
       `${dryRun ? 'would delete' : 'delete'} ${plan.remove.length}.`
@@ -57,7 +60,14 @@ export async function rotate(
     report.rows.push({ name: backup.name, createdAt: backup.createdAt, decision: 'keep', why })
     logger.info(`Keep ${backup.name} (${backup.createdAt ?? 'time unknown'}): ${why}`)
     const verdict = judgeBackupTime(backup, now)
-    if (verdict.kind !== 'believed') {
+    const unsigned = untrusted.get(backup.name)
+    if (verdict.kind === 'believed' && unsigned !== undefined) {
+      const note =
+        `Kept '${backup.name}' out of the rotation: it is not signed by a key of '${Input.TrustedSigners}' (${unsigned}). ` +
+        `Only backups signed by a trusted key are counted, so a planted one cannot take a real one's place.`
+      logger.warning(note)
+      report.notes.push(note)
+    } else if (verdict.kind !== 'believed') {
       const note =
         `Kept '${backup.name}' out of the rotation: ${describeDistrust(verdict)}, so no rule can judge it` +
         (verdict.kind === 'unreadable'

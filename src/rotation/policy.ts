@@ -32,6 +32,7 @@ export type KeepReason =
   | 'time unreadable'
   | 'dated in the future'
   | 'dated after it was stored'
+  | 'not signed by a trusted signer'
 
 export interface Kept<T> {
   backup: T
@@ -82,23 +83,27 @@ export function keepsNothing(rules: KeepRules): boolean {
 
 /**
  * Splits `backups` into those kept (with their reasons) and those to delete, judging their times against `now`.
- * `justMade` names a backup that is kept whatever the rules say. Ties in time are broken by name (the greater name
- * counts as newer), so a plan never depends on the order a store lists in.
+ * `justMade` names a backup that is kept whatever the rules say; `untrusted` names backups kept out of the rules
+ * like those whose time is not believed (with 'trusted-signers': not signed by a trusted key). Ties in time are
+ * broken by name (the greater name counts as newer), so a plan never depends on the order a store lists in.
  */
 export function planRotation<T extends Dated>(
   backups: readonly T[],
   rules: KeepRules,
   justMade: string | null,
-  now: number
+  now: number,
+  untrusted: ReadonlySet<string> = new Set()
 ): RotationPlan<T> {
   if (keepsNothing(rules)) throw new AllRulesZeroError('every keep-* rule is 0: the rotation would delete every backup')
   const distrusted: Kept<T>[] = []
   const dated: { backup: T; time: Date }[] = []
   for (const backup of backups) {
     const verdict = judgeBackupTime(backup, now)
-    if (verdict.kind === 'believed') dated.push({ backup, time: new Date(verdict.time) })
+    if (verdict.kind === 'believed' && !untrusted.has(backup.name)) dated.push({ backup, time: new Date(verdict.time) })
     else {
-      const reasons: KeepReason[] = [DISTRUST_REASON[verdict.kind]]
+      const reasons: KeepReason[] = [
+        verdict.kind === 'believed' ? 'not signed by a trusted signer' : DISTRUST_REASON[verdict.kind]
+      ]
       if (backup.name === justMade) reasons.push('just made')
       distrusted.push({ backup, reasons })
     }

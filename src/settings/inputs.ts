@@ -281,7 +281,7 @@ export const INPUTS: InputSpec[] = [
     name: Input.TrustedSigners,
     default: '',
     description:
-      "Restore/verify: public keys ('ssh-ed25519 AAAA… comment', or allowed_signers lines), one per line. When set, a backup that is unsigned or signed by another key is refused before it is opened."
+      "Restore/verify: public keys ('ssh-ed25519 AAAA… comment', or allowed_signers lines), one per line. When set, a backup that is unsigned or signed by another key is refused before it is opened. Backup/prune with 'keep-*': the rotation counts only backups signed by one of these keys; the others are kept and named."
   },
   {
     name: Input.TrustAnyRun,

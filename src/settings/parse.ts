@@ -218,7 +218,7 @@ export function parseSettings(read: InputReader, env: NodeJS.ProcessEnv = proces
     requireEncryption: boolean(Input.RequireEncryption, get(Input.RequireEncryption)),
     signing: {
       key: mode === 'backup' ? signingKey(read(Input.SigningKey)) : null,
-      trustedSigners: mode === 'backup' ? [] : trustedSigners(get(Input.TrustedSigners))
+      trustedSigners: trustedSigners(get(Input.TrustedSigners))
     },
     threads: integer(Input.Threads, get(Input.Threads), 0, 256),
     rotation: parseRotation(
