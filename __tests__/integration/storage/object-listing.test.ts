@@ -29,8 +29,8 @@ interface Case {
   start: () => Promise<ObjectServer>
   /** Objects a listing page holds at most (the service's own limit). */
   page: number
-  /** Puts a tiny object `key` with the backup time `createdAt` in its metadata, straight through the SDK. */
-  putter: (server: ObjectServer) => (key: string, createdAt: string) => Promise<void>
+  /** Puts tiny objects `key` with the backup time `createdAt` in their metadata, straight through the SDK. */
+  putter: (server: ObjectServer) => { put: (key: string, createdAt: string) => Promise<void>; close: () => void }
 }
 
 function s3Case(name: string, start: () => Promise<ObjectServer>): Case {
@@ -41,10 +41,13 @@ function s3Case(name: string, start: () => Promise<ObjectServer>): Case {
     page: 1000,
     putter: server => {
       const s3 = s3Client(server)
-      return async (key, createdAt) => {
-        await s3.send(
-          new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x', Metadata: { [META_CREATED_AT]: createdAt } })
-        )
+      return {
+        put: async (key, createdAt) => {
+          await s3.send(
+            new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x', Metadata: { [META_CREATED_AT]: createdAt } })
+          )
+        },
+        close: () => s3.destroy()
       }
     }
   }
@@ -67,7 +70,9 @@ const cases: Case[] = [
   s3Case('s3rver', async () => await startS3rver([BUCKET])),
   s3Case('radosgw', async () => {
     const server = await startRadosgw()
-    await s3Client(server).send(new CreateBucketCommand({ Bucket: BUCKET }))
+    const s3 = s3Client(server)
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
+    s3.destroy()
     return server
   }),
   {
@@ -81,8 +86,11 @@ const cases: Case[] = [
     page: 5000,
     putter: server => {
       const blobs = container(server)
-      return async (key, createdAt) => {
-        await blobs.getBlockBlobClient(key).upload('x', 1, { metadata: { [META_CREATED_AT]: createdAt } })
+      return {
+        put: async (key, createdAt) => {
+          await blobs.getBlockBlobClient(key).upload('x', 1, { metadata: { [META_CREATED_AT]: createdAt } })
+        },
+        close: () => undefined
       }
     }
   }
@@ -126,7 +134,7 @@ describe.each(cases)(
       // First in key order and on the first page: older than the newest.
       await backup(`${PREFIX}0000-first.zip`, '2026-06-01T00:00:00.000Z')
       // Fillers, all older than the real backups: page + 5 of them push what follows off the first page.
-      const put = putter(server)
+      const { put, close } = putter(server)
       const fillers = Array.from({ length: page + 5 }, (_, i) => `${PREFIX}${String(i + 1).padStart(5, '0')}.zip`)
       let next = 0
       await Promise.all(
@@ -141,6 +149,7 @@ describe.each(cases)(
           }
         })
       )
+      close()
       names.push(...fillers)
       // The newest by its own time, past the first page in key order...
       await backup(`${PREFIX}99999-newest.zip`, '2026-07-01T00:00:00.000Z')
