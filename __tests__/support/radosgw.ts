@@ -2,9 +2,9 @@
  * A throwaway single-host Ceph cluster whose RADOS Gateway (radosgw) is the S3 server of the tests that need what
  * s3rver lacks: Object Lock, versioning, retention. One monitor, one OSD on memstore (the objects live in the OSD's
  * memory), no cephx, and radosgw with the beast frontend, all ordinary child processes in the foreground, configured
- * in a private temporary folder on free ports. The S3 user's keys are read from radosgw-admin's output into the
- * returned environment; they are never printed nor written anywhere but that folder's processes' memory.
- * The packages (ceph-mon, ceph-osd, radosgw from Debian) come from .ci/setup-machine.sh.
+ * in a private temporary folder on free ports. The S3 user's keys go from radosgw-admin's output straight into the
+ * returned environment: never printed, never in a file (the cluster keeps them in the OSD's memory). The packages
+ * (ceph-mon, ceph-osd, radosgw from Debian) come from .ci/setup-machine.sh. Start-up time is in docs/object-stores.md.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
