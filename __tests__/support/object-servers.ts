@@ -32,7 +32,18 @@ export async function startS3rver(buckets: string[]): Promise<ObjectServer> {
   const port = await freePort()
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 's3rver-'))
   const bin = path.join(path.dirname(require.resolve('s3rver/package.json')), 'bin/s3rver.js')
-  const args = [bin, '--directory', dataDir, '--port', String(port), '--address', '127.0.0.1']
+  // s3rver encrypts the continuation token of a listing longer than one page (1,000 keys) with DES, which OpenSSL 3
+  // keeps only in its legacy provider: without it every such listing fails with HTTP 500.
+  const args = [
+    '--openssl-legacy-provider',
+    bin,
+    '--directory',
+    dataDir,
+    '--port',
+    String(port),
+    '--address',
+    '127.0.0.1'
+  ]
   for (const bucket of buckets) args.push('--configure-bucket', bucket)
   const server = await startServer(args, port, dataDir)
   return {
@@ -95,7 +106,9 @@ async function startServer(
   while (!(await accepts(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`${path.basename(args[0])} did not start on port ${port}:\n${printed}`)
+      throw new Error(
+        `${path.basename(args.find(a => !a.startsWith('--')) ?? '')} did not start on port ${port}:\n${printed}`
+      )
     }
     await new Promise(resolve => setTimeout(resolve, 100))
   }

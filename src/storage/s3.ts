@@ -9,6 +9,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectRetentionCommand,
   S3Client,
   S3ServiceException,
   paginateListObjectsV2,
@@ -154,6 +155,49 @@ export class S3ObjectClient implements ObjectClient {
         await done.catch(() => undefined)
       }
       throw this.failure(`upload ${this.url(key)} (s3:PutObject)`, error)
+    }
+    if (options.retention) await this.ensureRetention(key, options.retention)
+  }
+
+  /**
+   * Some S3-compatible servers (Ceph radosgw 16) accept the Object Lock headers of a multipart upload and silently
+   * drop them: the completed object would be deletable. So the retention is read back, and set on the new version
+   * when it is missing or shorter; a server that still does not show it fails the backup rather than claim it immutable.
+   */
+  private async ensureRetention(key: string, retention: Retention): Promise<void> {
+    const held = async (): Promise<{ ok: boolean; versionId?: string }> => {
+      const head = await this.call(`read ${this.url(key)} (s3:GetObject)`, async () =>
+        this.s3.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: key }))
+      )
+      const mode = lockParams(retention).ObjectLockMode
+      const until = head.ObjectLockRetainUntilDate?.getTime() ?? 0
+      // S3 keeps the date to the second.
+      return {
+        ok: head.ObjectLockMode === mode && until >= retention.until.getTime() - 1000,
+        versionId: head.VersionId
+      }
+    }
+    const first = await held()
+    if (first.ok) return
+    await this.call(`set the retention of ${this.url(key)} (s3:PutObjectRetention)`, async () =>
+      this.s3.send(
+        new PutObjectRetentionCommand({
+          Bucket: this.location.bucket,
+          Key: key,
+          ...(first.versionId && first.versionId !== 'null' ? { VersionId: first.versionId } : {}),
+          Retention: {
+            Mode: lockParams(retention).ObjectLockMode,
+            RetainUntilDate: retention.until
+          }
+        })
+      )
+    )
+    if (!(await held()).ok) {
+      throw new StorageError(
+        `${this.url(key)} was stored, but the service does not show the ${retention.mode} retention until ` +
+          `${retention.until.toISOString()} that '${Input.ImmutableDays}' asks for, even after setting it again: the ` +
+          `backup is not immutable. Use a service that enforces S3 Object Lock, or remove '${Input.ImmutableDays}'.`
+      )
     }
   }
 
