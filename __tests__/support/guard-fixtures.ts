@@ -29,11 +29,18 @@ export async function makeSandbox(): Promise<GuardSandbox> {
   for (const dir of ['conf', 'lib', 'log', 'repository', 'archive', 'work']) {
     await mkdir(path.join(home, dir), { recursive: true })
   }
-  const bin = path.join(root, 'jdk', 'bin')
+  return { root, home, java: await fakeJava(root) }
+}
+
+/** `<dir>/jdk/bin/java`, a link to node: started as the server, it is a Java process to the guard. */
+export async function fakeJava(dir: string): Promise<string> {
+  const bin = path.join(dir, 'jdk', 'bin')
   await mkdir(bin, { recursive: true })
   const java = path.join(bin, 'java')
-  await symlink(process.execPath, java)
-  return { root, home, java }
+  await symlink(process.execPath, java).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error
+  })
+  return java
 }
 
 export async function removeSandbox(sandbox: GuardSandbox | undefined): Promise<void> {
