@@ -3,11 +3,10 @@
  * a signed backup verifies with its public key, an unsigned one and one checked against another key are refused
  * with exit code 1 and a message naming the backup, the key's fingerprint and the input.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readdir } from 'node:fs/promises'
 import * as path from 'node:path'
 import { parsePrivateKey } from '../../src/signing/ssh-keys.js'
-import { freePort, requireBundles, runCli, sampleHome } from '../support/e2e-frontends.js'
+import { frontEndScene, runCli } from '../support/e2e-frontends.js'
 import { signingFixture } from '../support/signing-fixtures.js'
 
 let tmp: string
@@ -15,16 +14,9 @@ let home: string
 let dest: string
 let port: string
 
-beforeAll(async () => {
-  requireBundles()
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-signatures-'))
-  home = await sampleHome(path.join(tmp, 'home'))
+frontEndScene('e2e-signatures-', made => {
+  ;({ tmp, home, port } = made)
   dest = path.join(tmp, 'backups')
-  port = String(await freePort())
-}, 120_000)
-
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
 })
 
 const common = (): string[] => ['--storage', 'directory', '--path', dest, '--port', port, '--threads', '2']

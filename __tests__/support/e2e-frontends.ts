@@ -189,11 +189,27 @@ export function errorLines(run: Run): string[] {
     )
 }
 
-/** The start of the front-end tests: the bundles checked, a new scratch folder, a sample home in it, a free port. */
-export async function sampleHomeFixture(prefix: string): Promise<{ tmp: string; home: string; port: string }> {
-  requireBundles()
-  const tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
-  return { tmp, home: await sampleHome(path.join(tmp, 'home')), port: String(await freePort()) }
+/** What every front-end test file starts from: a scratch folder, a sample home in it, a free port for its server. */
+export interface FrontEndScene {
+  tmp: string
+  home: string
+  port: string
+}
+
+/**
+ * The start of a front-end test file: before its tests the bundles checked and a new FrontEndScene handed to `use`;
+ * after them the scratch folder removed. An afterAll that must run before the folder goes comes before this call.
+ */
+export function frontEndScene(prefix: string, use: (made: FrontEndScene) => void): void {
+  let tmp: string | undefined
+  beforeAll(async () => {
+    requireBundles()
+    tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
+    use({ tmp, home: await sampleHome(path.join(tmp, 'home')), port: String(await freePort()) })
+  }, 120_000)
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true })
+  })
 }
 
 /** A generated XL Release 24.x home of a few MB (see scripts/make-home.ts), at `dir`. */
