@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -8,6 +7,7 @@ import { currentOwner, hostTag, ownerTag } from '../../src/lifecycle/owner-tag.j
 import { Input } from '../../src/settings/inputs.js'
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
+import { deadPid } from '../support/guard-fixtures.js'
 import { settingsOf } from '../support/run-job.js'
 import { scratchFolder } from '../support/scratch.js'
 import { thrownBy } from '../support/thrown.js'
@@ -69,7 +69,7 @@ describe('the home lock', () => {
   })
 
   test('a holder whose pid is free is dead too', async () => {
-    const pid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout)
+    const pid = deadPid()
     await plantLock(`${pid}.1.${hostTag()}`, os.hostname(), pid)
     const logger = new MemoryLogger()
     expect(await withHomeLock(home, options, logger, async () => 'ran')).toBe('ran')

@@ -1,5 +1,5 @@
 // Real processes, sockets and folders for the stopped-guard's tests, and the clean-up that goes with them.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises'
 import * as net from 'node:net'
 import * as os from 'node:os'
@@ -119,6 +119,11 @@ export class Cleanup {
       if (pid > 0) await killAndWait(pid)
     }
   }
+}
+
+/** The pid of a process that ran and is gone: what a run killed or crashed leaves in its lock and folder names. */
+export function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
 }
 
 /** Whether `pid` is a live process (a zombie waiting to be reaped does not count). Linux /proc. */
