@@ -9,12 +9,10 @@ import { ZipWriter } from '../../src/archive/zip-writer.js'
 import { XlrBackupError } from '../../src/shared/errors.js'
 import { scratchFolder } from '../support/scratch.js'
 
-let tmp: string
 let tree: string
 
-scratchFolder('archive-writer-names-', made => (tmp = made))
+scratchFolder('archive-writer-names-', made => (tree = path.join(made, 'tree')))
 beforeAll(async () => {
-  tree = path.join(tmp, 'tree')
   await fsp.mkdir(path.join(tree, 'sub'), { recursive: true })
   await fsp.writeFile(path.join(tree, 'sub/a.txt'), 'a\n')
 })

@@ -19,9 +19,8 @@ let dest: string
 let port: string
 let backup: ActionRun
 
-frontEndScene('e2e-action-dir-', made => ({ tmp, home, port } = made))
+frontEndScene('e2e-action-dir-', made => ({ tmp, home, port, backups: dest } = made))
 beforeAll(async () => {
-  dest = path.join(tmp, 'backups')
   backup = await runAction({ mode: 'backup', home, storage: 'directory', path: dest, port, threads: '2' })
 }, 300_000)
 

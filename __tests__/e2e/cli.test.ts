@@ -20,10 +20,7 @@ let home: string
 let dest: string
 let port: string
 
-frontEndScene('e2e-cli-', made => {
-  ;({ tmp, home, port } = made)
-  dest = path.join(tmp, 'backups')
-})
+frontEndScene('e2e-cli-', made => ({ tmp, home, port, backups: dest } = made))
 
 /** stdout as outputs; every line must be name=value. */
 function outputsOf(run: Run): Record<string, string> {

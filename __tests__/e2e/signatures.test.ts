@@ -4,20 +4,15 @@
  * with exit code 1 and a message naming the backup, the key's fingerprint and the input.
  */
 import { readdir } from 'node:fs/promises'
-import * as path from 'node:path'
 import { parsePrivateKey } from '../../src/signing/ssh-keys.js'
 import { frontEndScene, runCli } from '../support/e2e-frontends.js'
 import { signingFixture } from '../support/signing-fixtures.js'
 
-let tmp: string
 let home: string
 let dest: string
 let port: string
 
-frontEndScene('e2e-signatures-', made => {
-  ;({ tmp, home, port } = made)
-  dest = path.join(tmp, 'backups')
-})
+frontEndScene('e2e-signatures-', made => ({ home, port, backups: dest } = made))
 
 const common = (): string[] => ['--storage', 'directory', '--path', dest, '--port', port, '--threads', '2']
 

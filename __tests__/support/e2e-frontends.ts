@@ -194,6 +194,8 @@ export interface FrontEndScene {
   tmp: string
   home: string
   port: string
+  /** `<tmp>/backups`, not made yet: the folder of 'storage: directory'. */
+  backups: string
 }
 
 /**
@@ -205,7 +207,8 @@ export function frontEndScene(prefix: string, use: (made: FrontEndScene) => void
   beforeAll(async () => {
     requireBundles()
     tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
-    use({ tmp, home: await sampleHome(path.join(tmp, 'home')), port: String(await freePort()) })
+    const home = await sampleHome(path.join(tmp, 'home'))
+    use({ tmp, home, port: String(await freePort()), backups: path.join(tmp, 'backups') })
   }, 120_000)
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true })
