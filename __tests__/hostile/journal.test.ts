@@ -1,5 +1,4 @@
-import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { chmod, cp, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
@@ -22,6 +21,7 @@ import {
   writeHome,
   type Scenario
 } from '../support/restore-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 /*
  * A journal left in the home is read by the next run and acted on: renames back, rm -rf of its folders, database
@@ -30,12 +30,7 @@ import {
  */
 
 let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'hostile-journal-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('hostile-journal-', made => (tmp = made))
 
 let n = 0
 interface World extends Scenario {
