@@ -11,6 +11,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeHome } from '../../scripts/make-home.js'
+import { cleanEnv } from './child-env.js'
 import { sha256File } from './hash.js'
 import { freePort } from './net.js'
 
@@ -131,18 +132,6 @@ async function filesUnder(dir: string, rel = ''): Promise<string[]> {
 /** Runs `node bin/xlr-backup.js <args>` in `cwd` with only the given XLR_/other variables on top of a clean env. */
 export async function runCli(args: string[], env: Record<string, string> = {}, cwd: string = ROOT): Promise<Run> {
   return await spawnCollect(process.execPath, [CLI_BIN, ...args], cwd, { ...cleanEnv(), ...env })
-}
-
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k, v]) =>
-        v !== undefined &&
-        !/^(INPUT_|GITHUB_|ACTIONS_|RUNNER_|XLR_)/.test(k) &&
-        k !== 'NODE_OPTIONS' &&
-        k !== 'JEST_WORKER_ID'
-    ) as [string, string][]
-  )
 }
 
 function spawnCollect(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<Run> {

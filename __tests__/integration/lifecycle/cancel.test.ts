@@ -20,6 +20,7 @@ import {
   waitUntil
 } from '../../support/guard-fixtures.js'
 import { treeState } from '../../support/restore-fixtures.js'
+import { cleanEnv } from '../../support/child-env.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 jest.setTimeout(120_000)
@@ -87,14 +88,6 @@ const exists = (file: string): Promise<boolean> =>
     () => true,
     () => false
   )
-
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k, v]) => v !== undefined && !/^(INPUT_|GITHUB_|ACTIONS_|XLR_|STATE_|RUNNER_)/.test(k) && k !== 'NODE_OPTIONS'
-    ) as [string, string][]
-  )
-}
 
 interface Run {
   child: ChildProcess
