@@ -15,13 +15,12 @@ import type { Journal } from '../../src/restore-engine/types.js'
 import {
   FileDatabases,
   FolderExtractor,
-  makeScenario,
+  scenariosIn,
   treeHash,
   worldHash,
   writeHome,
   type Scenario
 } from '../support/restore-fixtures.js'
-import { scratchFolder } from '../support/scratch.js'
 
 /*
  * A journal left in the home is read by the next run and acted on: renames back, rm -rf of its folders, database
@@ -29,15 +28,13 @@ import { scratchFolder } from '../support/scratch.js'
  * the home; every run must refuse them, say which journal and what to do, and touch nothing anywhere.
  */
 
-let tmp: string
-scratchFolder('hostile-journal-', made => (tmp = made))
+const scenario = scenariosIn('hostile-journal-')
 
-let n = 0
 interface World extends Scenario {
   canary: string
 }
 async function world(): Promise<World> {
-  const s = await makeScenario(path.join(tmp, `s${++n}`))
+  const s = await scenario()
   const canary = path.join(s.root, 'canary')
   await writeHome(canary, {
     'data/precious.txt': { content: 'must survive' },
