@@ -3,24 +3,18 @@
  * tree's prefix or a single entry's name; distinct prefixes and names go through.
  */
 import fsp from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { ZipWriter } from '../../src/archive/zip-writer.js'
 import { XlrBackupError } from '../../src/shared/errors.js'
+import { scratchFolder } from '../support/scratch.js'
 
-let tmp: string
 let tree: string
 
+scratchFolder('archive-writer-names-', made => (tree = path.join(made, 'tree')))
 beforeAll(async () => {
-  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'archive-writer-names-'))
-  tree = path.join(tmp, 'tree')
   await fsp.mkdir(path.join(tree, 'sub'), { recursive: true })
   await fsp.writeFile(path.join(tree, 'sub/a.txt'), 'a\n')
-})
-
-afterAll(async () => {
-  await fsp.rm(tmp, { recursive: true, force: true })
 })
 
 function newWriter(): ZipWriter {

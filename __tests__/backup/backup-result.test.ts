@@ -4,6 +4,7 @@ import type { WrittenBackup } from '../../src/commands/backup/write-backup-file.
 import { renderSummaryText } from '../../src/report/render-text.js'
 import { Input } from '../../src/settings/inputs.js'
 import { parseSettings } from '../../src/settings/parse.js'
+import { settingsOf } from '../support/run-job.js'
 
 const NOW = new Date('2026-11-30T02:30:00Z')
 const SHA = 'ab'.repeat(32)
@@ -55,13 +56,9 @@ function written(encryption?: WrittenBackup['manifest']['encryption']): WrittenB
   }
 }
 
-function settings(values: Partial<Record<Input, string>>): ReturnType<typeof parseSettings> {
-  return parseSettings(name => values[name] ?? '', {})
-}
-
 describe('backup summary', () => {
   it('shows encryption, expiry, downtime and the step that restores this backup (artifact)', () => {
-    const s = settings({
+    const s = settingsOf({
       [Input.Home]: '/opt/xl-release',
       [Input.Name]: 'xlr-backup-prod-77',
       [Input.RetentionDays]: '30',
@@ -138,7 +135,7 @@ describe('backup summary', () => {
   })
 
   it('gives a restore step that parses back into the settings of a restore of the same backup (directory)', () => {
-    const s = settings({
+    const s = settingsOf({
       [Input.Home]: "/srv/xl release/it's",
       [Input.Storage]: 'directory',
       [Input.Path]: '/backups/xl-release',

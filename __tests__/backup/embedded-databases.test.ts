@@ -1,13 +1,11 @@
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { makeHome } from '../../scripts/make-home.js'
-import { runJob } from '../../src/job.js'
 import { Input } from '../../src/settings/inputs.js'
-import { parseSettings } from '../../src/settings/parse.js'
 import { InputError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
 import { openBackupArchive } from '../../src/archive/backup-archive.js'
+import { attempt } from '../support/run-job.js'
+import { scratchFolder } from '../support/scratch.js'
 
 /*
  * A backup must never leave a database out by surprise: a role is "embedded, in the home archive" only when its
@@ -16,12 +14,7 @@ import { openBackupArchive } from '../../src/archive/backup-archive.js'
 
 let work: string
 let n = 0
-beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'xlr-embedded-'))
-})
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true })
-})
+scratchFolder('xlr-embedded-', made => (work = made))
 
 /** A generated home (H2 repository/xl-release.mv.db, Derby archive/db) with `conf` as its xl-release.conf. */
 async function home(conf?: string): Promise<string> {
@@ -33,18 +26,9 @@ async function home(conf?: string): Promise<string> {
 
 async function backup(homeDir: string, extra: Partial<Record<Input, string>> = {}) {
   const store = path.join(work, `store${n}`)
-  const values: Partial<Record<Input, string>> = {
-    [Input.Home]: homeDir,
-    [Input.Storage]: 'directory',
-    [Input.Path]: store,
-    [Input.Name]: 'nightly',
-    ...extra
-  }
-  const logger = new MemoryLogger()
-  const outcome = await runJob(
-    parseSettings(name => values[name] ?? '', {}),
-    logger
-  ).catch((error: unknown) => ({ error }))
+  const inputs = { [Input.Home]: homeDir, [Input.Storage]: 'directory', [Input.Path]: store, [Input.Name]: 'nightly' }
+  const { result, error, logger } = await attempt({ ...inputs, ...extra })
+  const outcome = error ? { error } : result
   const stored = await readdir(store).catch(() => [] as string[])
   return { outcome, logger, stored }
 }

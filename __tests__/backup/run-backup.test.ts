@@ -1,50 +1,27 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readdir, stat, writeFile, chmod } from 'node:fs/promises'
 import * as path from 'node:path'
-import { makeHome, SAMPLE_VERSION } from '../../scripts/make-home.js'
-import { runJob } from '../../src/job.js'
+import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import { Input } from '../../src/settings/inputs.js'
-import { parseSettings } from '../../src/settings/parse.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
 import { openBackupArchive } from '../../src/archive/backup-archive.js'
 import { DatabaseError, InputError } from '../../src/shared/errors.js'
+import { directoryJob, run, runFailing } from '../support/run-job.js'
+import { scratchHome } from '../support/scratch.js'
 
 let work: string
 let home: string
 
+scratchHome('xlr-run-backup-', 0.003, made => ({ work, home } = made))
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'xlr-run-backup-'))
-  home = path.join(work, 'home')
-  await makeHome(home, { scale: 0.003 })
   // What an earlier restore kept in the home: not part of the server, never archived again.
   await mkdir(path.join(home, '.xlr-restore-20260101T000000Z-ab12/previous/conf'), { recursive: true })
   await writeFile(path.join(home, '.xlr-restore-20260101T000000Z-ab12/previous/conf/old.conf'), 'old')
 })
 
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true })
-})
-
-function settings(values: Partial<Record<Input, string>>) {
-  return parseSettings(name => values[name] ?? '', {})
-}
-
 describe('backupCommand (core, directory storage)', () => {
   it('archives the home with a manifest, leaving earlier restores out', async () => {
     const store = path.join(work, 'store-ok')
-    const logger = new MemoryLogger()
-    const result = await runJob(
-      settings({
-        [Input.Home]: home,
-        [Input.Storage]: 'directory',
-        [Input.Path]: store,
-        [Input.Database]: 'none',
-        [Input.Name]: 'nightly',
-        [Input.Exclude]: 'log/**'
-      }),
-      logger
-    )
+    const { result } = await run(directoryJob(home, store, { [Input.Name]: 'nightly', [Input.Exclude]: 'log/**' }))
     expect(result.outputs['backup-name']).toMatch(/^nightly/)
     expect(result.outputs['xl-release-version']).toBe(SAMPLE_VERSION)
     const file = result.outputs['backup-path'] as string
@@ -78,21 +55,17 @@ describe('backupCommand (core, directory storage)', () => {
     const store = path.join(work, 'store-fail')
     // The custom command fails after writing part of a dump.
     const failing = `echo partial > "$XLR_DUMP_DIR/part"; exit 3`
-    await expect(
-      runJob(
-        settings({
-          [Input.Home]: home,
-          [Input.Storage]: 'directory',
-          [Input.Path]: store,
-          [Input.DatabaseUrl]: 'jdbc:oracle:thin:@//127.0.0.1:1/XE',
-          [Input.DatabaseUsername]: 'xlr',
-          [Input.DatabasePassword]: 'not-used-here',
-          [Input.DatabaseBackupCommand]: failing,
-          [Input.Name]: 'broken'
-        }),
-        new MemoryLogger()
-      )
-    ).rejects.toBeInstanceOf(DatabaseError)
+    const { error } = await runFailing({
+      [Input.Home]: home,
+      [Input.Storage]: 'directory',
+      [Input.Path]: store,
+      [Input.DatabaseUrl]: 'jdbc:oracle:thin:@//127.0.0.1:1/XE',
+      [Input.DatabaseUsername]: 'xlr',
+      [Input.DatabasePassword]: 'not-used-here',
+      [Input.DatabaseBackupCommand]: failing,
+      [Input.Name]: 'broken'
+    })
+    expect(error).toBeInstanceOf(DatabaseError)
     const left = await readdir(store).catch(() => [])
     expect(left.filter(n => n.includes('broken'))).toEqual([])
   })
@@ -101,27 +74,18 @@ describe('backupCommand (core, directory storage)', () => {
     const file = path.join(work, 'not-a-home')
     await writeFile(file, 'x')
     await chmod(file, 0o644)
-    await expect(
-      runJob(settings({ [Input.Home]: file, [Input.Storage]: 'directory', [Input.Path]: work }), new MemoryLogger())
-    ).rejects.toThrow(file)
+    const { error } = await runFailing({ [Input.Home]: file, [Input.Storage]: 'directory', [Input.Path]: work })
+    expect(error.message).toContain(file)
   })
 
   it('refuses encryption settings that mix a passphrase and recipients before any work', async () => {
-    await expect(
-      runJob(
-        parseSettings(
-          name =>
-            ({
-              [Input.Home]: home,
-              [Input.Storage]: 'directory',
-              [Input.Path]: path.join(work, 'store-enc'),
-              [Input.EncryptionPassphrase]: 'correct horse',
-              [Input.EncryptionRecipients]: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
-            })[name as string] ?? '',
-          {}
-        ),
-        new MemoryLogger()
-      )
-    ).rejects.toBeInstanceOf(InputError)
+    const { error } = await runFailing({
+      [Input.Home]: home,
+      [Input.Storage]: 'directory',
+      [Input.Path]: path.join(work, 'store-enc'),
+      [Input.EncryptionPassphrase]: 'correct horse',
+      [Input.EncryptionRecipients]: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
+    })
+    expect(error).toBeInstanceOf(InputError)
   })
 })

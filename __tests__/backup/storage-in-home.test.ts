@@ -1,40 +1,19 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { makeHome } from '../../scripts/make-home.js'
 import { ExcludeMatcher } from '../../src/archive/exclude.js'
 import { openBackupArchive } from '../../src/archive/backup-archive.js'
 import { storageExclusion } from '../../src/commands/backup/storage-exclusion.js'
-import { runJob } from '../../src/job.js'
-import { Input } from '../../src/settings/inputs.js'
-import { parseSettings } from '../../src/settings/parse.js'
+import { Input, Output } from '../../src/settings/inputs.js'
 import { InputError } from '../../src/shared/errors.js'
-import { MemoryLogger } from '../../src/shared/logger.js'
+import { directoryJob, run, runFailing } from '../support/run-job.js'
+import { scratchHome } from '../support/scratch.js'
 
 let work: string
 let home: string
 
-beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'xlr-store-in-home-'))
-  home = path.join(work, 'home')
-  await makeHome(home, { scale: 0.002 })
-})
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true })
-})
+scratchHome('xlr-store-in-home-', 0.002, made => ({ work, home } = made))
 
-const backupInto = (store: string, name: string) =>
-  parseSettings(
-    n =>
-      ({
-        [Input.Home]: home,
-        [Input.Storage]: 'directory',
-        [Input.Path]: store,
-        [Input.Database]: 'none',
-        [Input.Name]: name
-      })[n as string] ?? '',
-    {}
-  )
+const backupInto = (store: string, name: string) => directoryJob(home, store, { [Input.Name]: name })
 
 async function entryNames(file: string): Promise<string[]> {
   const archive = await openBackupArchive(file)
@@ -48,12 +27,10 @@ async function entryNames(file: string): Promise<string[]> {
 describe("a storage 'path' inside the home", () => {
   it('is left out of the backup with a note, so the second backup does not carry the first', async () => {
     const store = path.join(home, 'backups', 'nightly')
-    const first = new MemoryLogger()
-    const one = await runJob(backupInto(store, 'one'), first)
-    const second = new MemoryLogger()
-    const two = await runJob(backupInto(store, 'two'), second)
+    const { result: one } = await run(backupInto(store, 'one'))
+    const { result: two, logger: second } = await run(backupInto(store, 'two'))
 
-    for (const file of [one.outputs['backup-path'], two.outputs['backup-path']] as string[]) {
+    for (const file of [one.outputs[Output.BackupPath], two.outputs[Output.BackupPath]] as string[]) {
       const names = await entryNames(file)
       expect(names.some(n => n.startsWith('home/backups/nightly/'))).toBe(false)
       // Only the storage folder is left out, not its parent.
@@ -67,8 +44,9 @@ describe("a storage 'path' inside the home", () => {
   })
 
   it('is refused when it is the home itself', async () => {
-    await expect(runJob(backupInto(home, 'x'), new MemoryLogger())).rejects.toThrow(InputError)
-    await expect(runJob(backupInto(home, 'x'), new MemoryLogger())).rejects.toThrow(/is the home itself/)
+    const { error } = await runFailing(backupInto(home, 'x'))
+    expect(error).toBeInstanceOf(InputError)
+    expect(error.message).toMatch(/is the home itself/)
   })
 
   it('is matched literally, whatever glob characters its name holds, through symlinks and before it exists', async () => {

@@ -1,23 +1,18 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { DatabaseError, InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import { dumpDatabase, preflight, resolveDatabases, restoreDatabase } from '../../src/database/index.js'
 import { homeWith, settings, writeScript } from '../support/database-fixtures.js'
 import { commandLinesContaining } from '../support/database-processes.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
 const password = `oracle-secret-${process.pid}-${Date.now()}`
 
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-db-custom-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('xlr-db-custom-', made => (tmp = made))
 
 function oracleTarget() {
   const home = homeWith({

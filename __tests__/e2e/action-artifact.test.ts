@@ -4,14 +4,14 @@
  * workflow runs, find it (exact name, newest by prefix, another run by run-id), verify it and restore it into an empty
  * folder byte for byte. A blob changed in storage makes the restore fail on its digest with the home untouched.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import { startArtifactEmulator, type ArtifactEmulator, type EmulatedRun } from '../support/artifact-emulator.js'
 import {
   errorLines,
   runAction,
-  sampleHomeFixture,
+  frontEndScene,
   sampleHome,
   sha256File,
   tree,
@@ -30,8 +30,9 @@ let drill: EmulatedRun
 /** A token the REST API answers with 403, as one without 'actions: read'. */
 const READ_ONLY_TOKEN = 'ghs_contents_read_only'
 
+afterAll(() => emu?.close())
+frontEndScene('e2e-action-artifact-', made => ({ tmp, home, port } = made))
 beforeAll(async () => {
-  ;({ tmp, home, port } = await sampleHomeFixture('e2e-action-artifact-'))
   emu = await startArtifactEmulator({ forbiddenTokens: [READ_ONLY_TOKEN] })
   // Two nightly runs of the same host, the home changing in between; a restore drill later, in a run of its own.
   for (const [i, stamp] of ['20261125T020000Z', '20261126T020000Z'].entries()) {
@@ -46,11 +47,6 @@ beforeAll(async () => {
   }
   drill = emu.newRun()
 }, 300_000)
-
-afterAll(async () => {
-  await emu?.close()
-  await rm(tmp, { recursive: true, force: true })
-})
 
 /** A fresh empty folder to restore into. */
 async function emptyHome(label: string): Promise<string> {

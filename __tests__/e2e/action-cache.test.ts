@@ -4,14 +4,14 @@
  * processes, other workspaces) verify it by exact name and restore the newest by prefix into an empty folder, byte
  * for byte. A backup changed inside an intact cache entry fails on its digest with the home untouched.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import { startCacheEmulator, type CacheEmulator } from '../support/cache-emulator.js'
 import {
   errorLines,
   runAction,
-  sampleHomeFixture,
+  frontEndScene,
   sampleHome,
   tree,
   treeHash,
@@ -25,8 +25,9 @@ let home: string
 let port: string
 const saved: { name: string; workspace: string; backup: ActionRun; state: Map<string, TreeEntry> }[] = []
 
+afterAll(() => emu?.close())
+frontEndScene('e2e-action-cache-', made => ({ tmp, home, port } = made))
 beforeAll(async () => {
-  ;({ tmp, home, port } = await sampleHomeFixture('e2e-action-cache-'))
   emu = await startCacheEmulator()
   for (const [i, name] of ['e2e-cache-20261125T020000Z', 'e2e-cache-20261126T020000Z'].entries()) {
     if (i > 0) await writeFile(path.join(home, 'conf', 'added-between-backups.conf'), 'second\n')
@@ -39,11 +40,6 @@ beforeAll(async () => {
     saved.push({ name, workspace, backup, state: await tree(home, { mtimes: true }) })
   }
 }, 300_000)
-
-afterAll(async () => {
-  await emu?.close()
-  await rm(tmp, { recursive: true, force: true })
-})
 
 function expectOk(run: ActionRun): void {
   expect(errorLines(run)).toEqual([])

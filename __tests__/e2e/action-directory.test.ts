@@ -4,12 +4,12 @@
  * the same backup verified and restored (the whole home, into an empty folder) by later action runs.
  */
 import { execFile } from 'node:child_process'
-import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import type { Manifest } from '../../src/format/manifest.js'
-import { errorLines, runAction, sampleHomeFixture, sha256File, tree, type ActionRun } from '../support/e2e-frontends.js'
+import { errorLines, runAction, frontEndScene, sha256File, tree, type ActionRun } from '../support/e2e-frontends.js'
 
 const exec = promisify(execFile)
 
@@ -19,15 +19,10 @@ let dest: string
 let port: string
 let backup: ActionRun
 
+frontEndScene('e2e-action-dir-', made => ({ tmp, home, port, backups: dest } = made))
 beforeAll(async () => {
-  ;({ tmp, home, port } = await sampleHomeFixture('e2e-action-dir-'))
-  dest = path.join(tmp, 'backups')
   backup = await runAction({ mode: 'backup', home, storage: 'directory', path: dest, port, threads: '2' })
 }, 300_000)
-
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
 
 test('a backup exits 0 and writes every output, each matching the stored file', async () => {
   expect(errorLines(backup)).toEqual([])

@@ -4,13 +4,13 @@
  * 0 (done), 1 (the job failed), 2 (wrong command line); secrets only from the environment or a file, never a flag.
  */
 import { execFile } from 'node:child_process'
-import { chmod, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, readdir, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { SAMPLE_VERSION } from '../../scripts/make-home.js'
 import type { Manifest } from '../../src/format/manifest.js'
 import { INPUTS } from '../../src/settings/inputs.js'
-import { runCli, sampleHomeFixture, sha256File, treeHash, type Run } from '../support/e2e-frontends.js'
+import { runCli, frontEndScene, sha256File, treeHash, type Run } from '../support/e2e-frontends.js'
 import { createHash } from 'node:crypto'
 
 const exec = promisify(execFile)
@@ -20,14 +20,7 @@ let home: string
 let dest: string
 let port: string
 
-beforeAll(async () => {
-  ;({ tmp, home, port } = await sampleHomeFixture('e2e-cli-'))
-  dest = path.join(tmp, 'backups')
-}, 120_000)
-
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+frontEndScene('e2e-cli-', made => ({ tmp, home, port, backups: dest } = made))
 
 /** stdout as outputs; every line must be name=value. */
 function outputsOf(run: Run): Record<string, string> {

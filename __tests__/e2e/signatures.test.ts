@@ -3,32 +3,16 @@
  * a signed backup verifies with its public key, an unsigned one and one checked against another key are refused
  * with exit code 1 and a message naming the backup, the key's fingerprint and the input.
  */
-import { readFile, mkdtemp, readdir, rm } from 'node:fs/promises'
-import * as os from 'node:os'
-import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readdir } from 'node:fs/promises'
 import { parsePrivateKey } from '../../src/signing/ssh-keys.js'
-import { freePort, requireBundles, runCli, sampleHome } from '../support/e2e-frontends.js'
+import { frontEndScene, runCli } from '../support/e2e-frontends.js'
+import { signingFixture } from '../support/signing-fixtures.js'
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../signing/fixtures')
-const fixture = (name: string): Promise<string> => readFile(path.join(fixtures, name), 'utf8')
-
-let tmp: string
 let home: string
 let dest: string
 let port: string
 
-beforeAll(async () => {
-  requireBundles()
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'e2e-signatures-'))
-  home = await sampleHome(path.join(tmp, 'home'))
-  dest = path.join(tmp, 'backups')
-  port = String(await freePort())
-}, 120_000)
-
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+frontEndScene('e2e-signatures-', made => ({ home, port, backups: dest } = made))
 
 const common = (): string[] => ['--storage', 'directory', '--path', dest, '--port', port, '--threads', '2']
 
@@ -39,7 +23,7 @@ test('the signing key is a secret: refused as a flag', async () => {
 })
 
 test('sign with XLR_SIGNING_KEY, verify with --trusted-signers; unsigned and untrusted refused', async () => {
-  const key = await fixture('signer')
+  const key = signingFixture('signer')
   const signed = await runCli(['backup', '--home', home, ...common(), '--name', 'signed', '--database', 'none'], {
     XLR_SIGNING_KEY: key
   })
@@ -48,7 +32,7 @@ test('sign with XLR_SIGNING_KEY, verify with --trusted-signers; unsigned and unt
   // The key never reaches the output.
   expect(`${signed.stdout}${signed.stderr}`).not.toContain(key.split('\n')[2])
 
-  const trusted = await fixture('signer.pub')
+  const trusted = signingFixture('signer.pub')
   const ok = await runCli(['verify', ...common(), '--name', 'signed', '--trusted-signers', trusted])
   expect({ code: ok.code, stderr: ok.code === 0 ? '' : ok.stderr }).toEqual({ code: 0, stderr: '' })
 
@@ -67,7 +51,7 @@ test('sign with XLR_SIGNING_KEY, verify with --trusted-signers; unsigned and unt
     '--name',
     'signed',
     '--trusted-signers',
-    await fixture('stranger.pub')
+    signingFixture('stranger.pub')
   ])
   expect(other.code).toBe(1)
   expect(other.stderr).toContain(

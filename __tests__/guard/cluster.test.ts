@@ -1,34 +1,26 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { appendFile, readdir } from 'node:fs/promises'
 import * as http from 'node:http'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { makeHome } from '../../scripts/make-home.js'
 import { assertClusterDown, type ClusterNode } from '../../src/guard/cluster.js'
 import { readHome } from '../../src/home/index.js'
 import { Input } from '../../src/settings/inputs.js'
-import { parseSettings } from '../../src/settings/parse.js'
 import { InputError, ServerRunningError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
-import { run, runFailing } from '../support/run-job.js'
+import { directoryJob, run, runFailing, settingsOf } from '../support/run-job.js'
 import { Cleanup, freePort } from '../support/guard-fixtures.js'
+import { scratchHome } from '../support/scratch.js'
+import { thrownBy } from '../support/thrown.js'
 
 const cleanup = new Cleanup()
 let work: string
 let home: string
 
-beforeEach(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'xlr-cluster-'))
-  home = path.join(work, 'home')
-  await makeHome(home, { scale: 0.001 })
-})
-afterEach(async () => {
-  await cleanup.run()
-  await rm(work, { recursive: true, force: true })
-})
+// Declared before the folder's removal, so it runs first: what a test started is stopped before its folder goes.
+afterEach(() => cleanup.run())
+scratchHome('xlr-cluster-', 0.001, made => ({ work, home } = made), { each: true })
 
 const nodesOf = (text: string): ClusterNode[] | 'none' | null =>
-  parseSettings(name => ({ [Input.Home]: home, [Input.ClusterNodes]: text })[name as string] ?? '', {}).server
-    .clusterNodes
+  settingsOf({ [Input.Home]: home, [Input.ClusterNodes]: text }).server.clusterNodes
 
 async function clusterHome(mode = 'hot-standby'): Promise<void> {
   await appendFile(path.join(home, 'conf', 'xl-release.conf'), `\nxl.cluster {\n  mode = ${mode}\n}\n`)
@@ -66,17 +58,11 @@ describe("the 'cluster-nodes' input", () => {
     ['https://admin:secret@xlr 2:5543/ha/health', /line 1 \("\(not a URL\)"\) is not a URL/],
     ['https://admin:secret@/x', /line 1/]
   ])('%j is refused naming the line and the fix', (text, message) => {
-    let error: unknown
-    try {
-      nodesOf(text)
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(InputError)
-    expect((error as InputError).input).toBe(Input.ClusterNodes)
-    expect((error as Error).message).toMatch(message)
-    expect((error as Error).message).toContain("as host:port (e.g. 'xlr-2.example.com:5516'")
-    expect((error as Error).message).not.toContain('secret')
+    const error = thrownBy(InputError, () => nodesOf(text))
+    expect(error.input).toBe(Input.ClusterNodes)
+    expect(error.message).toMatch(message)
+    expect(error.message).toContain("as host:port (e.g. 'xlr-2.example.com:5516'")
+    expect(error.message).not.toContain('secret')
   })
 })
 
@@ -142,12 +128,7 @@ describe('proving the other nodes down', () => {
   test("a cluster home without 'cluster-nodes': the backup is refused with the fix before anything is written", async () => {
     await clusterHome()
     const store = path.join(work, 'store')
-    const { error } = await runFailing({
-      [Input.Home]: home,
-      [Input.Storage]: 'directory',
-      [Input.Path]: store,
-      [Input.Database]: 'none'
-    })
+    const { error } = await runFailing(directoryJob(home, store))
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).input).toBe(Input.ClusterNodes)
     expect(error.message).toContain('is a cluster node (conf/xl-release.conf: xl.cluster.mode = hot-standby)')
@@ -157,12 +138,7 @@ describe('proving the other nodes down', () => {
 
   test("a cluster home with 'cluster-nodes: none', or with its other nodes down: the backup runs", async () => {
     await clusterHome()
-    const inputs = {
-      [Input.Home]: home,
-      [Input.Storage]: 'directory',
-      [Input.Path]: path.join(work, 'store'),
-      [Input.Database]: 'none'
-    }
+    const inputs = directoryJob(home, path.join(work, 'store'))
     const alone = await run({ ...inputs, [Input.ClusterNodes]: 'none', [Input.Name]: 'alone' })
     expect(alone.logger.messages('info').join('\n')).toContain("'cluster-nodes: none' says it runs alone")
     const other = await freePort()

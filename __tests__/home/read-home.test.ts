@@ -5,6 +5,7 @@ import { MemoryLogger } from '../../src/shared/logger.js'
 import { readHome } from '../../src/home/index.js'
 import {
   HomeFixtures,
+  type HomeFiles,
   JACKRABBIT_MYSQL_REPOSITORY,
   JACKRABBIT_MYSQL_XML,
   SQL_ERA_CLUSTER_CONF,
@@ -313,14 +314,45 @@ describe('readHome refuses what is not a home', () => {
 })
 
 describe('readHome on malformed files', () => {
-  it('a non-numeric port: the file and the line', async () => {
-    const home = await fixtures.home({
-      'conf/xl-release-server.conf': '# conf\nhttp.bind.address=0.0.0.0\nhttp.port=55x6\n'
-    })
+  // What the error says of each: the file (relative to the home) and line it names, and a part of its message.
+  it.each<[string, HomeFiles, { file?: string; line?: number; says?: string }]>([
+    [
+      'a non-numeric port: the file and the line',
+      { 'conf/xl-release-server.conf': '# conf\nhttp.bind.address=0.0.0.0\nhttp.port=55x6\n' },
+      { file: 'conf/xl-release-server.conf', line: 3, says: 'http.port' }
+    ],
+    [
+      'an unbalanced brace in xl-release.conf',
+      { 'conf/xl-release.conf': 'xl {\n  database {\n    db-url = "jdbc:h2:file:x"\n}\n' },
+      { file: 'conf/xl-release.conf', line: 1 }
+    ],
+    [
+      'an unterminated string in an included file names that file',
+      {
+        'conf/xl-release.conf': 'include "db.conf"\n',
+        'conf/db.conf': 'xl.database {\n  db-password = "unterminated\n}\n'
+      },
+      { file: 'conf/db.conf', line: 2 }
+    ],
+    [
+      'xl.database that is not an object',
+      { 'conf/xl-release.conf': '\nxl.database = "jdbc:postgresql://x/y"\n' },
+      { line: 2, says: 'xl.database should be an object' }
+    ],
+    [
+      'broken jackrabbit-repository.xml',
+      { 'conf/jackrabbit-repository.xml': '<Repository>\n<Workspace>\n</Repository>\n' },
+      { file: 'conf/jackrabbit-repository.xml', line: 3 }
+    ],
+    ['a config path that is a folder', { 'conf/xl-release.conf/': '' }, { says: 'not a regular file' }]
+  ])('%s', async (_title, files, { file, line, says }) => {
+    const home = await fixtures.home(files)
     const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
-    expect(error.file).toBe(path.join(home, 'conf/xl-release-server.conf'))
-    expect(error.line).toBe(3)
-    expect(error.message).toContain('http.port')
+    expect(error).toMatchObject({
+      ...(file === undefined ? {} : { file: path.join(home, file) }),
+      ...(line === undefined ? {} : { line }),
+      ...(says === undefined ? {} : { message: expect.stringContaining(says) })
+    })
   })
 
   it('a config file far too large to be one, refused without reading it', async () => {
@@ -330,44 +362,5 @@ describe('readHome on malformed files', () => {
     await truncate(big, 64 * 1024 * 1024) // sparse: no disk used
     const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
     expect(error.message).toContain('too large for a configuration file')
-  })
-
-  it('an unbalanced brace in xl-release.conf', async () => {
-    const home = await fixtures.home({
-      'conf/xl-release.conf': 'xl {\n  database {\n    db-url = "jdbc:h2:file:x"\n}\n'
-    })
-    const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
-    expect(error.file).toBe(path.join(home, 'conf/xl-release.conf'))
-    expect(error.line).toBe(1)
-  })
-
-  it('an unterminated string in an included file names that file', async () => {
-    const home = await fixtures.home({
-      'conf/xl-release.conf': 'include "db.conf"\n',
-      'conf/db.conf': 'xl.database {\n  db-password = "unterminated\n}\n'
-    })
-    const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
-    expect(error.file).toBe(path.join(home, 'conf/db.conf'))
-    expect(error.line).toBe(2)
-  })
-
-  it('xl.database that is not an object', async () => {
-    const home = await fixtures.home({ 'conf/xl-release.conf': '\nxl.database = "jdbc:postgresql://x/y"\n' })
-    const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
-    expect(error.line).toBe(2)
-    expect(error.message).toContain('xl.database should be an object')
-  })
-
-  it('broken jackrabbit-repository.xml', async () => {
-    const home = await fixtures.home({ 'conf/jackrabbit-repository.xml': '<Repository>\n<Workspace>\n</Repository>\n' })
-    const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
-    expect(error.file).toBe(path.join(home, 'conf/jackrabbit-repository.xml'))
-    expect(error.line).toBe(3)
-  })
-
-  it('a config path that is a folder', async () => {
-    const home = await fixtures.home({ 'conf/xl-release.conf/': '' })
-    const error = await expectRejection(readHome(home, new MemoryLogger()), ConfigParseError)
-    expect(error.message).toContain('not a regular file')
   })
 })

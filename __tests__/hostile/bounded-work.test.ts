@@ -3,13 +3,13 @@
  * manifest is parsed. Time is logged, never asserted (the machine is shared); the assertions are on what is refused
  * and on what a deep archive opens to.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { MAX_MANIFEST_DEPTH, openBackupArchive } from '../../src/archive/backup-archive.js'
 import { MAX_ENTRIES } from '../../src/zip/zip-central-directory.js'
 import { IntegrityError } from '../../src/shared/errors.js'
 import { manifestFor, writeBackup, writeZip, type ZipEntrySpec } from '../support/archive-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
 let n = 0
@@ -20,12 +20,7 @@ const small: ZipEntrySpec[] = [
   { name: 'home/conf/xl-release.conf', data: 'xl { }\n' }
 ]
 
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlr-hostile-bounded-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('xlr-hostile-bounded-', made => (tmp = made))
 
 async function refused(zip: string): Promise<IntegrityError> {
   const error = await openBackupArchive(zip).then(

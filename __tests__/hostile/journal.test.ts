@@ -1,5 +1,4 @@
-import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { chmod, cp, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
@@ -16,7 +15,7 @@ import type { Journal } from '../../src/restore-engine/types.js'
 import {
   FileDatabases,
   FolderExtractor,
-  makeScenario,
+  scenariosIn,
   treeHash,
   worldHash,
   writeHome,
@@ -29,20 +28,13 @@ import {
  * the home; every run must refuse them, say which journal and what to do, and touch nothing anywhere.
  */
 
-let tmp: string
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'hostile-journal-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+const scenario = scenariosIn('hostile-journal-')
 
-let n = 0
 interface World extends Scenario {
   canary: string
 }
 async function world(): Promise<World> {
-  const s = await makeScenario(path.join(tmp, `s${++n}`))
+  const s = await scenario()
   const canary = path.join(s.root, 'canary')
   await writeHome(canary, {
     'data/precious.txt': { content: 'must survive' },

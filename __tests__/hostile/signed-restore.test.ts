@@ -8,15 +8,12 @@ import { createHash } from 'node:crypto'
 import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { SignatureError } from '../../src/shared/errors.js'
 import { Input } from '../../src/settings/inputs.js'
 import { makeCompanion } from '../../src/signing/companion.js'
 import { parsePrivateKey } from '../../src/signing/ssh-keys.js'
 import { exactTree, makeDbHome, reseal, run, runFailing, type Inputs } from '../support/e2e-restore.js'
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../signing/fixtures')
-const fixture = (name: string): Promise<string> => readFile(path.join(fixtures, name), 'utf8')
+import { signingFixture } from '../support/signing-fixtures.js'
 
 let tmp: string
 let store: string
@@ -74,9 +71,9 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'signed-restore-'))
   store = path.join(tmp, 'store')
   ;({ dir: home } = await makeDbHome(path.join(tmp, 'home'), {}))
-  signerKey = await fixture('signer')
-  strangerKey = await fixture('stranger')
-  trusted = `# the nightly job's key\n${await fixture('signer.pub')}`
+  signerKey = signingFixture('signer')
+  strangerKey = signingFixture('stranger')
+  trusted = `# the nightly job's key\n${signingFixture('signer.pub')}`
   signedLog = await backup('signed', signerKey)
   await backup('unsigned', null)
   await backup('foreign', strangerKey)

@@ -1,24 +1,27 @@
-import { spawnSync } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { HOME_LOCK_NAME } from '../../src/format/home-lock-name.js'
 import { HomeLockedError, withHomeLock } from '../../src/lifecycle/home-lock.js'
 import { currentOwner, hostTag, ownerTag } from '../../src/lifecycle/owner-tag.js'
 import { Input } from '../../src/settings/inputs.js'
-import { parseSettings } from '../../src/settings/parse.js'
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
+import { deadPid } from '../support/guard-fixtures.js'
+import { settingsOf } from '../support/run-job.js'
+import { scratchFolder } from '../support/scratch.js'
+import { thrownBy } from '../support/thrown.js'
 
 let root: string
 let home: string
-beforeEach(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'xlr-home-lock-'))
-  home = path.join(root, 'home')
-})
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true })
-})
+scratchFolder(
+  'xlr-home-lock-',
+  made => {
+    root = made
+    home = path.join(root, 'home')
+  },
+  { each: true }
+)
 
 const lockFile = (): string => path.join(home, HOME_LOCK_NAME)
 const options = { purpose: 'backup', createHome: true }
@@ -66,7 +69,7 @@ describe('the home lock', () => {
   })
 
   test('a holder whose pid is free is dead too', async () => {
-    const pid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout)
+    const pid = deadPid()
     await plantLock(`${pid}.1.${hostTag()}`, os.hostname(), pid)
     const logger = new MemoryLogger()
     expect(await withHomeLock(home, options, logger, async () => 'ran')).toBe('ran')
@@ -99,7 +102,7 @@ describe('the home lock', () => {
 
 describe("the 'health-url' input", () => {
   const healthUrl = (value: string): string =>
-    parseSettings(name => ({ [Input.Home]: '/h', [Input.HealthUrl]: value })[name as string] ?? '', {}).server.healthUrl
+    settingsOf({ [Input.Home]: '/h', [Input.HealthUrl]: value }).server.healthUrl
 
   test("empty (the server's own), 'none', or an http(s) URL", () => {
     expect(healthUrl('')).toBe('')
@@ -112,15 +115,9 @@ describe("the 'health-url' input", () => {
     ['xlr.example.com/ha/health', /is not a URL/],
     ['admin:secret@xlr', /has the scheme 'admin:'/]
   ])('%j is refused without echoing it', (value, message) => {
-    let error: unknown
-    try {
-      healthUrl(value)
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(InputError)
-    expect((error as InputError).input).toBe(Input.HealthUrl)
-    expect((error as Error).message).toMatch(message)
-    expect((error as Error).message).not.toContain('secret')
+    const error = thrownBy(InputError, () => healthUrl(value))
+    expect(error.input).toBe(Input.HealthUrl)
+    expect(error.message).toMatch(message)
+    expect(error.message).not.toContain('secret')
   })
 })

@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
-import * as os from 'node:os'
+import { spawn } from 'node:child_process'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { currentOwner, ownerIsGone, ownerTag, type Owner } from '../../src/lifecycle/owner-tag.js'
 import { removeDeadRunFolders, RUN_FOLDER_PREFIX, withRunFolder } from '../../src/lifecycle/run-folder.js'
@@ -8,21 +7,12 @@ import { currentRunFolder, makePrivateTempDir } from '../../src/shared/private-f
 import { withMysqlDefaults, withPgEnv } from '../../src/database/credentials.js'
 import type { DatabaseTarget } from '../../src/database/types.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
+import { deadPid } from '../support/guard-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let root: string
 
-beforeEach(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'xlr-run-folder-'))
-})
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true })
-})
-
-/** The pid of a process that ran and is gone. */
-function deadPid(): number {
-  const run = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
-  return Number(run.stdout.toString())
-}
+scratchFolder('xlr-run-folder-', made => (root = made), { each: true })
 
 async function runFolderOf(owner: Owner, suffix = 'AbC123'): Promise<string> {
   const dir = path.join(root, `${RUN_FOLDER_PREFIX}${ownerTag(owner)}-${suffix}`)

@@ -2,67 +2,48 @@
  * A restore that starts the server again waits until it is healthy, reports the recovery time, and when the health
  * URL never says 200 fails the job while leaving the restored home as restored.
  */
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { makeHome } from '../../scripts/make-home.js'
 import { ServerStartError } from '../../src/guard/index.js'
 import { Input } from '../../src/settings/inputs.js'
-import { Cleanup, fakeServerStartCommand, freePort, shellQuote, spawnFakeServer } from '../support/guard-fixtures.js'
-import { run, runFailing, type Inputs } from '../support/run-job.js'
+import { Cleanup, fakeServerStartCommand, freePort } from '../support/guard-fixtures.js'
+import { directoryJob, run, runFailing, type Inputs } from '../support/run-job.js'
 import { treeHash } from '../support/restore-fixtures.js'
+import { scratchHome } from '../support/scratch.js'
+import { standIn, type StandIn } from '../support/standin-server.js'
 
 const cleanup = new Cleanup()
 let work: string
 let home: string
-let java: string
 let port: number
-let pidFile: string
+let server: StandIn
 
+// Declared before the folder's removal, so it runs first: the server whose PID file is in the folder is killed.
+afterEach(() => cleanup.run())
+scratchHome('xlr-restore-startup-', 0.001, made => ({ work, home } = made), { each: true })
 beforeEach(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'xlr-restore-startup-'))
-  home = path.join(work, 'home')
-  await makeHome(home, { scale: 0.001 })
-  await mkdir(path.join(work, 'jdk', 'bin'), { recursive: true })
-  java = path.join(work, 'jdk', 'bin', 'java')
-  await symlink(process.execPath, java)
   port = await freePort()
-  pidFile = path.join(work, 'server.pid')
-  cleanup.trackPidFile(pidFile)
-})
-afterEach(async () => {
-  await cleanup.run()
-  await rm(work, { recursive: true, force: true })
+  server = await standIn(work, home, port, cleanup)
 })
 
 /** Backs the home up, changes its conf, and starts the stand-in server: what the restore then stops and starts. */
 async function backedUpAndChanged(): Promise<{ inputs: (standbyAnswers: number) => Inputs; backedUpConf: string }> {
   const store = path.join(work, 'store')
-  await run({
-    [Input.Home]: home,
-    [Input.Storage]: 'directory',
-    [Input.Path]: store,
-    [Input.Database]: 'none',
-    [Input.Name]: 'b'
-  })
+  await run(directoryJob(home, store, { [Input.Name]: 'b' }))
   const backedUpConf = await treeHash(home, ['conf'])
   await writeFile(path.join(home, 'conf', 'changed-after-backup.txt'), 'x')
-  const server = { java, cwd: home, port, pidFile }
-  await spawnFakeServer(server)
+  await server.start()
   return {
     backedUpConf,
-    inputs: standbyAnswers => ({
-      [Input.Mode]: 'restore',
-      [Input.Home]: home,
-      [Input.Storage]: 'directory',
-      [Input.Path]: store,
-      [Input.Name]: 'b.zip',
-      [Input.Database]: 'none',
-      [Input.Port]: String(port),
-      [Input.StopCommand]: `kill "$(cat ${shellQuote(pidFile)})"`,
-      [Input.StartCommand]: fakeServerStartCommand({ ...server, standbyAnswers }),
-      [Input.StopTimeout]: '20'
-    })
+    inputs: standbyAnswers =>
+      directoryJob(home, store, {
+        [Input.Mode]: 'restore',
+        [Input.Name]: 'b.zip',
+        [Input.Port]: String(port),
+        [Input.StopCommand]: server.stopCommand,
+        [Input.StartCommand]: fakeServerStartCommand({ ...server.server, standbyAnswers }),
+        [Input.StopTimeout]: '20'
+      })
   }
 }
 

@@ -8,20 +8,10 @@ import * as path from 'node:path'
 import { startArtifactEmulator, type ArtifactEmulator } from '../support/artifact-emulator.js'
 import { cleanUpEmulatorAfterAll, hideToolkitOutput } from '../support/env.js'
 import { storageSettings } from '../support/storage-fixtures.js'
-import { run, runFailing } from '../support/run-job.js'
 import { Input } from '../../src/settings/inputs.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import type * as StorageModule from '../../src/storage/index.js'
-import {
-  CALENDAR,
-  DELETED,
-  expectedRows,
-  KEPT,
-  PREFIX,
-  RULES,
-  rotationRows,
-  storeBackup
-} from '../support/rotation-calendar.js'
+import * as calendar from '../support/rotation-calendar.js'
 
 let emu: ArtifactEmulator
 let tmp: string
@@ -34,7 +24,7 @@ cleanUpEmulatorAfterAll(() => ({ emu, tmp }))
 async function uploadInNewRun(name: string, meta: Parameters<ArtifactEmulator['newRun']>[0] = {}): Promise<void> {
   Object.assign(process.env, emu.newRun(meta).env)
   const store = await storage.createStorage(storageSettings('artifact', { path: tmp, githubToken: emu.token }), logger)
-  await storeBackup(store, name, logger)
+  await calendar.storeBackup(store, name, logger)
 }
 
 beforeAll(async () => {
@@ -43,58 +33,43 @@ beforeAll(async () => {
   emu = await startArtifactEmulator({ readOnlyTokens: [readOnlyToken] })
   process.env.RUNNER_TEMP = tmp
   storage = await import('../../src/storage/index.js')
-  for (const [name, time] of CALENDAR) {
+  for (const [name, time] of calendar.STORED) {
     await uploadInNewRun(name)
     emu.backdate(name, time)
   }
-  await uploadInNewRun('other-x.zip')
-  emu.backdate('other-x.zip', '2020-01-01T00:00:00.000Z')
   // The newest under the prefix, but from a pull request: neither counted nor deleted.
   await uploadInNewRun('nightly-zz-pr.zip', { event: 'pull_request', branch: 'feature' })
 })
 
-const prune = (token: string) => ({
-  [Input.Mode]: 'prune',
-  [Input.Storage]: 'artifact',
-  [Input.GithubToken]: token,
-  [Input.NamePrefix]: PREFIX,
-  ...RULES
-})
+const prune = (token: string) => calendar.pruneInputs('artifact', { [Input.GithubToken]: token })
 
-const liveNames = (): string[] =>
-  emu
-    .artifacts()
-    .map(a => a.name)
-    .sort()
+const liveNames = (): string[] => emu.artifacts().map(a => a.name)
 
 test('list gives every trusted backup under the prefix, dated by the service, and leaves the pull request out', async () => {
   const store = await storage.createStorage(storageSettings('artifact', { githubToken: emu.token }), logger)
-  const listed = await store.list(PREFIX, logger)
-  expect(listed.map(b => [b.name, b.createdAt]).sort()).toEqual(CALENDAR)
+  calendar.expectCalendar(await store.list(calendar.PREFIX, logger))
   expect(logger.messages('info').some(m => m.startsWith("Left out artifact 'nightly-zz-pr.zip'"))).toBe(true)
 })
 
 test('a dry run prints the plan and deletes nothing', async () => {
-  const before = liveNames()
-  const { result } = await run({ ...prune(emu.token), [Input.DryRun]: 'true' })
-  expect(rotationRows(result)).toEqual(expectedRows('would delete'))
-  expect(liveNames()).toEqual(before)
+  await calendar.expectDryRun(prune(emu.token), liveNames)
 })
 
 test('a token without actions: write is refused with the fix, and nothing is deleted', async () => {
-  const before = liveNames()
-  const { error } = await runFailing(prune(readOnlyToken))
+  const error = await calendar.expectRefusedPrune(prune(readOnlyToken), liveNames)
   expect(error.message).toMatch(/HTTP 403.*'github-token' needs 'actions: write'.*permissions: \{ actions: write \}/)
   expect(error.message).toMatch(/stopped after deleting 0 backup\(s\); 2 it meant to delete remain/)
-  expect(liveNames()).toEqual(before)
 })
 
 test('prune deletes through the REST API what no rule keeps, with its signature artifact', async () => {
   const from = emu.requests.length
-  const { result } = await run(prune(emu.token))
-  expect(rotationRows(result)).toEqual(expectedRows('deleted'))
-  const kept = [...KEPT.map(([name]) => name), 'other-x.zip', 'nightly-zz-pr.zip']
-  expect(liveNames()).toEqual(kept.flatMap(name => [name, `${name}.sig`]).sort())
+  const kept = calendar.keptAnd('other-x.zip', 'nightly-zz-pr.zip')
+  await calendar.expectPruned(
+    prune(emu.token),
+    liveNames,
+    kept.flatMap(name => [name, `${name}.sig`])
+  )
   // Each deleted backup and its signature: one DELETE each.
-  expect(emu.requests.slice(from).filter(r => r.startsWith('DELETE /repos/'))).toHaveLength(DELETED.length * 2)
+  const deletes = emu.requests.slice(from).filter(r => r.startsWith('DELETE /repos/'))
+  expect(deletes).toHaveLength(calendar.DELETED.length * 2)
 })

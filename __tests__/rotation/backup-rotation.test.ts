@@ -2,27 +2,18 @@
  * Rotation after a real backup (directory storage, whole core), never after a failed one; and verify's 'max-age'
  * alarm over the same folder, through the core and the CLI front end.
  */
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { makeHome } from '../../scripts/make-home.js'
 import { runCli } from '../../src/cli.js'
 import { Input, Output } from '../../src/settings/inputs.js'
-import { run, runFailing } from '../support/run-job.js'
+import { directoryJob, run, runFailing } from '../support/run-job.js'
 import { rotationRows } from '../support/rotation-calendar.js'
+import { scratchHome } from '../support/scratch.js'
 
 let work: string
 let home: string
 
-beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'rotation-backup-'))
-  home = path.join(work, 'home')
-  await makeHome(home, { scale: 0.002 })
-})
-
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true })
-})
+scratchHome('rotation-backup-', 0.002, made => ({ work, home } = made))
 
 /** A folder holding three earlier backups under 'xlr-prod-' (a day apart) and one under another prefix. */
 async function folderWithOldBackups(name: string): Promise<string> {
@@ -41,14 +32,8 @@ async function folderWithOldBackups(name: string): Promise<string> {
   return folder
 }
 
-const backupInputs = (folder: string) => ({
-  [Input.Home]: home,
-  [Input.Storage]: 'directory',
-  [Input.Path]: folder,
-  [Input.Database]: 'none',
-  [Input.NamePrefix]: 'xlr-prod-',
-  [Input.KeepLast]: '2'
-})
+const backupInputs = (folder: string) =>
+  directoryJob(home, folder, { [Input.NamePrefix]: 'xlr-prod-', [Input.KeepLast]: '2' })
 
 test('after the backup is stored, the rotation keeps it and deletes what the rules do not keep', async () => {
   const folder = await folderWithOldBackups('after-backup')

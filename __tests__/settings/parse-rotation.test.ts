@@ -1,22 +1,13 @@
-import { parseSettings } from '../../src/settings/parse.js'
 import { Input } from '../../src/settings/inputs.js'
 import { InputError } from '../../src/shared/errors.js'
+import { settingsOf as parse, type Inputs } from '../support/run-job.js'
+import { thrownBy } from '../support/thrown.js'
 
-type Inputs = Partial<Record<Input, string>>
-const parse = (values: Inputs) => parseSettings(name => values[name] ?? '', {})
 const backup: Inputs = { [Input.Home]: '/h', [Input.Storage]: 'directory', [Input.Path]: '/backups' }
 const prune: Inputs = { [Input.Mode]: 'prune', [Input.Storage]: 'directory', [Input.Path]: '/backups' }
 const verify: Inputs = { [Input.Mode]: 'verify', [Input.Storage]: 'directory', [Input.Path]: '/backups' }
 
-function refused(values: Inputs): InputError {
-  try {
-    parse(values)
-  } catch (error) {
-    if (error instanceof InputError) return error
-    throw error
-  }
-  throw new Error('expected an InputError')
-}
+const refused = (values: Inputs): InputError => thrownBy(InputError, () => parse(values))
 
 describe('rotation inputs', () => {
   test('keep-* rules are read for backup and prune; none set means no rotation', () => {

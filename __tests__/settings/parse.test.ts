@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { parseSettings, defaultBackupName } from '../../src/settings/parse.js'
 import { Input } from '../../src/settings/inputs.js'
 import { InputError } from '../../src/shared/errors.js'
+import { signingFixture } from '../support/signing-fixtures.js'
 import { thrownBy } from '../support/thrown.js'
 
 function reader(values: Partial<Record<Input, string>>) {
@@ -137,19 +137,16 @@ describe('parseSettings', () => {
 })
 
 describe('signing inputs', () => {
-  const fixtures = new URL('../signing/fixtures/', import.meta.url)
-  const fixture = (name: string): string => readFileSync(new URL(name, fixtures), 'utf8')
-
   const inputError = (values: Partial<Record<Input, string>>): InputError =>
     thrownBy(InputError, () => settingsOf(values))
 
   it('reads the signing key for a backup, and trusted signers for a restore', () => {
-    const backup = settingsOf({ [Input.Home]: '/h', [Input.SigningKey]: fixture('signer') })
+    const backup = settingsOf({ [Input.Home]: '/h', [Input.SigningKey]: signingFixture('signer') })
     expect(backup.signing.key?.comment).toBe('xlr-test-signer')
     const restore = settingsOf({
       [Input.Mode]: 'verify',
       [Input.Name]: 'b',
-      [Input.TrustedSigners]: `# ops\n${fixture('signer.pub')}\nops@example.com ${fixture('stranger.pub')}`
+      [Input.TrustedSigners]: `# ops\n${signingFixture('signer.pub')}\nops@example.com ${signingFixture('stranger.pub')}`
     })
     expect(restore.signing.trustedSigners.map(k => k.label)).toEqual(['xlr-test-signer', 'ops@example.com'])
     expect(restore.storage.trust).toEqual({ anyRun: false, branch: '', workflow: '' })
@@ -160,12 +157,12 @@ describe('signing inputs', () => {
     ['rsa', /'ssh-rsa' key/],
     ['signer.pub', /public key/]
   ])('refuses %s as a signing key, naming the input and the fix, never the key', (file, reason) => {
-    const error = inputError({ [Input.Home]: '/h', [Input.SigningKey]: fixture(file) })
+    const error = inputError({ [Input.Home]: '/h', [Input.SigningKey]: signingFixture(file) })
     expect(error.input).toBe(Input.SigningKey)
     expect(error.message).toMatch(reason)
     expect(error.message).toContain("Input 'signing-key' is not an unencrypted OpenSSH Ed25519 private key")
     expect(error.message).toContain("ssh-keygen -t ed25519 -N ''")
-    const text = fixture(file)
+    const text = signingFixture(file)
     const keyBody = text.includes('PRIVATE KEY') ? text.split('\n')[1] : text.split(/\s+/)[1]
     expect(keyBody.length).toBeGreaterThan(20)
     expect(error.message).not.toContain(keyBody.slice(0, 20))
@@ -175,7 +172,7 @@ describe('signing inputs', () => {
     const error = inputError({
       [Input.Mode]: 'verify',
       [Input.Name]: 'b',
-      [Input.TrustedSigners]: `${fixture('signer.pub')}\n${fixture('rsa.pub')}`
+      [Input.TrustedSigners]: `${signingFixture('signer.pub')}\n${signingFixture('rsa.pub')}`
     })
     expect(error.input).toBe(Input.TrustedSigners)
     expect(error.message).toMatch(/line 2 \("ssh-rsa .*is not an Ed25519 public key: it is a 'ssh-rsa' key/)

@@ -2,21 +2,17 @@
  * The decision made from a backup's companion before the backup is fetched: signed, by a trusted key, in our
  * namespace, over the canonical statement of this very backup.
  */
-import { readFileSync } from 'node:fs'
-import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { SignatureError } from '../../src/shared/errors.js'
 import { authenticate } from '../../src/signing/authenticate.js'
 import { makeCompanion, splitCompanion } from '../../src/signing/companion.js'
 import { parsePrivateKey, parseTrustedKey } from '../../src/signing/ssh-keys.js'
 import { signSshsig } from '../../src/signing/sshsig.js'
 import { parseStatement, statementText } from '../../src/signing/statement.js'
+import { signingFixture } from '../support/signing-fixtures.js'
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
-const fixture = (name: string): string => readFileSync(path.join(fixtures, name), 'utf8')
-const signer = parsePrivateKey(fixture('signer'))
-const stranger = parsePrivateKey(fixture('stranger'))
-const trusted = [parseTrustedKey(fixture('signer.pub'))]
+const signer = parsePrivateKey(signingFixture('signer'))
+const stranger = parsePrivateKey(signingFixture('stranger'))
+const trusted = [parseTrustedKey(signingFixture('signer.pub'))]
 const file = 'xlr-backup-prod-20260101T000000Z.zip.age'
 const statement = { file, sha256: 'a'.repeat(64), manifestSha256: 'b'.repeat(64) }
 
@@ -73,7 +69,7 @@ describe('authenticate', () => {
 })
 
 describe('allowed_signers options', () => {
-  const pub = fixture('signer.pub').trim()
+  const pub = signingFixture('signer.pub').trim()
   const companion = makeCompanion(statement, signer)
 
   it.each([

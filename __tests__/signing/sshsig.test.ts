@@ -3,17 +3,13 @@
  * must give the very signature ssh-keygen gave (Ed25519 is deterministic), ssh-keygen's signature must verify, and
  * every change to the text, the signature or the namespace must be refused.
  */
-import { readFileSync } from 'node:fs'
-import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { fingerprintOf, KeyFormatError, parsePrivateKey, parseTrustedKey } from '../../src/signing/ssh-keys.js'
 import { SignatureFormatError, signSshsig, verifySshsig } from '../../src/signing/sshsig.js'
+import { signingFixture } from '../support/signing-fixtures.js'
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
-const fixture = (name: string): string => readFileSync(path.join(fixtures, name), 'utf8')
-const statement = Buffer.from(fixture('statement.txt'))
-const theirSignature = fixture('statement.txt.sig')
-const signer = parsePrivateKey(fixture('signer'))
+const statement = Buffer.from(signingFixture('statement.txt'))
+const theirSignature = signingFixture('statement.txt.sig')
+const signer = parsePrivateKey(signingFixture('signer'))
 
 describe('SSHSIG (PROTOCOL.sshsig) for Ed25519', () => {
   it('signs exactly as ssh-keygen -Y sign does', () => {
@@ -24,7 +20,7 @@ describe('SSHSIG (PROTOCOL.sshsig) for Ed25519', () => {
     const info = verifySshsig(statement, theirSignature, 'xlr-backup')
     expect(info.fingerprint).toBe(signer.fingerprint)
     // ssh-keygen -lf signer.pub prints this fingerprint
-    expect(info.fingerprint).toBe(parseTrustedKey(fixture('signer.pub')).fingerprint)
+    expect(info.fingerprint).toBe(parseTrustedKey(signingFixture('signer.pub')).fingerprint)
     expect(info.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/)
     expect(fingerprintOf(info.publicBlob)).toBe(info.fingerprint)
   })
@@ -55,7 +51,7 @@ describe('SSHSIG (PROTOCOL.sshsig) for Ed25519', () => {
   })
 
   it('refuses a signature by another key when the key is swapped in the blob', () => {
-    const stranger = parsePrivateKey(fixture('stranger'))
+    const stranger = parsePrivateKey(signingFixture('stranger'))
     const theirs = Buffer.from(theirSignature.split('\n').slice(1, -2).join(''), 'base64')
     // Same layout, the stranger's public key in place of the signer's: the signature no longer verifies.
     const swapped = Buffer.from(theirs)
@@ -70,7 +66,7 @@ describe('SSHSIG (PROTOCOL.sshsig) for Ed25519', () => {
 describe('OpenSSH keys', () => {
   it('reads an unencrypted Ed25519 private key with its comment', () => {
     expect(signer.comment).toBe('xlr-test-signer')
-    expect(signer.publicBlob.equals(parseTrustedKey(fixture('signer.pub')).publicBlob)).toBe(true)
+    expect(signer.publicBlob.equals(parseTrustedKey(signingFixture('signer.pub')).publicBlob)).toBe(true)
   })
 
   it.each([
@@ -79,28 +75,28 @@ describe('OpenSSH keys', () => {
     ['ecdsa', /'ecdsa-sha2-nistp256' key; only Ed25519/],
     ['signer.pub', /it is a public key; the private key file/]
   ])('refuses the private key %s', (file, message) => {
-    expect(() => parsePrivateKey(fixture(file))).toThrow(KeyFormatError)
-    expect(() => parsePrivateKey(fixture(file))).toThrow(message)
+    expect(() => parsePrivateKey(signingFixture(file))).toThrow(KeyFormatError)
+    expect(() => parsePrivateKey(signingFixture(file))).toThrow(message)
   })
 
   it('refuses PEM keys and damaged keys', () => {
     expect(() => parsePrivateKey('-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----')).toThrow(
       /'RSA PRIVATE KEY' \(PEM\) key/
     )
-    const text = fixture('signer')
+    const text = signingFixture('signer')
     const lines = text.trim().split('\n')
     const damaged = [lines[0], lines[1], lines[2].slice(0, 20), lines[lines.length - 1]].join('\n')
     expect(() => parsePrivateKey(damaged)).toThrow(KeyFormatError)
   })
 
   it('reads trusted keys as public key lines and as allowed_signers lines', () => {
-    const pub = fixture('signer.pub').trim()
+    const pub = signingFixture('signer.pub').trim()
     const plain = parseTrustedKey(pub)
     expect(plain.label).toBe('xlr-test-signer')
     const allowed = parseTrustedKey(`backups@example.com namespaces="xlr-backup" ${pub}`)
     expect(allowed.label).toBe('backups@example.com')
     expect(allowed.fingerprint).toBe(plain.fingerprint)
-    expect(() => parseTrustedKey(fixture('rsa.pub'))).toThrow(/'ssh-rsa' key; only Ed25519/)
+    expect(() => parseTrustedKey(signingFixture('rsa.pub'))).toThrow(/'ssh-rsa' key; only Ed25519/)
     expect(() => parseTrustedKey('just text')).toThrow(/holds no public key/)
     expect(() => parseTrustedKey('ssh-ed25519 AAAA!!!!')).toThrow(KeyFormatError)
   })

@@ -4,10 +4,9 @@
  * A pull-request run (or a run of another branch, or a fork) can upload an artifact with any name; a search across
  * the repository must not hand it to a restore unless told to.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { jest } from '@jest/globals'
 import { startArtifactEmulator, type ArtifactEmulator, type RunMeta } from '../support/artifact-emulator.js'
 import { SignatureError, StorageError } from '../../src/shared/errors.js'
@@ -17,9 +16,8 @@ import type { RunTrust, StorageSettings } from '../../src/storage/types.js'
 import { parsePrivateKey } from '../../src/signing/ssh-keys.js'
 import type * as StorageModule from '../../src/storage/index.js'
 import type * as RestoreSupport from '../support/e2e-restore.js'
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../signing/fixtures')
-const fixture = (name: string): Promise<string> => readFile(path.join(fixtures, name), 'utf8')
+import { signingFixture } from '../support/signing-fixtures.js'
+import { storageSettings } from '../support/storage-fixtures.js'
 
 let emu: ArtifactEmulator
 let storage: typeof StorageModule
@@ -29,23 +27,11 @@ const savedEnv = { ...process.env }
 const logger = new MemoryLogger()
 
 function settings(trust?: Partial<RunTrust>): StorageSettings {
-  return {
-    kind: 'artifact',
+  return storageSettings('artifact', {
     path: tmp,
-    name: '',
-    namePrefix: '',
-    runId: null,
-    repository: '',
     githubToken: emu.token,
-    retentionDays: null,
-    bucket: '',
-    endpoint: '',
-    region: 'us-east-1',
-    forcePathStyle: false,
-    immutableDays: null,
-    immutableMode: 'governance',
     ...(trust ? { trust: { anyRun: false, branch: '', workflow: '', ...trust } } : {})
-  }
+  })
 }
 
 function enterRun(env: Record<string, string>): void {
@@ -203,7 +189,7 @@ describe('restore through the core with trusted-signers and storage: artifact', 
       [Input.GithubToken]: emu.token,
       [Input.Database]: 'none',
       [Input.Threads]: '2',
-      [Input.TrustedSigners]: await fixture('signer.pub'),
+      [Input.TrustedSigners]: signingFixture('signer.pub'),
       ...over
     })
     return { ...outcome, unchanged: (await support.exactTree(home)) === before }
@@ -226,7 +212,7 @@ describe('restore through the core with trusted-signers and storage: artifact', 
   })
 
   it('restores a signed backup, then refuses a newer unsigned one and one signed by another key, home untouched', async () => {
-    await backupIn('drill-1', await fixture('signer'))
+    await backupIn('drill-1', signingFixture('signer'))
     const good = await drill()
     expect(good.error).toBeUndefined()
     expect(good.logger.messages().join('\n')).toContain('Signature of drill-1.zip checked: signed by xlr-test-signer')
@@ -237,11 +223,11 @@ describe('restore through the core with trusted-signers and storage: artifact', 
     expect(unsigned.error?.message).toContain('Backup drill-2.zip is not signed')
     expect(unsigned.unchanged).toBe(true)
 
-    await backupIn('drill-3', await fixture('stranger'))
+    await backupIn('drill-3', signingFixture('stranger'))
     const foreign = await drill()
     expect(foreign.error).toBeInstanceOf(SignatureError)
     expect(foreign.error?.message).toContain(
-      `Backup drill-3.zip is signed by key ${parsePrivateKey(await fixture('stranger')).fingerprint}, which is not in 'trusted-signers'`
+      `Backup drill-3.zip is signed by key ${parsePrivateKey(signingFixture('stranger')).fingerprint}, which is not in 'trusted-signers'`
     )
     expect(foreign.unchanged).toBe(true)
     // Refused before the backup was downloaded: only the .sig artifact was fetched from that run.

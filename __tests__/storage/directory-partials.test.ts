@@ -1,23 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { spawn } from 'node:child_process'
+import { readdir, utimes, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { currentOwner, ownerTag } from '../../src/lifecycle/owner-tag.js'
 import { DirectoryStorage } from '../../src/storage/directory.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
+import { deadPid } from '../support/guard-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let folder: string
 
-beforeEach(async () => {
-  folder = await mkdtemp(path.join(os.tmpdir(), 'xlr-partials-'))
-})
-afterEach(async () => {
-  await rm(folder, { recursive: true, force: true })
-})
-
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
-}
+scratchFolder('xlr-partials-', made => (folder = made), { each: true })
 
 async function partial(name: string, ageHours = 0): Promise<string> {
   const file = path.join(folder, name)

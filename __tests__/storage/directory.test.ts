@@ -9,6 +9,7 @@ import type { StorageSettings } from '../../src/settings/settings.js'
 import { createStorage, DirectoryStorage, type BackupStorage } from '../../src/storage/index.js'
 import { sha256File as sha256Of } from '../support/hash.js'
 import { storageSettings } from '../support/storage-fixtures.js'
+import { scratchFolder } from '../support/scratch.js'
 
 let tmp: string
 const logger = new MemoryLogger()
@@ -25,12 +26,7 @@ async function backup(store: BackupStorage, name: string, size = 2048): Promise<
   return createHash('sha256').update(data).digest('hex')
 }
 
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'storage-directory-'))
-})
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true })
-})
+scratchFolder('storage-directory-', made => (tmp = made))
 
 describe('directory storage', () => {
   test('round trip: staged owner-only beside the backups, published with a sha256 sidecar, fetched byte for byte', async () => {

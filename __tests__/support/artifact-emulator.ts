@@ -311,6 +311,12 @@ export async function closeServer(server: http.Server): Promise<void> {
   await new Promise<void>(resolve => server.close(() => resolve()))
 }
 
+/** An emulator's `close`: its server stopped, then the folder holding its blobs removed. */
+export async function closeEmulator(server: http.Server, dir: string): Promise<void> {
+  await closeServer(server)
+  await rm(dir, { recursive: true, force: true })
+}
+
 export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}): Promise<ArtifactEmulator> {
   const repository = opts.repository ?? 'octo-org/xlr-backups'
   const token = opts.token ?? `ghs_${randomBytes(12).toString('hex')}`
@@ -571,9 +577,6 @@ export async function startArtifactEmulator(opts: ArtifactEmulatorOptions = {}):
       contentDisposition = on
     },
     requests,
-    close: async () => {
-      await closeServer(server)
-      await rm(dir, { recursive: true, force: true })
-    }
+    close: () => closeEmulator(server, dir)
   }
 }

@@ -10,7 +10,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as path from 'node:path'
-import { BlobStore, closeServer, listen, readBody, runtimeToken, sendJson, twirpError } from './artifact-emulator.js'
+import { BlobStore, closeEmulator, listen, readBody, runtimeToken, sendJson, twirpError } from './artifact-emulator.js'
 
 export interface CacheEntry {
   id: number
@@ -212,9 +212,6 @@ export async function startCacheEmulator(opts: CacheEmulatorOptions = {}): Promi
       ref = r
     },
     requests,
-    close: async () => {
-      await closeServer(server)
-      await rm(dir, { recursive: true, force: true })
-    }
+    close: () => closeEmulator(server, dir)
   }
 }

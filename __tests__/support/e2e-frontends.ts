@@ -11,6 +11,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeHome } from '../../scripts/make-home.js'
+import { cleanEnv } from './child-env.js'
 import { sha256File } from './hash.js'
 import { freePort } from './net.js'
 
@@ -133,18 +134,6 @@ export async function runCli(args: string[], env: Record<string, string> = {}, c
   return await spawnCollect(process.execPath, [CLI_BIN, ...args], cwd, { ...cleanEnv(), ...env })
 }
 
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k, v]) =>
-        v !== undefined &&
-        !/^(INPUT_|GITHUB_|ACTIONS_|RUNNER_|XLR_)/.test(k) &&
-        k !== 'NODE_OPTIONS' &&
-        k !== 'JEST_WORKER_ID'
-    ) as [string, string][]
-  )
-}
-
 function spawnCollect(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -189,11 +178,30 @@ export function errorLines(run: Run): string[] {
     )
 }
 
-/** The start of the front-end tests: the bundles checked, a new scratch folder, a sample home in it, a free port. */
-export async function sampleHomeFixture(prefix: string): Promise<{ tmp: string; home: string; port: string }> {
-  requireBundles()
-  const tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
-  return { tmp, home: await sampleHome(path.join(tmp, 'home')), port: String(await freePort()) }
+/** What every front-end test file starts from: a scratch folder, a sample home in it, a free port for its server. */
+export interface FrontEndScene {
+  tmp: string
+  home: string
+  port: string
+  /** `<tmp>/backups`, not made yet: the folder of 'storage: directory'. */
+  backups: string
+}
+
+/**
+ * The start of a front-end test file: before its tests the bundles checked and a new FrontEndScene handed to `use`;
+ * after them the scratch folder removed. An afterAll that must run before the folder goes comes before this call.
+ */
+export function frontEndScene(prefix: string, use: (made: FrontEndScene) => void): void {
+  let tmp: string | undefined
+  beforeAll(async () => {
+    requireBundles()
+    tmp = await mkdtemp(path.join(os.tmpdir(), prefix))
+    const home = await sampleHome(path.join(tmp, 'home'))
+    use({ tmp, home, port: String(await freePort()), backups: path.join(tmp, 'backups') })
+  }, 120_000)
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true })
+  })
 }
 
 /** A generated XL Release 24.x home of a few MB (see scripts/make-home.ts), at `dir`. */

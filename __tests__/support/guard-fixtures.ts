@@ -1,5 +1,5 @@
 // Real processes, sockets and folders for the stopped-guard's tests, and the clean-up that goes with them.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises'
 import * as net from 'node:net'
 import * as os from 'node:os'
@@ -29,11 +29,18 @@ export async function makeSandbox(): Promise<GuardSandbox> {
   for (const dir of ['conf', 'lib', 'log', 'repository', 'archive', 'work']) {
     await mkdir(path.join(home, dir), { recursive: true })
   }
-  const bin = path.join(root, 'jdk', 'bin')
+  return { root, home, java: await fakeJava(root) }
+}
+
+/** `<dir>/jdk/bin/java`, a link to node: started as the server, it is a Java process to the guard. */
+export async function fakeJava(dir: string): Promise<string> {
+  const bin = path.join(dir, 'jdk', 'bin')
   await mkdir(bin, { recursive: true })
   const java = path.join(bin, 'java')
-  await symlink(process.execPath, java)
-  return { root, home, java }
+  await symlink(process.execPath, java).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error
+  })
+  return java
 }
 
 export async function removeSandbox(sandbox: GuardSandbox | undefined): Promise<void> {
@@ -112,6 +119,11 @@ export class Cleanup {
       if (pid > 0) await killAndWait(pid)
     }
   }
+}
+
+/** The pid of a process that ran and is gone: what a run killed or crashed leaves in its lock and folder names. */
+export function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
 }
 
 /** Whether `pid` is a live process (a zombie waiting to be reaped does not count). Linux /proc. */

@@ -2,8 +2,9 @@
 // week (2026-01-04 is a Sunday) and holds two backups on one day.
 import { Input } from '../../src/settings/inputs.js'
 import type { JobResult } from '../../src/report/job-result.js'
-import type { BackupStorage } from '../../src/storage/index.js'
+import type { BackupStorage, FoundBackup } from '../../src/storage/index.js'
 import type { MemoryLogger } from '../../src/shared/logger.js'
+import { run, runFailing, type Inputs } from './run-job.js'
 
 export const PREFIX = 'nightly-'
 
@@ -16,6 +17,9 @@ export const CALENDAR: [string, string][] = [
   ['nightly-e.zip', '2026-01-05T20:00:00.000Z'],
   ['nightly-f.zip', '2026-01-06T02:00:00.000Z']
 ]
+
+/** What every store's test stores: CALENDAR, and one backup outside the prefix, older than all of it. */
+export const STORED: [string, string][] = [...CALENDAR, ['other-x.zip', '2020-01-01T00:00:00.000Z']]
 
 export const RULES = { [Input.KeepDaily]: '3', [Input.KeepWeekly]: '2', [Input.KeepMonthly]: '2' }
 
@@ -51,3 +55,46 @@ export async function storeBackup(storage: BackupStorage, name: string, logger: 
   await writeFile(staged, `backup ${name}\n`)
   await storage.publish(staged, name, logger, undefined, `signature of ${name}\n`)
 }
+
+/** The inputs of a prune of PREFIX with RULES in `storage`, with `over` (its path, its token) on top. */
+export function pruneInputs(storage: string, over: Inputs = {}): Inputs {
+  return { [Input.Mode]: 'prune', [Input.Storage]: storage, [Input.NamePrefix]: PREFIX, ...RULES, ...over }
+}
+
+/** What a store's `list` gave, checked to be CALENDAR: each backup under the prefix, dated as it was stored. */
+export function expectCalendar(listed: FoundBackup[]): void {
+  expect(listed.map(b => [b.name, b.createdAt]).sort()).toEqual(CALENDAR)
+}
+
+/** What a store holds now, as names in any order: compared before and after a rotation. */
+export type Holdings = () => string[] | Promise<string[]>
+
+const sorted = async (holdings: Holdings): Promise<string[]> => [...(await holdings())].sort()
+
+/** A dry run of the prune `inputs`: it shows the plan and `holdings` stay as they were. */
+export async function expectDryRun(inputs: Inputs, holdings: Holdings): ReturnType<typeof run> {
+  const before = await sorted(holdings)
+  const ran = await run({ ...inputs, [Input.DryRun]: 'true' })
+  expect(rotationRows(ran.result)).toEqual(expectedRows('would delete'))
+  expect(await sorted(holdings)).toEqual(before)
+  return ran
+}
+
+/** A prune of `inputs` that must fail: `holdings` stay as they were; gives its error to check. */
+export async function expectRefusedPrune(inputs: Inputs, holdings: Holdings): Promise<Error> {
+  const before = await sorted(holdings)
+  const { error } = await runFailing(inputs)
+  expect(await sorted(holdings)).toEqual(before)
+  return error
+}
+
+/** The prune of `inputs`: it deletes what no rule keeps, and `holdings` are then `left` (in any order). */
+export async function expectPruned(inputs: Inputs, holdings: Holdings, left: string[]): ReturnType<typeof run> {
+  const ran = await run(inputs)
+  expect(rotationRows(ran.result)).toEqual(expectedRows('deleted'))
+  expect(await sorted(holdings)).toEqual([...left].sort())
+  return ran
+}
+
+/** The names KEPT, and `others` that no rotation of PREFIX may touch. */
+export const keptAnd = (...others: string[]): string[] => [...KEPT.map(([name]) => name), ...others]

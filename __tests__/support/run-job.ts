@@ -3,16 +3,26 @@ import { runJob } from '../../src/job.js'
 import type { JobResult } from '../../src/report/job-result.js'
 import { Input } from '../../src/settings/inputs.js'
 import { parseSettings } from '../../src/settings/parse.js'
+import type { Settings } from '../../src/settings/settings.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 
 /** Inputs by name, as the action would read them; unset ones read as ''. */
 export type Inputs = Partial<Record<Input, string>>
 
+/** The settings parseSettings makes of `inputs` (no environment): what a job with these inputs runs with. */
+export function settingsOf(inputs: Inputs): Settings {
+  return parseSettings(name => inputs[name] ?? '', {})
+}
+
+/** The inputs of a job on `home` with its backups in the folder `store`, without databases, and `over` on top. */
+export function directoryJob(home: string, store: string, over: Inputs = {}): Inputs {
+  return { [Input.Home]: home, [Input.Storage]: 'directory', [Input.Path]: store, [Input.Database]: 'none', ...over }
+}
+
 /** parseSettings + runJob with a MemoryLogger: the whole core, exactly as the action and the CLI call it. */
 export async function run(inputs: Inputs): Promise<{ result: JobResult; logger: MemoryLogger }> {
   const logger = new MemoryLogger()
-  const settings = parseSettings(name => inputs[name] ?? '', {})
-  const result = await runJob(settings, logger)
+  const result = await runJob(settingsOf(inputs), logger)
   return { result, logger }
 }
 
@@ -20,10 +30,7 @@ export async function run(inputs: Inputs): Promise<{ result: JobResult; logger: 
 export async function attempt(inputs: Inputs): Promise<{ result?: JobResult; error?: Error; logger: MemoryLogger }> {
   const logger = new MemoryLogger()
   try {
-    const result = await runJob(
-      parseSettings(name => inputs[name] ?? '', {}),
-      logger
-    )
+    const result = await runJob(settingsOf(inputs), logger)
     return { result, logger }
   } catch (error) {
     return { error: error as Error, logger }

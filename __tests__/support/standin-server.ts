@@ -1,8 +1,9 @@
 // A stand-in XL Release for the downtime tests: the fake server (a `java` that is node) on the home's port, the
 // stop and start commands a backup runs around it, and a hook that runs when the start command does.
-import { mkdir, readFile, symlink } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import {
+  fakeJava,
   fakeServerStartCommand,
   isAlive,
   shellQuote,
@@ -26,10 +27,7 @@ export interface StandIn {
 
 /** A stand-in server for `home` on `port`, its `java` and PID file in `dir`; `cleanup` kills it. */
 export async function standIn(dir: string, home: string, port: number, cleanup: Cleanup): Promise<StandIn> {
-  const bin = path.join(dir, 'jdk', 'bin')
-  await mkdir(bin, { recursive: true })
-  const java = path.join(bin, 'java')
-  await symlink(process.execPath, java).catch(() => undefined)
+  const java = await fakeJava(dir)
   const pidFile = path.join(dir, 'server.pid')
   cleanup.trackPidFile(pidFile)
   const server: FakeServer = { java, cwd: home, port, pidFile }

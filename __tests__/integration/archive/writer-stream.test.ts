@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { ZipWriter } from '../../../src/archive/zip-writer.js'
@@ -9,22 +8,19 @@ import { XlrBackupError } from '../../../src/shared/errors.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
 import { Progress } from '../../../src/shared/progress.js'
 import { collectTree, restorable, tool } from '../../support/writer-fixtures.js'
+import { scratchFolder } from '../../support/scratch.js'
 
 let tmp: string
 let home: string
 
+scratchFolder('archive-writer-stream-', made => (tmp = made))
 beforeAll(async () => {
-  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'archive-writer-stream-'))
   home = path.join(tmp, 'home')
   await fsp.mkdir(path.join(home, 'lib'), { recursive: true })
   await fsp.mkdir(path.join(home, 'log'), { recursive: true })
   for (let i = 0; i < 20; i++) await fsp.writeFile(path.join(home, `lib/j${i}.jar`), randomBytes(700 * 1024))
   await fsp.writeFile(path.join(home, 'log/big.log'), 'some log text that deflates well\n'.repeat(300_000))
   await fsp.writeFile(path.join(home, 'log/small.txt'), 'small\n')
-})
-
-afterAll(async () => {
-  await fsp.rm(tmp, { recursive: true, force: true })
 })
 
 /** A destination that takes one chunk every few milliseconds and records how much was ever queued in it. */

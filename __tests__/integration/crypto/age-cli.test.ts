@@ -1,14 +1,14 @@
 /** Interop with the real age tools (Debian package 'age'): what we write, age opens, and what age writes, we open. */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import * as os from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createDecryptStream, createEncryptStream } from '../../../src/crypto/index.js'
 import { EncryptionError } from '../../../src/shared/errors.js'
 import { ageKeygen, requireAgeTool, run, runAgeWithTty, sha256File, type AgeKeyPair } from '../../support/crypto.js'
+import { scratchFolder } from '../../support/scratch.js'
 
 const PASSPHRASE = 'crypto-cli-Secret-41d2'
 // Several chunks plus a partial one; and exactly two chunks, whose last chunk is full.
@@ -18,14 +18,11 @@ let dir: string
 let key: AgeKeyPair
 let keyFile: string
 
+scratchFolder('crypto-cli-', made => (dir = made))
 beforeAll(async () => {
   requireAgeTool()
-  dir = await mkdtemp(path.join(os.tmpdir(), 'crypto-cli-'))
   keyFile = path.join(dir, 'key.txt')
   key = await ageKeygen(keyFile)
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
 })
 
 async function plainFile(name: string, size: number): Promise<string> {

@@ -5,8 +5,7 @@
  * the restored home equals the original. The emulator's environment is set before the core is imported.
  */
 import { startArtifactEmulator } from '../../support/artifact-emulator.js'
-import { checkCiphertext, ciphertextCheck, encryptionModes, fetchBackTests } from '../../support/e2e-secrets.js'
-import { encryptedStorageRig } from '../../support/encrypted-storage.js'
+import { encryptedStorageRig, encryptedStorageTests } from '../../support/encrypted-storage.js'
 
 const PASSPHRASE = `artifact passphrase ${Math.random().toString(36).slice(2)}`
 
@@ -16,25 +15,11 @@ const rig = encryptedStorageRig('artifact', 'e2e-enc-art-', async () => {
   return emu
 })
 
-describe.each(encryptionModes(() => rig.keys, PASSPHRASE))(
-  'encrypted with %s through artifact storage',
-  (kind, encryptWith, decryptWith) => {
-    const name = `e2e-art-${kind}`
-
-    test('the uploaded artifact is an age file with no plaintext, that age and unzip open', async () => {
-      await rig.run({ mode: 'backup', name, home: rig.home, 'compression-level': '0', ...encryptWith() })
-      const stored = rig.emu.artifacts().filter(a => a.finalized && a.name.startsWith(name))
-      expect(stored.map(a => a.name)).toEqual([`${name}.zip.age`])
-      const problems = await checkCiphertext(
-        ciphertextCheck(kind, stored[0].blobFile, { ...rig, passphrase: PASSPHRASE })
-      )
-      expect(problems).toBe('')
-    })
-
-    fetchBackTests(kind, name, decryptWith, {
-      run: over => rig.run(over),
-      tmp: () => rig.tmp,
-      original: () => rig.original
-    })
+encryptedStorageTests(rig, PASSPHRASE, 'e2e-art', {
+  title: 'the uploaded artifact is an age file with no plaintext, that age and unzip open',
+  file: async (_kind, name) => {
+    const stored = rig.emu.artifacts().filter(a => a.finalized && a.name.startsWith(name))
+    expect(stored.map(a => a.name)).toEqual([`${name}.zip.age`])
+    return stored[0].blobFile
   }
-)
+})

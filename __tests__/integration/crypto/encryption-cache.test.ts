@@ -9,8 +9,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdir, readdir } from 'node:fs/promises'
 import * as path from 'node:path'
 import { startCacheEmulator } from '../../support/cache-emulator.js'
-import { checkCiphertext, ciphertextCheck, encryptionModes, fetchBackTests } from '../../support/e2e-secrets.js'
-import { encryptedStorageRig } from '../../support/encrypted-storage.js'
+import { encryptedStorageRig, encryptedStorageTests } from '../../support/encrypted-storage.js'
 
 const PASSPHRASE = `cache passphrase ${Math.random().toString(36).slice(2)}`
 
@@ -23,31 +22,17 @@ const rig = encryptedStorageRig('cache', 'e2e-enc-cache-', async tmp => {
   return emu
 })
 
-describe.each(encryptionModes(() => rig.keys, PASSPHRASE))(
-  'encrypted with %s through cache storage',
-  (kind, encryptWith, decryptWith) => {
-    const name = `e2e-cache-${kind}`
-
-    test('the file inside the saved cache entry is an age file with no plaintext, that age and unzip open', async () => {
-      await rig.run({ mode: 'backup', name, home: rig.home, 'compression-level': '0', ...encryptWith() })
-      const entries = rig.emu.entries().filter(e => e.finalized && e.key.includes(name))
-      expect(entries.map(e => e.key)).toEqual([`xlr-backup-${name}.zip.age`])
-      // The entry is a zstd tar of the cache folder: unpack it to reach the stored file itself.
-      const unpacked = path.join(rig.tmp, `entry-${kind}`)
-      await mkdir(unpacked)
-      execFileSync('sh', ['-c', 'zstd -q -d -c "$1" | tar -x -C "$2"', 'sh', entries[0].blobFile, unpacked])
-      const files = (await readdir(unpacked, { recursive: true })).filter(f => f.endsWith('.age'))
-      expect(files.map(f => path.basename(f))).toEqual([`${name}.zip.age`])
-      const problems = await checkCiphertext(
-        ciphertextCheck(kind, path.join(unpacked, files[0]), { ...rig, passphrase: PASSPHRASE })
-      )
-      expect(problems).toBe('')
-    })
-
-    fetchBackTests(kind, name, decryptWith, {
-      run: over => rig.run(over),
-      tmp: () => rig.tmp,
-      original: () => rig.original
-    })
+encryptedStorageTests(rig, PASSPHRASE, 'e2e-cache', {
+  title: 'the file inside the saved cache entry is an age file with no plaintext, that age and unzip open',
+  file: async (kind, name) => {
+    const entries = rig.emu.entries().filter(e => e.finalized && e.key.includes(name))
+    expect(entries.map(e => e.key)).toEqual([`xlr-backup-${name}.zip.age`])
+    // The entry is a zstd tar of the cache folder: unpack it to reach the stored file itself.
+    const unpacked = path.join(rig.tmp, `entry-${kind}`)
+    await mkdir(unpacked)
+    execFileSync('sh', ['-c', 'zstd -q -d -c "$1" | tar -x -C "$2"', 'sh', entries[0].blobFile, unpacked])
+    const files = (await readdir(unpacked, { recursive: true })).filter(f => f.endsWith('.age'))
+    expect(files.map(f => path.basename(f))).toEqual([`${name}.zip.age`])
+    return path.join(unpacked, files[0])
   }
-)
+})

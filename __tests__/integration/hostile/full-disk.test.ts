@@ -13,6 +13,7 @@ import { Input } from '../../../src/settings/inputs.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
 import { withEnvVar } from '../../support/env.js'
 import { HostileScene, runRefused } from '../../support/hostile-fixtures.js'
+import type { Inputs } from '../../support/run-job.js'
 import { backupFromFolder, FolderExtractor, makeScenario, treeHash } from '../../support/restore-fixtures.js'
 
 const mounts: string[] = []
@@ -36,58 +37,70 @@ afterAll(async () => {
 })
 
 /**
- * Forges the backup 'roomy': the scene's home plus `bigEntry`, 8 MB of zeros (a few kB stored, 8 MB unpacked: more
- * than a 2 MB disk holds); returns a new 2 MB disk, `disk`, for RUNNER_TEMP.
+ * Runs `mode` on the backup 'roomy' (the scene's home plus `bigEntry`, 8 MB of zeros: a few kB stored, more than a
+ * 2 MB disk holds unpacked) with RUNNER_TEMP on a new 2 MB disk, `disk`; checks that it is refused for space, not as
+ * damaged, leaving that disk empty and the scene as it was; then hands its error, the disk and the scene to `check`.
  */
-async function roomyBackup(scene: HostileScene, bigEntry: string, disk: string): Promise<string> {
-  const entries = await scene.homeEntries()
-  entries.push({ name: bigEntry, data: Buffer.alloc(8 * 1024 * 1024) })
-  await scene.forge('roomy', entries)
-  return await smallDisk(disk, '2m')
+async function refusedForSpace(
+  run: {
+    scene: string
+    mode: 'verify' | 'restore'
+    bigEntry: string
+    disk: string
+    over?: (scene: HostileScene) => Inputs
+  },
+  check: (error: Error, runnerTemp: string, scene: HostileScene) => Promise<void>
+): Promise<void> {
+  const { mode, bigEntry, disk, over = () => ({}) } = run
+  const scene = await HostileScene.create(run.scene)
+  try {
+    const entries = await scene.homeEntries()
+    entries.push({ name: bigEntry, data: Buffer.alloc(8 * 1024 * 1024) })
+    await scene.forge('roomy', entries)
+    const runnerTemp = await smallDisk(disk, '2m')
+    const before = await scene.snapshot()
+    const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
+      runRefused(scene.inputs(mode, 'roomy', { [Input.Database]: 'none', ...over(scene) }))
+    )
+    expect(error).toBeInstanceOf(NotEnoughSpaceError)
+    await check(error, runnerTemp, scene)
+    expect(await readdir(runnerTemp)).toEqual([])
+    expect(await scene.snapshot()).toEqual(before)
+  } finally {
+    await scene.cleanup()
+  }
 }
 
 it('verify with a scratch folder too small says so, not "damaged", and leaves nothing there', async () => {
-  const scene = await HostileScene.create('space')
-  try {
-    const runnerTemp = await roomyBackup(scene, 'home/repository/big.bin', 'runner-temp')
-    const before = await scene.snapshot()
-    const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
-      runRefused(scene.inputs('verify', 'roomy', { [Input.Database]: 'none' }))
-    )
-    expect(error).toBeInstanceOf(NotEnoughSpaceError)
-    expect(error.message).toMatch(
-      new RegExp(
-        `^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/verify-\\w+: need [\\d.]+ MiB, have [\\d.]+ [KM]iB\\. The backup was not found damaged; free space there, or point RUNNER_TEMP`
+  await refusedForSpace(
+    { scene: 'space', mode: 'verify', bigEntry: 'home/repository/big.bin', disk: 'runner-temp' },
+    async (error, runnerTemp) => {
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/verify-\\w+: need [\\d.]+ MiB, have [\\d.]+ [KM]iB\\. The backup was not found damaged; free space there, or point RUNNER_TEMP`
+        )
       )
-    )
-    expect(error.message).not.toMatch(/damaged:|is refused/)
-    expect(await readdir(runnerTemp)).toEqual([])
-    expect(await scene.snapshot()).toEqual(before)
-  } finally {
-    await scene.cleanup()
-  }
+      expect(error.message).not.toMatch(/damaged:|is refused/)
+    }
+  )
 })
 
 it("restore with a work folder too small for the backup's conf says so before unpacking it", async () => {
-  const scene = await HostileScene.create('space-restore')
-  try {
-    const runnerTemp = await roomyBackup(scene, 'home/conf/big.bin', 'runner-temp-restore')
-    const before = await scene.snapshot()
-    const { error } = await withEnvVar('RUNNER_TEMP', runnerTemp, () =>
-      runRefused(
-        scene.inputs('restore', 'roomy', { [Input.Database]: 'none', [Input.Home]: path.join(scene.root, 'new-home') })
+  await refusedForSpace(
+    {
+      scene: 'space-restore',
+      mode: 'restore',
+      bigEntry: 'home/conf/big.bin',
+      disk: 'runner-temp-restore',
+      over: scene => ({ [Input.Home]: path.join(scene.root, 'new-home') })
+    },
+    async (error, runnerTemp, scene) => {
+      expect(error.message).toMatch(
+        new RegExp(`^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/restore-\\w+: need [\\d.]+ MiB`)
       )
-    )
-    expect(error).toBeInstanceOf(NotEnoughSpaceError)
-    expect(error.message).toMatch(
-      new RegExp(`^Not enough free space in ${runnerTemp}/xlr-backup-run-[\\w.-]+/restore-\\w+: need [\\d.]+ MiB`)
-    )
-    expect(await readdir(runnerTemp)).toEqual([])
-    expect(await readdir(scene.root)).not.toContain('new-home')
-    expect(await scene.snapshot()).toEqual(before)
-  } finally {
-    await scene.cleanup()
-  }
+      expect(await readdir(scene.root)).not.toContain('new-home')
+    }
+  )
 })
 
 it('ENOSPC while staging removes the staging copy and leaves the home unchanged', async () => {

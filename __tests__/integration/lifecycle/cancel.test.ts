@@ -3,7 +3,7 @@
  * a stand-in server stopped and started by real shell commands, a database dump that hangs after the stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { access, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises'
 import { jest } from '@jest/globals'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -12,6 +12,7 @@ import { makeHome } from '../../../scripts/make-home.js'
 import { probePort } from '../../../src/guard/port-probe.js'
 import { RUN_FOLDER_PREFIX } from '../../../src/lifecycle/run-folder.js'
 import {
+  fakeJava,
   fakeServerStartCommand,
   freePort,
   shellQuote,
@@ -19,6 +20,7 @@ import {
   waitUntil
 } from '../../support/guard-fixtures.js'
 import { treeState } from '../../support/restore-fixtures.js'
+import { cleanEnv } from '../../support/child-env.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 jest.setTimeout(120_000)
@@ -41,9 +43,7 @@ beforeEach(async () => {
   temp = path.join(work, 'runner-temp')
   await mkdir(temp)
   await makeHome(home, { scale: 0.002 })
-  await mkdir(path.join(work, 'jdk', 'bin'), { recursive: true })
-  java = path.join(work, 'jdk', 'bin', 'java')
-  await symlink(process.execPath, java)
+  java = await fakeJava(work)
   port = await freePort()
   pidFile = path.join(work, 'server.pid')
   dumpMarker = path.join(work, 'dump-began')
@@ -88,14 +88,6 @@ const exists = (file: string): Promise<boolean> =>
     () => true,
     () => false
   )
-
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k, v]) => v !== undefined && !/^(INPUT_|GITHUB_|ACTIONS_|XLR_|STATE_|RUNNER_)/.test(k) && k !== 'NODE_OPTIONS'
-    ) as [string, string][]
-  )
-}
 
 interface Run {
   child: ChildProcess

@@ -234,17 +234,13 @@ asRoot('maintenance mode', () => {
       }),
       'xl.maintenance.enabled'
     )
+  /** A restore of `components` into the new home `home`, without databases, with `over`. */
+  const restoreInto = (home: string, components: string, over: Inputs = {}): Inputs =>
+    restore({ [Input.Home]: home, [Input.Components]: components, [Input.Database]: 'none', ...over })
 
   test("'maintenance-mode: true' sets it in the restored conf of a plain restore, read back by the HOCON reader", async () => {
     const home = path.join(drills, 'maintenance')
-    const { result } = await run(
-      restore({
-        [Input.Home]: home,
-        [Input.Components]: 'conf',
-        [Input.Database]: 'none',
-        [Input.MaintenanceMode]: 'true'
-      })
-    )
+    const { result } = await run(restoreInto(home, 'conf', { [Input.MaintenanceMode]: 'true' }))
     expect(enabled(home)).toBe(true)
     expect(Object.fromEntries(result.summary!.facts)['Maintenance mode']).toMatch(/^on .*to leave it/)
     // The rewritten file keeps its recorded owner.
@@ -253,20 +249,13 @@ asRoot('maintenance mode', () => {
 
   test('a plain restore leaves it alone', async () => {
     const home = path.join(drills, 'plain')
-    await run(restore({ [Input.Home]: home, [Input.Components]: 'conf', [Input.Database]: 'none' }))
+    await run(restoreInto(home, 'conf'))
     expect(enabled(home)).toBeUndefined()
   })
 
   test("'maintenance-mode: true' without conf is refused before anything is made", async () => {
     const home = path.join(drills, 'maintenance-no-conf')
-    const { error } = await runFailing(
-      restore({
-        [Input.Home]: home,
-        [Input.Components]: 'lib',
-        [Input.Database]: 'none',
-        [Input.MaintenanceMode]: 'true'
-      })
-    )
+    const { error } = await runFailing(restoreInto(home, 'lib', { [Input.MaintenanceMode]: 'true' }))
     expect((error as InputError).input).toBe('maintenance-mode')
     await expect(lstat(home)).rejects.toThrow(/ENOENT/)
   })

@@ -13,7 +13,8 @@ import { authenticate } from '../../../src/signing/authenticate.js'
 import { makeCompanion, splitCompanion } from '../../../src/signing/companion.js'
 import { parsePrivateKey, parseTrustedKey } from '../../../src/signing/ssh-keys.js'
 import { SIGNATURE_NAMESPACE, statementText } from '../../../src/signing/statement.js'
-import { makeDbHome, run } from '../../support/e2e-restore.js'
+import { makeDbHome } from '../../support/e2e-restore.js'
+import { directoryJob, run } from '../../support/run-job.js'
 
 let tmp: string
 let key: string
@@ -73,15 +74,13 @@ describe('our signature, checked by ssh-keygen -Y verify', () => {
   it("holds for a real backup's .sig companion, split with the sed lines of the docs", async () => {
     const store = path.join(tmp, 'store')
     const { dir: home } = await makeDbHome(path.join(tmp, 'home'), {})
-    await run({
-      [Input.Home]: home,
-      [Input.Storage]: 'directory',
-      [Input.Path]: store,
-      [Input.Name]: 'signed',
-      [Input.Database]: 'none',
-      [Input.Threads]: '2',
-      [Input.SigningKey]: await readFile(key, 'utf8')
-    })
+    await run(
+      directoryJob(home, store, {
+        [Input.Name]: 'signed',
+        [Input.Threads]: '2',
+        [Input.SigningKey]: await readFile(key, 'utf8')
+      })
+    )
     expect((await readdir(store)).sort()).toEqual(['signed.zip', 'signed.zip.sha256', 'signed.zip.sig'])
     const sig = path.join(store, 'signed.zip.sig')
     execFileSync('sh', [

@@ -8,20 +8,12 @@ import * as path from 'node:path'
 import { startCacheEmulator, type CacheEmulator } from '../../support/cache-emulator.js'
 import { cleanUpEmulatorAfterAll, hideToolkitOutput } from '../../support/env.js'
 import { storageSettings } from '../../support/storage-fixtures.js'
-import { run, runFailing } from '../../support/run-job.js'
+import { runFailing } from '../../support/run-job.js'
 import { Input } from '../../../src/settings/inputs.js'
 import { MemoryLogger } from '../../../src/shared/logger.js'
 import { InputError } from '../../../src/shared/errors.js'
 import type * as StorageModule from '../../../src/storage/index.js'
-import {
-  CALENDAR,
-  expectedRows,
-  KEPT,
-  PREFIX,
-  RULES,
-  rotationRows,
-  storeBackup
-} from '../../support/rotation-calendar.js'
+import * as calendar from '../../support/rotation-calendar.js'
 
 let emu: CacheEmulator
 let tmp: string
@@ -42,33 +34,23 @@ beforeAll(async () => {
   process.chdir(workspace)
   storage = await import('../../../src/storage/index.js')
   const store = await storage.createStorage(storageSettings('cache'), logger)
-  for (const [name, time] of [...CALENDAR, ['other-x.zip', '2020-01-01T00:00:00.000Z'] as [string, string]]) {
-    await storeBackup(store, name, logger)
+  for (const [name, time] of calendar.STORED) {
+    await calendar.storeBackup(store, name, logger)
     emu.backdate(KEY + name, time)
   }
   // The newest under the prefix, but saved by a pull request's merge ref: neither counted nor deleted.
   emu.setRef('refs/pull/7/merge')
-  await storeBackup(store, 'nightly-zz-pr.zip', logger)
+  await calendar.storeBackup(store, 'nightly-zz-pr.zip', logger)
 })
 
-const prune = (token: string) => ({
-  [Input.Mode]: 'prune',
-  [Input.Storage]: 'cache',
-  [Input.GithubToken]: token,
-  [Input.NamePrefix]: PREFIX,
-  ...RULES
-})
+const prune = (token: string) => calendar.pruneInputs('cache', { [Input.GithubToken]: token })
 
-const keys = (): string[] =>
-  emu
-    .entries()
-    .map(e => e.key)
-    .sort()
+const keys = (): string[] => emu.entries().map(e => e.key)
 
 test("list gives this branch's entries under the prefix, dated by the service", async () => {
   const store = await storage.createStorage(storageSettings('cache', { githubToken: emu.token }), logger)
-  const listed = await store.list(PREFIX, logger)
-  expect(listed.map(b => [b.name, b.createdAt]).sort()).toEqual(CALENDAR)
+  const listed = await store.list(calendar.PREFIX, logger)
+  calendar.expectCalendar(listed)
   expect(listed.every(b => b.ref === KEY + b.name)).toBe(true)
 })
 
@@ -79,21 +61,15 @@ test('without a token the rotation names the input to set', async () => {
 })
 
 test('a dry run prints the plan and deletes nothing', async () => {
-  const before = keys()
-  const { result } = await run({ ...prune(emu.token), [Input.DryRun]: 'true' })
-  expect(rotationRows(result)).toEqual(expectedRows('would delete'))
-  expect(keys()).toEqual(before)
+  await calendar.expectDryRun(prune(emu.token), keys)
 })
 
 test('a token without actions: write is refused with the fix, and nothing is deleted', async () => {
-  const before = keys()
-  const { error } = await runFailing(prune(readOnlyToken))
+  const error = await calendar.expectRefusedPrune(prune(readOnlyToken), keys)
   expect(error.message).toMatch(/refused to delete cache entry 'xlr-backup-nightly-d.zip'.*needs 'actions: write'/)
-  expect(keys()).toEqual(before)
 })
 
 test('prune deletes what no rule keeps, and nothing of another branch or outside the prefix', async () => {
-  const { result } = await run(prune(emu.token))
-  expect(rotationRows(result)).toEqual(expectedRows('deleted'))
-  expect(keys()).toEqual([...KEPT.map(([name]) => name), 'other-x.zip', 'nightly-zz-pr.zip'].map(n => KEY + n).sort())
+  const left = calendar.keptAnd('other-x.zip', 'nightly-zz-pr.zip').map(n => KEY + n)
+  await calendar.expectPruned(prune(emu.token), keys, left)
 })

@@ -83,30 +83,29 @@ describe('cache storage', () => {
     expect(await readdir(workspace)).toEqual([])
   })
 
-  test('a damaged entry fails the fetch and leaves no file', async () => {
-    await backup('damaged.zip', 100_000)
-    await emu.tamper('xlr-backup-damaged.zip')
+  /** Saves `name`, spoils its entry with `spoil`, fetches it: what the fetch threw; no file left there or in the workspace. */
+  async function fetchSpoiled(name: string, size: number, spoil: (key: string) => Promise<void>): Promise<unknown> {
+    await backup(name, size)
+    await spoil(`xlr-backup-${name}`)
     const store = await storage.createStorage(settings, logger)
     const dest = await mkdtemp(path.join(tmp, 'fetch-'))
-    await expect(store.fetch(await store.find({ name: 'damaged.zip' }, logger), dest, logger)).rejects.toBeInstanceOf(
-      StorageError
+    const thrown = await store.fetch(await store.find({ name }, logger), dest, logger).then(
+      () => 'nothing',
+      (error: unknown) => error
     )
     expect(await readdir(dest)).toEqual([])
     expect(await readdir(workspace)).toEqual([])
+    return thrown
+  }
+
+  test('a damaged entry fails the fetch and leaves no file', async () => {
+    expect(await fetchSpoiled('damaged.zip', 100_000, key => emu.tamper(key))).toBeInstanceOf(StorageError)
   })
 
   test('a backup changed inside an intact entry fails its digest: IntegrityError, no file left', async () => {
-    await backup('changed.zip', 200_000)
-    await emu.tamperContent('xlr-backup-changed.zip')
-    const store = await storage.createStorage(settings, logger)
-    const dest = await mkdtemp(path.join(tmp, 'fetch-'))
-    const error = (await store
-      .fetch(await store.find({ name: 'changed.zip' }, logger), dest, logger)
-      .catch(e => e)) as Error
+    const error = await fetchSpoiled('changed.zip', 200_000, key => emu.tamperContent(key))
     expect(error).toBeInstanceOf(IntegrityError)
-    expect(error.message).toMatch(/does not match its digest/)
-    expect(await readdir(dest)).toEqual([])
-    expect(await readdir(workspace)).toEqual([])
+    expect((error as Error).message).toMatch(/does not match its digest/)
   })
 
   test('clear errors: nothing found, evicted, comma in the name, run-id', async () => {
