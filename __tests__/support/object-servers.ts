@@ -4,6 +4,7 @@
  * Storage emulator). Both keep their data in a folder the tests may look into (and damage).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { S3Client } from '@aws-sdk/client-s3'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import * as net from 'node:net'
@@ -131,5 +132,15 @@ async function accepts(port: number): Promise<boolean> {
       resolve(true)
     })
     socket.once('error', () => resolve(false))
+  })
+}
+
+/** An S3 client of the test's own (not the action's) for `server`, with the keys the server gave. */
+export function s3Client(server: ObjectServer): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.env.AWS_ACCESS_KEY_ID, secretAccessKey: server.env.AWS_SECRET_ACCESS_KEY }
   })
 }

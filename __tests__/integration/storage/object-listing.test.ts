@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { sha256File } from '../../support/hash.js'
 import { restoreEnvironmentAfterAll } from '../../support/env.js'
-import { startAzurite, startS3rver, type ObjectServer } from '../../support/object-servers.js'
+import { startAzurite, startS3rver, type ObjectServer, s3Client } from '../../support/object-servers.js'
 import { startRadosgw } from '../../support/radosgw.js'
 import { storageSettings } from '../../support/storage-fixtures.js'
 import { META_CREATED_AT } from '../../../src/storage/object-client.js'
@@ -51,15 +51,6 @@ function s3Case(name: string, start: () => Promise<ObjectServer>): Case {
       }
     }
   }
-}
-
-function s3Client(server: ObjectServer): S3Client {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.env.AWS_ACCESS_KEY_ID, secretAccessKey: server.env.AWS_SECRET_ACCESS_KEY }
-  })
 }
 
 function container(server: ObjectServer): ContainerClient {

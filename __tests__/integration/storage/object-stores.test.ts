@@ -12,12 +12,12 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
 import { BlobServiceClient } from '@azure/storage-blob'
 import { freePort } from '../../support/net.js'
 import { sha256File } from '../../support/hash.js'
 import { restoreEnvironmentAfterAll } from '../../support/env.js'
-import { startAzurite, startS3rver, type ObjectServer } from '../../support/object-servers.js'
+import { startAzurite, startS3rver, type ObjectServer, s3Client } from '../../support/object-servers.js'
 import { startRadosgw } from '../../support/radosgw.js'
 import { storageSettings } from '../../support/storage-fixtures.js'
 import { IntegrityError, StorageError } from '../../../src/shared/errors.js'
@@ -39,15 +39,6 @@ interface Case {
   storedFile: ((server: ObjectServer, key: string) => Promise<string>) | null
   /** How many parts (blocks) the stored object was uploaded in. */
   parts: (server: ObjectServer, key: string) => Promise<number>
-}
-
-function s3Client(server: ObjectServer): S3Client {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.env.AWS_ACCESS_KEY_ID, secretAccessKey: server.env.AWS_SECRET_ACCESS_KEY }
-  })
 }
 
 const cases: Case[] = [
