@@ -337,11 +337,14 @@ describe('the unpacker defends itself even if a check before it missed something
       ;(archive.entries as ArchiveEntry[]).push({ ...file, name: 'home/conf/link/x.txt' })
       const readContent = archive.readContent.bind(archive)
       const readSmallSync = archive.readSmallSync.bind(archive)
+      const readSmallDataSync = archive.readSmallDataSync.bind(archive)
       Object.assign(archive, {
         readContent: (e: ArchiveEntry, sink: ((c: Buffer) => Promise<void>) | null) =>
           readContent(e.name === 'home/conf/link/x.txt' ? file : e, sink),
         readSmallSync: (e: ArchiveEntry, scratch: Buffer) =>
-          readSmallSync(e.name === 'home/conf/link/x.txt' ? file : e, scratch)
+          readSmallSync(e.name === 'home/conf/link/x.txt' ? file : e, scratch),
+        readSmallDataSync: (e: ArchiveEntry, scratch: Buffer) =>
+          readSmallDataSync(e.name === 'home/conf/link/x.txt' ? file : e, scratch)
       })
       await expect(extractArchive(archive, { prefix: 'home/', dest })).rejects.toThrow(
         /cannot unpack home\/conf\/link: another entry already took its place on disk \(EEXIST\)/
