@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --scales 1,3 --runs 3 --dir /tmp/bench --homes DIR]`: the commands registered in
+ * `npm run bench [-- --scales 1,3 --runs 3 --dir /tmp/bench --homes DIR --cli FILE]`: the commands registered in
  * bench-registry.ts (the action's backup and restore against zip, unzip and tar+zstd, and what other modules add) on
  * the same generated home, interleaved: each of `runs` rounds runs every command once. Prints, per row, the median
  * and the spread (lowest–highest) of time and peak memory (RSS), and ratios taken within each round, then their
  * median; writes every run to bench-results/bench-<time>.json. Nothing here is asserted: it measures. `--homes`
  * keeps the generated homes in DIR/scale-N and reuses them next time. Run `npm run package` first: the action's
- * rows run the packaged CLI.
+ * rows run the packaged CLI (bin/xlr-backup.js), or the one `--cli` names (a bundle built elsewhere with
+ * `bash scripts/package.sh DIR`: then DIR/cli.js, leaving dist/ as it is).
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs'
@@ -78,7 +79,7 @@ function spread(values: number[], digits: number): string {
   return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`
 }
 
-const cli = `node ${path.join(root, 'bin/xlr-backup.js')}`
+const cli = `node ${path.resolve(arg('cli', path.join(root, 'bin/xlr-backup.js')))}`
 interface ScaleResult {
   scale: number
   home: { files: number; mb: number }

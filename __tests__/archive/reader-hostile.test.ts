@@ -259,6 +259,27 @@ describe('damaged contents are caught while reading', () => {
     }
   })
 
+  it('a damaged small entry after hundreds of good ones fails the unpacking, and no file is created for it', async () => {
+    const { zip, dest } = paths()
+    const many: ZipEntrySpec[] = Array.from({ length: 600 }, (_, i) => ({
+      name: `home/conf/f${String(i).padStart(3, '0')}.xml`,
+      data: `<item n="${i}">${'x'.repeat(i)}</item>\n`
+    }))
+    await writeBackup(zip, [...base, ...many])
+    await flipInEntry(zip, 'home/conf/f555.xml', 3)
+    const archive = await openBackupArchive(zip)
+    try {
+      // Inflated and checked by a file-creating worker, not by the thread that reads: the failure still names it.
+      await expect(extractArchive(archive, { prefix: 'home/', dest })).rejects.toThrow(
+        /the backup .* is damaged: entry home\/conf\/f555\.xml: /
+      )
+      await expect(lstat(path.join(dest, 'conf/f555.xml'))).rejects.toThrow(/ENOENT/)
+      expect(await describeTree(outside)).toEqual(outsideBefore)
+    } finally {
+      await archive.close()
+    }
+  })
+
   it('a flipped byte in deflated data of a streamed entry', async () => {
     const { zip, dest } = paths()
     // Hex text deflates to about half: over the 4 MiB single-read limit, so this entry streams.
@@ -337,11 +358,14 @@ describe('the unpacker defends itself even if a check before it missed something
       ;(archive.entries as ArchiveEntry[]).push({ ...file, name: 'home/conf/link/x.txt' })
       const readContent = archive.readContent.bind(archive)
       const readSmallSync = archive.readSmallSync.bind(archive)
+      const readSmallDataSync = archive.readSmallDataSync.bind(archive)
       Object.assign(archive, {
         readContent: (e: ArchiveEntry, sink: ((c: Buffer) => Promise<void>) | null) =>
           readContent(e.name === 'home/conf/link/x.txt' ? file : e, sink),
         readSmallSync: (e: ArchiveEntry, scratch: Buffer) =>
-          readSmallSync(e.name === 'home/conf/link/x.txt' ? file : e, scratch)
+          readSmallSync(e.name === 'home/conf/link/x.txt' ? file : e, scratch),
+        readSmallDataSync: (e: ArchiveEntry, scratch: Buffer) =>
+          readSmallDataSync(e.name === 'home/conf/link/x.txt' ? file : e, scratch)
       })
       await expect(extractArchive(archive, { prefix: 'home/', dest })).rejects.toThrow(
         /cannot unpack home\/conf\/link: another entry already took its place on disk \(EEXIST\)/

@@ -51,6 +51,25 @@ async function expectRolledBack(s: Scenario, before: string, run: Promise<unknow
   expect(await findInterruptedRestores(s.home)).toEqual([])
 }
 
+describe('checks that run beside the staging (the backup file digest)', () => {
+  it('are awaited once every component is staged and before the first swap; a failure there rolls back', async () => {
+    const s = await scenario()
+    const before = await worldHash(s)
+    const steps: string[] = []
+    const d = {
+      ...deps(s, { onStep: (step: JournalStep) => void steps.push(step.kind) }),
+      beforeSwaps: async () => {
+        steps.push('before-swaps')
+        throw new Error('the backup file does not match its digest')
+      }
+    }
+    await expectRolledBack(s, before, runRestore(request(s), d), /does not match its digest/)
+    expect(steps.indexOf('before-swaps')).toBe(steps.lastIndexOf('staged') + 2)
+    expect(steps.slice(0, steps.indexOf('before-swaps'))).not.toContain('moved-aside')
+    expect(steps).not.toContain('moved-in')
+  })
+})
+
 describe('fault injection: any failure rolls everything back', () => {
   it('a failure thrown after each journal step leaves home and databases byte-identical', async () => {
     const steps = await allSteps()

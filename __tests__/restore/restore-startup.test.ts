@@ -5,6 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ServerStartError } from '../../src/guard/index.js'
+import { IntegrityError } from '../../src/shared/errors.js'
 import { Input } from '../../src/settings/inputs.js'
 import { Cleanup, fakeServerStartCommand, freePort } from '../support/guard-fixtures.js'
 import { directoryJob, run, runFailing, type Inputs } from '../support/run-job.js'
@@ -80,4 +81,17 @@ test('a backup that stopped the server shows its startup to healthy too', async 
   })
   expect(Number(result.outputs['startup-seconds'])).toBeGreaterThan(0)
   expect(result.summary.facts.find(([label]) => label === 'Startup to healthy')?.[1]).toMatch(/^\d+(\.\d)?s$/)
+})
+
+test('a backup file that does not match its digest is refused before a running server is stopped', async () => {
+  const { inputs } = await backedUpAndChanged()
+  // Every entry still checks out: only the whole-file digest tells.
+  await writeFile(path.join(work, 'store', 'b.zip.sha256'), `${'0'.repeat(64)}  b.zip\n`)
+  const before = await treeHash(home, ['conf'])
+  const { error, logger } = await runFailing({ ...inputs(1), [Input.StartTimeout]: '30' })
+  expect(error).toBeInstanceOf(IntegrityError)
+  expect(error.message).toMatch(/b\.zip/)
+  expect(logger.messages('info').join('\n')).not.toContain('stopping it for the restore')
+  expect(await server.running()).toBe(true)
+  expect(await treeHash(home, ['conf'])).toBe(before)
 })

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
-import { readEntryContent, readSmallEntrySync, type EntryLocation } from '../zip/entry-content.js'
+import { readEntryContent, readSmallDataSync, readSmallEntrySync, type EntryLocation } from '../zip/entry-content.js'
 import { linkEscapeReason, pathKey, unsafeNameReason } from './entry-safety.js'
 import { jsonDepth } from './json-depth.js'
 import {
@@ -48,6 +48,11 @@ export interface BackupArchive {
    * `scratch` (from smallEntryScratch) and is valid until its next use.
    */
   readSmallSync(entry: ArchiveEntry, scratch: Buffer): Buffer
+  /**
+   * A small entry's stored bytes, its local header checked but its content not yet (inflateChecked proves it, on
+   * any thread); may share memory with `scratch`, valid until its next use.
+   */
+  readSmallDataSync(entry: ArchiveEntry, scratch: Buffer): Buffer
   close(): Promise<void>
 }
 
@@ -116,6 +121,7 @@ async function checkArchive(
     entries,
     readContent: (entry, sink) => readEntryContent(fd, file, entry, sink),
     readSmallSync: (entry, scratch) => readSmallEntrySync(fd.fd, file, entry, scratch),
+    readSmallDataSync: (entry, scratch) => readSmallDataSync(fd.fd, file, entry, scratch),
     close: () => fd.close()
   }
   await readLinks(archive, problem)

@@ -105,9 +105,18 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     files,
     isSmallEntry,
     entry => {
-      const content = archive.readSmallSync(entry, scratch)
+      // Read here, inflated and checked by the worker that creates the file: the cores share that work.
+      const content = archive.readSmallDataSync(entry, scratch)
       const time = seconds(entry.mtime)
-      const hold = creator.add({ target: onDisk(entry), content, mode: entry.mode & MODE_MASK, time })
+      const stored = {
+        file: archive.file,
+        name: entry.name,
+        method: entry.method,
+        size: entry.size,
+        crc32: entry.crc32,
+        sha256: entry.sha256
+      }
+      const hold = creator.add({ target: onDisk(entry), content, mode: entry.mode & MODE_MASK, time, stored })
       done(entry)
       return hold
     },

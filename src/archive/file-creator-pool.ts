@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { BufferPool } from './buffer-pool.js'
-import type { CreateRequest, CreateResponse } from './workers/file-creator-protocol.js'
+import { IntegrityError } from '../shared/errors.js'
+import type { CreateRequest, CreateResponse, StoredEntry } from './workers/file-creator-protocol.js'
 import { FILE_CREATOR_WORKER_SOURCE } from './workers/generated/file-creator-worker-source.js'
 
 /** A file the workers could not create, with the path and errno code they met. */
@@ -22,12 +23,14 @@ export interface FileToCreate {
   mode: number
   /** Access and modification time, seconds since the epoch. */
   time: number
+  /** Set when `content` is the archive's stored data: the worker inflates and checks it first (IntegrityError). */
+  stored?: StoredEntry
 }
 
 interface Batch {
   data: Buffer
   used: number
-  files: { target: string; offset: number; length: number; mode: number; time: number }[]
+  files: CreateRequest['files']
 }
 
 /** Content gathered per message; bigger files travel alone. */
@@ -40,16 +43,17 @@ const IN_FLIGHT_PER_WORKER = 2
  * Creating a file is the costly part of unpacking small ones: open(O_CREAT|O_EXCL) and close take ~60 µs of kernel
  * time each on ext4, more than reading, inflating and hashing a 10 KB entry. Done in line they made the restore of
  * 20 000 small files slower than unzip; these worker threads create the files (open, write, fchmod, futimes, close)
- * while the main thread reads and checks the next ones (workers/file-creator-worker.ts). Content arrives already
- * checked: the workers only write.
+ * while the main thread reads the next ones (workers/file-creator-worker.ts). Content arrives either checked or as
+ * stored in the archive (`stored`): then the workers inflate and check it too, so that work is spread over the cores
+ * instead of holding the reading thread. A failed check fails drain() with the IntegrityError.
  */
 export class FileCreatorPool {
   private readonly workers: { worker: Worker; inFlight: number }[] = []
-  private readonly waiting = new Map<number, (failure: FileCreateError | null) => void>()
+  private readonly waiting = new Map<number, (failure: Error | null) => void>()
   private readonly batchBuffers: BufferPool
   private batch: Batch | null = null
   private seq = 0
-  private failure: FileCreateError | Error | null = null
+  private failure: Error | null = null
   private roomWaiter: (() => void) | null = null
   private readonly settled: Promise<void>[] = []
 
@@ -74,7 +78,7 @@ export class FileCreatorPool {
     this.batch ??= { data: this.buffer(length), used: 0, files: [] }
     const b = this.batch
     file.content.copy(b.data, b.used)
-    b.files.push({ target: file.target, offset: b.used, length, mode: file.mode, time: file.time })
+    b.files.push({ target: file.target, offset: b.used, length, mode: file.mode, time: file.time, stored: file.stored })
     b.used += length
     if (b.used >= BATCH_BYTES) this.send()
     return this.full() ? new Promise(resolve => (this.roomWaiter = resolve)) : undefined
@@ -156,9 +160,11 @@ export class FileCreatorPool {
     const w = { worker, inFlight: 0 }
     worker.on('message', (msg: CreateResponse) => {
       this.batchBuffers.give(Buffer.from(msg.data.buffer, 0, msg.data.buffer.byteLength))
-      const failure = msg.failure
-        ? new FileCreateError(msg.failure.target, msg.failure.code, msg.failure.message)
-        : null
+      const failure = !msg.failure
+        ? null
+        : msg.failure.integrity
+          ? new IntegrityError(msg.failure.message)
+          : new FileCreateError(msg.failure.target, msg.failure.code, msg.failure.message)
       this.waiting.get(msg.seq)?.(failure)
       this.waiting.delete(msg.seq)
     })

@@ -10,6 +10,7 @@ import { authenticate } from '../signing/authenticate.js'
 import type { Statement } from '../signing/statement.js'
 import type { Logger } from '../shared/logger.js'
 import { createPrivateWriteStream } from '../shared/private-files.js'
+import type { PendingCheck } from '../shared/pending-check.js'
 import { Progress } from '../shared/progress.js'
 import { Input } from '../settings/inputs.js'
 import type { Settings } from '../settings/settings.js'
@@ -25,14 +26,26 @@ export interface FetchedBackup {
   storedBytes: number
   /** What the trusted signature pinned (null when 'trusted-signers' is not set): the manifest must match it. */
   signed: Statement | null
+  /**
+   * The stored file's whole-file digest check: passed already, unless `digestLater` let a backup read in place be
+   * hashed beside the reading that follows (then await it before anything outside the work folders changes).
+   */
+  digest: PendingCheck
 }
+
+const PASSED: PendingCheck = { result: async () => undefined }
 
 /**
  * Finds the backup the inputs ask for, fetches it into `workDir` (digest checked by the storage), and decrypts an
  * age file into a plaintext ZIP there. The decrypted file is used only once the age stream has ended without an
  * error: a truncated or tampered file fails here, before anything reads it.
  */
-export async function fetchBackup(settings: Settings, workDir: string, logger: Logger): Promise<FetchedBackup> {
+export async function fetchBackup(
+  settings: Settings,
+  workDir: string,
+  logger: Logger,
+  options: { digestLater?: boolean } = {}
+): Promise<FetchedBackup> {
   const storage = await createStorage(settings.storage, logger)
   const query = settings.storage.name ? { name: settings.storage.name } : { prefix: settings.storage.namePrefix }
   let found = await storage.find(query, logger)
@@ -47,10 +60,27 @@ export async function fetchBackup(settings: Settings, workDir: string, logger: L
     signed = statement
   }
   const pinned = found
-  const stored = await logger.group(`Fetch ${found.name}`, async () => storage.fetch(pinned, workDir, logger))
+  let digest = PASSED
+  let stored: string
+  if (options.digestLater && storage.readInPlace) {
+    const inPlace = storage.readInPlace(pinned, logger)
+    stored = inPlace.path
+    digest = inPlace.digest
+  } else {
+    stored = await logger.group(`Fetch ${found.name}`, async () => storage.fetch(pinned, workDir, logger))
+  }
   const { size } = await stat(stored)
-  const encrypted = await assertEncryptedIfRequired(stored, settings.requireEncryption)
-  if (!encrypted) return { found, zipFile: stored, encrypted, storedBytes: size, signed }
+  const encrypted = await assertEncryptedIfRequired(stored, settings.requireEncryption).catch(
+    async (error: unknown) => {
+      // A damaged file says so first, as when the digest was checked before anything else.
+      await digest.result()
+      throw error
+    }
+  )
+  if (!encrypted) return { found, zipFile: stored, encrypted, storedBytes: size, signed, digest }
+  // Decrypting reads the whole file anyway: the digest is settled first, as for every other fetch.
+  await digest.result()
+  digest = PASSED
   if (!decryptionKeysGiven(settings.decryption)) {
     throw new EncryptionError(
       `The backup ${found.name} is encrypted (age); set '${Input.DecryptionIdentity}' (an AGE-SECRET-KEY-1… from a secret) or '${Input.EncryptionPassphrase}' to open it.`
@@ -79,7 +109,7 @@ export async function fetchBackup(settings: Settings, workDir: string, logger: L
   })
   // A downloaded copy is ours to remove; a backup read in place (storage: directory) is the user's.
   if (path.dirname(path.resolve(stored)) === path.resolve(workDir)) await rm(stored, { force: true })
-  return { found, zipFile, encrypted, storedBytes: size, signed }
+  return { found, zipFile, encrypted, storedBytes: size, signed, digest }
 }
 
 /**
@@ -119,14 +149,23 @@ async function checkSignature(
 export async function fetchAndOpenBackup(
   settings: Settings,
   workDir: string,
-  logger: Logger
+  logger: Logger,
+  options: { digestLater?: boolean } = {}
 ): Promise<{ fetched: FetchedBackup; archive: BackupArchive }> {
-  const fetched = await fetchBackup(settings, workDir, logger)
-  const archive = await openBackupArchive(fetched.zipFile)
+  const fetched = await fetchBackup(settings, workDir, logger, options)
+  let archive: BackupArchive
+  try {
+    archive = await openBackupArchive(fetched.zipFile)
+  } catch (error) {
+    // A file that does not match its digest is reported as that, not as whatever its damage broke.
+    await fetched.digest.result()
+    throw error
+  }
   try {
     checkSignedManifest(fetched, archive.manifestSha256)
   } catch (error) {
     await archive.close()
+    await fetched.digest.result()
     throw error
   }
   return { fetched, archive }

@@ -55,6 +55,7 @@ export async function withServerStopped<T>(
     return result
   }
   if (!control.stopCommand) throw serverRunningError(home, first, purpose)
+  await opts.beforeStop?.()
   cancellation.throwIfCancelled()
 
   const owed = owedStart(home, control, probeOpts, logger, purpose)

@@ -48,6 +48,11 @@ export interface GuardOptions {
   outage?: { down(): void; starting(): void }
   /** Told the seconds from the start-command to a healthy server, when this run started it. */
   onHealthy?: (startupSeconds: number) => void
+  /**
+   * Awaited once the server is found running, before it is stopped: a check still in flight (the restore's digest
+   * of a backup read in place) fails the run while the server is still serving, not after an outage for nothing.
+   */
+  beforeStop?: () => Promise<void>
 }
 
 /** One running process as the operating system lists it. */

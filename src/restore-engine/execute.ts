@@ -91,6 +91,10 @@ export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Prom
       await deps.rewriteConf(path.join(plan.stagingDir, 'conf'))
       await w.step('conf-rewritten', 'conf')
     }
+    if (deps.beforeSwaps) {
+      activity.now = 'checking the backup file against its digest'
+      await deps.beforeSwaps()
+    }
     journal.swapsBegan = true
     await w.setState('swapping')
     await carryOutSwapsAndAfter(w, deps, activity)

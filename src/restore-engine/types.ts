@@ -80,6 +80,11 @@ export interface RestoreDeps {
   logger: Logger
   /** Applied to the staged conf/ before the swap (restore drills point the conf at the drill database). */
   rewriteConf?: (stagedConfDir: string) => Promise<void>
+  /**
+   * Awaited once everything is staged, before the first swap: checks still running beside the staging (the backup
+   * file's whole digest). A failure rolls back like a damaged entry does: the home is untouched.
+   */
+  beforeSwaps?: () => Promise<void>
   /** Free space of the filesystem holding `path` (default fs.statfs); injectable to simulate a full disk. */
   statfs?: (path: string) => Promise<StatfsResult>
   /** Called after each journal step is on disk. Tests use it to fail or die at a chosen step. */

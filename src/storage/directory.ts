@@ -14,6 +14,7 @@ import { readCompanion } from './companion-file.js'
 import { createStagingFile } from './staging.js'
 import { companionName, isCompanionName } from '../signing/companion.js'
 import type { BackupQuery, BackupStorage, FoundBackup, PublishedBackup } from './types.js'
+import { pendingCheck, type PendingCheck } from '../shared/pending-check.js'
 import { Input } from '../shared/io-names.js'
 
 const SIDECAR = '.sha256'
@@ -148,23 +149,36 @@ export class DirectoryStorage implements BackupStorage {
    * `destDir` is unused: nothing is written.
    */
   async fetch(found: FoundBackup, _destDir: string, logger: Logger): Promise<string> {
+    const { path: file, digest } = this.readInPlace(found, logger)
+    await digest.result()
+    return file
+  }
+
+  /**
+   * The stored file's own path at once, and its digest check running beside whatever reads the file next (see
+   * BackupStorage.readInPlace): a restore unpacks into its staging folder while the whole file is hashed.
+   */
+  readInPlace(found: FoundBackup, logger: Logger): { path: string; digest: PendingCheck } {
     const progress = new Progress(`Checked ${found.name}`, found.size, logger)
-    const { sha256, size } = await hashFile(found.ref, progress).catch((error: unknown) => {
-      throw new StorageError(`Could not read backup ${found.ref}: ${(error as Error).message}`, { cause: error })
-    })
-    if (found.sha256 === null) {
-      logger.warning(
-        `${found.ref} has no ${path.basename(found.ref)}${SIDECAR} digest file, so its bytes cannot be checked as a ` +
-          `whole (the archive's own checks still run). SHA-256 of the file: ${sha256}.`
-      )
-    } else if (sha256 !== found.sha256) {
-      throw new IntegrityError(
-        `Backup ${found.ref} does not match its digest file: expected sha256 ${found.sha256}, read ${sha256}. ` +
-          `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with '${Input.Name}'.`
-      )
-    }
-    logger.info(`Checked ${found.ref} (${size} bytes, sha256 matches its digest file); it is read in place.`)
-    return found.ref
+    const checked = hashFile(found.ref, progress)
+      .catch((error: unknown) => {
+        throw new StorageError(`Could not read backup ${found.ref}: ${(error as Error).message}`, { cause: error })
+      })
+      .then(({ sha256, size }) => {
+        if (found.sha256 === null) {
+          logger.warning(
+            `${found.ref} has no ${path.basename(found.ref)}${SIDECAR} digest file, so its bytes cannot be checked as a ` +
+              `whole (the archive's own checks still run). SHA-256 of the file: ${sha256}.`
+          )
+        } else if (sha256 !== found.sha256) {
+          throw new IntegrityError(
+            `Backup ${found.ref} does not match its digest file: expected sha256 ${found.sha256}, read ${sha256}. ` +
+              `The stored file is damaged or was changed after it was written; restore refused. Pick another backup with '${Input.Name}'.`
+          )
+        }
+        logger.info(`Checked ${found.ref} (${size} bytes, sha256 matches its digest file); it is read in place.`)
+      })
+    return { path: found.ref, digest: pendingCheck(checked) }
   }
 
   /**

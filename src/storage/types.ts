@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/logger.js'
+import type { PendingCheck } from '../shared/pending-check.js'
 
 /** Where finished backups go and where restore finds them. One implementation per `storage` input value. */
 export interface BackupStorage {
@@ -36,6 +37,12 @@ export interface BackupStorage {
    * backups are local files may return the stored file itself, checked in place: callers only read it.
    */
   fetch(found: FoundBackup, destDir: string, logger: Logger): Promise<string>
+  /**
+   * Backends whose backups are local files (directory): the stored file's path at once, with the check of its
+   * whole-file digest still running. The caller may read the file meanwhile but must await `digest.result()` before
+   * it trusts the backup with anything outside its own work folders (a restore: before its first swap).
+   */
+  readInPlace?(found: FoundBackup, logger: Logger): { path: string; digest: PendingCheck }
   /**
    * The text of the found backup's signature companion ('<name>.sig'), or null when it has none. Read before the
    * backup itself is fetched, so an untrusted backup is refused before a byte of it is used.

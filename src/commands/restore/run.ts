@@ -30,6 +30,7 @@ import { serverControl, tempRoot, threadCount } from '../../settings/derived.js'
 import { Input } from '../../settings/inputs.js'
 import type { Settings } from '../../settings/settings.js'
 import { InputError } from '../../shared/errors.js'
+import type { PendingCheck } from '../../shared/pending-check.js'
 import type { Logger } from '../../shared/logger.js'
 import { currentRunFolder, makePrivateTempDir } from '../../shared/private-files.js'
 import { Progress } from '../../shared/progress.js'
@@ -54,10 +55,14 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
   const workDir = await makePrivateTempDir('restore-', currentRunFolder() ?? tempRoot(settings))
   let archive: BackupArchive | null = null
   let extractor: ArchiveExtractor | null = null
+  let digest: PendingCheck | null = null
   try {
-    const opened = await fetchAndOpenBackup(settings, workDir, logger)
+    // A backup read in place is hashed as a whole while it is checked and staged; the engine waits for that digest
+    // before its first swap.
+    const opened = await fetchAndOpenBackup(settings, workDir, logger, { digestLater: true })
     clock.mark('fetch')
     const { fetched } = opened
+    digest = fetched.digest
     archive = opened.archive
     const { manifest } = archive
     const hasDumps = settings.database.mode !== 'none' && manifest.databases.some(d => d.dump && !d.embedded)
@@ -175,6 +180,7 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
               : null,
           logger,
           rewriteConf,
+          beforeSwaps: () => fetched.digest.result(),
           onStep: (_step, journal) => {
             runState.trackRestore(journal)
             // A cancel stops the restore at its next step while it stages or swaps; the engine then rolls back
@@ -195,11 +201,18 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
         )
       }
       result = await engine()
+      await digest.result()
     } else {
       result = await withServerStopped(
         current,
         serverControl(settings),
-        { port: settings.server.port ?? undefined, purpose: 'restore', onHealthy: clock.healthy },
+        {
+          port: settings.server.port ?? undefined,
+          purpose: 'restore',
+          onHealthy: clock.healthy,
+          // A running server is stopped only once the backup file has matched its digest.
+          beforeStop: () => fetched.digest.result()
+        },
         logger,
         engine
       )
@@ -218,6 +231,11 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
       ]
     })
     return clock.addTo(summary, dryRun ? undefined : 'Recovery time')
+  } catch (error) {
+    // A file that does not match its digest is reported as that, whatever its damage broke first: as when the
+    // digest was checked before anything else.
+    await digest?.result()
+    throw error
   } finally {
     await extractor?.close()
     await archive?.close()

@@ -27,10 +27,108 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 // src/archive/workers/file-creator-worker.ts
 var import_node_fs = __toESM(require("node:fs"), 1);
 var import_node_worker_threads = require("node:worker_threads");
+
+// src/zip/entry-content.ts
+var import_node_crypto = require("node:crypto");
+var zlib = __toESM(require("node:zlib"), 1);
+var import_node_util = require("node:util");
+
+// src/shared/errors.ts
+var XlrBackupError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+};
+var IntegrityError = class extends XlrBackupError {
+};
+
+// src/zip/zip-format.ts
+var METHOD_STORE = 0;
+var FLAG_ENCRYPTED = 1 << 0;
+var FLAG_DATA_DESCRIPTOR = 1 << 3;
+var FLAG_UTF8 = 1 << 11;
+var HOST_UNIX = 3;
+var MADE_BY_UNIX = HOST_UNIX << 8 | 63;
+var DEFLATE_END = Buffer.from([3, 0]);
+
+// src/zip/zip-central-directory.ts
+var MAX_CENTRAL_DIRECTORY = 1024 * 1024 * 1024;
+var utf8 = new TextDecoder("utf-8", { fatal: true });
+
+// src/zip/entry-content.ts
+var WHOLE_ENTRY_LIMIT = 1024 * 1024;
+var SYNC_INFLATE_LIMIT = 32 * 1024;
+var STREAM_CHUNK = 1024 * 1024;
+var SMALL_ENTRY_LIMIT = 256 * 1024;
+var inflateRaw2 = (0, import_node_util.promisify)(zlib.inflateRaw);
+function inflateChecked(file, entry, data) {
+  let content = data;
+  if (entry.method !== METHOD_STORE) {
+    try {
+      content = zlib.inflateRawSync(data, { maxOutputLength: entry.size + 1, chunkSize: Math.max(64, entry.size + 1) });
+    } catch (error) {
+      throw bad(file, entry, \`its compressed data is corrupt (\${error.message})\`, error);
+    }
+  }
+  check(file, entry, content.length, zlib.crc32(content), entry.sha256 ? sha256(content) : null);
+  return content;
+}
+function check(file, entry, size, crc, sha) {
+  if (size !== entry.size) throw bad(file, entry, \`it holds \${size} bytes, the archive declares \${entry.size}\`);
+  if (crc >>> 0 !== entry.crc32 >>> 0) {
+    throw bad(file, entry, \`its CRC-32 is \${hex8(crc)}, the archive declares \${hex8(entry.crc32)}\`);
+  }
+  if (entry.sha256 !== null && sha !== entry.sha256) {
+    throw bad(file, entry, \`its SHA-256 is \${sha}, the manifest says \${entry.sha256}\`);
+  }
+}
+function sha256(data) {
+  return (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
+}
+function hex8(n) {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}
+function bad(file, entry, detail, cause) {
+  return new IntegrityError(\`the backup \${file} is damaged: entry \${entry.name}: \${detail} — use another backup\`, {
+    cause
+  });
+}
+
+// src/archive/gc-hint.ts
+var import_node_v8 = __toESM(require("node:v8"), 1);
+var import_node_vm = __toESM(require("node:vm"), 1);
+var GC_EVERY_BYTES = 8 * 1024 * 1024;
+var GROWTH_BEFORE_FULL = 8 * 1024 * 1024;
+var EXTERNAL_BEFORE_FULL = 24 * 1024 * 1024;
+var collect;
+function collector() {
+  if (collect === void 0) {
+    try {
+      import_node_v8.default.setFlagsFromString("--expose-gc");
+      collect = import_node_vm.default.runInNewContext("gc");
+    } catch {
+      collect = null;
+    }
+  }
+  return collect;
+}
+function collectYoungGarbage() {
+  collector()?.({ type: "minor" });
+}
+
+// src/archive/workers/file-creator-worker.ts
 var port = import_node_worker_threads.parentPort;
+var COLLECT_EVERY_BYTES = GC_EVERY_BYTES / 4;
+var sinceCollect = 0;
 function failed(target, e) {
   const error = e;
-  return { target, code: error?.code, message: String(error?.message || e) };
+  return {
+    target,
+    code: error?.code,
+    message: String(error?.message || e),
+    ...e instanceof IntegrityError ? { integrity: true } : {}
+  };
 }
 port.on("message", (msg) => {
   const data = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
@@ -38,9 +136,14 @@ port.on("message", (msg) => {
   for (const f of msg.files) {
     let fd = -1;
     try {
+      let content = data.subarray(f.offset, f.offset + f.length);
+      if (f.stored) {
+        content = inflateChecked(f.stored.file, f.stored, content);
+        sinceCollect += content.length;
+      }
       fd = import_node_fs.default.openSync(f.target, msg.flags, 384);
       let written = 0;
-      while (written < f.length) written += import_node_fs.default.writeSync(fd, data, f.offset + written, f.length - written);
+      while (written < content.length) written += import_node_fs.default.writeSync(fd, content, written, content.length - written);
       import_node_fs.default.fchmodSync(fd, f.mode);
       import_node_fs.default.futimesSync(fd, f.time, f.time);
     } catch (e) {
@@ -55,6 +158,10 @@ port.on("message", (msg) => {
       }
     }
     if (failure) break;
+  }
+  if (sinceCollect >= COLLECT_EVERY_BYTES) {
+    sinceCollect = 0;
+    collectYoungGarbage();
   }
   const reply = { seq: msg.seq, failure, data: msg.data };
   port.postMessage(reply, [msg.data.buffer]);
