@@ -1,5 +1,6 @@
-// npm run bench:store [-- --mb 2048 --runs 3]: the s3 storage's upload and download against a plain
-// @aws-sdk/lib-storage Upload (and a plain GetObject) of the same file, on a local s3rver, runs interleaved; each
+// npm run bench:store [-- --mb 2048 --runs 3 --server radosgw|s3rver]: the s3 storage's upload and download against
+// a plain @aws-sdk/lib-storage Upload (and a plain GetObject) of the same file, on a local S3 server (radosgw, the
+// Ceph gateway the tests start, keeps objects in memory; s3rver writes them to disk), runs interleaved; each
 // transfer in its own process (scripts/bench-object-store-run.ts) for its peak RSS. Run it under
 // `flock /work/wt/bench.lock` on a shared machine.
 import { execFileSync } from 'node:child_process'
@@ -11,8 +12,9 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { randomFillSync } from 'node:crypto'
-import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { startS3rver } from '../__tests__/support/object-servers.js'
+import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3'
+import { s3Client, startS3rver } from '../__tests__/support/object-servers.js'
+import { startRadosgw } from '../__tests__/support/radosgw.js'
 
 const args = process.argv.slice(2)
 const arg = (name: string, fallback: string): string => {
@@ -21,11 +23,12 @@ const arg = (name: string, fallback: string): string => {
 }
 const mb = Number(arg('mb', '2048'))
 const runs = Number(arg('runs', '3'))
+const serverKind = arg('server', 'radosgw')
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const BUCKET = 'bench'
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-store-'))
-const server = await startS3rver([BUCKET])
+const server = serverKind === 's3rver' ? await startS3rver([BUCKET]) : await startRadosgw()
 Object.assign(process.env, server.env)
 try {
   const file = path.join(dir, 'backup.bin')
@@ -33,7 +36,8 @@ try {
   const hash = createHash('sha256')
   await pipeline(createReadStream(file), hash)
   const sha256 = hash.digest('hex')
-  const s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true })
+  const s3 = s3Client(server)
+  if (serverKind !== 's3rver') await s3.send(new CreateBucketCommand({ Bucket: BUCKET }))
   const measures: Record<string, { seconds: number; maxRssMb: number }[]> = {}
   const measure = (what: string, key: string): void => {
     const out = execFileSync(
@@ -64,7 +68,7 @@ try {
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   const lines = [
-    `s3rver on 127.0.0.1, ${mb} MiB file, ${runs} interleaved runs; ${os.cpus().length} cores, Node ${process.version}`,
+    `${serverKind} on 127.0.0.1, ${mb} MiB file, ${runs} interleaved runs; ${os.cpus().length} cores, Node ${process.version}`,
     '',
     '| what | median s | min–max s | median peak RSS MB | max peak RSS MB |',
     '| --- | --- | --- | --- | --- |'
