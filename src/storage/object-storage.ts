@@ -132,9 +132,9 @@ export class ObjectStorage implements BackupStorage {
     // Newest by the backup's own time (kept in its metadata), not by listing order or upload time; then the name.
     // A time claimed after the upload is not believed: the upload time ranks that object instead.
     const now = this.now().getTime()
-    const rank = (o: StoredObject): number => rankingTime(this.found(o), now) ?? 0
-    dated.sort((a, b) => rank(b) - rank(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
-    const chosen = dated[0]
+    const ranked = dated.map(o => ({ o, rank: rankingTime(this.found(o), now) ?? 0 }))
+    ranked.sort((a, b) => b.rank - a.rank || (a.o.key < b.o.key ? 1 : a.o.key > b.o.key ? -1 : 0))
+    const chosen = ranked[0].o
     if ('prefix' in query) {
       logger.info(
         `Newest backup starting with '${query.prefix}' in ${this.client.where}: ${this.nameOf(chosen)} (of ${dated.length})`
