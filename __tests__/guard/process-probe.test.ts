@@ -172,10 +172,15 @@ describe('ProcFsProcessLister', () => {
     await writeFile(path.join(good, 'cmdline'), `java\0-cp\0lib/*\0${BOOTSTRAPPER}\0`)
     await writeFile(path.join(good, 'stat'), '4242 (java (main)) S 17 4242 4242 0 -1')
     await symlink(sandbox.home, path.join(good, 'cwd'))
-    // A process whose cmdline cannot be read (here: a folder in its place) and one that has no cwd link.
+    // A process whose cmdline cannot be read (here: a folder in its place), one whose cwd cannot be read (a file in
+    // place of the link: EINVAL, as EACCES for another user's process), and a bootstrapper that ended between the
+    // reads of its cmdline and its cwd (the link is gone: ENOENT).
     await mkdir(path.join(proc, '5000', 'cmdline'), { recursive: true })
     await mkdir(path.join(proc, '5001'))
     await writeFile(path.join(proc, '5001', 'cmdline'), ['sleep', '1000', ''].join('\0'))
+    await writeFile(path.join(proc, '5001', 'cwd'), '')
+    await mkdir(path.join(proc, '5002'))
+    await writeFile(path.join(proc, '5002', 'cmdline'), `java\0${BOOTSTRAPPER}\0`)
     // A kernel thread: empty cmdline.
     await mkdir(path.join(proc, '2'))
     await writeFile(path.join(proc, '2', 'cmdline'), '')

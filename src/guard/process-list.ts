@@ -57,14 +57,20 @@ export class ProcFsProcessLister implements ProcessLister {
     const argv = splitProcCmdline(raw)
     // Kernel threads and zombies have no command line: nothing there can be a server.
     if (argv.length === 0) return null
+    let ended = false
     const [cwd, ppid, namespace] = await Promise.all([
-      readlink(path.join(dir, 'cwd')).catch(() => {
-        this.unreadable++
+      readlink(path.join(dir, 'cwd')).catch((error: NodeJS.ErrnoException) => {
+        // Its command line was just read, and a process loses its memory before its working folder as it exits:
+        // a cwd that no longer exists means the process ended between the two reads, and an ended process holds
+        // no home. Any other failure (another user's process) leaves the folder unknown, which counts as this home.
+        if (error.code === 'ENOENT' || error.code === 'ESRCH') ended = true
+        else this.unreadable++
         return null
       }),
       readFile(path.join(dir, 'stat'), 'utf8').then(parseProcStatPpid, () => null),
       readlink(path.join(dir, 'ns', 'mnt')).catch(() => null)
     ])
+    if (ended) return null
     const sameMountNamespace = ownNamespace === null || namespace === null ? null : namespace === ownNamespace
     return { pid, ppid, argv, commandLine: argv.join(' '), cwd, sameMountNamespace }
   }
