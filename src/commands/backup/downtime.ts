@@ -147,7 +147,9 @@ async function captureMoment(
 
 function describeCapture(home: HomeSnapshot, reflink: boolean, held: number, started: number): string {
   const parts = [
-    `the home (${home.files} files, ${reflink ? 'cloned' : 'copied'} in ${formatDuration(home.seconds)})`,
+    `the home (${home.checked} entries checked against the copy made before the stop in ` +
+      `${formatDuration(home.seconds)}: ${home.copied} files ${reflink ? 'cloned' : 'copied'} again, ${home.racy} ` +
+      `of them racy, ${home.remade} folders or links made, ${home.removed} entries removed)`,
     ...(held ? [`${held} PostgreSQL snapshot${held === 1 ? '' : 's'} held for pg_dump`] : []),
     ...(started ? [`${started} dump${started === 1 ? '' : 's'} started at the stop`] : [])
   ]
