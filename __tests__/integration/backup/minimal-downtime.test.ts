@@ -119,7 +119,7 @@ describe.each([
     expect(log).toMatch(/Copied the home into .* while the server runs/)
     // The journal, the created file and the H2 file; the deleted one removed.
     expect(log).toMatch(
-      /Captured the moment of the stop: the home \(\d+ entries checked .*: 3 files copied again, 0 of them racy, 0 folders or links made, 1 entries removed\)/
+      /Captured the moment of the stop: the home \(in [\d.]+s: \d+ entries checked against the copy made before the stop, 3 files copied again, 0 of them racy, 0 folders or links made, 1 entries removed\)/
     )
     const stopped = await homeState(atStop())
     // The server did write before its stop, and the copy at the stop is the backup's moment.
