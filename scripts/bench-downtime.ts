@@ -100,7 +100,7 @@ async function serverFor(home: string, dir: string): Promise<{ start: string; st
     `date >> ${home}/conf/bench-journal.log`,
     `date +%s%N > ${home}/conf/bench-state.txt`,
     `rm -f ${home}/conf/bench-tmp-*`,
-    `date +%s%N > ${home}/conf/bench-tmp-$RANDOM`
+    `date +%s%N > ${home}/conf/bench-tmp-$$`
   ].join('; ')
   return {
     // The whole background group is redirected: a subshell left holding our pipe would keep execFileSync waiting.

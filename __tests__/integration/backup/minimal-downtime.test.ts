@@ -51,7 +51,7 @@ function writesBeforeStop(): string {
     `echo 'before the stop' >> ${h('repository/journal.log')}`,
     `date +%s%N > ${h('repository/created-before-stop.txt')}`,
     `rm -f ${h('repository/doomed-before-stop.bin')}`,
-    `printf '%08d' "$RANDOM" | dd of=${h('repository/db/xlr.trace.db')} bs=1 seek=8192 conv=notrunc status=none`,
+    `date +%N | head -c 8 | dd of=${h('repository/db/xlr.trace.db')} bs=1 seek=8192 conv=notrunc status=none`,
     `touch -d @${H2_MTIME} ${h('repository/db/xlr.trace.db')}`,
     `rm -rf '${atStop()}'`,
     `cp -a '${fx.home}' '${atStop()}'`,
