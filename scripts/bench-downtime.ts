@@ -1,28 +1,38 @@
 /**
- * `npm run bench:downtime [-- --scales 1,3 --runs 3 --db-mb 200 --dir /tmp/xlr-bench-downtime]`: the outage of a
- * backup with 'downtime: minimal' against a plain `cp -a` of the same home, interleaved run by run, with a stand-in
- * server on the home's port (stopped and started by the backup as a real one would be). Rows: the home alone at each
- * scale; the largest scale with a PostgreSQL database of `--db-mb` MB (the outage's share of the whole backup); and,
- * where this machine can loop-mount an XFS image with reflinks (root, mkfs.xfs), the largest scale on it. Medians
- * and spread (min–max) of `--runs`. Prints a table and writes bench-results/downtime-<time>.json; asserts nothing.
+ * `npm run bench:downtime [-- --scales 1,3 --runs 3 --db-mb 200 --dir /tmp/xlr-bench-downtime --baseline <checkout>]`:
+ * the outage of a backup with 'downtime: minimal' against a plain `cp -a` of the same home, interleaved run by run,
+ * with a stand-in server on the home's port (stopped and started by the backup as a real one would be; before it
+ * stops, it changes a handful of files, as a running server does while the home is copied). Rows: the home alone at
+ * each scale; the largest scale with a PostgreSQL database of `--db-mb` MB (the outage's share of the whole backup);
+ * and, where this machine can loop-mount an XFS image with reflinks (root, mkfs.xfs), the largest scale on it.
+ * `--baseline` runs the CLI of another checkout (with its node_modules) too, interleaved, for its outage beside this
+ * one's. A freshly written home is "racy" (every file is copied again during the stop) until it is older than the
+ * racy window: the bench waits for that before the first run of a home, and says so. Medians and spread (min–max) of
+ * `--runs`. Prints a table and writes bench-results/downtime-<time>.json; asserts nothing.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { walkTree } from '../src/archive/tree-walker.js'
+import { racyWindowNs } from '../src/snapshot/racy-window.js'
 import { makeHome } from './make-home.js'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const FAKE_SERVER = path.join(root, '__tests__/support/fake-xlr-server.mjs')
 // The CLI from the sources (not the bundle in dist/, which the integrator rebuilds): what this branch does.
-const cli = `${path.join(root, 'node_modules/.bin/tsx')} ${path.join(root, 'src/cli-main.ts')}`
+const cliOf = (checkout: string): string =>
+  `${path.join(checkout, 'node_modules/.bin/tsx')} ${path.join(checkout, 'src/cli-main.ts')}`
+const cli = cliOf(root)
 
 interface Options {
   scales: number[]
   runs: number
   dbMb: number
   base: string
+  /** Another checkout whose CLI runs too, interleaved (its outage beside this one's). */
+  baseline: string | null
 }
 
 interface Row {
@@ -30,6 +40,9 @@ interface Row {
   cpA: number[]
   downtime: number[]
   total: number[]
+  /** What the stop's pass over the pre-copy did, as the log says, per run. */
+  pass2: string[]
+  baselineDowntime: number[]
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -53,31 +66,71 @@ async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Waits until every file of `home` is older than the racy window, so that the runs measure a home as a server leaves
+ * it (most files untouched for long), not one written moments ago, which the stop would copy again in full.
+ */
+async function waitOutOfRacyWindow(home: string): Promise<void> {
+  let newest = 0n
+  for await (const entry of walkTree(home, { exactStats: true })) {
+    const { mtimeNs, ctimeNs } = entry.exact!
+    if (mtimeNs > newest) newest = mtimeNs
+    if (ctimeNs > newest) newest = ctimeNs
+  }
+  const until = Number((newest + racyWindowNs()) / 1_000_000n)
+  const wait = until - Date.now()
+  if (wait <= 0) return
+  process.stderr.write(
+    `bench-downtime: waiting ${(wait / 1000).toFixed(0)} s until the home is older than the racy window ` +
+      `(files changed within it are copied again during the stop)…\n`
+  )
+  await new Promise(resolve => setTimeout(resolve, wait + 1000))
+}
+
 /** The home's http.port set to a free port, and the stand-in server's commands. */
 async function serverFor(home: string, dir: string): Promise<{ start: string; stop: string }> {
   const port = await freePort()
   const conf = path.join(home, 'conf/xl-release-server.conf')
   writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^http\.port=\d+$/m, `http.port=${port}`))
   const pid = path.join(dir, 'server.pid')
+  // What a running server does to its home while the backup copies it before the stop: a log and a journal
+  // appended to, a state file rewritten, a temporary file created and one removed.
+  const writes = [
+    `date >> ${home}/log/xl-release.log`,
+    `date >> ${home}/conf/bench-journal.log`,
+    `date +%s%N > ${home}/conf/bench-state.txt`,
+    `rm -f ${home}/conf/bench-tmp-*`,
+    `date +%s%N > ${home}/conf/bench-tmp-$$`
+  ].join('; ')
   return {
     // The whole background group is redirected: a subshell left holding our pipe would keep execFileSync waiting.
     start: `(cd ${home} && exec nohup node ${FAKE_SERVER} ${port} ${pid}) >/dev/null 2>&1 </dev/null & sleep 0.3`,
-    stop: `kill "$(cat ${pid})"`
+    stop: `${writes}; kill "$(cat ${pid})"`
   }
 }
 
-/** One backup with the stand-in server running: its downtime and total seconds, as the CLI's outputs say. */
-function backup(home: string, dir: string, server: { start: string; stop: string }, extra: string): [number, number] {
+/**
+ * One backup with the stand-in server running: its downtime and total seconds, as the CLI's outputs say, and what
+ * the stop's pass over the pre-copy did, as its log says.
+ */
+function backup(
+  home: string,
+  dir: string,
+  server: { start: string; stop: string },
+  extra: string,
+  withCli = cli
+): [number, number, string] {
   sh(server.start)
   rmSync(path.join(dir, 'store'), { recursive: true, force: true })
   dropCaches()
   const out = sh(
-    `${cli} backup --home ${home} --storage directory --path ${dir}/store --name bench --stop-command '${server.stop}' ` +
-      `--start-command '${server.start}' --stop-timeout 60 --start-timeout 60 ${extra} 2>/dev/null`
+    `${withCli} backup --home ${home} --storage directory --path ${dir}/store --name bench --stop-command '${server.stop}' ` +
+      `--start-command '${server.start}' --stop-timeout 60 --start-timeout 60 ${extra} 2>&1`
   )
-  sh(`${server.stop}; sleep 0.6`)
+  sh(`kill "$(cat ${dir}/server.pid)"; sleep 0.6`)
   const value = (name: string): number => Number(new RegExp(`^${name}=(.*)$`, 'm').exec(out)?.[1])
-  return [value('downtime-seconds'), value('duration-seconds')]
+  const pass2 = /Captured the moment of the stop: the home \((.*? entries removed)\)/.exec(out)?.[1] ?? ''
+  return [value('downtime-seconds'), value('duration-seconds'), pass2]
 }
 
 function cpA(home: string, dir: string): number {
@@ -90,18 +143,31 @@ function cpA(home: string, dir: string): number {
   return seconds
 }
 
-async function measure(row: string, home: string, dir: string, runs: number, extra = ''): Promise<Row> {
+async function measure(
+  row: string,
+  home: string,
+  dir: string,
+  opts: Pick<Options, 'runs' | 'baseline'>,
+  extra = ''
+): Promise<Row> {
   const server = await serverFor(home, dir)
-  const r: Row = { row, cpA: [], downtime: [], total: [] }
-  for (let i = 0; i < runs; i++) {
-    process.stderr.write(`bench-downtime: ${row}, run ${i + 1}/${runs}…\n`)
+  await waitOutOfRacyWindow(home)
+  const r: Row = { row, cpA: [], downtime: [], total: [], pass2: [], baselineDowntime: [] }
+  for (let i = 0; i < opts.runs; i++) {
+    process.stderr.write(`bench-downtime: ${row}, run ${i + 1}/${opts.runs}…\n`)
     r.cpA.push(cpA(home, dir))
-    const [down, total] = backup(home, dir, server, extra)
+    const [down, total, pass2] = backup(home, dir, server, extra)
     r.downtime.push(down)
     r.total.push(total)
+    r.pass2.push(pass2)
     process.stderr.write(
-      `  cp -a ${r.cpA[i].toFixed(2)} s, downtime ${down.toFixed(1)} s, total ${total.toFixed(1)} s\n`
+      `  cp -a ${r.cpA[i].toFixed(2)} s, downtime ${down.toFixed(2)} s, total ${total.toFixed(1)} s; stop: ${pass2}\n`
     )
+    if (opts.baseline) {
+      const [baseDown] = backup(home, dir, server, extra, cliOf(opts.baseline))
+      r.baselineDowntime.push(baseDown)
+      process.stderr.write(`  baseline downtime ${baseDown.toFixed(2)} s\n`)
+    }
   }
   return r
 }
@@ -152,11 +218,11 @@ async function benchDowntime(opts: Options): Promise<{ rows: Row[]; reflink: str
     const dir = path.join(opts.base, `scale-${scale}`)
     mkdirSync(dir, { recursive: true })
     await makeHome(path.join(dir, 'home'), { scale })
-    rows.push(await measure(`scale ${scale}, no database`, path.join(dir, 'home'), dir, opts.runs, '--database none'))
+    rows.push(await measure(`scale ${scale}, no database`, path.join(dir, 'home'), dir, opts, '--database none'))
     if (scale === largest) {
       const db = makeDatabase(path.join(dir, 'home'), opts.dbMb)
       try {
-        rows.push(await measure(`scale ${scale}, PostgreSQL ${opts.dbMb} MB`, path.join(dir, 'home'), dir, opts.runs))
+        rows.push(await measure(`scale ${scale}, PostgreSQL ${opts.dbMb} MB`, path.join(dir, 'home'), dir, opts))
       } finally {
         db.drop()
       }
@@ -170,7 +236,7 @@ async function benchDowntime(opts: Options): Promise<{ rows: Row[]; reflink: str
     try {
       await makeHome(path.join(at, 'home'), { scale: largest })
       rows.push(
-        await measure(`scale ${largest}, XFS with reflinks`, path.join(at, 'home'), at, opts.runs, '--database none')
+        await measure(`scale ${largest}, XFS with reflinks`, path.join(at, 'home'), at, opts, '--database none')
       )
     } catch (error) {
       reflink = `the XFS row failed: ${(error as Error).message.split('\n')[0]}`
@@ -188,7 +254,8 @@ export async function downtimeReport(scales: number[], runs = 3): Promise<string
     scales,
     runs,
     dbMb: 200,
-    base: path.join(os.tmpdir(), 'xlr-bench-downtime')
+    base: path.join(os.tmpdir(), 'xlr-bench-downtime'),
+    baseline: null
   })
   return `Downtime ('downtime: minimal'), reflink row: ${reflink}\n\n${downtimeTable(rows)}`
 }
@@ -200,13 +267,19 @@ function downtimeTable(rows: Row[]): string {
     return (
       `| ${r.row} | ${median(r.downtime).toFixed(2)} (${spread(r.downtime)}) | ${median(r.cpA).toFixed(2)} (${spread(r.cpA)}) ` +
       `| ${median(ratio).toFixed(2)} (${spread(ratio)}) | ${median(r.total).toFixed(2)} (${spread(r.total)}) ` +
-      `| ${median(share).toFixed(0)}% (${spread(share)}) |`
+      `| ${median(share).toFixed(0)}% (${spread(share)}) |` +
+      (baseline ? ` ${median(r.baselineDowntime).toFixed(2)} (${spread(r.baselineDowntime)}) |` : '')
     )
   }
+  const baseline = rows.some(r => r.baselineDowntime.length > 0)
+  const stops = rows.map(r => `- ${r.row}, the stop's pass over the pre-copy: ${r.pass2.join(' / ')}`)
   return [
-    '| row | downtime s | cp -a s | downtime/cp -a | total s | downtime share |',
-    '|---|---|---|---|---|---|',
-    ...rows.map(line)
+    '| row | downtime s | cp -a s | downtime/cp -a | total s | downtime share |' +
+      (baseline ? ' baseline downtime s |' : ''),
+    '|---|---|---|---|---|---|' + (baseline ? '---|' : ''),
+    ...rows.map(line),
+    '',
+    ...stops
   ].join('\n')
 }
 
@@ -220,7 +293,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     scales: arg('scales', '1,3').split(',').map(Number),
     runs: Number(arg('runs', '3')),
     dbMb: Number(arg('db-mb', '200')),
-    base: arg('dir', path.join(os.tmpdir(), 'xlr-bench-downtime'))
+    base: arg('dir', path.join(os.tmpdir(), 'xlr-bench-downtime')),
+    baseline: args.includes('--baseline') ? path.resolve(arg('baseline', '')) : null
   })
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`
   process.stdout.write(`${machine}\nreflink row: ${reflink}\n\n${downtimeTable(rows)}\n`)

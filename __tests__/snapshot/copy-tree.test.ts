@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { ExcludeMatcher } from '../../src/archive/exclude.js'
 import { walkTree, type TreeEntry } from '../../src/archive/tree-walker.js'
 import { copyTree } from '../../src/snapshot/copy-tree.js'
+import { updateSnapshot } from '../../src/snapshot/update-snapshot.js'
 import { cancellation } from '../../src/lifecycle/cancel.js'
 import { treeState } from '../support/restore-fixtures.js'
 
@@ -39,7 +40,9 @@ async function walked(
 
 test('the copy holds the same files, modes and links, leaves out what the backup excludes, and the walk of it with the recorded metadata equals the walk of the source', async () => {
   const target = path.join(tmp, 'snapshot')
-  const copied = await copyTree(source, target, ExcludeMatcher.parse(['log/']))
+  const exclude = ExcludeMatcher.parse(['log/'])
+  const pre = await copyTree(source, target, exclude, 0n)
+  const copied = await updateSnapshot(source, target, exclude, pre)
 
   const expected = await treeState(source)
   expected.delete('log')
@@ -49,7 +52,9 @@ test('the copy holds the same files, modes and links, leaves out what the backup
   const withoutFolders = (m: Map<string, string>) => new Map([...m].filter(([, v]) => !v.startsWith('dir ')))
   expect(withoutFolders(got)).toEqual(withoutFolders(expected))
   expect(await readlink(path.join(target, 'dangling'))).toBe('/nowhere/at/all')
+  expect(pre.files).toBe(3)
   expect(copied.files).toBe(3)
+  expect(copied.copied).toBe(0)
   expect(copied.bytes).toBe((await lstat(path.join(source, 'lib/big.jar'))).size + 6 + 10)
   expect(await walked(target, rel => copied.recorded.get(rel))).toEqual(await walked(source))
 })
@@ -57,7 +62,7 @@ test('the copy holds the same files, modes and links, leaves out what the backup
 test('a target that exists already is refused, never filled', async () => {
   const target = path.join(tmp, 'snapshot')
   await mkdir(target)
-  await expect(copyTree(source, target, ExcludeMatcher.none())).rejects.toThrow(
+  await expect(copyTree(source, target, ExcludeMatcher.none(), 0n)).rejects.toThrow(
     /Copying the home .* into its snapshot failed: EEXIST/
   )
 })
@@ -65,7 +70,7 @@ test('a target that exists already is refused, never filled', async () => {
 test('a cancelled job stops the copy and says so', async () => {
   cancellation.cancel('SIGTERM')
   try {
-    await expect(copyTree(source, path.join(tmp, 'snapshot'), ExcludeMatcher.none())).rejects.toThrow(/cancelled/)
+    await expect(copyTree(source, path.join(tmp, 'snapshot'), ExcludeMatcher.none(), 0n)).rejects.toThrow(/cancelled/)
   } finally {
     cancellation.reset()
   }

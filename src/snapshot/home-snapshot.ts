@@ -4,8 +4,12 @@ import * as path from 'node:path'
 import { countTreeBytes } from '../archive/count-tree.js'
 import type { ExcludeMatcher } from '../archive/exclude.js'
 import type { Logger } from '../shared/logger.js'
-import { formatBytes } from '../shared/progress.js'
-import { copyTree, type RecordedMetadata } from './copy-tree.js'
+import { formatBytes, formatDuration } from '../shared/progress.js'
+import { cancellation } from '../lifecycle/cancel.js'
+import { copyTree, type PreCopy } from './copy-tree.js'
+import { isFullDisk } from './copy-queue.js'
+import { racyWindowNs } from './racy-window.js'
+import { updateSnapshot, type UpdatedSnapshot } from './update-snapshot.js'
 import { createStagingFolder, removeStagingFolder, removeStaleSnapshots, stagingFolder } from './staging.js'
 
 /** Space kept free beyond the copy itself: the server writes its logs and caches there once it is back. */
@@ -13,7 +17,10 @@ const FREE_MARGIN_BYTES = 64 * 1024 * 1024
 /** Per copied byte, what a filesystem spends beyond the bytes (partly filled last blocks, inodes, folders). */
 const OVERHEAD = 1.05
 
-/** A staging folder made and sized before the server stops; `take` fills it while the server is down. */
+/**
+ * A staging folder made, sized and filled with a copy of the home before the server stops; `take` brings that copy to
+ * the moment of the stop while the server is down.
+ */
 export interface PlannedSnapshot {
   staging: string
   /** Whether the filesystem clones files (FICLONE) instead of copying their bytes. */
@@ -22,20 +29,18 @@ export interface PlannedSnapshot {
   remove(): Promise<void>
 }
 
-/** The home as it was at the moment of `take`, to archive as if it were the home. */
-export interface HomeSnapshot {
+/** The home as it was at the moment of `take`, to archive as if it were the home; `seconds` is what `take` took. */
+export interface HomeSnapshot extends UpdatedSnapshot {
   root: string
-  recorded: RecordedMetadata
-  files: number
-  bytes: number
   seconds: number
 }
 
 /**
  * Prepares a snapshot of `home` before the server stops: clears killed runs' snapshots, creates this run's staging
- * folder, learns whether the filesystem clones files, and checks the free space. Returns the reason instead when a
- * snapshot cannot be taken here (the caller then keeps the server down for the whole backup); leaves nothing behind
- * in that case.
+ * folder, learns whether the filesystem clones files, checks the free space, and copies the home into the folder
+ * while the server still runs. Returns the reason instead when a snapshot cannot be taken here (a full disk during
+ * that copy included: the caller then keeps the server down for the whole backup); leaves nothing behind in that case,
+ * nor when the job is cancelled.
  */
 export async function planHomeSnapshot(
   home: string,
@@ -63,16 +68,29 @@ export async function planHomeSnapshot(
           `the home (${formatBytes(bytes)}) needs about ${formatBytes(need)}: free ${formatBytes(need - free)} more`
       }
     }
-    logger.info(
-      `The home will be captured into ${staging} while the server is down: ` +
-        (reflink
-          ? 'its filesystem clones files (reflinks), so the copy shares their blocks.'
-          : `its filesystem does not clone files, so ${formatBytes(bytes)} are copied (${formatBytes(free)} free).`)
-    )
+    const root = path.join(staging, 'home')
+    const window = racyWindowNs()
+    const started = Date.now()
+    let pre: PreCopy
+    try {
+      pre = await copyTree(home, root, exclude, window)
+    } catch (error) {
+      if (cancellation.reason !== null) throw error
+      await removeStagingFolder(staging)
+      if (!isFullDisk((error as Error).cause))
+        return { unavailable: `its copy before the stop failed: ${describe(error)}` }
+      const left = await statfs(home).then(s => s.bavail * s.bsize)
+      return {
+        unavailable:
+          `the home's filesystem filled up while the home (${formatBytes(bytes)}) was copied before the stop ` +
+          `(${formatBytes(left)} free without that copy): free more space`
+      }
+    }
+    logger.info(describePreCopy(pre, staging, reflink, (Date.now() - started) / 1000, window))
     return {
       staging,
       reflink,
-      take: () => takeSnapshot(home, staging, exclude),
+      take: () => takeSnapshot(home, root, exclude, pre),
       remove: () => removeStagingFolder(staging)
     }
   } catch (error) {
@@ -81,11 +99,23 @@ export async function planHomeSnapshot(
   }
 }
 
-async function takeSnapshot(home: string, staging: string, exclude: ExcludeMatcher): Promise<HomeSnapshot> {
+async function takeSnapshot(home: string, root: string, exclude: ExcludeMatcher, pre: PreCopy): Promise<HomeSnapshot> {
   const started = Date.now()
-  const root = path.join(staging, 'home')
-  const copied = await copyTree(home, root, exclude)
-  return { root, ...copied, seconds: (Date.now() - started) / 1000 }
+  const updated = await updateSnapshot(home, root, exclude, pre)
+  return { root, ...updated, seconds: (Date.now() - started) / 1000 }
+}
+
+function describePreCopy(pre: PreCopy, staging: string, reflink: boolean, seconds: number, window: bigint): string {
+  const windowSeconds = Math.round(Number(window / 1_000_000n) / 1000)
+  return (
+    `Copied the home into ${staging} while the server runs: ${pre.files} files, ${formatBytes(pre.bytes)}, ` +
+    `${reflink ? 'cloned (reflinks)' : 'copied'} in ${formatDuration(seconds)}. ` +
+    (pre.incomplete
+      ? `The copy stopped early (${pre.incomplete}); the rest is copied while the server is down. `
+      : '') +
+    `While the server is down, only what changed since is copied, and the ${pre.racy} files changed within ` +
+    `${windowSeconds} s before their copy (too recently for their timestamps to prove them unchanged) are copied again.`
+  )
 }
 
 /** Clones a probe file with FICLONE_FORCE: the only portable way to learn whether this filesystem shares blocks. */

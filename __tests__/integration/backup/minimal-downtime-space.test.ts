@@ -1,9 +1,11 @@
 /**
  * 'downtime: minimal' where the home's filesystem lets it down: a disk that fills while the server stops (a small
- * tmpfs, filled by the stop command) fails the backup before anything is stored and starts the server again; a home
- * on a read-only filesystem falls back to 'full' with a warning. Both need mount (root); elsewhere they are skipped.
+ * tmpfs, filled by the stop command) fails the backup before anything is stored and starts the server again; a disk
+ * that fills during the copy made before the stop, and a home on a read-only filesystem, fall back to 'full' with a
+ * warning. They need mount (root); elsewhere they are skipped.
  */
 import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -13,6 +15,7 @@ import { SNAPSHOT_DIR_PREFIX } from '../../../src/format/snapshot-dir.js'
 import { Cleanup, shellQuote } from '../../support/guard-fixtures.js'
 import { standIn, type StandIn } from '../../support/standin-server.js'
 import { run, runFailing, type Inputs } from '../../support/run-job.js'
+import { setRacyWindowForTests } from '../../../src/snapshot/racy-window.js'
 
 const cleanup = new Cleanup()
 let tmp: string
@@ -47,6 +50,9 @@ beforeEach(async () => {
   server = await standIn(tmp, home, made.port, cleanup)
   await server.start()
 })
+// The home was written moments ago: with no racy window, only what the tests change is copied during the stop.
+beforeAll(() => setRacyWindowForTests(0n))
+afterAll(() => setRacyWindowForTests(null))
 afterEach(async () => {
   await cleanup.run()
   for (const at of mounts.splice(0)) execFileSync('umount', [at])
@@ -78,11 +84,35 @@ async function leftovers(): Promise<string[]> {
 describeIfMount('downtime: minimal on a filesystem that lets it down', () => {
   test('the disk fills while the server stops: nothing stored, the server started again, no snapshot left', async () => {
     const filler = shellQuote(path.join(fsRoot, 'filler'))
-    const stopAndFill = `${server.stopCommand} && { dd if=/dev/zero of=${filler} bs=1M status=none 2>/dev/null; true; }`
+    // The server writes a file after the copy made before the stop: the stop has to copy it, on a full disk.
+    const written = shellQuote(path.join(home, 'repository-written-at-stop.bin'))
+    const stopAndFill =
+      `dd if=/dev/zero of=${written} bs=1M count=1 status=none && ${server.stopCommand} && ` +
+      `{ dd if=/dev/zero of=${filler} bs=1M status=none 2>/dev/null; true; }`
     const { error } = await runFailing(inputs({ [Input.StopCommand]: stopAndFill }))
     expect(error.message).toMatch(/snapshot failed: the filesystem is full/)
     expect(await server.running()).toBe(true)
     expect(await leftovers()).toEqual([])
+  })
+
+  test('the disk fills during the copy before the stop: the backup runs as full, with a warning naming the space', async () => {
+    // Many small files: each takes a whole block of the filesystem, which the space check (bytes + 5% + 64 MiB)
+    // does not foresee, so the copy runs out of room halfway, as it would if the running server filled the disk.
+    execFileSync('mount', ['-o', 'remount,size=160m', fsRoot])
+    for (let d = 0; d < 80; d++) {
+      const dir = path.join(home, 'repository/blobs', String(d))
+      mkdirSync(dir, { recursive: true })
+      for (let f = 0; f < 256; f++) writeFileSync(path.join(dir, String(f)), 'x')
+    }
+    const { result, logger } = await run(inputs({}))
+    const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
+    expect(warnings.join('\n')).toMatch(
+      /'downtime: minimal' is not possible: .*filesystem filled up while the home \(.*\) was copied before the stop \([\d.]+ MiB free without that copy\)/
+    )
+    expect(result.summary.facts.find(([k]) => k === 'Server downtime')?.[1]).toMatch(/downtime: full/)
+    expect(result.outputs[Output.BackupName]).toBe('space.zip')
+    expect(await server.running()).toBe(true)
+    expect((await readdir(home)).filter(n => n.startsWith(SNAPSHOT_DIR_PREFIX))).toEqual([])
   })
 
   test('a home on a read-only filesystem falls back to full downtime, with a warning', async () => {

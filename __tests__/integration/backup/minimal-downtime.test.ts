@@ -1,13 +1,17 @@
 /**
  * 'downtime: minimal' through the real core: a home whose repository is in PostgreSQL and archive in MariaDB, a
- * stand-in server that, the instant its start command runs, writes to both databases and to the home. The backup must
- * hold exactly the moment of the stop: a restore of it gives the files, modes and table checksums of before the start.
+ * stand-in server that writes to the home after the backup copied it but before it stops (the stop command does, then
+ * keeps a copy of the home as it was at the stop), and that, the instant its start command runs, writes to both
+ * databases and to the home. The backup must hold exactly the moment of the stop: a restore of it gives the files,
+ * modes, mtimes and table checksums of the stop.
  */
 import { execFileSync } from 'node:child_process'
-import { lstat, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { Input, Output } from '../../../src/settings/inputs.js'
 import { SNAPSHOT_DIR_PREFIX } from '../../../src/format/snapshot-dir.js'
+import { HOME_LOCK_NAME } from '../../../src/format/home-lock-name.js'
+import { setRacyWindowForTests } from '../../../src/snapshot/racy-window.js'
 import { Cleanup } from '../../support/guard-fixtures.js'
 import { standIn, type StandIn } from '../../support/standin-server.js'
 import { checksums, homeState, run, runFailing, useDbHome, type Inputs } from '../../support/e2e-restore.js'
@@ -22,9 +26,38 @@ beforeAll(async () => {
   await mkdir(path.join(fx.home, 'repository/db'), { recursive: true })
   await writeFile(path.join(fx.home, 'repository/db/xlr.mv.db'), Buffer.alloc(256 * 1024, 7))
   await writeFile(path.join(fx.home, 'repository/journal.log'), 'entry 1\n')
+  await writeFile(path.join(fx.home, 'repository/db/xlr.trace.db'), Buffer.alloc(64 * 1024, 3))
+  await utimes(path.join(fx.home, 'repository/db/xlr.trace.db'), H2_MTIME, H2_MTIME)
   server = await standIn(fx.tmp, fx.home, fx.port, cleanup)
+  // Files written moments ago are racy, and would all be copied again during the stop: with no window, only a
+  // changed stat brings a file into the stop, which is what this test checks.
+  setRacyWindowForTests(0n)
 })
+afterAll(() => setRacyWindowForTests(null))
 afterEach(async () => cleanup.run())
+
+const H2_MTIME = 1_700_000_000.5
+/** The home as it was at the stop, copied there by the stop command (without the backup's own folders). */
+const atStop = (): string => path.join(fx.tmp, 'home-at-stop')
+
+/**
+ * What the server does after the backup copied the home and before it stops: a journal appended to, a file created,
+ * one deleted, an H2 file rewritten in place with its mtime put back (only its ctime shows it). Then the stop command
+ * keeps a copy of the home as it is at that moment.
+ */
+function writesBeforeStop(): string {
+  const h = (rel: string): string => `'${path.join(fx.home, rel)}'`
+  return [
+    `echo 'before the stop' >> ${h('repository/journal.log')}`,
+    `date +%s%N > ${h('repository/created-before-stop.txt')}`,
+    `rm -f ${h('repository/doomed-before-stop.bin')}`,
+    `date +%N | head -c 8 | dd of=${h('repository/db/xlr.trace.db')} bs=1 seek=8192 conv=notrunc status=none`,
+    `touch -d @${H2_MTIME} ${h('repository/db/xlr.trace.db')}`,
+    `rm -rf '${atStop()}'`,
+    `cp -a '${fx.home}' '${atStop()}'`,
+    `rm -rf '${atStop()}'/${SNAPSHOT_DIR_PREFIX}* '${atStop()}'/${HOME_LOCK_NAME}*`
+  ].join(' && ')
+}
 
 /** What the server does the instant it starts: rows in both databases, and five kinds of change in the home. */
 function writesAtStart(): string {
@@ -47,7 +80,7 @@ function writesAtStart(): string {
 function inputs(over: Inputs): Inputs {
   return fx.inputs({
     [Input.Mode]: 'backup',
-    [Input.StopCommand]: server.stopCommand,
+    [Input.StopCommand]: `${writesBeforeStop()} && ${server.stopCommand}`,
     [Input.StartCommand]: server.startCommand(writesAtStart()),
     [Input.StopTimeout]: '20',
     // The machine's PostgreSQL is shared with other test files: a connection may wait behind their checkpoints.
@@ -74,22 +107,33 @@ describe.each([
 ])('downtime: minimal, PostgreSQL with %s and MariaDB', (_label, jobs, format) => {
   test('the backup is the moment of the stop, not what the server wrote when it started', async () => {
     await writeFile(path.join(fx.home, 'repository/doomed.bin'), 'deleted by the server at its start')
+    await writeFile(path.join(fx.home, 'repository/doomed-before-stop.bin'), 'deleted by the server before its stop')
     await server.start()
     const before = await homeState(fx.home)
-    const times = new Map<string, number>()
-    for (const rel of before.keys()) times.set(`home/${rel}`, (await lstat(path.join(fx.home, rel))).mtimeMs)
     const sums = { repo: await checksums('postgresql', fx.repoDb), archive: await checksums('mariadb', fx.archiveDb) }
     const name = `mindown-${jobs}`
 
     const { result, logger } = await run(inputs({ [Input.Name]: name, [Input.DatabaseJobs]: jobs }))
 
-    expect(logger.lines.map(l => l.message).join('\n')).toMatch(/Captured the moment of the stop/)
+    const log = logger.lines.map(l => l.message).join('\n')
+    expect(log).toMatch(/Copied the home into .* while the server runs/)
+    // The journal, the created file and the H2 file; the deleted one removed.
+    expect(log).toMatch(
+      /Captured the moment of the stop: the home \(in [\d.]+s: \d+ entries checked against the copy made before the stop, 3 files copied again, 0 of them racy, 0 folders or links made, 1 entries removed\)/
+    )
+    const stopped = await homeState(atStop())
+    // The server did write before its stop, and the copy at the stop is the backup's moment.
+    expect(stopped).not.toEqual(before)
+    expect(stopped.has('repository/doomed-before-stop.bin')).toBe(false)
+    const times = new Map<string, number>()
+    for (const rel of stopped.keys()) times.set(`home/${rel}`, (await lstat(path.join(atStop(), rel))).mtimeMs)
+    expect(times.get('home/repository/db/xlr.trace.db')).toBe(H2_MTIME * 1000)
     expect(Number(result.outputs[Output.DowntimeSeconds])).toBeGreaterThan(0)
     expect(await server.running()).toBe(true)
     expect(await snapshotsLeft()).toEqual([])
     // The server did write: the live state is not the backed-up one.
     expect(await checksums('postgresql', fx.repoDb)).not.toEqual(sums.repo)
-    expect(await homeState(fx.home)).not.toEqual(before)
+    expect(await homeState(fx.home)).not.toEqual(stopped)
     const manifest = manifestOf(`${name}.zip`)
     expect(JSON.stringify(manifest)).toContain(format)
     // Recorded from the snapshot exactly as from the home: every mtime as the home's walker saw it.
@@ -100,7 +144,7 @@ describe.each([
     await run(
       fx.inputs({ [Input.Mode]: 'restore', [Input.Name]: name, [Input.Components]: 'all', [Input.DatabaseJobs]: jobs })
     )
-    expect(await homeState(fx.home)).toEqual(before)
+    expect(await homeState(fx.home)).toEqual(stopped)
     expect(await checksums('postgresql', fx.repoDb)).toEqual(sums.repo)
     expect(await checksums('mariadb', fx.archiveDb)).toEqual(sums.archive)
   })

@@ -7,7 +7,6 @@ import type { HomeInfo } from '../../home/types.js'
 import type { Settings } from '../../settings/settings.js'
 import { Input } from '../../shared/io-names.js'
 import type { Logger } from '../../shared/logger.js'
-import { formatDuration } from '../../shared/progress.js'
 import { XlrBackupError } from '../../shared/errors.js'
 import type { HomeSource } from './write-backup-file.js'
 import { planHomeSnapshot, type HomeSnapshot, type PlannedSnapshot } from '../../snapshot/home-snapshot.js'
@@ -147,7 +146,9 @@ async function captureMoment(
 
 function describeCapture(home: HomeSnapshot, reflink: boolean, held: number, started: number): string {
   const parts = [
-    `the home (${home.files} files, ${reflink ? 'cloned' : 'copied'} in ${formatDuration(home.seconds)})`,
+    `the home (in ${home.seconds.toFixed(2)}s: ${home.checked} entries checked against the copy made before the ` +
+      `stop, ${home.copied} files ${reflink ? 'cloned' : 'copied'} again, ${home.racy} of them racy, ` +
+      `${home.remade} folders or links made, ${home.removed} entries removed)`,
     ...(held ? [`${held} PostgreSQL snapshot${held === 1 ? '' : 's'} held for pg_dump`] : []),
     ...(started ? [`${started} dump${started === 1 ? '' : 's'} started at the stop`] : [])
   ]

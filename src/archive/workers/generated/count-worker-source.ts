@@ -154,28 +154,19 @@ var import_promises = __toESM(require("node:fs/promises"), 1);
 var import_node_path = __toESM(require("node:path"), 1);
 async function* walkTree(root, options = {}) {
   const exclude = options.exclude ?? ExcludeMatcher.none();
+  const exact = options.exactStats === true;
   let st;
   try {
-    st = await import_promises.default.stat(root);
+    st = exact ? await import_promises.default.stat(root, { bigint: true }) : await import_promises.default.stat(root);
   } catch (error) {
     throw new XlrBackupError(\`Cannot read the folder \${root}: \${describe(error)}.\`, { cause: error });
   }
   if (!st.isDirectory()) throw new XlrBackupError(\`\${root} is not a folder; expected the folder to archive.\`);
   const recordedAs = options.recordedAs ?? (() => void 0);
-  yield {
-    rel: "",
-    abs: root,
-    kind: "directory",
-    mode: st.mode & 4095,
-    mtimeMs: st.mtimeMs,
-    size: 0,
-    uid: st.uid,
-    gid: st.gid,
-    ...recordedAs("")
-  };
-  yield* walkDirectory(root, "", exclude, options.onSkip, recordedAs);
+  yield { rel: "", abs: root, kind: "directory", ...statFields(st), size: 0, ...recordedAs("") };
+  yield* walkDirectory(root, "", exclude, options.onSkip, recordedAs, exact);
 }
-async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs) {
+async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs, exact) {
   let dirents;
   try {
     dirents = import_node_fs.default.readdirSync(abs, { withFileTypes: true });
@@ -194,7 +185,7 @@ async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs) {
     const childAbs = import_node_path.default.join(abs, name);
     let st;
     try {
-      st = import_node_fs.default.lstatSync(childAbs, { throwIfNoEntry: false });
+      st = exact ? import_node_fs.default.lstatSync(childAbs, { bigint: true, throwIfNoEntry: false }) : import_node_fs.default.lstatSync(childAbs, { throwIfNoEntry: false });
     } catch (error) {
       throw new XlrBackupError(\`Cannot read \${childAbs}: \${describe(error)}.\`, { cause: error });
     }
@@ -202,27 +193,43 @@ async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs) {
       onSkip?.(childRel, "it vanished while the backup ran");
       continue;
     }
-    const base = {
-      rel: childRel,
-      abs: childAbs,
-      mode: st.mode & 4095,
-      mtimeMs: st.mtimeMs,
-      uid: st.uid,
-      gid: st.gid,
-      ...recordedAs(childRel)
-    };
+    const { size, ...fields } = statFields(st);
+    const base = { rel: childRel, abs: childAbs, ...fields, ...recordedAs(childRel) };
     if (st.isDirectory()) {
       if (!isDir && exclude.excludes(childRel, true)) continue;
       yield { ...base, kind: "directory", size: 0 };
-      yield* walkDirectory(childAbs, childRel, exclude, onSkip, recordedAs);
+      yield* walkDirectory(childAbs, childRel, exclude, onSkip, recordedAs, exact);
     } else if (st.isSymbolicLink()) {
-      yield { ...base, kind: "symlink", size: st.size };
+      yield { ...base, kind: "symlink", size };
     } else if (st.isFile()) {
-      yield { ...base, kind: "file", size: st.size };
+      yield { ...base, kind: "file", size };
     } else {
       onSkip?.(childRel, "it is a socket, FIFO or device, which a ZIP cannot hold");
     }
   }
+}
+function statFields(st) {
+  if (!isBigInt(st)) return { mode: st.mode & 4095, mtimeMs: st.mtimeMs, size: st.size, uid: st.uid, gid: st.gid };
+  return {
+    mode: Number(st.mode) & 4095,
+    mtimeMs: msOfNs(st.mtimeNs),
+    size: Number(st.size),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    exact: { dev: st.dev, ino: st.ino, mode: Number(st.mode), size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs }
+  };
+}
+function isBigInt(st) {
+  return typeof st.mode === "bigint";
+}
+function msOfNs(ns) {
+  let sec = ns / 1000000000n;
+  let nsec = ns % 1000000000n;
+  if (nsec < 0n) {
+    sec -= 1n;
+    nsec += 1000000000n;
+  }
+  return Number(sec) * 1e3 + Number(nsec) / 1e6;
 }
 function checkUtf8Names(abs) {
   for (const raw of import_node_fs.default.readdirSync(abs, { encoding: "buffer" })) {
