@@ -173,9 +173,50 @@ async function* walkTree(root, options = {}) {
     gid: st.gid,
     ...recordedAs("")
   };
-  yield* walkDirectory(root, "", exclude, options.onSkip, recordedAs);
+  const stack = [openFrame(root, "")];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next === frame.names.length) {
+      stack.pop();
+      continue;
+    }
+    const { name, isDir } = frame.names[frame.next++];
+    const childRel = frame.rel === "" ? name : \`\${frame.rel}/\${name}\`;
+    if (exclude.excludes(childRel, isDir)) continue;
+    const childAbs = import_node_path.default.join(frame.abs, name);
+    let st2;
+    try {
+      st2 = import_node_fs.default.lstatSync(childAbs, { throwIfNoEntry: false });
+    } catch (error) {
+      throw new XlrBackupError(\`Cannot read \${childAbs}: \${describe(error)}.\`, { cause: error });
+    }
+    if (!st2) {
+      options.onSkip?.(childRel, "it vanished while the backup ran");
+      continue;
+    }
+    const base = {
+      rel: childRel,
+      abs: childAbs,
+      mode: st2.mode & 4095,
+      mtimeMs: st2.mtimeMs,
+      uid: st2.uid,
+      gid: st2.gid,
+      ...recordedAs(childRel)
+    };
+    if (st2.isDirectory()) {
+      if (!isDir && exclude.excludes(childRel, true)) continue;
+      yield { ...base, kind: "directory", size: 0 };
+      stack.push(openFrame(childAbs, childRel));
+    } else if (st2.isSymbolicLink()) {
+      yield { ...base, kind: "symlink", size: st2.size };
+    } else if (st2.isFile()) {
+      yield { ...base, kind: "file", size: st2.size };
+    } else {
+      options.onSkip?.(childRel, "it is a socket, FIFO or device, which a ZIP cannot hold");
+    }
+  }
 }
-async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs) {
+function openFrame(abs, rel) {
   let dirents;
   try {
     dirents = import_node_fs.default.readdirSync(abs, { withFileTypes: true });
@@ -188,41 +229,7 @@ async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs) {
   if (dirents.some((d) => d.name.includes("�"))) checkUtf8Names(abs);
   const names = dirents.map((d) => ({ name: d.name, isDir: d.isDirectory() }));
   names.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  for (const { name, isDir } of names) {
-    const childRel = rel === "" ? name : \`\${rel}/\${name}\`;
-    if (exclude.excludes(childRel, isDir)) continue;
-    const childAbs = import_node_path.default.join(abs, name);
-    let st;
-    try {
-      st = import_node_fs.default.lstatSync(childAbs, { throwIfNoEntry: false });
-    } catch (error) {
-      throw new XlrBackupError(\`Cannot read \${childAbs}: \${describe(error)}.\`, { cause: error });
-    }
-    if (!st) {
-      onSkip?.(childRel, "it vanished while the backup ran");
-      continue;
-    }
-    const base = {
-      rel: childRel,
-      abs: childAbs,
-      mode: st.mode & 4095,
-      mtimeMs: st.mtimeMs,
-      uid: st.uid,
-      gid: st.gid,
-      ...recordedAs(childRel)
-    };
-    if (st.isDirectory()) {
-      if (!isDir && exclude.excludes(childRel, true)) continue;
-      yield { ...base, kind: "directory", size: 0 };
-      yield* walkDirectory(childAbs, childRel, exclude, onSkip, recordedAs);
-    } else if (st.isSymbolicLink()) {
-      yield { ...base, kind: "symlink", size: st.size };
-    } else if (st.isFile()) {
-      yield { ...base, kind: "file", size: st.size };
-    } else {
-      onSkip?.(childRel, "it is a socket, FIFO or device, which a ZIP cannot hold");
-    }
-  }
+  return { abs, rel, names, next: 0 };
 }
 function checkUtf8Names(abs) {
   for (const raw of import_node_fs.default.readdirSync(abs, { encoding: "buffer" })) {
