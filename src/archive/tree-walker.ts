@@ -50,6 +50,8 @@ export interface WalkOptions {
  * contents. Symbolic links are reported as links and never followed; only the root itself may be a link (homes are
  * often `/opt/xl-release -> xl-release-24.1.3-server`). Metadata comes from lstatSync: for inodes in the page cache a
  * synchronous lstat costs ~2 µs against ~20 µs of thread-pool round trip, which matters at 20 000 files.
+ * The folders being walked are a stack of frames, not nested generators: every level of `yield*` between an entry and
+ * the consumer costs promise round trips for each entry, and a home's files sit six or more folders deep.
  */
 export async function* walkTree(root: string, options: WalkOptions = {}): AsyncGenerator<TreeEntry> {
   const exclude = options.exclude ?? ExcludeMatcher.none()
@@ -63,17 +65,56 @@ export async function* walkTree(root: string, options: WalkOptions = {}): AsyncG
   if (!st.isDirectory()) throw new XlrBackupError(`${root} is not a folder; expected the folder to archive.`)
   const recordedAs = options.recordedAs ?? (() => undefined)
   yield { rel: '', abs: root, kind: 'directory', ...statFields(st), size: 0, ...recordedAs('') }
-  yield* walkDirectory(root, '', exclude, options.onSkip, recordedAs, exact)
+  const stack: Frame[] = [openFrame(root, '')]
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]
+    if (frame.next === frame.names.length) {
+      stack.pop()
+      continue
+    }
+    const { name, isDir } = frame.names[frame.next++]
+    const childRel = frame.rel === '' ? name : `${frame.rel}/${name}`
+    if (exclude.excludes(childRel, isDir)) continue
+    const childAbs = path.join(frame.abs, name)
+    let st: fs.Stats | fs.BigIntStats | undefined
+    try {
+      st = exact
+        ? fs.lstatSync(childAbs, { bigint: true, throwIfNoEntry: false })
+        : fs.lstatSync(childAbs, { throwIfNoEntry: false })
+    } catch (error) {
+      throw new XlrBackupError(`Cannot read ${childAbs}: ${describe(error)}.`, { cause: error })
+    }
+    if (!st) {
+      options.onSkip?.(childRel, 'it vanished while the backup ran')
+      continue
+    }
+    const { size, ...fields } = statFields(st)
+    const base = { rel: childRel, abs: childAbs, ...fields, ...recordedAs(childRel) }
+    if (st.isDirectory()) {
+      // A folder excluded by a folder-only pattern is caught here too when readdir could not tell its type.
+      if (!isDir && exclude.excludes(childRel, true)) continue
+      yield { ...base, kind: 'directory', size: 0 }
+      // Listed only once the consumer asks for what follows the folder, as a nested walk would.
+      stack.push(openFrame(childAbs, childRel))
+    } else if (st.isSymbolicLink()) {
+      yield { ...base, kind: 'symlink', size }
+    } else if (st.isFile()) {
+      yield { ...base, kind: 'file', size }
+    } else {
+      options.onSkip?.(childRel, 'it is a socket, FIFO or device, which a ZIP cannot hold')
+    }
+  }
 }
 
-async function* walkDirectory(
-  abs: string,
-  rel: string,
-  exclude: ExcludeMatcher,
-  onSkip: WalkOptions['onSkip'],
-  recordedAs: NonNullable<WalkOptions['recordedAs']>,
-  exact: boolean
-): AsyncGenerator<TreeEntry> {
+/** A folder being walked: its sorted entries and the next one to look at. */
+interface Frame {
+  abs: string
+  rel: string
+  names: { name: string; isDir: boolean }[]
+  next: number
+}
+
+function openFrame(abs: string, rel: string): Frame {
   // Synchronous: ~80 µs a folder against ~350 µs through the thread pool (measured, 835 folders), and the walk
   // otherwise starves the writer's main thread.
   let dirents: fs.Dirent[]
@@ -88,37 +129,7 @@ async function* walkDirectory(
   if (dirents.some(d => d.name.includes('\uFFFD'))) checkUtf8Names(abs)
   const names = dirents.map(d => ({ name: d.name, isDir: d.isDirectory() }))
   names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const { name, isDir } of names) {
-    const childRel = rel === '' ? name : `${rel}/${name}`
-    if (exclude.excludes(childRel, isDir)) continue
-    const childAbs = path.join(abs, name)
-    let st: fs.Stats | fs.BigIntStats | undefined
-    try {
-      st = exact
-        ? fs.lstatSync(childAbs, { bigint: true, throwIfNoEntry: false })
-        : fs.lstatSync(childAbs, { throwIfNoEntry: false })
-    } catch (error) {
-      throw new XlrBackupError(`Cannot read ${childAbs}: ${describe(error)}.`, { cause: error })
-    }
-    if (!st) {
-      onSkip?.(childRel, 'it vanished while the backup ran')
-      continue
-    }
-    const { size, ...fields } = statFields(st)
-    const base = { rel: childRel, abs: childAbs, ...fields, ...recordedAs(childRel) }
-    if (st.isDirectory()) {
-      // A folder excluded by a folder-only pattern is caught here too when readdir could not tell its type.
-      if (!isDir && exclude.excludes(childRel, true)) continue
-      yield { ...base, kind: 'directory', size: 0 }
-      yield* walkDirectory(childAbs, childRel, exclude, onSkip, recordedAs, exact)
-    } else if (st.isSymbolicLink()) {
-      yield { ...base, kind: 'symlink', size }
-    } else if (st.isFile()) {
-      yield { ...base, kind: 'file', size }
-    } else {
-      onSkip?.(childRel, 'it is a socket, FIFO or device, which a ZIP cannot hold')
-    }
-  }
+  return { abs, rel, names, next: 0 }
 }
 
 function statFields(

@@ -191,7 +191,7 @@ export class ZipWriter {
         gid: st.gid
       }
       let written: WrittenEntry | undefined
-      await this.writeEntries([{ entry, name }], {
+      await this.writeEntries([entry], () => name, {
         onRecord: record => {
           written = record
         }
@@ -309,7 +309,7 @@ export class ZipWriter {
     const exclude = options.exclude instanceof ExcludeMatcher ? options.exclude : ExcludeMatcher.parse(options.exclude)
     const onSkip = (rel: string, reason: string): void =>
       this.opts.logger?.warning(`Not archived: ${rel} in ${dir}, because ${reason}.`)
-    return this.writeEntries(namedTree(walkTree(dir, { exclude, onSkip, recordedAs: options.recordedAs }), prefix), {
+    return this.writeEntries(walkTree(dir, { exclude, onSkip, recordedAs: options.recordedAs }), treeName(prefix), {
       onRecord: options.onRecord,
       onProgress: this.opts.onProgress
     })
@@ -317,7 +317,8 @@ export class ZipWriter {
 
   /** Prepares entries in parallel and writes them in order; resolves to how many were written. */
   private async writeEntries(
-    entries: AsyncIterable<NamedEntry> | Iterable<NamedEntry>,
+    entries: AsyncIterable<TreeEntry> | Iterable<TreeEntry>,
+    nameOf: (entry: TreeEntry) => string | null,
     batch: BatchOptions
   ): Promise<number> {
     const slots = new AsyncFifo<Slot>()
@@ -326,8 +327,10 @@ export class ZipWriter {
     consumer.catch(() => undefined)
     try {
       let sinceYield = 0
-      for await (const { entry, name } of entries) {
+      for await (const entry of entries) {
         if (this.failure) throw this.failure
+        const name = nameOf(entry)
+        if (name === null) continue
         // The walk is synchronous underneath; let worker results and writes in every so often.
         if (++sinceYield >= 64) {
           sinceYield = 0
@@ -335,7 +338,7 @@ export class ZipWriter {
         }
         const slot = this.prepare(entry, this.entryName(name), name)
         const cost = Math.max(MIN_ENTRY_COST, entry.kind === 'file' && entry.size <= WHOLE_FILE_MAX ? entry.size : 0)
-        await this.race(budget.acquire(cost))
+        if (!budget.tryAcquire(cost)) await this.race(budget.acquire(cost))
         slot.cost = cost
         if (slot.kind === 'stream') {
           slots.push(slot)
@@ -430,7 +433,7 @@ export class ZipWriter {
     let written = 0
     try {
       for (;;) {
-        const slot = await this.race(slots.next())
+        const slot = slots.poll() ?? (await this.race(slots.next()))
         if (!slot) break
         const { entry, name, path } = slot
         const record: WrittenEntry = {
@@ -615,12 +618,6 @@ export class ZipWriter {
   }
 }
 
-/** An entry to write and its name in the archive. */
-interface NamedEntry {
-  entry: TreeEntry
-  name: string
-}
-
 /** Where one batch of entries reports: records to the sink, bytes and files to the progress (when counted). */
 interface BatchOptions {
   onRecord?: RecordSink
@@ -631,11 +628,15 @@ interface Batch extends BatchOptions {
   budget: ByteBudget
 }
 
-/** The walk's entries named as the archive holds them: `prefix` + relative path, folders ending with '/'. */
-async function* namedTree(walk: AsyncIterable<TreeEntry>, prefix: string): AsyncGenerator<NamedEntry> {
-  for await (const entry of walk) {
-    if (entry.rel === '' && prefix === '') continue
-    yield { entry, name: prefix + entry.rel + (entry.kind === 'directory' && entry.rel !== '' ? '/' : '') }
+/**
+ * How a tree's entries are named in the archive: `prefix` + relative path, folders ending with '/'; null for the
+ * walked folder itself when the prefix is empty. A plain function rather than a generator around the walk, which
+ * would cost promise round trips for every entry.
+ */
+function treeName(prefix: string): (entry: TreeEntry) => string | null {
+  return entry => {
+    if (entry.rel === '' && prefix === '') return null
+    return prefix + entry.rel + (entry.kind === 'directory' && entry.rel !== '' ? '/' : '')
   }
 }
 

@@ -59,35 +59,50 @@ export interface CentralEntry {
 
 /** DOS date/time in local time, as Info-ZIP writes it; readers prefer the UTC extended timestamp when present. */
 export function dosDateTime(mtimeMs: number): { date: number; time: number } {
+  // The local and the central header of an entry ask in turn: the second is answered without a Date.
+  if (mtimeMs === lastDos.mtimeMs) return lastDos.value
   const d = new Date(mtimeMs)
   let year = d.getFullYear()
-  if (year < 1980) return { date: (1 << 5) | 1, time: 0 }
-  if (year > 2107) year = 2107
-  const date = ((year - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate()
-  const time = (d.getHours() << 11) | (d.getMinutes() << 5) | (d.getSeconds() >> 1)
-  return { date, time }
+  let value: { date: number; time: number }
+  if (year < 1980) value = { date: (1 << 5) | 1, time: 0 }
+  else {
+    if (year > 2107) year = 2107
+    const date = ((year - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate()
+    const time = (d.getHours() << 11) | (d.getMinutes() << 5) | (d.getSeconds() >> 1)
+    value = { date, time }
+  }
+  lastDos = { mtimeMs, value }
+  return value
 }
+let lastDos: { mtimeMs: number; value: { date: number; time: number } } = { mtimeMs: NaN, value: { date: 0, time: 0 } }
 
 /** Unix seconds clamped to the unsigned 32-bit range the 0x5455 field can hold. */
 function unixSeconds(mtimeMs: number): number {
   return Math.min(UINT32_MAX, Math.max(0, Math.floor(mtimeMs / 1000)))
 }
 
-function extendedTimestamp(mtimeMs: number): Buffer {
-  const b = Buffer.alloc(9)
-  b.writeUInt16LE(EXTRA_EXTENDED_TIMESTAMP, 0)
-  b.writeUInt16LE(5, 2)
-  b.writeUInt8(1, 4) // mtime present
-  b.writeUInt32LE(unixSeconds(mtimeMs), 5)
-  return b
+const EXTENDED_TIMESTAMP_LENGTH = 9
+
+/** Writes the 0x5455 extra field (mtime only) at `at`; returns the offset after it. */
+function writeExtendedTimestamp(b: Buffer, at: number, mtimeMs: number): number {
+  b.writeUInt16LE(EXTRA_EXTENDED_TIMESTAMP, at)
+  b.writeUInt16LE(5, at + 2)
+  b.writeUInt8(1, at + 4) // mtime present
+  b.writeUInt32LE(unixSeconds(mtimeMs), at + 5)
+  return at + EXTENDED_TIMESTAMP_LENGTH
 }
 
-function zip64Extra(values: number[]): Buffer {
-  const b = Buffer.alloc(4 + 8 * values.length)
-  b.writeUInt16LE(EXTRA_ZIP64, 0)
-  b.writeUInt16LE(8 * values.length, 2)
-  values.forEach((v, i) => b.writeBigUInt64LE(BigInt(v), 4 + 8 * i))
-  return b
+function zip64ExtraLength(values: number): number {
+  return values > 0 ? 4 + 8 * values : 0
+}
+
+/** Writes the ZIP64 extra field holding `values` at `at` (nothing when there are none); returns the offset after. */
+function writeZip64Extra(b: Buffer, at: number, values: number[]): number {
+  if (values.length === 0) return at
+  b.writeUInt16LE(EXTRA_ZIP64, at)
+  b.writeUInt16LE(8 * values.length, at + 2)
+  values.forEach((v, i) => b.writeBigUInt64LE(BigInt(v), at + 4 + 8 * i))
+  return at + zip64ExtraLength(values.length)
 }
 
 /** External attributes: the full Unix st_mode in the high 16 bits (type bits included, as unzip expects). */
@@ -109,12 +124,13 @@ export interface LocalHeaderInput {
   zip64: boolean
 }
 
+/** The local header, name and extra fields (ZIP64 first when present, then the timestamp), in one buffer. */
 export function localHeader(h: LocalHeaderInput): Buffer {
   const { date, time } = dosDateTime(h.mtimeMs)
-  const extras = [extendedTimestamp(h.mtimeMs)]
-  if (h.zip64) extras.unshift(zip64Extra([h.size, h.compressedSize]))
-  const extra = Buffer.concat(extras)
-  const b = Buffer.alloc(30)
+  const big = h.zip64 ? [h.size, h.compressedSize] : []
+  const extraLength = zip64ExtraLength(big.length) + EXTENDED_TIMESTAMP_LENGTH
+  // Every byte is written below, so the buffer need not be zeroed first.
+  const b = Buffer.allocUnsafe(30 + h.name.length + extraLength)
   b.writeUInt32LE(SIG_LOCAL, 0)
   b.writeUInt16LE(h.zip64 ? VERSION_ZIP64 : VERSION_DEFLATE, 4)
   b.writeUInt16LE(h.flags, 6)
@@ -125,8 +141,10 @@ export function localHeader(h: LocalHeaderInput): Buffer {
   b.writeUInt32LE(h.zip64 ? UINT32_MAX : h.compressedSize, 18)
   b.writeUInt32LE(h.zip64 ? UINT32_MAX : h.size, 22)
   b.writeUInt16LE(h.name.length, 26)
-  b.writeUInt16LE(extra.length, 28)
-  return Buffer.concat([b, h.name, extra])
+  b.writeUInt16LE(extraLength, 28)
+  h.name.copy(b, 30)
+  writeExtendedTimestamp(b, writeZip64Extra(b, 30 + h.name.length, big), h.mtimeMs)
+  return b
 }
 
 export function dataDescriptor(crc: number, compressedSize: number, size: number, zip64: boolean): Buffer {
@@ -143,17 +161,19 @@ export function dataDescriptor(crc: number, compressedSize: number, size: number
   return b
 }
 
-/** `limit` is the largest value written in a 32-bit field; lowering it lets tests exercise ZIP64 with small files. */
+/**
+ * The central header, name and extra fields (ZIP64 first when needed, then the timestamp), in one buffer. `limit` is
+ * the largest value written in a 32-bit field; lowering it lets tests exercise ZIP64 with small files.
+ */
 export function centralHeader(e: CentralEntry, limit = UINT32_MAX - 1): Buffer {
   const { date, time } = dosDateTime(e.mtimeMs)
   const big: number[] = []
   const size = e.size > limit ? (big.push(e.size), UINT32_MAX) : e.size
   const csize = e.compressedSize > limit ? (big.push(e.compressedSize), UINT32_MAX) : e.compressedSize
   const offset = e.offset > limit ? (big.push(e.offset), UINT32_MAX) : e.offset
-  const extras = [extendedTimestamp(e.mtimeMs)]
-  if (big.length > 0) extras.unshift(zip64Extra(big))
-  const extra = Buffer.concat(extras)
-  const b = Buffer.alloc(46)
+  const extraLength = zip64ExtraLength(big.length) + EXTENDED_TIMESTAMP_LENGTH
+  // Every byte is written below, so the buffer need not be zeroed first.
+  const b = Buffer.allocUnsafe(46 + e.name.length + extraLength)
   b.writeUInt32LE(SIG_CENTRAL, 0)
   b.writeUInt16LE(MADE_BY_UNIX, 4)
   b.writeUInt16LE(big.length > 0 ? VERSION_ZIP64 : VERSION_DEFLATE, 6)
@@ -165,13 +185,15 @@ export function centralHeader(e: CentralEntry, limit = UINT32_MAX - 1): Buffer {
   b.writeUInt32LE(csize, 20)
   b.writeUInt32LE(size, 24)
   b.writeUInt16LE(e.name.length, 28)
-  b.writeUInt16LE(extra.length, 30)
+  b.writeUInt16LE(extraLength, 30)
   b.writeUInt16LE(0, 32) // comment length
   b.writeUInt16LE(0, 34) // disk number
   b.writeUInt16LE(0, 36) // internal attributes
   b.writeUInt32LE(externalAttributes(e.kind, e.mode), 38)
   b.writeUInt32LE(offset, 42)
-  return Buffer.concat([b, e.name, extra])
+  e.name.copy(b, 46)
+  writeExtendedTimestamp(b, writeZip64Extra(b, 46 + e.name.length, big), e.mtimeMs)
+  return b
 }
 
 /**

@@ -164,9 +164,43 @@ async function* walkTree(root, options = {}) {
   if (!st.isDirectory()) throw new XlrBackupError(\`\${root} is not a folder; expected the folder to archive.\`);
   const recordedAs = options.recordedAs ?? (() => void 0);
   yield { rel: "", abs: root, kind: "directory", ...statFields(st), size: 0, ...recordedAs("") };
-  yield* walkDirectory(root, "", exclude, options.onSkip, recordedAs, exact);
+  const stack = [openFrame(root, "")];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next === frame.names.length) {
+      stack.pop();
+      continue;
+    }
+    const { name, isDir } = frame.names[frame.next++];
+    const childRel = frame.rel === "" ? name : \`\${frame.rel}/\${name}\`;
+    if (exclude.excludes(childRel, isDir)) continue;
+    const childAbs = import_node_path.default.join(frame.abs, name);
+    let st2;
+    try {
+      st2 = exact ? import_node_fs.default.lstatSync(childAbs, { bigint: true, throwIfNoEntry: false }) : import_node_fs.default.lstatSync(childAbs, { throwIfNoEntry: false });
+    } catch (error) {
+      throw new XlrBackupError(\`Cannot read \${childAbs}: \${describe(error)}.\`, { cause: error });
+    }
+    if (!st2) {
+      options.onSkip?.(childRel, "it vanished while the backup ran");
+      continue;
+    }
+    const { size, ...fields } = statFields(st2);
+    const base = { rel: childRel, abs: childAbs, ...fields, ...recordedAs(childRel) };
+    if (st2.isDirectory()) {
+      if (!isDir && exclude.excludes(childRel, true)) continue;
+      yield { ...base, kind: "directory", size: 0 };
+      stack.push(openFrame(childAbs, childRel));
+    } else if (st2.isSymbolicLink()) {
+      yield { ...base, kind: "symlink", size };
+    } else if (st2.isFile()) {
+      yield { ...base, kind: "file", size };
+    } else {
+      options.onSkip?.(childRel, "it is a socket, FIFO or device, which a ZIP cannot hold");
+    }
+  }
 }
-async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs, exact) {
+function openFrame(abs, rel) {
   let dirents;
   try {
     dirents = import_node_fs.default.readdirSync(abs, { withFileTypes: true });
@@ -179,34 +213,7 @@ async function* walkDirectory(abs, rel, exclude, onSkip, recordedAs, exact) {
   if (dirents.some((d) => d.name.includes("�"))) checkUtf8Names(abs);
   const names = dirents.map((d) => ({ name: d.name, isDir: d.isDirectory() }));
   names.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  for (const { name, isDir } of names) {
-    const childRel = rel === "" ? name : \`\${rel}/\${name}\`;
-    if (exclude.excludes(childRel, isDir)) continue;
-    const childAbs = import_node_path.default.join(abs, name);
-    let st;
-    try {
-      st = exact ? import_node_fs.default.lstatSync(childAbs, { bigint: true, throwIfNoEntry: false }) : import_node_fs.default.lstatSync(childAbs, { throwIfNoEntry: false });
-    } catch (error) {
-      throw new XlrBackupError(\`Cannot read \${childAbs}: \${describe(error)}.\`, { cause: error });
-    }
-    if (!st) {
-      onSkip?.(childRel, "it vanished while the backup ran");
-      continue;
-    }
-    const { size, ...fields } = statFields(st);
-    const base = { rel: childRel, abs: childAbs, ...fields, ...recordedAs(childRel) };
-    if (st.isDirectory()) {
-      if (!isDir && exclude.excludes(childRel, true)) continue;
-      yield { ...base, kind: "directory", size: 0 };
-      yield* walkDirectory(childAbs, childRel, exclude, onSkip, recordedAs, exact);
-    } else if (st.isSymbolicLink()) {
-      yield { ...base, kind: "symlink", size };
-    } else if (st.isFile()) {
-      yield { ...base, kind: "file", size };
-    } else {
-      onSkip?.(childRel, "it is a socket, FIFO or device, which a ZIP cannot hold");
-    }
-  }
+  return { abs, rel, names, next: 0 };
 }
 function statFields(st) {
   if (!isBigInt(st)) return { mode: st.mode & 4095, mtimeMs: st.mtimeMs, size: st.size, uid: st.uid, gid: st.gid };
