@@ -33,7 +33,7 @@ interface Runner {
  * away: another runner keeps them as its own, with a warning naming the fix when the backup recorded others.
  */
 export async function planOwners(
-  manifest: Pick<Manifest, 'files' | 'owners'>,
+  manifest: Pick<Manifest, 'owners'> & { files: readonly Pick<FileRecord, 'path' | 'owner'>[] },
   wanted: OwnerSpec | null,
   logger: Logger,
   runner: Runner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
