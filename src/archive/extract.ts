@@ -8,7 +8,6 @@ import { isInside, linkEscapeReason, pathKey } from './entry-safety.js'
 import { isSmallEntry, smallEntryScratch } from '../zip/entry-content.js'
 import { FileCreateError, FileCreatorPool } from './file-creator-pool.js'
 import { runInLanes } from './run-bounded.js'
-import { collectGarbage, GC_EVERY_BYTES } from './gc-hint.js'
 import { defaultThreads } from './verify.js'
 import type { ArchiveEntry, BackupArchive } from './backup-archive.js'
 
@@ -97,15 +96,8 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   const files = selected.filter(e => e.type === 'file').sort((a, b) => a.localHeaderOffset - b.localHeaderOffset)
   let bytes = 0
   const scratch = smallEntryScratch()
-  let sinceCollect = 0
   const done = (entry: ArchiveEntry): void => {
     bytes += entry.size
-    // Every entry read leaves its buffers and request objects behind: see gc-hint.ts.
-    sinceCollect += entry.compressedSize
-    if (sinceCollect >= GC_EVERY_BYTES) {
-      sinceCollect = 0
-      collectGarbage()
-    }
     options.progress?.add(entry.size, 1)
   }
   const creator = options.creator ?? fileCreatorFor(options.threads)
