@@ -42,3 +42,40 @@ test("the reader restores exactly what the project's own writer archived", async
     await archive.close()
   }
 })
+
+test("an opened archive keeps one record per entry: the manifest's files are its entries, with every recorded field", async () => {
+  const home = path.join(tmp, 'one-record-home')
+  await makeHome(home, { scale: 0.002 })
+  const zipPath = path.join(tmp, 'one-record.zip')
+  const out = createWriteStream(zipPath)
+  const writer = new ZipWriter(out, { compressionLevel: 1, threads: 1 })
+  const files = (await collectTree(writer, home, 'home/')).map(f => ({ ...f, owner: 0 }))
+  const owners = [{ uid: 0, gid: 0, user: 'root', group: 'root' }]
+  const manifest = { ...(await manifestFor([])), formatVersion: 2, owners, files }
+  await writer.addBuffer(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)))
+  await writer.finish()
+  await finished(out)
+
+  const archive = await openBackupArchive(zipPath)
+  try {
+    // The parsed manifest's own records are not kept beside the entries (memory grows with the file count).
+    expect(archive.manifest.files).toBe(archive.entries)
+    const byPath = new Map(files.map(f => [f.path, f]))
+    for (const entry of archive.entries) {
+      const recorded = byPath.get(entry.path)!
+      expect(entry.name).toBe(entry.path)
+      expect({
+        path: entry.path,
+        type: entry.type,
+        mode: entry.mode,
+        mtime: entry.mtime,
+        size: entry.size,
+        sha256: entry.sha256 ?? undefined,
+        target: entry.target,
+        owner: entry.owner
+      }).toEqual({ target: undefined, sha256: undefined, ...recorded })
+    }
+  } finally {
+    await archive.close()
+  }
+})

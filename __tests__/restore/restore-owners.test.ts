@@ -1,5 +1,9 @@
+import { chmod, chown, lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import * as path from 'node:path'
 import type { FileRecord, OwnerRecord } from '../../src/format/manifest.js'
-import { planOwners } from '../../src/commands/restore/restore-owners.js'
+import { planOwners, withOwners, type OwnerPlan } from '../../src/commands/restore/restore-owners.js'
+import type { Extractor } from '../../src/restore-engine/types.js'
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 
@@ -53,5 +57,73 @@ describe('planOwners as root', () => {
   it("takes 'owner' numbers as given, even without a name on this host", async () => {
     const plan = await planOwners({ files }, { user: 10001, group: 0 }, new MemoryLogger(), { uid: 0, gid: 0 })
     expect(plan.mapping).toEqual({ kind: 'fixed', uid: 10001, gid: 0 })
+  })
+})
+
+describe('withOwners, staging as root', () => {
+  const asRoot = process.getuid?.() === 0 ? it : it.skip
+  let tmp: string
+  beforeEach(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'owners-'))
+  })
+  afterEach(async () => {
+    await rm(tmp, { recursive: true, force: true })
+  })
+
+  /** Creates the component as an extraction does: every folder and file new, made by this process. */
+  const creating = (names: string[]): Extractor => ({
+    async extract(_prefix: string, dest: string): Promise<void> {
+      await mkdir(dest)
+      for (const name of names) {
+        if (name.endsWith('/')) await mkdir(path.join(dest, name))
+        else await writeFile(path.join(dest, name), 'x')
+      }
+    }
+  })
+  const records = (owner: (name: string) => number): FileRecord[] =>
+    ['home/repository/', 'home/repository/a/', 'home/repository/a/b.xml', 'home/repository/c.xml'].map(p => ({
+      path: p,
+      type: p.endsWith('/') ? 'directory' : 'file',
+      mode: 0o755,
+      mtime: 0,
+      size: 0,
+      owner: owner(p)
+    }))
+  const ownersUnder = async (dest: string): Promise<string[]> => {
+    const out: string[] = []
+    for (const name of ['', 'a', 'a/b.xml', 'c.xml']) {
+      const st = await lstat(path.join(dest, name))
+      out.push(`${name || '.'} ${st.uid}:${st.gid}`)
+    }
+    return out
+  }
+
+  asRoot("gives root's files root's group even where a set-group-id folder handed them another", async () => {
+    const staging = path.join(tmp, 'staging')
+    await mkdir(staging)
+    await chown(staging, 0, 1)
+    await chmod(staging, 0o2775)
+    const dest = path.join(staging, 'repository')
+    const plan: OwnerPlan = { mapping: { kind: 'rows', rows: [{ uid: 0, gid: 0 }] }, description: '' }
+    const extractor = withOwners(
+      creating(['a/', 'a/b.xml', 'c.xml']),
+      records(() => 0),
+      plan,
+      null
+    )
+    await extractor.extract('home/repository/', dest)
+    expect(await ownersUnder(dest)).toEqual(['. 0:0', 'a 0:0', 'a/b.xml 0:0', 'c.xml 0:0'])
+  })
+
+  asRoot('gives each entry its own recorded owner when they differ', async () => {
+    const dest = path.join(tmp, 'repository')
+    const rows = [
+      { uid: 0, gid: 0 },
+      { uid: SERVER.uid, gid: SERVER.gid }
+    ]
+    const plan: OwnerPlan = { mapping: { kind: 'rows', rows }, description: '' }
+    const owner = (p: string): number => (p.endsWith('b.xml') ? 1 : 0)
+    await withOwners(creating(['a/', 'a/b.xml', 'c.xml']), records(owner), plan, null).extract('home/repository/', dest)
+    expect(await ownersUnder(dest)).toEqual(['. 0:0', 'a 0:0', `a/b.xml ${SERVER.uid}:${SERVER.gid}`, 'c.xml 0:0'])
   })
 })

@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
 import { readEntryContent, readSmallDataSync, readSmallEntrySync, type EntryLocation } from '../zip/entry-content.js'
 import { linkEscapeReason, pathKey, unsafeNameReason } from './entry-safety.js'
+import { collectGarbage } from './gc-hint.js'
 import { jsonDepth } from './json-depth.js'
 import {
   DUMP_FILES,
@@ -23,8 +24,14 @@ import type { CentralDirectoryRecord } from '../zip/zip-central-directory.js'
 import { FLAG_ENCRYPTED, METHOD_DEFLATE, METHOD_STORE } from '../zip/zip-format.js'
 import { entryKind, openZip } from '../zip/zip-file.js'
 
-/** One entry of a backup, checked against the manifest: what it is comes from the manifest, where it is from the zip. */
+/**
+ * One entry of a backup, checked against the manifest: what it is comes from the manifest, where it is from the zip.
+ * It is also the entry's manifest record (`path`, `owner`): an opened archive keeps one object per entry, not the
+ * parsed manifest's records beside its own, whose memory grows with the number of files.
+ */
 export interface ArchiveEntry extends EntryLocation {
+  /** The same string as `name`, under the manifest's field name. */
+  path: string
   type: FileRecord['type']
   /** Permission bits as recorded in the manifest. */
   mode: number
@@ -32,11 +39,16 @@ export interface ArchiveEntry extends EntryLocation {
   mtime: number
   /** Link text, for symlinks (read and checked when the archive is opened). */
   target?: string
+  /** Index into the manifest's owners table. */
+  owner?: number
 }
+
+/** The checked manifest of an opened backup: its `files` are the archive's entries (in archive order). */
+export type ArchiveManifest = Omit<Manifest, 'files'> & { readonly files: readonly ArchiveEntry[] }
 
 export interface BackupArchive {
   readonly file: string
-  readonly manifest: Manifest
+  readonly manifest: ArchiveManifest
   /** SHA-256 (hex) of the manifest.json entry's content, as a backup signature names it. */
   readonly manifestSha256: string
   /** Every entry but manifest.json, in archive order. */
@@ -68,7 +80,11 @@ const MAX_LINK_BYTES = MAX_LINK_TEXT
 export async function openBackupArchive(file: string): Promise<BackupArchive> {
   const { fd, size, records } = await openZip(file)
   try {
-    return await checkArchive(fd, file, size, records)
+    const archive = await checkArchive(fd, file, size, records)
+    // The parsed manifest, its text and the directory's records are garbage now, as big as the rest of the heap at
+    // the start; collected at once, not carried into the unpacking until V8 gets round to a full collection.
+    collectGarbage()
+    return archive
   } catch (error) {
     await fd.close()
     throw error
@@ -93,7 +109,37 @@ async function checkArchive(
   }
   const manifestHash = createHash('sha256')
   const manifest = await readManifest(fd, file, manifestRecord, manifestByteLimit(records), manifestHash)
+  // Its text (as bytes and as a string) is as big as the records parsed from it: gone before the entries are built.
+  collectGarbage()
 
+  const { entries, linkTargets } = pairWithManifest(records, manifestRecord, manifest, file, problem)
+  checkParents(entries, problem)
+  const archive: BackupArchive = {
+    file,
+    manifest: { ...manifest, files: entries },
+    manifestSha256: manifestHash.digest('hex'),
+    entries,
+    readContent: (entry, sink) => readEntryContent(fd, file, entry, sink),
+    readSmallSync: (entry, scratch) => readSmallEntrySync(fd.fd, file, entry, scratch),
+    readSmallDataSync: (entry, scratch) => readSmallDataSync(fd.fd, file, entry, scratch),
+    close: () => fd.close()
+  }
+  await readLinks(archive, linkTargets, problem)
+  return archive
+}
+
+/**
+ * Exactly the entries the manifest lists (no more, no fewer, no duplicates), each turned into one ArchiveEntry; the
+ * manifest's own records (and the lookups built here) are left behind for the collector. `linkTargets`: the link
+ * texts the manifest records, which readLinks compares with the archive's.
+ */
+function pairWithManifest(
+  records: CentralDirectoryRecord[],
+  manifestRecord: CentralDirectoryRecord,
+  manifest: Manifest,
+  file: string,
+  problem: (detail: string) => IntegrityError
+): { entries: ArchiveEntry[]; linkTargets: Map<string, string | undefined> } {
   const listed = new Map<string, FileRecord>()
   const listedTwice: string[] = []
   for (const record of manifest.files) {
@@ -109,23 +155,14 @@ async function checkArchive(
   checkDumpEntries(manifest, inZip, file)
 
   const entries: ArchiveEntry[] = []
+  const linkTargets = new Map<string, string | undefined>()
   for (const record of records) {
     if (record === manifestRecord) continue
-    entries.push(toEntry(record, listed.get(record.name) as FileRecord, problem))
+    const fileRecord = listed.get(record.name) as FileRecord
+    entries.push(toEntry(record, fileRecord, problem))
+    if (fileRecord.type === 'symlink') linkTargets.set(fileRecord.path, fileRecord.target)
   }
-  checkParents(entries, problem)
-  const archive: BackupArchive = {
-    file,
-    manifest,
-    manifestSha256: manifestHash.digest('hex'),
-    entries,
-    readContent: (entry, sink) => readEntryContent(fd, file, entry, sink),
-    readSmallSync: (entry, scratch) => readSmallEntrySync(fd.fd, file, entry, scratch),
-    readSmallDataSync: (entry, scratch) => readSmallDataSync(fd.fd, file, entry, scratch),
-    close: () => fd.close()
-  }
-  await readLinks(archive, problem)
-  return archive
+  return { entries, linkTargets }
 }
 
 /** Names, duplicates, encryption, methods, and entries that overlap (a "zip bomb" reuses the same bytes many times). */
@@ -211,12 +248,15 @@ async function readManifest(
   if (record.size > limit) {
     throw forged(file, `its ${MANIFEST_ENTRY} is ${record.size} bytes, more than ${limit} for its entries`)
   }
-  const chunks: Buffer[] = []
+  // One buffer of the declared size (readEntryContent proves it is exactly that), not pieces joined after.
+  const bytes = Buffer.allocUnsafe(record.size)
+  let filled = 0
   await readEntryContent(fd, file, { ...record, sha256: null }, async chunk => {
     hash.update(chunk)
-    chunks.push(chunk)
+    if (filled + chunk.length > bytes.length) return
+    chunk.copy(bytes, filled)
+    filled += chunk.length
   })
-  const bytes = Buffer.concat(chunks)
   const depth = jsonDepth(bytes, MAX_MANIFEST_DEPTH)
   if (depth > MAX_MANIFEST_DEPTH) {
     throw forged(file, `its ${MANIFEST_ENTRY} nests deeper than ${MAX_MANIFEST_DEPTH} levels`)
@@ -306,8 +346,11 @@ function toEntry(
   if (zipType === 'symlink' && record.size > MAX_LINK_BYTES) {
     throw problem(`the symlink ${record.name} has a ${record.size}-byte target`)
   }
+  // The manifest's string: equal to the directory's (paired by it), and the only copy kept.
+  const name = listed.path
   return {
-    name: record.name,
+    name,
+    path: name,
     method: record.method,
     crc32: record.crc32,
     compressedSize: record.compressedSize,
@@ -316,7 +359,8 @@ function toEntry(
     sha256: listed.type === 'directory' ? null : (listed.sha256 as string),
     type: listed.type,
     mode: listed.mode & 0o7777,
-    mtime: listed.mtime
+    mtime: listed.mtime,
+    ...(listed.owner !== undefined ? { owner: listed.owner } : {})
   }
 }
 
@@ -347,7 +391,11 @@ function checkParents(entries: ArchiveEntry[], problem: (detail: string) => Inte
 }
 
 /** Reads every link's text (checked by hash like any content) and refuses links that leave their root. */
-async function readLinks(archive: BackupArchive, problem: (detail: string) => IntegrityError): Promise<void> {
+async function readLinks(
+  archive: BackupArchive,
+  recorded: ReadonlyMap<string, string | undefined>,
+  problem: (detail: string) => IntegrityError
+): Promise<void> {
   const links = new Map<string, string>()
   for (const entry of archive.entries) {
     if (entry.type !== 'symlink') continue
@@ -358,10 +406,10 @@ async function readLinks(archive: BackupArchive, problem: (detail: string) => In
     entry.target = Buffer.concat(chunks).toString('utf8')
     links.set(entry.name, entry.target)
   }
-  for (const record of archive.manifest.files) {
-    if (record.type === 'symlink' && links.get(record.path) !== record.target) {
+  for (const [name, target] of recorded) {
+    if (links.get(name) !== target) {
       throw problem(
-        `the symlink ${record.path} points to ${JSON.stringify(links.get(record.path))} in the archive but ${JSON.stringify(record.target)} in the manifest`
+        `the symlink ${name} points to ${JSON.stringify(links.get(name))} in the archive but ${JSON.stringify(target)} in the manifest`
       )
     }
   }

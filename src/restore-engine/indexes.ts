@@ -66,7 +66,7 @@ export function decideIndexReset(i: IndexDecisionInput): PlannedIndexReset {
 }
 
 /** Index folders present in the backup's home. */
-export function indexFoldersInBackup(files: Pick<FileRecord, 'path' | 'type'>[]): string[] {
+export function indexFoldersInBackup(files: readonly Pick<FileRecord, 'path' | 'type'>[]): string[] {
   return JCR_INDEX_FOLDERS.filter(folder =>
     files.some(f => f.path === `${HOME_PREFIX}${folder}/` || f.path.startsWith(`${HOME_PREFIX}${folder}/`))
   )

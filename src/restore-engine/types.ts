@@ -1,5 +1,5 @@
 import type { DatabaseRole } from '../home/types.js'
-import type { Manifest } from '../format/manifest.js'
+import type { FileRecord, Manifest } from '../format/manifest.js'
 import type { Logger } from '../shared/logger.js'
 
 /**
@@ -44,7 +44,7 @@ export type InterruptedAction = '' | 'rollback' | 'finish'
 /** What the engine needs to know about the backup: its manifest (already verified) and name. */
 export interface BackupDescription {
   name: string
-  manifest: Pick<Manifest, 'files' | 'databases' | 'home'>
+  manifest: Pick<Manifest, 'databases' | 'home'> & { files: readonly Pick<FileRecord, 'path' | 'type' | 'size'>[] }
 }
 
 export interface RestoreRequest {

@@ -1,4 +1,4 @@
-import type { Manifest } from '../../format/manifest.js'
+import type { FileRecord, Manifest } from '../../format/manifest.js'
 import { HOME_PREFIX } from '../../format/manifest.js'
 import { KEYSTORE_FILE, keystoreFingerprint, showFingerprint } from '../../home/keystore.js'
 import { InputError } from '../../shared/errors.js'
@@ -6,7 +6,9 @@ import { Input } from '../../shared/io-names.js'
 import type { Logger } from '../../shared/logger.js'
 
 export interface KeystoreCheck {
-  manifest: Pick<Manifest, 'files' | 'databases'>
+  manifest: Pick<Manifest, 'databases'> & {
+    files: readonly (Pick<FileRecord, 'path' | 'type'> & { sha256?: string | null })[]
+  }
   /** The target home, or null when it does not exist yet (a drill host). */
   targetHome: string | null
   confRestored: boolean

@@ -1,4 +1,4 @@
-import { lchownSync } from 'node:fs'
+import { lchownSync, lstatSync } from 'node:fs'
 import * as path from 'node:path'
 import { HOME_PREFIX, type FileRecord, type Manifest, type OwnerRecord } from '../../format/manifest.js'
 import type { Extractor } from '../../restore-engine/types.js'
@@ -33,7 +33,7 @@ interface Runner {
  * away: another runner keeps them as its own, with a warning naming the fix when the backup recorded others.
  */
 export async function planOwners(
-  manifest: Pick<Manifest, 'files' | 'owners'>,
+  manifest: Pick<Manifest, 'owners'> & { files: readonly Pick<FileRecord, 'path' | 'owner'>[] },
   wanted: OwnerSpec | null,
   logger: Logger,
   runner: Runner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
@@ -134,14 +134,23 @@ class OwningExtractor implements Extractor {
 
   async extract(prefix: string, dest: string): Promise<void> {
     await this.inner.extract(prefix, dest)
+    let created: OwnerIds | null | undefined
     for (const f of this.files) {
       let local: string
+      let inside = false
       if (f.path === prefix) local = dest
-      else if (prefix.endsWith('/') && f.path.startsWith(prefix)) local = path.join(dest, f.path.slice(prefix.length))
-      else if (!this.homeDone && f.path === HOME_PREFIX) local = this.createdHome!
+      else if (prefix.endsWith('/') && f.path.startsWith(prefix)) {
+        local = path.join(dest, f.path.slice(prefix.length))
+        inside = true
+      } else if (!this.homeDone && f.path === HOME_PREFIX) local = this.createdHome!
       else continue
       const ids = this.idsOf(f.owner)
-      if (ids) lchownSync(local, ids.uid, ids.gid)
+      if (!ids) continue
+      if (inside) {
+        created ??= ownerOf(local)
+        if (created && created.uid === ids.uid && created.gid === ids.gid) continue
+      }
+      lchownSync(local, ids.uid, ids.gid)
     }
     this.homeDone = true
   }
@@ -149,6 +158,21 @@ class OwningExtractor implements Extractor {
   private idsOf(owner: number | undefined): OwnerIds | null {
     if (this.mapping.kind === 'fixed') return this.mapping
     return owner === undefined ? null : (this.mapping.rows[owner] ?? null)
+  }
+}
+
+/**
+ * Whose every entry the extraction created inside a component is: all were created by this process in folders it
+ * created, so they share its user, and one group (its own, or the component folder's when a set-group-id folder or a
+ * 'grpid' mount hands that down, to every level alike). Reading one entry tells it; lchown of an entry that already
+ * has its owner is a syscall per file for nothing (restoring as root files root owned is the common case).
+ */
+function ownerOf(local: string): OwnerIds | null {
+  try {
+    const st = lstatSync(local)
+    return { uid: st.uid, gid: st.gid }
+  } catch {
+    return null
   }
 }
 

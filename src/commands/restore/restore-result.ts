@@ -8,7 +8,7 @@ import { formatBytes, formatDuration } from '../../shared/progress.js'
 /** Outputs and job summary of a restore (or of its dry-run plan). */
 export function restoreResult(input: {
   settings: Settings
-  manifest: Manifest
+  manifest: Omit<Manifest, 'files'>
   name: string
   result: RestoreResult
   seconds: number

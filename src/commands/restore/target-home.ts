@@ -43,7 +43,7 @@ export async function readTargetHome(home: string, logger: Logger): Promise<Home
  * there is no downgrade. Restoring the whole home is how an upgrade is rolled back, so it is allowed.
  */
 export function checkVersions(
-  manifest: Manifest,
+  manifest: Omit<Manifest, 'files'>,
   current: HomeInfo | null,
   wholeHome: boolean,
   allowMismatch: boolean,
