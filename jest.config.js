@@ -21,6 +21,10 @@ const project = {
 export default {
   // Most suites wait on databases, child processes and disks rather than the CPU: two at once on two cores.
   maxWorkers: 2,
+  // A worker reaches its 'exit' event within milliseconds of being told to end (no handle of the tests holds it),
+  // then tears down a heap of several hundred MB and its threads; on a loaded machine that takes longer than Jest's
+  // default 500 ms, and Jest then kills it and warns of a leak that is not there.
+  workerGracefulExitTimeout: 5000,
   reporters: ['default', '<rootDir>/__tests__/support/count-reporter.cjs'],
   testTimeout: 120000,
   verbose: false,
