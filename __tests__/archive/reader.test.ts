@@ -88,7 +88,7 @@ afterAll(async () => {
 describe('openBackupArchive', () => {
   it('lists every entry with the manifest metadata, link targets read', () => {
     expect(archive.manifest.format).toBe('xlr-backup')
-    const byName = new Map(archive.entries.map(e => [e.name, e]))
+    const byName = new Map([...archive.entries].map(e => [e.name, e]))
     expect(byName.get('home/bin/run.sh')).toMatchObject({ type: 'file', mode: 0o750 })
     expect(byName.get('home/repository/empty/nested/')).toMatchObject({ type: 'directory', size: 0 })
     expect(byName.get('home/current.conf')).toMatchObject({ type: 'symlink', target: 'conf/xl-release.conf' })
@@ -103,7 +103,7 @@ describe('verifyArchive', () => {
     const progress = new Progress('verify', null, logger, 0)
     const all = await verifyArchive(archive, { progress, threads: 3 })
     expect(all.entries).toBe(archive.entries.length)
-    const contentBytes = archive.entries.reduce((n, e) => n + e.size, 0)
+    const contentBytes = [...archive.entries].reduce((n, e) => n + e.size, 0)
     expect(all.bytes).toBe(contentBytes)
     expect(progress.done.bytes).toBe(contentBytes)
     expect(logger.messages('info').length).toBeGreaterThan(0)
@@ -120,7 +120,9 @@ describe('extractArchive', () => {
       expect(await describeTree(dest, { times: false })).toEqual(await describeTree(home, { times: false }))
       expect(await timeMismatches(home, dest)).toEqual([])
       expect(report).toMatchObject({ symlinks: 3 })
-      expect(report.files).toBe(archive.entries.filter(e => e.name.startsWith('home/') && e.type === 'file').length)
+      expect(report.files).toBe(
+        [...archive.entries].filter(e => e.name.startsWith('home/') && e.type === 'file').length
+      )
       // The home folder's own mode (and time, checked above as '.') come from the 'home/' entry.
       const [src, out] = await Promise.all([lstat(home), lstat(dest)])
       expect(out.mode & 0o7777).toBe(src.mode & 0o7777)
@@ -200,11 +202,11 @@ describe('ZIP64', () => {
     await writeFile(zip, bytes)
     const big = await openBackupArchive(zip)
     try {
-      expect(big.entries.find(e => e.name === 'home/conf/b.bin')).toMatchObject({
+      expect(big.entries.find('home/conf/b.bin')).toMatchObject({
         size: 70_000,
         compressedSize: 70_000
       })
-      expect(big.entries.find(e => e.name === 'home/conf/b.bin')?.localHeaderOffset).toBeGreaterThan(0)
+      expect(big.entries.find('home/conf/b.bin')?.localHeaderOffset).toBeGreaterThan(0)
       await expect(verifyArchive(big)).resolves.toMatchObject({ entries: entries.length })
       const dest = path.join(tmp, 'zip64-out')
       await extractArchive(big, { prefix: 'home/', dest })

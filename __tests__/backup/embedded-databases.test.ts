@@ -134,7 +134,7 @@ describe('embedded or not: what a backup may take for "in the home archive"', ()
       )
       const archive = await openBackupArchive(path.join(work, `store${n}`, 'nightly.zip'))
       try {
-        expect(archive.entries.map(e => e.name)).toContain('home/repository/xl-release.mv.db')
+        expect([...archive.entries].map(e => e.name)).toContain('home/repository/xl-release.mv.db')
       } finally {
         await archive.close()
       }

@@ -29,7 +29,7 @@ describe('backupCommand (core, directory storage)', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600)
     const archive = await openBackupArchive(file)
     try {
-      const names = archive.entries.map(e => e.name)
+      const names = [...archive.entries].map(e => e.name)
       expect(names).toContain('home/conf/xl-release-server.conf')
       expect(names.some(n => n.includes('.xlr-restore-'))).toBe(false)
       // The home's lock existed while the backup ran: never captured, and gone after the run.

@@ -18,7 +18,7 @@ const backupInto = (store: string, name: string) => directoryJob(home, store, { 
 async function entryNames(file: string): Promise<string[]> {
   const archive = await openBackupArchive(file)
   try {
-    return archive.entries.map(e => e.name)
+    return [...archive.entries].map(e => e.name)
   } finally {
     await archive.close()
   }

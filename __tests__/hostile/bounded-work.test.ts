@@ -102,7 +102,7 @@ describe('1,000 entries 4,000 folders deep', () => {
     // Logged for the report, not asserted: a shared machine's timing proves nothing.
     console.log(`opened 1,000 entries 4,000 deep in ${((Date.now() - t0) / 1000).toFixed(2)} s`)
     expect(archive.entries).toHaveLength(1001)
-    expect(archive.entries[1000].name).toBe(`${deep}f999`)
+    expect(archive.entries.name(1000)).toBe(`${deep}f999`)
     await archive.close()
   })
 
@@ -123,7 +123,7 @@ describe('1,000 entries 4,000 folders deep', () => {
     const t0 = Date.now()
     const archive = await openBackupArchive(zip)
     console.log(`opened 1,000 entries 4,000 deep, 300 links, in ${((Date.now() - t0) / 1000).toFixed(2)} s`)
-    expect(archive.entries.filter(e => e.type === 'symlink').map(e => e.target)).toEqual(Array(300).fill(walk))
+    expect([...archive.entries].filter(e => e.type === 'symlink').map(e => e.target)).toEqual(Array(300).fill(walk))
     await archive.close()
   })
 

@@ -2,7 +2,7 @@ import { chmod, chown, lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/prom
 import os from 'node:os'
 import * as path from 'node:path'
 import type { FileRecord, OwnerRecord } from '../../src/format/manifest.js'
-import { planOwners, withOwners, type OwnerPlan } from '../../src/commands/restore/restore-owners.js'
+import { planOwners, withOwners, type OwnedFiles, type OwnerPlan } from '../../src/commands/restore/restore-owners.js'
 import type { Extractor } from '../../src/restore-engine/types.js'
 import { InputError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
@@ -80,8 +80,13 @@ describe('withOwners, staging as root', () => {
       }
     }
   })
-  const records = (owner: (name: string) => number): FileRecord[] =>
-    ['home/repository/', 'home/repository/a/', 'home/repository/a/b.xml', 'home/repository/c.xml'].map(p => ({
+  const records = (owner: (name: string) => number): OwnedFiles => {
+    const list: FileRecord[] = [
+      'home/repository/',
+      'home/repository/a/',
+      'home/repository/a/b.xml',
+      'home/repository/c.xml'
+    ].map(p => ({
       path: p,
       type: p.endsWith('/') ? 'directory' : 'file',
       mode: 0o755,
@@ -89,6 +94,8 @@ describe('withOwners, staging as root', () => {
       size: 0,
       owner: owner(p)
     }))
+    return { under: prefix => list.filter(f => f.path.startsWith(prefix)) }
+  }
   const ownersUnder = async (dest: string): Promise<string[]> => {
     const out: string[] = []
     for (const name of ['', 'a', 'a/b.xml', 'c.xml']) {

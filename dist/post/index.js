@@ -1014,7 +1014,13 @@ function decideIndexReset(i) {
 }
 /** Index folders present in the backup's home. */
 function indexFoldersInBackup(files) {
-    return JCR_INDEX_FOLDERS.filter(folder => files.some(f => f.path === `${HOME_PREFIX}${folder}/` || f.path.startsWith(`${HOME_PREFIX}${folder}/`)));
+    const found = new Set();
+    for (const f of files) {
+        for (const folder of JCR_INDEX_FOLDERS)
+            if (f.path.startsWith(`${HOME_PREFIX}${folder}/`))
+                found.add(folder);
+    }
+    return JCR_INDEX_FOLDERS.filter(folder => found.has(folder));
 }
 /** Index folders present in a home on disk. */
 async function indexFoldersInHome(home) {

@@ -1,9 +1,10 @@
 import { createHash, type Hash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { IntegrityError } from '../shared/errors.js'
-import { readEntryContent, readSmallDataSync, readSmallEntrySync, type EntryLocation } from '../zip/entry-content.js'
+import { readEntryContent, readSmallDataSync, readSmallEntrySync } from '../zip/entry-content.js'
 import { linkEscapeReason, pathKey, unsafeNameReason } from './entry-safety.js'
 import { collectGarbage } from './gc-hint.js'
+import { EntryTable, type ArchiveEntry } from './entry-table.js'
 import { jsonDepth } from './json-depth.js'
 import {
   DUMP_FILES,
@@ -24,27 +25,10 @@ import type { CentralDirectoryRecord } from '../zip/zip-central-directory.js'
 import { FLAG_ENCRYPTED, METHOD_DEFLATE, METHOD_STORE } from '../zip/zip-format.js'
 import { entryKind, openZip } from '../zip/zip-file.js'
 
-/**
- * One entry of a backup, checked against the manifest: what it is comes from the manifest, where it is from the zip.
- * It is also the entry's manifest record (`path`, `owner`): an opened archive keeps one object per entry, not the
- * parsed manifest's records beside its own, whose memory grows with the number of files.
- */
-export interface ArchiveEntry extends EntryLocation {
-  /** The same string as `name`, under the manifest's field name. */
-  path: string
-  type: FileRecord['type']
-  /** Permission bits as recorded in the manifest. */
-  mode: number
-  /** ms since the epoch. */
-  mtime: number
-  /** Link text, for symlinks (read and checked when the archive is opened). */
-  target?: string
-  /** Index into the manifest's owners table. */
-  owner?: number
-}
+export type { ArchiveEntry } from './entry-table.js'
 
 /** The checked manifest of an opened backup: its `files` are the archive's entries (in archive order). */
-export type ArchiveManifest = Omit<Manifest, 'files'> & { readonly files: readonly ArchiveEntry[] }
+export type ArchiveManifest = Omit<Manifest, 'files'> & { readonly files: EntryTable }
 
 export interface BackupArchive {
   readonly file: string
@@ -52,7 +36,7 @@ export interface BackupArchive {
   /** SHA-256 (hex) of the manifest.json entry's content, as a backup signature names it. */
   readonly manifestSha256: string
   /** Every entry but manifest.json, in archive order. */
-  readonly entries: readonly ArchiveEntry[]
+  readonly entries: EntryTable
   /** Reads one entry's content, checking size, CRC-32 and SHA-256 as it goes (see readEntryContent). */
   readContent(entry: ArchiveEntry, sink: ((chunk: Buffer) => Promise<void>) | null): Promise<void>
   /**
@@ -129,7 +113,7 @@ async function checkArchive(
 }
 
 /**
- * Exactly the entries the manifest lists (no more, no fewer, no duplicates), each turned into one ArchiveEntry; the
+ * Exactly the entries the manifest lists (no more, no fewer, no duplicates), each made a row of one EntryTable; the
  * manifest's own records (and the lookups built here) are left behind for the collector. `linkTargets`: the link
  * texts the manifest records, which readLinks compares with the archive's.
  */
@@ -139,7 +123,7 @@ function pairWithManifest(
   manifest: Manifest,
   file: string,
   problem: (detail: string) => IntegrityError
-): { entries: ArchiveEntry[]; linkTargets: Map<string, string | undefined> } {
+): { entries: EntryTable; linkTargets: Map<string, string | undefined> } {
   const listed = new Map<string, FileRecord>()
   const listedTwice: string[] = []
   for (const record of manifest.files) {
@@ -154,12 +138,14 @@ function pairWithManifest(
   if (extra.length > 0) throw problem(`the archive holds ${list(extra)}, not listed in the manifest`)
   checkDumpEntries(manifest, inZip, file)
 
-  const entries: ArchiveEntry[] = []
+  let nameBytes = 0
+  for (const record of records) if (record !== manifestRecord) nameBytes += Buffer.byteLength(record.name)
+  const entries = new EntryTable(records.length - 1, nameBytes)
   const linkTargets = new Map<string, string | undefined>()
   for (const record of records) {
     if (record === manifestRecord) continue
     const fileRecord = listed.get(record.name) as FileRecord
-    entries.push(toEntry(record, fileRecord, problem))
+    entries.add(toEntry(record, fileRecord, problem))
     if (fileRecord.type === 'symlink') linkTargets.set(fileRecord.path, fileRecord.target)
   }
   return { entries, linkTargets }
@@ -326,7 +312,7 @@ function toEntry(
   record: CentralDirectoryRecord,
   listed: FileRecord,
   problem: (detail: string) => IntegrityError
-): ArchiveEntry {
+): Omit<ArchiveEntry, 'path'> {
   const isFolderName = record.name.endsWith('/')
   const zipType = entryKind(record)
   if (typeof zipType === 'object') {
@@ -346,11 +332,8 @@ function toEntry(
   if (zipType === 'symlink' && record.size > MAX_LINK_BYTES) {
     throw problem(`the symlink ${record.name} has a ${record.size}-byte target`)
   }
-  // The manifest's string: equal to the directory's (paired by it), and the only copy kept.
-  const name = listed.path
   return {
-    name,
-    path: name,
+    name: record.name,
     method: record.method,
     crc32: record.crc32,
     compressedSize: record.compressedSize,
@@ -372,21 +355,23 @@ function toEntry(
  * under a path comes right after it, so the last file or link seen is the only one a later entry can lie under.
  * Looking up every parent of every entry instead costs the square of the depth per entry.
  */
-function checkParents(entries: ArchiveEntry[], problem: (detail: string) => IntegrityError): void {
-  const keyed = entries.map(e => {
-    const key = pathKey(e.name)
+function checkParents(entries: EntryTable, problem: (detail: string) => IntegrityError): void {
+  const keyed: { row: number; key: string; order: Buffer }[] = []
+  for (let row = 0; row < entries.length; row++) {
+    const key = pathKey(entries.name(row))
     // UTF-8 bytes compare as code points do, and memcmp is fast where comparing long JS strings is not.
     const order = Buffer.from(key, 'utf8')
     for (let i = order.indexOf(0x2f); i >= 0; i = order.indexOf(0x2f, i + 1)) order[i] = 0
-    return { entry: e, key, order }
-  })
+    keyed.push({ row, key, order })
+  }
   keyed.sort((a, b) => Buffer.compare(a.order, b.order))
   let blocker: { key: string; under: string; type: FileRecord['type'] } | null = null
-  for (const { entry, key } of keyed) {
+  for (const { row, key } of keyed) {
     if (blocker && key.startsWith(blocker.under)) {
-      throw problem(`the entry ${entry.name} lies under the ${blocker.type} ${blocker.key}`)
+      throw problem(`the entry ${entries.name(row)} lies under the ${blocker.type} ${blocker.key}`)
     }
-    if (entry.type !== 'directory') blocker = { key, under: `${key}/`, type: entry.type }
+    const type = entries.type(row)
+    if (type !== 'directory') blocker = { key, under: `${key}/`, type }
   }
 }
 
@@ -397,14 +382,16 @@ async function readLinks(
   problem: (detail: string) => IntegrityError
 ): Promise<void> {
   const links = new Map<string, string>()
-  for (const entry of archive.entries) {
-    if (entry.type !== 'symlink') continue
+  const { entries } = archive
+  for (let row = 0; row < entries.length; row++) {
+    if (entries.type(row) !== 'symlink') continue
     const chunks: Buffer[] = []
-    await archive.readContent(entry, async chunk => {
+    await archive.readContent(entries.at(row), async chunk => {
       chunks.push(chunk)
     })
-    entry.target = Buffer.concat(chunks).toString('utf8')
-    links.set(entry.name, entry.target)
+    const target = Buffer.concat(chunks).toString('utf8')
+    entries.setTarget(row, target)
+    links.set(entries.name(row), target)
   }
   for (const [name, target] of recorded) {
     if (links.get(name) !== target) {

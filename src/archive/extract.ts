@@ -57,18 +57,25 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   const started = Date.now()
   const { prefix } = options
   if (!prefix.endsWith('/')) throw new RestoreError(`internal: the extraction prefix '${prefix}' must end with '/'`)
-  const selected = archive.entries.filter(e => e.name.startsWith(prefix) && e.name !== prefix)
-  const prefixEntry = archive.entries.find(e => e.name === prefix)
-  if (selected.length === 0 && !prefixEntry) {
+  const table = archive.entries
+  // Rows, not entries: an entry is made from its row when it is written, so the unpacking holds no object per file.
+  const own = table.indexOf(prefix)
+  const prefixRow = own < 0 ? undefined : own
+  const selected = table.rowsUnder(prefix, true)
+  if (selected.length === 0 && prefixRow === undefined) {
     throw new IntegrityError(`the backup ${archive.file} holds nothing under ${prefix}`)
   }
-  const links = new Map(archive.entries.filter(e => e.type === 'symlink').map(e => [e.name, e.target as string]))
-  for (const entry of selected) {
-    if (entry.type !== 'symlink') continue
-    const reason = linkEscapeReason(entry.name, links, options.linkRoot ?? prefix)
+  const links = new Map<string, string>()
+  for (let row = 0; row < table.length; row++) {
+    if (table.type(row) === 'symlink') links.set(table.name(row), table.target(row) as string)
+  }
+  const symlinks = selected.filter(row => table.type(row) === 'symlink')
+  for (const row of symlinks) {
+    const name = table.name(row)
+    const reason = linkEscapeReason(name, links, options.linkRoot ?? prefix)
     if (reason) {
       throw new IntegrityError(
-        `the backup ${archive.file} is refused for ${prefix}: the symlink ${entry.name} is unsafe: ${reason}`
+        `the backup ${archive.file} is refused for ${prefix}: the symlink ${name} is unsafe: ${reason}`
       )
     }
   }
@@ -81,10 +88,11 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
     return target
   }
 
-  const folders = new Map<string, ArchiveEntry | null>()
-  for (const entry of selected) {
-    const rel = pathKey(entry.name.slice(prefix.length))
-    if (entry.type === 'directory') folders.set(rel, entry)
+  /** Each folder to create, with the row that gives its mode and time (null: only implied by what is inside). */
+  const folders = new Map<string, number | null>()
+  for (const row of selected) {
+    const rel = pathKey(table.name(row).slice(prefix.length))
+    if (table.type(row) === 'directory') folders.set(rel, row)
     for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) {
       if (!folders.has(rel.slice(0, i))) folders.set(rel.slice(0, i), null)
     }
@@ -93,7 +101,9 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   const relFolders = [...folders.keys()].sort()
   for (const rel of relFolders) mkdirSync(path.join(root, rel), { mode: WORK_DIR_MODE })
 
-  const files = selected.filter(e => e.type === 'file').sort((a, b) => a.localHeaderOffset - b.localHeaderOffset)
+  const files = selected
+    .filter(row => table.type(row) === 'file')
+    .sort((a, b) => table.localHeaderOffset(a) - table.localHeaderOffset(b))
   let bytes = 0
   const scratch = smallEntryScratch()
   const done = (entry: ArchiveEntry): void => {
@@ -103,8 +113,9 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   const creator = options.creator ?? fileCreatorFor(options.threads)
   const lanes = runInLanes(
     files,
-    isSmallEntry,
-    entry => {
+    row => isSmallEntry({ compressedSize: table.compressedSize(row), size: table.size(row) }),
+    row => {
+      const entry = table.at(row)
       // Read here, inflated and checked by the worker that creates the file: the cores share that work.
       const content = archive.readSmallDataSync(entry, scratch)
       const time = seconds(entry.mtime)
@@ -121,7 +132,8 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
       return hold
     },
     Math.max(1, options.threads ?? defaultThreads()),
-    async entry => {
+    async row => {
+      const entry = table.at(row)
       await writeFile(archive, entry, onDisk(entry)).catch((error: unknown) => {
         explainingCollisions(entry, () => {
           throw error
@@ -138,16 +150,16 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   }
   await (options.creator ? creator.drain() : creator.finish()).catch((error: unknown) => {
     if (!(error instanceof FileCreateError)) throw error
-    const entry = files.find(e => onDisk(e) === error.target)
+    const row = files.find(r => onDisk(table.at(r)) === error.target)
     const cause = Object.assign(new Error(error.message), { code: error.code })
-    if (!entry) throw cause
-    explainingCollisions(entry, () => {
+    if (row === undefined) throw cause
+    explainingCollisions(table.at(row), () => {
       throw cause
     })
   })
 
-  const symlinks = selected.filter(e => e.type === 'symlink')
-  for (const entry of symlinks) {
+  for (const row of symlinks) {
+    const entry = table.at(row)
     const target = onDisk(entry)
     explainingCollisions(entry, () => symlinkSync(entry.target as string, target))
     lutimesSync(target, seconds(entry.mtime), seconds(entry.mtime))
@@ -156,10 +168,10 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
 
   // Deepest first: a child's creation or mode change would otherwise reset its folder's time, or be refused by it.
   for (const rel of relFolders.sort((x, y) => depth(y) - depth(x))) {
-    const entry = folders.get(rel)
-    if (entry) setFolderMeta(path.join(root, rel), entry)
+    const row = folders.get(rel)
+    if (row !== undefined && row !== null) setFolderMeta(path.join(root, rel), table.at(row))
   }
-  if (prefixEntry) setFolderMeta(root, prefixEntry)
+  if (prefixRow !== undefined) setFolderMeta(root, table.at(prefixRow))
 
   return {
     files: files.length,

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises'
 import { XlrBackupError } from '../shared/errors.js'
 import { formatBytes } from '../shared/progress.js'
-import type { ArchiveEntry } from './backup-archive.js'
+import type { EntryTable } from './entry-table.js'
 
 /** Each file and folder takes at least one block; a margin keeps the disk from being filled to 0. */
 const BLOCK = 4096
@@ -11,10 +11,10 @@ const MARGIN = 16 * 1024 * 1024
 export class NotEnoughSpaceError extends XlrBackupError {}
 
 /** Bytes the entries under `prefixes` take once unpacked (each rounded up to a block), plus the margin. */
-export function unpackedBytes(entries: readonly ArchiveEntry[], prefixes: readonly string[]): number {
+export function unpackedBytes(entries: EntryTable, prefixes: readonly string[]): number {
   let bytes = MARGIN
-  for (const e of entries) {
-    if (prefixes.some(p => e.name.startsWith(p))) bytes += Math.max(BLOCK, Math.ceil(e.size / BLOCK) * BLOCK)
+  for (const row of new Set(prefixes.flatMap(p => entries.rowsUnder(p)))) {
+    bytes += Math.max(BLOCK, Math.ceil(entries.size(row) / BLOCK) * BLOCK)
   }
   return bytes
 }

@@ -32,22 +32,25 @@ export function defaultThreads(): number {
 export async function verifyArchive(archive: BackupArchive, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = Date.now()
   const { prefixes } = options
-  const selected = archive.entries.filter(e => !prefixes || prefixes.some(p => e.name.startsWith(p)))
+  const table = archive.entries
+  const selected = [...new Set((prefixes ?? ['']).flatMap(p => table.rowsUnder(p)))]
   const withContent = selected
-    .filter(e => e.type !== 'directory')
-    .sort((a, b) => a.localHeaderOffset - b.localHeaderOffset)
+    .filter(row => table.type(row) !== 'directory')
+    .sort((a, b) => table.localHeaderOffset(a) - table.localHeaderOffset(b))
   let bytes = 0
   const scratch = smallEntryScratch()
   await runInLanes(
     withContent,
-    isSmallEntry,
-    entry => {
+    row => isSmallEntry({ compressedSize: table.compressedSize(row), size: table.size(row) }),
+    row => {
+      const entry = table.at(row)
       archive.readSmallSync(entry, scratch)
       bytes += entry.size
       options.progress?.add(entry.size, 1)
     },
     Math.max(1, options.threads ?? defaultThreads()),
-    async entry => {
+    async row => {
+      const entry = table.at(row)
       await archive.readContent(entry, null)
       bytes += entry.size
       options.progress?.add(entry.size, 1)

@@ -18,7 +18,7 @@ const DEFAULT_OPTIONAL = ['archive', 'hotfix', 'reports']
 const SWAP_ORDER = ['repository', 'conf', 'ext', 'plugins', 'archive', 'hotfix', 'reports']
 
 /** Top-level names (folders and files) of the backed-up home, from the manifest's entries. */
-export function backupTopLevel(files: readonly Pick<FileRecord, 'path'>[]): string[] {
+export function backupTopLevel(files: Iterable<Pick<FileRecord, 'path'>>): string[] {
   const names = new Set<string>()
   for (const f of files) {
     if (!f.path.startsWith(HOME_PREFIX)) continue

@@ -66,10 +66,12 @@ export function decideIndexReset(i: IndexDecisionInput): PlannedIndexReset {
 }
 
 /** Index folders present in the backup's home. */
-export function indexFoldersInBackup(files: readonly Pick<FileRecord, 'path' | 'type'>[]): string[] {
-  return JCR_INDEX_FOLDERS.filter(folder =>
-    files.some(f => f.path === `${HOME_PREFIX}${folder}/` || f.path.startsWith(`${HOME_PREFIX}${folder}/`))
-  )
+export function indexFoldersInBackup(files: Iterable<Pick<FileRecord, 'path'>>): string[] {
+  const found = new Set<string>()
+  for (const f of files) {
+    for (const folder of JCR_INDEX_FOLDERS) if (f.path.startsWith(`${HOME_PREFIX}${folder}/`)) found.add(folder)
+  }
+  return JCR_INDEX_FOLDERS.filter(folder => found.has(folder))
 }
 
 /** Index folders present in a home on disk. */

@@ -48,6 +48,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
   const homeComponents = req.components.filter(c => c.kind === 'home').map(c => c.name)
   const files = req.backup.manifest.files
   const inBackup = backupTopLevel(files)
+  const sizes = backupSizes(files)
   for (const name of homeComponents) {
     if (!inBackup.includes(name)) throw new RestoreError(`The backup ${req.backup.name} holds no '${name}' to restore.`)
   }
@@ -95,7 +96,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
       )
     }
     const size = st ? await treeSize(current) : null
-    const backup = backupSize(files, name)
+    const backup = sizes.get(name) ?? { type: 'directory' as const, bytes: 0, files: 0, blocks: 0 }
     needed += backup.blocks
     components.push({
       name,
@@ -137,7 +138,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
   const warnings = linkWarnings.concat(
     componentWarnings(req.components, {
       version: req.backup.manifest.home.xlReleaseVersion,
-      backupHasKeystore: files.some(f => f.path === `${HOME_PREFIX}conf/repository-keystore.jceks`),
+      backupHasKeystore: holds(files, `${HOME_PREFIX}conf/repository-keystore.jceks`),
       hasDatabases
     })
   )
@@ -183,24 +184,39 @@ export function assertEnoughSpace(plan: RestorePlan): void {
   }
 }
 
-function backupSize(files: RestoreRequest['backup']['manifest']['files'], name: string) {
-  const prefix = `${HOME_PREFIX}${name}`
-  let bytes = 0
-  let count = 0
-  let blocks = 0
-  let type: 'directory' | 'file' | 'symlink' = 'directory'
+interface BackupSize {
+  type: 'directory' | 'file' | 'symlink'
+  bytes: number
+  files: number
+  blocks: number
+}
+
+/** What each top-level name of the backed-up home holds, in one walk of the files. */
+function backupSizes(files: RestoreRequest['backup']['manifest']['files']): Map<string, BackupSize> {
+  const sizes = new Map<string, BackupSize>()
   for (const f of files) {
-    if (f.path === prefix) type = f.type
-    if (f.path !== prefix && f.path !== `${prefix}/` && !f.path.startsWith(`${prefix}/`)) continue
+    if (!f.path.startsWith(HOME_PREFIX)) continue
+    const rest = f.path.slice(HOME_PREFIX.length)
+    const slash = rest.indexOf('/')
+    const name = slash < 0 ? rest : rest.slice(0, slash)
+    if (name === '') continue
+    let size = sizes.get(name)
+    if (!size) sizes.set(name, (size = { type: 'directory', bytes: 0, files: 0, blocks: 0 }))
+    if (slash < 0) size.type = f.type
     if (f.type === 'directory') {
-      blocks += roundToBlock(0)
+      size.blocks += roundToBlock(0)
       continue
     }
-    bytes += f.size
-    count++
-    blocks += roundToBlock(f.size)
+    size.bytes += f.size
+    size.files++
+    size.blocks += roundToBlock(f.size)
   }
-  return { type, bytes, files: count, blocks }
+  return sizes
+}
+
+function holds(files: Iterable<{ path: string }>, name: string): boolean {
+  for (const f of files) if (f.path === name) return true
+  return false
 }
 
 function typeOf(st: { isDirectory(): boolean; isSymbolicLink(): boolean }): 'directory' | 'file' | 'symlink' {

@@ -44,7 +44,8 @@ export type InterruptedAction = '' | 'rollback' | 'finish'
 /** What the engine needs to know about the backup: its manifest (already verified) and name. */
 export interface BackupDescription {
   name: string
-  manifest: Pick<Manifest, 'databases' | 'home'> & { files: readonly Pick<FileRecord, 'path' | 'type' | 'size'>[] }
+  /** `files`: walked once per question asked of it (an opened archive makes each record as it is walked). */
+  manifest: Pick<Manifest, 'databases' | 'home'> & { files: Iterable<Pick<FileRecord, 'path' | 'type' | 'size'>> }
 }
 
 export interface RestoreRequest {

@@ -68,7 +68,7 @@ export async function readEntryContent(
 }
 
 /** Small entries are cheaper read, inflated and written without leaving the thread: see readSmallEntrySync. */
-export function isSmallEntry(entry: EntryLocation): boolean {
+export function isSmallEntry(entry: Pick<EntryLocation, 'compressedSize' | 'size'>): boolean {
   return entry.compressedSize <= SMALL_ENTRY_LIMIT && entry.size <= SMALL_ENTRY_LIMIT * 8
 }
 

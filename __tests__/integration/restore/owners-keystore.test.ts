@@ -98,7 +98,7 @@ asRoot('owners', () => {
       const server = ensureUser(SERVER_USER)
       const row = owners!.findIndex(o => o.uid === server.uid)
       expect(owners![row]).toEqual({ uid: server.uid, gid: server.gid, user: SERVER_USER, group: SERVER_USER })
-      expect(files.filter(f => f.path.startsWith('home/')).every(f => f.owner === row)).toBe(true)
+      expect([...files].filter(f => f.path.startsWith('home/')).every(f => f.owner === row)).toBe(true)
     } finally {
       await archive.close()
     }

@@ -28,8 +28,9 @@ export class ArchiveExtractor implements Extractor {
 
   async extract(prefix: string, dest: string): Promise<void> {
     if (prefix.endsWith('/')) {
-      const own = this.archive.entries.find(e => e.name === prefix)
-      const bytes = this.archive.entries.filter(e => e.name.startsWith(prefix)).reduce((n, e) => n + e.size, 0)
+      const { entries } = this.archive
+      const own = entries.find(prefix)
+      const bytes = entries.rowsUnder(prefix).reduce((n, row) => n + entries.size(row), 0)
       const progress = new Progress(`Unpacked ${prefix}`, bytes, this.logger)
       // The component goes inside the home: its links may point anywhere in the home (the reader refused the rest).
       this.creator ??= fileCreatorFor(this.threads)
@@ -49,7 +50,7 @@ export class ArchiveExtractor implements Extractor {
       }
       return
     }
-    const entry = this.archive.entries.find(e => e.name === prefix)
+    const entry = this.archive.entries.find(prefix)
     if (!entry) throw new IntegrityError(`the backup ${this.archive.file} holds no entry ${prefix}`)
     await this.writeSingle(entry, dest)
   }

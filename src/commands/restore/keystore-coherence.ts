@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/logger.js'
 
 export interface KeystoreCheck {
   manifest: Pick<Manifest, 'databases'> & {
-    files: readonly (Pick<FileRecord, 'path' | 'type'> & { sha256?: string | null })[]
+    files: Iterable<Pick<FileRecord, 'path' | 'type'> & { sha256?: string | null }>
   }
   /** The target home, or null when it does not exist yet (a drill host). */
   targetHome: string | null
@@ -26,7 +26,7 @@ export interface KeystoreCheck {
 export async function checkKeystoreCoherence(args: KeystoreCheck): Promise<string> {
   const { manifest } = args
   const dumped = manifest.databases.filter(d => d.dump && !d.embedded)
-  const entry = manifest.files.find(f => f.path === `${HOME_PREFIX}${KEYSTORE_FILE}`)
+  const entry = findFile(manifest.files, `${HOME_PREFIX}${KEYSTORE_FILE}`)
   const inBackup = entry?.type === 'file' ? (entry.sha256 ?? null) : null
   const current = args.targetHome === null ? null : await keystoreFingerprint(args.targetHome)
   const after = args.confRestored ? inBackup : current
@@ -64,4 +64,9 @@ export async function checkKeystoreCoherence(args: KeystoreCheck): Promise<strin
       `matching ${KEYSTORE_FILE} in the home first; set '${Input.AllowKeystoreMismatch}: true' only if you will ` +
       're-enter every stored secret.'
   )
+}
+
+function findFile<T extends { path: string }>(files: Iterable<T>, name: string): T | undefined {
+  for (const f of files) if (f.path === name) return f
+  return undefined
 }

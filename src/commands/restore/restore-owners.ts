@@ -33,7 +33,7 @@ interface Runner {
  * away: another runner keeps them as its own, with a warning naming the fix when the backup recorded others.
  */
 export async function planOwners(
-  manifest: Pick<Manifest, 'owners'> & { files: readonly Pick<FileRecord, 'path' | 'owner'>[] },
+  manifest: Pick<Manifest, 'owners'> & { files: Iterable<Pick<FileRecord, 'path' | 'owner'>> },
   wanted: OwnerSpec | null,
   logger: Logger,
   runner: Runner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
@@ -125,7 +125,7 @@ class OwningExtractor implements Extractor {
 
   constructor(
     private readonly inner: Extractor,
-    private readonly files: Iterable<Pick<FileRecord, 'path' | 'owner'>>,
+    private readonly files: OwnedFiles,
     private readonly mapping: OwnerMapping,
     private readonly createdHome: string | null
   ) {
@@ -135,15 +135,14 @@ class OwningExtractor implements Extractor {
   async extract(prefix: string, dest: string): Promise<void> {
     await this.inner.extract(prefix, dest)
     let created: OwnerIds | null | undefined
-    for (const f of this.files) {
+    for (const f of this.files.under(prefix)) {
       let local: string
       let inside = false
       if (f.path === prefix) local = dest
-      else if (prefix.endsWith('/') && f.path.startsWith(prefix)) {
+      else if (prefix.endsWith('/')) {
         local = path.join(dest, f.path.slice(prefix.length))
         inside = true
-      } else if (!this.homeDone && f.path === HOME_PREFIX) local = this.createdHome!
-      else continue
+      } else continue
       const ids = this.idsOf(f.owner)
       if (!ids) continue
       if (inside) {
@@ -151,6 +150,14 @@ class OwningExtractor implements Extractor {
         if (created && created.uid === ids.uid && created.gid === ids.gid) continue
       }
       lchownSync(local, ids.uid, ids.gid)
+    }
+    if (!this.homeDone) {
+      for (const f of this.files.under(HOME_PREFIX)) {
+        if (f.path !== HOME_PREFIX) continue
+        const ids = this.idsOf(f.owner)
+        if (ids) lchownSync(this.createdHome!, ids.uid, ids.gid)
+        break
+      }
     }
     this.homeDone = true
   }
@@ -176,10 +183,15 @@ function ownerOf(local: string): OwnerIds | null {
   }
 }
 
+/** The manifest's files whose path starts with a prefix (an opened archive's EntryTable compares names in place). */
+export interface OwnedFiles {
+  under(prefix: string): Iterable<Pick<FileRecord, 'path' | 'owner'>>
+}
+
 /** The extractor, giving owners as it stages when the plan has any to give. */
 export function withOwners(
   extractor: Extractor,
-  files: Iterable<Pick<FileRecord, 'path' | 'owner'>>,
+  files: OwnedFiles,
   plan: OwnerPlan,
   newHome: string | null
 ): Extractor {

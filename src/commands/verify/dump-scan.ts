@@ -12,7 +12,7 @@ export async function refuseScriptedDump(archive: BackupArchive, record: Databas
   const dump = record.dump
   if (dump?.format !== 'mysql-sql-gzip') return
   const name = `${dump.prefix}${dump.file ?? MYSQL_DUMP_FILE}`
-  const entry = archive.entries.find(e => e.name === name)
+  const entry = archive.entries.find(name)
   if (!entry)
     throw new IntegrityError(
       `The backup has no entry ${name} for the dump of the ${record.roles.join(' + ')} database its manifest names.`

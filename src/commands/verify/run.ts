@@ -52,7 +52,7 @@ export async function verifyCommand(settings: Settings, logger: Logger): Promise
       ['Structure', 'manifest, entry names, sizes, links', 'ok'],
       ['Stored file', fetched.encrypted ? 'digest, then age authentication' : 'digest', 'ok']
     ]
-    const homeBytes = manifest.files.filter(f => f.path.startsWith(HOME_PREFIX)).reduce((n, f) => n + f.size, 0)
+    const homeBytes = manifest.files.rowsUnder(HOME_PREFIX).reduce((n, row) => n + manifest.files.size(row), 0)
     const dumps = manifest.databases.filter(d => d.dump && !d.embedded)
     const scratchRoles = dumps.filter(d => d.roles.some(r => settings.database[r].url))
     await assertScratchSpace(
