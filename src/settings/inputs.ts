@@ -114,7 +114,7 @@ export const INPUTS: InputSpec[] = [
     name: Input.Downtime,
     default: 'minimal',
     description:
-      "Backup: 'minimal' copies the home into a snapshot on its own filesystem before the stop, and while the server is stopped copies only what changed since and captures the databases (database snapshots), starts the server, then writes the backup from that moment; 'full' keeps the server stopped until the backup file is written. Needs 'start-command'; falls back to 'full' with a warning when the home's filesystem lacks the space or MySQL/MariaDB tables are not transactional."
+      "Backup: 'minimal' copies the home into a snapshot on its own filesystem before the stop, and while the server is stopped copies only what changed since and captures the databases (database snapshots), starts the server, then writes the backup from that moment; 'full' keeps the server stopped until the backup file is written. Needs 'start-command' and a running server (a stopped one is backed up from its home, without a copy); falls back to 'full' with a warning when the home's filesystem lacks the space or MySQL/MariaDB tables are not transactional."
   },
   {
     name: Input.StopTimeout,

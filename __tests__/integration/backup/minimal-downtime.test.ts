@@ -181,3 +181,20 @@ test('a MariaDB table that is not transactional makes the backup full, with a wa
     mariaAdmin('DROP TABLE IF EXISTS XLR_LEGACY;', fx.maria.database)
   }
 })
+
+test('a server that is not running is backed up from its home, without copying the home first', async () => {
+  if (await server.running()) await server.stop()
+  const before = await homeState(fx.home)
+  const { result, logger } = await run(inputs({ [Input.Name]: 'mindown-stopped' }))
+  const log = logger.lines.map(l => l.message).join('\n')
+  expect(log).toMatch(/XL Release is not running, so there is no outage to shorten/)
+  expect(log).not.toMatch(/Copied the home into/)
+  expect(result.summary.facts.find(([k]) => k === 'Server downtime')?.[1]).toBe(
+    'none caused: the server was not running'
+  )
+  // Left as found: neither stopped nor started, and the home is not changed by the stand-in's commands.
+  expect(await server.running()).toBe(false)
+  expect(await homeState(fx.home)).toEqual(before)
+  expect(await snapshotsLeft()).toEqual([])
+  expect(manifestOf('mindown-stopped.zip').files.length).toBeGreaterThan(0)
+})

@@ -34,14 +34,17 @@ export interface MinimalDowntime {
 
 /**
  * Decides, before the server stops, whether this backup can keep the outage to the capture of a moment: 'downtime:
- * minimal' asked for, a 'start-command' to start the server early, only transactional MySQL/MariaDB tables, and a
- * staging folder with room for the home's snapshot. Returns null ('full') and says why otherwise.
+ * minimal' asked for, a 'start-command' to start the server early, a server running (a stopped one has no outage to
+ * shorten, and copying its home first would only cost time and space), only transactional MySQL/MariaDB tables, and
+ * a staging folder with room for the home's snapshot. Returns null ('full') and says why otherwise.
  */
 export async function planMinimalDowntime(req: {
   settings: Settings
   home: HomeInfo
   targets: DatabaseTarget[]
   exclude: string[]
+  /** Whether the server runs now (the guard's probes); asked before anything is copied. */
+  serverRunning: () => Promise<boolean>
   logger: Logger
 }): Promise<MinimalDowntime | null> {
   const { settings, logger } = req
@@ -57,6 +60,14 @@ export async function planMinimalDowntime(req: {
     logger.info(
       `No '${Input.StartCommand}' is set, so the server cannot be started before the backup file is written: ` +
         `'${Input.Downtime}: minimal' behaves as 'full'.`
+    )
+    return null
+  }
+  if (!(await req.serverRunning())) {
+    // Should it start before the stop, the guard stops it and the backup runs as 'full': longer, never wrong.
+    logger.info(
+      `XL Release is not running, so there is no outage to shorten: the backup is written from the home itself, ` +
+        `without a copy of it first ('${Input.Downtime}: full').`
     )
     return null
   }

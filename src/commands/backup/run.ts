@@ -4,7 +4,7 @@ import type { Logger } from '../../shared/logger.js'
 import type { Settings } from '../../settings/settings.js'
 import type { JobResult } from '../../report/job-result.js'
 import { readHome } from '../../home/index.js'
-import { withServerStopped } from '../../guard/index.js'
+import { checkServer, withServerStopped } from '../../guard/index.js'
 import { resolveDatabases, preflight, dumpDatabase } from '../../database/index.js'
 import { baseRecord } from '../../database/dump.js'
 import { checkEmbeddedDatabases } from './embedded-databases.js'
@@ -75,7 +75,15 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     // The destination is tried before the server stops: a wrong 'path' must not cost an outage.
     staged = await storage.stagingPath(fileName)
     const stagedFile: string = staged
-    minimal = await planMinimalDowntime({ settings, home, targets, exclude, logger })
+    const guard = { port: settings.server.port ?? undefined }
+    minimal = await planMinimalDowntime({
+      settings,
+      home,
+      targets,
+      exclude,
+      serverRunning: async () => (await checkServer(home, guard, logger)).running,
+      logger
+    })
     let downAt: number | null = null
     let startingAt: number | null = null
     const outage = { down: () => (downAt = Date.now()), starting: () => (startingAt = Date.now()) }
@@ -120,7 +128,7 @@ export async function backupCommand(settings: Settings, logger: Logger): Promise
     const written: WrittenBackup = await withServerStopped(
       home,
       serverControl(settings),
-      { port: settings.server.port ?? undefined, purpose: 'backup', outage, onHealthy: clock.healthy },
+      { ...guard, purpose: 'backup', outage, onHealthy: clock.healthy },
       logger,
       // A cancel abandons the backup at once (its file is discarded), so the server can be started again.
       async () =>
