@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { countTreeBytes } from '../../src/archive/count-tree.js'
+import { countTreeBytes, countTreeSpace } from '../../src/archive/count-tree.js'
 import { ExcludeMatcher } from '../../src/archive/exclude.js'
 import { walkTree } from '../../src/archive/tree-walker.js'
 
@@ -52,5 +52,31 @@ describe('countTreeBytes', () => {
 
   test('with no exclusions the count is every regular file byte', async () => {
     expect(await countTreeBytes(root, ExcludeMatcher.none())).toBe(100 + 5000 + 70_000 + 300 + 11 + 13 + 17)
+  })
+
+  test('the room a copy takes counts whole blocks per file, a block per folder and the names folders hold', async () => {
+    const names = ['conf', 'xl-release-server.conf', 'link.jar', 'lib', 'a.jar', 'log', 'xl-release.log', 'old']
+    names.push('x.log', 'work', 'tmp', 'a.tmp', '.hidden', 'file', '#notes', 'empty', 'libdir')
+    const entries = names.reduce((n, name) => n + 8 + Math.ceil(name.length / 4) * 4, 0)
+    // Nine folders with the root; both links are short enough to live in their inodes.
+    expect(await countTreeSpace(root, ExcludeMatcher.none(), 4096)).toEqual({
+      bytes: 75_441,
+      fileBlocks: 4096 + 8192 + 73_728 + 4 * 4096,
+      metadata: 9 * 4096 + entries
+    })
+    expect((await countTreeSpace(root, ExcludeMatcher.parse(['log/']), 1024)).fileBlocks).toBe(1024 + 5120 + 3 * 1024)
+  })
+
+  test('a link too long for its inode takes a block', async () => {
+    const linked = await fsp.mkdtemp(path.join(os.tmpdir(), 'xlr-count-link-'))
+    try {
+      await fsp.symlink('x'.repeat(59), path.join(linked, 'short'))
+      await fsp.symlink('x'.repeat(60), path.join(linked, 'long'))
+      const space = await countTreeSpace(linked, ExcludeMatcher.none(), 4096)
+      // The root and the long link a block each; 'short' and 'long' an entry each (8 bytes, then the name in 4-byte steps).
+      expect(space).toEqual({ bytes: 0, fileBlocks: 0, metadata: 4096 + 4096 + (8 + 8) + (8 + 4) })
+    } finally {
+      await fsp.rm(linked, { recursive: true, force: true })
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { copyFile, rm, statfs, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { countTreeBytes } from '../archive/count-tree.js'
+import { countTreeSpace } from '../archive/count-tree.js'
 import type { ExcludeMatcher } from '../archive/exclude.js'
 import type { Logger } from '../shared/logger.js'
 import { formatBytes, formatDuration } from '../shared/progress.js'
@@ -14,7 +14,11 @@ import { createStagingFolder, removeStagingFolder, removeStaleSnapshots, staging
 
 /** Space kept free beyond the copy itself: the server writes its logs and caches there once it is back. */
 const FREE_MARGIN_BYTES = 64 * 1024 * 1024
-/** Per copied byte, what a filesystem spends beyond the bytes (partly filled last blocks, inodes, folders). */
+/**
+ * Beyond the blocks counted (each file's, each folder's): inodes where the filesystem takes them from free space
+ * (XFS, btrfs), extent maps, a folder's blocks once its names outgrow one. A 1-byte file takes a whole block, so
+ * counting bytes alone missed gigabytes on a home of many small files, filling the disk the running server uses.
+ */
 const OVERHEAD = 1.05
 
 /**
@@ -56,10 +60,11 @@ export async function planHomeSnapshot(
   }
   try {
     const reflink = await clonesFiles(staging)
-    const bytes = await countTreeBytes(home, exclude)
     const fs = await statfs(staging)
+    const { bytes, fileBlocks, metadata } = await countTreeSpace(home, exclude, fs.bsize)
     const free = fs.bavail * fs.bsize
-    const need = reflink ? FREE_MARGIN_BYTES : Math.ceil(bytes * OVERHEAD) + FREE_MARGIN_BYTES
+    // A clone shares the files' blocks; its folders and inodes are new all the same.
+    const need = Math.ceil(((reflink ? 0 : fileBlocks) + metadata) * OVERHEAD) + FREE_MARGIN_BYTES
     if (free < need) {
       await removeStagingFolder(staging)
       return {

@@ -1,8 +1,8 @@
 /**
  * 'downtime: minimal' where the home's filesystem lets it down: a disk that fills while the server stops (a small
- * tmpfs, filled by the stop command) fails the backup before anything is stored and starts the server again; a disk
- * that fills during the copy made before the stop, and a home on a read-only filesystem, fall back to 'full' with a
- * warning. They need mount (root); elsewhere they are skipped.
+ * tmpfs, filled by the stop command) fails the backup before anything is stored and starts the server again; a home
+ * whose small files' blocks do not fit, a disk that fills during the copy made before the stop, and a home on a
+ * read-only filesystem fall back to 'full' with a warning. They need mount (root); elsewhere they are skipped.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -95,9 +95,9 @@ describeIfMount('downtime: minimal on a filesystem that lets it down', () => {
     expect(await leftovers()).toEqual([])
   })
 
-  test('the disk fills during the copy before the stop: the backup runs as full, with a warning naming the space', async () => {
-    // Many small files: each takes a whole block of the filesystem, which the space check (bytes + 5% + 64 MiB)
-    // does not foresee, so the copy runs out of room halfway, as it would if the running server filled the disk.
+  test('many small files: their blocks, not their bytes, are what the space check weighs (full, with a warning)', async () => {
+    // 20 480 one-byte files: 20 KiB of bytes, 80 MiB of 4 KiB blocks, more than the 160 MiB filesystem has left
+    // beside the 64 MiB margin. Counted in bytes, the copy would fill the disk the running server writes to.
     execFileSync('mount', ['-o', 'remount,size=160m', fsRoot])
     for (let d = 0; d < 80; d++) {
       const dir = path.join(home, 'repository/blobs', String(d))
@@ -105,6 +105,37 @@ describeIfMount('downtime: minimal on a filesystem that lets it down', () => {
       for (let f = 0; f < 256; f++) writeFileSync(path.join(dir, String(f)), 'x')
     }
     const { result, logger } = await run(inputs({}))
+    const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
+    expect(warnings.join('\n')).toMatch(
+      /'downtime: minimal' is not possible: .*the home's filesystem has [\d.]+ MiB free and a copied snapshot of the home \(.*\) needs about [\d.]+ MiB: free [\d.]+ (KiB|MiB) more/
+    )
+    expect(logger.lines.map(l => l.message).join('\n')).not.toMatch(/Copied the home into/)
+    expect(result.summary.facts.find(([k]) => k === 'Server downtime')?.[1]).toMatch(/downtime: full/)
+    expect(result.outputs[Output.BackupName]).toBe('space.zip')
+    expect(await server.running()).toBe(true)
+    expect((await readdir(home)).filter(n => n.startsWith(SNAPSHOT_DIR_PREFIX))).toEqual([])
+  })
+
+  test('the disk fills during the copy before the stop: the backup runs as full, with a warning naming the space', async () => {
+    // Room for the copy when it is planned; then, once it has begun, the disk is full, as if the running server
+    // had filled it: the filesystem is shrunk to what it holds at that moment.
+    execFileSync('mount', ['-o', 'remount,size=1g', fsRoot])
+    writeFileSync(path.join(home, 'repository/big.bin'), Buffer.alloc(300 * 1024 * 1024, 1))
+    const copyBegun = `ls -d ${shellQuote(home)}/${SNAPSHOT_DIR_PREFIX}*/home/repository >/dev/null 2>&1`
+    const filler = await cleanup.spawn(
+      'bash',
+      [
+        '-c',
+        // A size below what the copy has written by the time mount runs is refused: try again with a fresh figure.
+        `until ${copyBegun}; do sleep 0.005; done; for i in $(seq 100); do ` +
+          `used=$(df -B1 --output=used ${shellQuote(fsRoot)} | tail -1); ` +
+          `mount -o remount,size=$((used + 4194304)) ${shellQuote(fsRoot)} 2>/dev/null && exit 0; done; exit 1`
+      ],
+      tmp
+    )
+    const filled = new Promise(resolve => filler.once('exit', resolve))
+    const { result, logger } = await run(inputs({}))
+    expect(await filled).toBe(0)
     const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
     expect(warnings.join('\n')).toMatch(
       /'downtime: minimal' is not possible: .*filesystem filled up while the home \(.*\) was copied before the stop \([\d.]+ MiB free without that copy\)/

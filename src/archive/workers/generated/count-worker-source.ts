@@ -26,6 +26,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 
 // src/archive/workers/count-worker.ts
 var import_node_worker_threads = require("node:worker_threads");
+var path2 = __toESM(require("node:path"), 1);
 
 // src/shared/errors.ts
 var XlrBackupError = class extends Error {
@@ -254,15 +255,24 @@ function describe(error) {
 }
 
 // src/archive/workers/count-worker.ts
-async function count({ root, rules }) {
-  let bytes = 0;
+var INLINE_LINK_BYTES = 60;
+var DIRENT_HEADER = 8;
+async function count({ root, rules, blockSize }) {
+  const space = { bytes: 0, fileBlocks: 0, metadata: 0 };
   for await (const entry of walkTree(root, { exclude: ExcludeMatcher.fromPortable(rules) })) {
-    if (entry.kind === "file") bytes += entry.size;
+    if (entry.rel !== "")
+      space.metadata += DIRENT_HEADER + Math.ceil(Buffer.byteLength(path2.basename(entry.rel)) / 4) * 4;
+    if (entry.kind === "file") {
+      space.bytes += entry.size;
+      space.fileBlocks += Math.ceil(entry.size / blockSize) * blockSize;
+    } else if (entry.kind === "directory" || entry.size >= INLINE_LINK_BYTES) {
+      space.metadata += blockSize;
+    }
   }
-  return bytes;
+  return space;
 }
 count(import_node_worker_threads.workerData).then(
-  (bytes) => import_node_worker_threads.parentPort.postMessage({ bytes }),
+  (space) => import_node_worker_threads.parentPort.postMessage(space),
   (error) => import_node_worker_threads.parentPort.postMessage({ error: String(error?.message ?? error) })
 );
 `
