@@ -62,7 +62,8 @@ describe('countTreeBytes', () => {
     expect(await countTreeSpace(root, ExcludeMatcher.none(), 4096)).toEqual({
       bytes: 75_441,
       fileBlocks: 4096 + 8192 + 73_728 + 4 * 4096,
-      metadata: 9 * 4096 + entries
+      metadata: 9 * 4096 + entries,
+      entries: names.length + 1
     })
     expect((await countTreeSpace(root, ExcludeMatcher.parse(['log/']), 1024)).fileBlocks).toBe(1024 + 5120 + 3 * 1024)
   })
@@ -74,7 +75,7 @@ describe('countTreeBytes', () => {
       await fsp.symlink('x'.repeat(60), path.join(linked, 'long'))
       const space = await countTreeSpace(linked, ExcludeMatcher.none(), 4096)
       // The root and the long link a block each; 'short' and 'long' an entry each (8 bytes, then the name in 4-byte steps).
-      expect(space).toEqual({ bytes: 0, fileBlocks: 0, metadata: 4096 + 4096 + (8 + 8) + (8 + 4) })
+      expect(space).toEqual({ bytes: 0, fileBlocks: 0, metadata: 4096 + 4096 + (8 + 8) + (8 + 4), entries: 3 })
     } finally {
       await fsp.rm(linked, { recursive: true, force: true })
     }

@@ -14,6 +14,8 @@ import { createStagingFolder, removeStagingFolder, removeStaleSnapshots, staging
 
 /** Space kept free beyond the copy itself: the server writes its logs and caches there once it is back. */
 const FREE_MARGIN_BYTES = 64 * 1024 * 1024
+/** Inodes kept free for the same reason, on filesystems with a fixed number of them (ext4, tmpfs). */
+const FREE_MARGIN_INODES = 4096
 /**
  * Beyond the blocks counted (each file's, each folder's): inodes where the filesystem takes them from free space
  * (XFS, btrfs), extent maps, a folder's blocks once its names outgrow one. A 1-byte file takes a whole block, so
@@ -61,7 +63,7 @@ export async function planHomeSnapshot(
   try {
     const reflink = await clonesFiles(staging)
     const fs = await statfs(staging)
-    const { bytes, fileBlocks, metadata } = await countTreeSpace(home, exclude, fs.bsize)
+    const { bytes, fileBlocks, metadata, entries } = await countTreeSpace(home, exclude, fs.bsize)
     const free = fs.bavail * fs.bsize
     // A clone shares the files' blocks; its folders and inodes are new all the same.
     const need = Math.ceil(((reflink ? 0 : fileBlocks) + metadata) * OVERHEAD) + FREE_MARGIN_BYTES
@@ -71,6 +73,17 @@ export async function planHomeSnapshot(
         unavailable:
           `the home's filesystem has ${formatBytes(free)} free and a ${reflink ? 'cloned' : 'copied'} snapshot of ` +
           `the home (${formatBytes(bytes)}) needs about ${formatBytes(need)}: free ${formatBytes(need - free)} more`
+      }
+    }
+    // Filesystems that make inodes as they go (XFS, btrfs) report none or plenty; ext4's are fixed when it is made.
+    const inodesNeeded = entries + FREE_MARGIN_INODES
+    if (fs.files > 0 && fs.ffree < inodesNeeded) {
+      await removeStagingFolder(staging)
+      return {
+        unavailable:
+          `the home's filesystem has ${fs.ffree} free inodes and a snapshot of the home needs ${entries} (one per ` +
+          `file, folder and link) and ${FREE_MARGIN_INODES} more left for the server: free ` +
+          `${inodesNeeded - fs.ffree} inodes (delete files) or use a filesystem with more`
       }
     }
     const root = path.join(staging, 'home')

@@ -116,6 +116,24 @@ describeIfMount('downtime: minimal on a filesystem that lets it down', () => {
     expect((await readdir(home)).filter(n => n.startsWith(SNAPSHOT_DIR_PREFIX))).toEqual([])
   })
 
+  test('too few free inodes for the snapshot: full, with a warning naming them, before anything is copied', async () => {
+    const dir = path.join(home, 'repository/blobs')
+    mkdirSync(dir, { recursive: true })
+    for (let f = 0; f < 3000; f++) writeFileSync(path.join(dir, String(f)), '')
+    // Bytes and blocks to spare (empty files take none), but 5 000 inodes left: fewer than 3 000 + the 4 096 kept free.
+    const used = Number(execFileSync('df', ['--output=iused', fsRoot], { encoding: 'utf8' }).trim().split('\n')[1])
+    execFileSync('mount', ['-o', `remount,nr_inodes=${used + 5000}`, fsRoot])
+    const { result, logger } = await run(inputs({}))
+    const warnings = logger.lines.filter(l => l.level === 'warning').map(l => l.message)
+    expect(warnings.join('\n')).toMatch(
+      /'downtime: minimal' is not possible: .*the home's filesystem has \d+ free inodes and a snapshot of the home needs \d+ \(one per file, folder and link\) and 4096 more left for the server/
+    )
+    expect(logger.lines.map(l => l.message).join('\n')).not.toMatch(/Copied the home into/)
+    expect(result.summary.facts.find(([k]) => k === 'Server downtime')?.[1]).toMatch(/downtime: full/)
+    expect(await server.running()).toBe(true)
+    expect((await readdir(home)).filter(n => n.startsWith(SNAPSHOT_DIR_PREFIX))).toEqual([])
+  })
+
   test('the disk fills during the copy before the stop: the backup runs as full, with a warning naming the space', async () => {
     // Room for the copy when it is planned; then, once it has begun, the disk is full, as if the running server
     // had filled it: the filesystem is shrunk to what it holds at that moment.

@@ -16,6 +16,8 @@ export interface TreeSpace {
   fileBlocks: number
   /** Folders (a block each, plus an entry per name they hold) and links too long to live in their inode. */
   metadata: number
+  /** Files, folders and links, the root among them: an inode each in a copy. */
+  entries: number
 }
 
 /** The worker's one message: the count, or why the walk stopped. */

@@ -15,8 +15,9 @@ const INLINE_LINK_BYTES = 60
 const DIRENT_HEADER = 8
 
 async function count({ root, rules, blockSize }: CountWorkerData): Promise<TreeSpace> {
-  const space: TreeSpace = { bytes: 0, fileBlocks: 0, metadata: 0 }
+  const space: TreeSpace = { bytes: 0, fileBlocks: 0, metadata: 0, entries: 0 }
   for await (const entry of walkTree(root, { exclude: ExcludeMatcher.fromPortable(rules) })) {
+    space.entries++
     if (entry.rel !== '')
       space.metadata += DIRENT_HEADER + Math.ceil(Buffer.byteLength(path.basename(entry.rel)) / 4) * 4
     if (entry.kind === 'file') {

@@ -258,8 +258,9 @@ function describe(error) {
 var INLINE_LINK_BYTES = 60;
 var DIRENT_HEADER = 8;
 async function count({ root, rules, blockSize }) {
-  const space = { bytes: 0, fileBlocks: 0, metadata: 0 };
+  const space = { bytes: 0, fileBlocks: 0, metadata: 0, entries: 0 };
   for await (const entry of walkTree(root, { exclude: ExcludeMatcher.fromPortable(rules) })) {
+    space.entries++;
     if (entry.rel !== "")
       space.metadata += DIRENT_HEADER + Math.ceil(Buffer.byteLength(path2.basename(entry.rel)) / 4) * 4;
     if (entry.kind === "file") {
