@@ -251,6 +251,23 @@ describe('dry run and refusals', () => {
     expect(d.logger.messages('info').join('\n')).toContain('NOT ENOUGH')
   })
 
+  it('refuses when there are not enough free inodes, before anything changes', async () => {
+    const s = await scenario()
+    const before = await worldHash(s)
+    // Bytes to spare, inodes not: a filesystem with a fixed number of them (ext4) and a handful left.
+    const d = deps(s, { statfs: async () => ({ bavail: 1 << 30, bsize: 4096, files: 1 << 20, ffree: 4100 }) })
+    await expect(runRestore(request(s), d)).rejects.toThrow(
+      /Not enough free inodes to restore: the staging copy needs about \d+ \(one per file, folder and link, and 4096 to spare\).*which has 4100 free\. Nothing was changed/s
+    )
+    expect(await worldHash(s)).toBe(before)
+    await runRestore(request(s, { dryRun: true }), d)
+    expect(d.logger.messages('info').join('\n')).toMatch(/inodes: about \d+ needed, 4100 free -- NOT ENOUGH/)
+    // Where the filesystem makes inodes as it goes, it reports none in all: nothing to refuse.
+    const dynamic = deps(s, { statfs: async () => ({ bavail: 1 << 30, bsize: 4096, files: 0, ffree: 0 }) })
+    await runRestore(request(s, { dryRun: true }), dynamic)
+    expect(dynamic.logger.messages('info').join('\n')).not.toMatch(/NOT ENOUGH/)
+  })
+
   it('refuses a previous-path on another filesystem, naming the input', async () => {
     const shm = '/dev/shm'
     let other: string | null = null

@@ -935,7 +935,7 @@ async function fs_ops_durableRename(from, to) {
 }
 async function defaultStatfs(p) {
     const s = await nodeStatfs(p);
-    return { bavail: s.bavail, bsize: s.bsize };
+    return { bavail: s.bavail, bsize: s.bsize, files: s.files, ffree: s.ffree };
 }
 /** Removes `dir` only when it is an empty folder; answers whether it did. */
 async function removeIfEmpty(dir) {

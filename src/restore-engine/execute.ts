@@ -6,7 +6,7 @@ import { defaultStatfs, exists, isEmptyDir, lstatOrNull, removeIfEmpty } from '.
 import { JournalWriter, writeJournal } from './journal.js'
 import { removeOwnerMark, writeOwnerMark } from './journal-check.js'
 import { JOURNAL_FORMAT, JOURNAL_VERSION } from './journal-schema.js'
-import { assertEnoughSpace } from './plan.js'
+import { assertEnoughSpace, freeInodes } from './plan.js'
 import { formatPlan } from './plan-format.js'
 import { type Activity, carryOutSwapsAndAfter } from './forward.js'
 import { describeFailedRollback, msg, rollBack, RestoreFailedError } from './rollback.js'
@@ -25,7 +25,10 @@ export async function executeRestore(plan: RestorePlan, deps: RestoreDeps): Prom
   if (unfinished.length > 0) throw interruptedRefusal(plan.home, unfinished)
   // The plan may be old (a dry run reviewed earlier): measure the space again right before changing anything.
   const fsInfo = await (deps.statfs ?? defaultStatfs)(plan.space.checkedPath)
-  assertEnoughSpace({ ...plan, space: { ...plan.space, freeBytes: fsInfo.bavail * fsInfo.bsize } })
+  assertEnoughSpace({
+    ...plan,
+    space: { ...plan.space, freeBytes: fsInfo.bavail * fsInfo.bsize, freeInodes: freeInodes(fsInfo) }
+  })
   if (await exists(plan.workDir)) throw new RestoreError(`${plan.workDir} already exists; restore ids must be unique.`)
   logger.info(formatPlan(plan))
   for (const w of plan.warnings) logger.warning(w)

@@ -89,7 +89,7 @@ export async function durableRename(from: string, to: string): Promise<void> {
 
 export async function defaultStatfs(p: string): Promise<StatfsResult> {
   const s = await nodeStatfs(p)
-  return { bavail: s.bavail, bsize: s.bsize }
+  return { bavail: s.bavail, bsize: s.bsize, files: s.files, ffree: s.ffree }
 }
 
 /** Removes `dir` only when it is an empty folder; answers whether it did. */

@@ -32,11 +32,18 @@ export function formatPlan(plan: RestorePlan): string {
       ? `  reset JCR indexes (${ir.reason}): contents of ${ir.folders.join(', ')} moved to ${path.join(plan.previousDir, 'jcr-indexes')}`
       : `  JCR indexes kept: ${ir.reason}`
   )
-  const enough = plan.space.neededBytes <= plan.space.freeBytes
+  const { space } = plan
+  const enough = space.neededBytes <= space.freeBytes
+  const inodes = space.freeInodes === null || space.neededInodes <= space.freeInodes
   lines.push(
-    `  space: about ${formatBytes(plan.space.neededBytes)} needed, ${formatBytes(plan.space.freeBytes)} free on the ` +
-      `filesystem of ${plan.space.checkedPath}${enough ? '' : ' -- NOT ENOUGH: the restore would be refused'}`
+    `  space: about ${formatBytes(space.neededBytes)} needed, ${formatBytes(space.freeBytes)} free on the ` +
+      `filesystem of ${space.checkedPath}${enough ? '' : ' -- NOT ENOUGH: the restore would be refused'}`
   )
+  if (!inodes) {
+    lines.push(
+      `  inodes: about ${space.neededInodes} needed, ${space.freeInodes} free -- NOT ENOUGH: the restore would be refused`
+    )
+  }
   lines.push(`  staging: ${plan.stagingDir}; journal: ${plan.journalPath}`)
   lines.push(`  previous folder (kept until you delete it): ${plan.previousDir}`)
   for (const w of plan.warnings) lines.push(`  WARNING: ${w}`)

@@ -9,11 +9,20 @@ import { defaultStatfs, lstatOrNull, nearestExisting, realPathOf, roundToBlock, 
 import { decideIndexReset, indexFoldersInBackup, indexFoldersInHome } from './indexes.js'
 import { JOURNAL_FILE } from './journal.js'
 import { WORK_DIR_PREFIX } from '../format/restore-work-dir.js'
-import type { PlannedComponent, PlannedDatabase, RestoreDeps, RestorePlan, RestoreRequest } from './types.js'
+import type {
+  PlannedComponent,
+  PlannedDatabase,
+  RestoreDeps,
+  RestorePlan,
+  RestoreRequest,
+  StatfsResult
+} from './types.js'
 import { Input } from '../shared/io-names.js'
 
 /** Room kept free beyond the estimate: the journal, folder blocks, and a margin so the disk is not filled to 0. */
 const SPACE_MARGIN = 64 * 1024 * 1024
+/** Inodes kept free for the same reason (safety dumps, the journal, the server's own files once it runs). */
+const INODE_MARGIN = 4096
 
 export function newRestoreId(now = new Date()): string {
   const stamp = now
@@ -79,6 +88,7 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
   const components: PlannedComponent[] = []
   const linkWarnings: string[] = []
   let needed = SPACE_MARGIN
+  let neededInodes = INODE_MARGIN
   for (const name of homeComponents) {
     const current = path.join(home, name)
     const st = homeSt ? await lstatOrNull(current) : null
@@ -96,8 +106,9 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
       )
     }
     const size = st ? await treeSize(current) : null
-    const backup = sizes.get(name) ?? { type: 'directory' as const, bytes: 0, files: 0, blocks: 0 }
+    const backup = sizes.get(name) ?? { type: 'directory' as const, bytes: 0, files: 0, blocks: 0, entries: 0 }
     needed += backup.blocks
+    neededInodes += backup.entries
     components.push({
       name,
       action: st ? 'replace' : 'add',
@@ -165,14 +176,34 @@ export async function planRestore(req: RestoreRequest, deps: RestoreDeps): Promi
     databases,
     indexReset,
     rewriteConf,
-    space: { neededBytes: needed, freeBytes: fsInfo.bavail * fsInfo.bsize, checkedPath: homeAnchor },
+    space: {
+      neededBytes: needed,
+      freeBytes: fsInfo.bavail * fsInfo.bsize,
+      neededInodes,
+      freeInodes: freeInodes(fsInfo),
+      checkedPath: homeAnchor
+    },
     warnings
   }
 }
 
+/** Free inodes where the filesystem has a fixed number of them (ext4), else null (XFS and btrfs make them). */
+export function freeInodes(fs: StatfsResult): number | null {
+  return fs.files !== undefined && fs.files > 0 && fs.ffree !== undefined ? fs.ffree : null
+}
+
 /** Refuses, before anything changes, when the staging copy (and safety dumps) would not fit. */
 export function assertEnoughSpace(plan: RestorePlan): void {
-  const { neededBytes, freeBytes, checkedPath } = plan.space
+  const { neededBytes, freeBytes, neededInodes, freeInodes, checkedPath } = plan.space
+  if (freeInodes !== null && neededInodes > freeInodes) {
+    throw new RestoreError(
+      `Not enough free inodes to restore: the staging copy needs about ${neededInodes} (one per file, folder and ` +
+        `link, and ${INODE_MARGIN} to spare) on the filesystem of ${checkedPath}, which has ${freeInodes} free. ` +
+        `Nothing was changed. Delete files there (an old previous folder ${WORK_DIR_PREFIX}*/previous holds a whole ` +
+        `copy of what an earlier restore replaced), restore fewer '${Input.Components}', or restore onto a filesystem ` +
+        `with more inodes.`
+    )
+  }
   if (neededBytes > freeBytes) {
     throw new RestoreError(
       `Not enough free space to restore: the staging copy${plan.databases.some(d => d.safetyDumpDir) ? ' and safety dumps' : ''} ` +
@@ -189,6 +220,8 @@ interface BackupSize {
   bytes: number
   files: number
   blocks: number
+  /** Files, folders and links: an inode each. */
+  entries: number
 }
 
 /** What each top-level name of the backed-up home holds, in one walk of the files. */
@@ -201,8 +234,9 @@ function backupSizes(files: RestoreRequest['backup']['manifest']['files']): Map<
     const name = slash < 0 ? rest : rest.slice(0, slash)
     if (name === '') continue
     let size = sizes.get(name)
-    if (!size) sizes.set(name, (size = { type: 'directory', bytes: 0, files: 0, blocks: 0 }))
+    if (!size) sizes.set(name, (size = { type: 'directory', bytes: 0, files: 0, blocks: 0, entries: 0 }))
     if (slash < 0) size.type = f.type
+    size.entries++
     if (f.type === 'directory') {
       size.blocks += roundToBlock(0)
       continue

@@ -72,6 +72,9 @@ export interface RestoreRequest {
 export interface StatfsResult {
   bavail: number
   bsize: number
+  /** Inodes in all and free; 0 in all where the filesystem makes them as it goes (XFS, btrfs). */
+  files?: number
+  ffree?: number
 }
 
 export interface RestoreDeps {
@@ -133,7 +136,14 @@ export interface RestorePlan {
   databases: PlannedDatabase[]
   indexReset: PlannedIndexReset
   rewriteConf: boolean
-  space: { neededBytes: number; freeBytes: number; checkedPath: string }
+  /** `freeInodes`: null where the filesystem has no fixed number of them. */
+  space: {
+    neededBytes: number
+    freeBytes: number
+    neededInodes: number
+    freeInodes: number | null
+    checkedPath: string
+  }
   warnings: string[]
 }
 
