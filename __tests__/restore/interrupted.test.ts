@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { RestoreError } from '../../src/shared/errors.js'
 import {
+  checkRestoreBeforeStop,
   findInterruptedRestores,
   JCR_INDEX_FOLDERS,
   rollBackInterrupted,
@@ -74,6 +75,9 @@ describe('a restore interrupted by SIGKILL', () => {
     expect((err as Error).message).toMatch(/did not finish/)
     expect((err as Error).message).toMatch(what)
     expect((err as Error).message).toMatch(/'interrupted-restore: rollback'.*'interrupted-restore: finish'/s)
+    // The same refusal comes before the server is stopped; told how to deal with it, the check leaves that to the run.
+    await expect(checkRestoreBeforeStop(request(s), deps(s))).rejects.toThrow(/did not finish/)
+    await expect(checkRestoreBeforeStop(request(s, { interrupted: 'rollback' }), deps(s))).resolves.toBeUndefined()
     expect(await worldHash(s)).toBe(afterKill)
 
     const [found] = await findInterruptedRestores(s.home)

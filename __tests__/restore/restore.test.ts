@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { InputError, RestoreError } from '../../src/shared/errors.js'
 import { MemoryLogger } from '../../src/shared/logger.js'
 import {
+  checkRestoreBeforeStop,
   JCR_INDEX_FOLDERS,
   readJournal,
   runRestore,
@@ -245,6 +246,8 @@ describe('dry run and refusals', () => {
     const d = deps(s, { statfs: async () => ({ bavail: 10, bsize: 4096 }) })
     await expect(runRestore(request(s), d)).rejects.toThrow(/Not enough free space.*Nothing was changed/s)
     await expect(runRestore(request(s), d)).rejects.toBeInstanceOf(RestoreError)
+    // Found before the server would be stopped, too.
+    await expect(checkRestoreBeforeStop(request(s), d)).rejects.toThrow(/Not enough free space/)
     expect(await worldHash(s)).toBe(before)
     // A dry run shows the shortage instead of failing.
     await runRestore(request(s, { dryRun: true }), d)

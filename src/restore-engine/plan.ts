@@ -206,8 +206,8 @@ export function assertEnoughSpace(plan: RestorePlan): void {
   }
   if (neededBytes > freeBytes) {
     throw new RestoreError(
-      `Not enough free space to restore: the staging copy${plan.databases.some(d => d.safetyDumpDir) ? ' and safety dumps' : ''} ` +
-        `need about ${formatBytes(neededBytes)} on the filesystem of ${checkedPath}, which has ${formatBytes(freeBytes)} ` +
+      `Not enough free space to restore: the staging copy${plan.databases.some(d => d.safetyDumpDir) ? ' and safety dumps need' : ' needs'} ` +
+        `about ${formatBytes(neededBytes)} on the filesystem of ${checkedPath}, which has ${formatBytes(freeBytes)} ` +
         `free. Nothing was changed. Free space there (old logs in log/, an old previous folder ` +
         `${WORK_DIR_PREFIX}*/previous), restore fewer '${Input.Components}', or set '${Input.SafetyDump}: false' if you have another copy ` +
         `of the databases.`

@@ -5,7 +5,7 @@ import { describeInterrupted, findInterruptedRestores, interruptedRefusal } from
 import { finishInterrupted, rollBackInterrupted } from './interrupted.js'
 import { rollBack } from './rollback.js'
 import { JournalWriter } from './journal.js'
-import { planRestore } from './plan.js'
+import { assertEnoughSpace, planRestore } from './plan.js'
 import { formatPlan } from './plan-format.js'
 import type { RestoreDeps, RestoreRequest, RestoreResult } from './types.js'
 import { Input } from '../shared/io-names.js'
@@ -67,4 +67,21 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
   }
   const result = await executeRestore(plan, deps)
   return handled ? { ...result, interrupted: handled } : result
+}
+
+/**
+ * What a restore can be refused for while the server still runs, so that a refusal costs no outage: an unfinished
+ * earlier restore with no 'interrupted-restore' to deal with it, the plan's own refusals (a component the backup
+ * lacks, a previous-path on another filesystem) and the space and inodes the staging copy needs. runRestore checks
+ * all of it again once the server is down. With an unfinished restore to deal with, the plan waits for that: the home
+ * is not yet what it will see.
+ */
+export async function checkRestoreBeforeStop(req: RestoreRequest, deps: RestoreDeps): Promise<void> {
+  const home = path.resolve(req.home)
+  const unfinished = await findInterruptedRestores(home)
+  if (unfinished.length > 0) {
+    if (!req.interrupted) throw interruptedRefusal(home, unfinished)
+    return
+  }
+  assertEnoughSpace(await planRestore(req, deps))
 }

@@ -184,4 +184,17 @@ describeIfMount('downtime: minimal on a filesystem that lets it down', () => {
     expect(warnings.join('\n')).toMatch(/needs about [\d.]+ MiB: free [\d.]+ MiB more/)
     expect(logger.lines.map(l => l.message).join('\n')).toMatch(/downtime: full/)
   })
+
+  test('a restore whose staging copy does not fit is refused while the server still runs', async () => {
+    await run(inputs({ [Input.Downtime]: 'full' }))
+    // Less free than the 64 MiB the restore keeps beside its staging copy.
+    writeFileSync(path.join(fsRoot, 'filler'), Buffer.alloc(24 * 1024 * 1024, 1))
+    const { error, logger } = await runFailing(inputs({ [Input.Mode]: 'restore', [Input.Components]: 'all' }))
+    expect(error.message).toMatch(/Not enough free space to restore: .*Nothing was changed/s)
+    const log = logger.lines.map(l => l.message).join('\n')
+    // The guard found the server up, and the refusal came before its stop-command ran.
+    expect(log).toMatch(/Process probe: .*1 look like XL Release/)
+    expect(log).not.toMatch(/stopping it for the restore/)
+    expect(await server.running()).toBe(true)
+  })
 })

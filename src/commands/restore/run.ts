@@ -11,9 +11,12 @@ import type { HomeInfo } from '../../home/types.js'
 import type { JobResult } from '../../report/job-result.js'
 import {
   backupTopLevel,
+  checkRestoreBeforeStop,
   findInterruptedRestores,
   runRestore,
   selectComponents,
+  type RestoreDeps,
+  type RestoreRequest,
   type RestoreResult
 } from '../../restore-engine/index.js'
 import { ArchiveExtractor } from './archive-extractor.js'
@@ -152,43 +155,42 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
     const newHome = current ? null : path.resolve(settings.home)
     const unpacker = new ArchiveExtractor(archive, threads, logger)
     extractor = unpacker
+    const request: RestoreRequest = {
+      home: settings.home,
+      backup: { name: fetched.found.name, manifest },
+      components,
+      previousPath: settings.restore.previousPath,
+      safetyDump: settings.restore.safetyDump,
+      resetIndexes: settings.restore.resetIndexes,
+      interrupted: settings.restore.interrupted,
+      dryRun: settings.restore.dryRun
+    }
+    const engineDeps: RestoreDeps = {
+      extractor: withOwners(unpacker, manifest.files, owners, newHome),
+      databases:
+        dbTargets.length > 0
+          ? new ToolDatabaseRestorer(
+              dbTargets,
+              settings.database,
+              {
+                createIfMissing: settings.restore.createDatabase,
+                allowForeignTarget: settings.restore.allowForeignDatabase
+              },
+              logger
+            )
+          : null,
+      logger,
+      rewriteConf,
+      beforeSwaps: () => fetched.digest.result(),
+      onStep: (_step, journal) => {
+        runState.trackRestore(journal)
+        // A cancel stops the restore at its next step while it stages or swaps; the engine then rolls back
+        // what it did, so the home is as before (a rollback itself is never interrupted).
+        if (journal.state === 'staging' || journal.state === 'swapping') cancellation.throwIfCancelled()
+      }
+    }
     const engine = (): Promise<RestoreResult> =>
-      runRestore(
-        {
-          home: settings.home,
-          backup: { name: fetched.found.name, manifest },
-          components,
-          previousPath: settings.restore.previousPath,
-          safetyDump: settings.restore.safetyDump,
-          resetIndexes: settings.restore.resetIndexes,
-          interrupted: settings.restore.interrupted,
-          dryRun: settings.restore.dryRun
-        },
-        {
-          extractor: withOwners(unpacker, manifest.files, owners, newHome),
-          databases:
-            dbTargets.length > 0
-              ? new ToolDatabaseRestorer(
-                  dbTargets,
-                  settings.database,
-                  {
-                    createIfMissing: settings.restore.createDatabase,
-                    allowForeignTarget: settings.restore.allowForeignDatabase
-                  },
-                  logger
-                )
-              : null,
-          logger,
-          rewriteConf,
-          beforeSwaps: () => fetched.digest.result(),
-          onStep: (_step, journal) => {
-            runState.trackRestore(journal)
-            // A cancel stops the restore at its next step while it stages or swaps; the engine then rolls back
-            // what it did, so the home is as before (a rollback itself is never interrupted).
-            if (journal.state === 'staging' || journal.state === 'swapping') cancellation.throwIfCancelled()
-          }
-        }
-      ).finally(() => runState.trackRestore(null))
+      runRestore(request, engineDeps).finally(() => runState.trackRestore(null))
     let result: RestoreResult
     clock.mark('verify')
     if (!current) {
@@ -210,8 +212,12 @@ export async function restoreCommand(settings: Settings, logger: Logger): Promis
           port: settings.server.port ?? undefined,
           purpose: 'restore',
           onHealthy: clock.healthy,
-          // A running server is stopped only once the backup file has matched its digest.
-          beforeStop: () => fetched.digest.result()
+          // A running server is stopped only once the backup file has matched its digest and the restore has
+          // been planned: what can refuse it refuses it while the server still serves.
+          beforeStop: async () => {
+            await fetched.digest.result()
+            await checkRestoreBeforeStop(request, engineDeps)
+          }
         },
         logger,
         engine
