@@ -185,8 +185,13 @@ export class BlobStore {
       if (blob.blocks.size === 0 && !blob.held && this.holdFirstBlockMs > 0 && isFullBlock(req)) {
         blob.held = true
         await new Promise<void>(resolve => {
-          blob.release = resolve
-          setTimeout(resolve, this.holdFirstBlockMs)
+          // Released by the next block; the timer is only the fallback, and must not outlive the hold: a pending
+          // 30 s timer kept Jest's worker alive after the tests and made Jest force it to exit.
+          const fallback = setTimeout(resolve, this.holdFirstBlockMs)
+          blob.release = () => {
+            clearTimeout(fallback)
+            resolve()
+          }
         })
       }
       await pipeline(req, createWriteStream(blockFile))
