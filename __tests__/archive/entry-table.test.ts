@@ -69,6 +69,8 @@ describe('EntryTable', () => {
     expect(table.rowsUnder('home/conf/xl-release.conf', true)).toEqual([])
     expect(table.rowsUnder('')).toEqual([0, 1, 2, 3, 4, 5])
     expect(table.rowsUnder('database/')).toEqual([])
+    expect(table.rowsUnderAny(['home/config/', 'home/conf/link', 'home/conf/l'])).toEqual([3, 5])
+    expect(table.rowsUnderAny([])).toEqual([])
     expect([...table.under('home/conf/l')]).toEqual([rows[3]])
   })
 

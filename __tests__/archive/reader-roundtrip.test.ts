@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { makeHome } from '../../scripts/make-home.js'
 import { extractArchive } from '../../src/archive/extract.js'
-import { MANIFEST_ENTRY } from '../../src/format/manifest.js'
+import { MANIFEST_ENTRY, type FileRecord, type Manifest } from '../../src/format/manifest.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import { ZipWriter } from '../../src/archive/zip-writer.js'
 import { openBackupArchive } from '../../src/archive/backup-archive.js'
@@ -15,17 +15,30 @@ import { scratchFolder } from '../support/scratch.js'
 let tmp: string
 scratchFolder('archive-roundtrip-', made => (tmp = made))
 
-test("the reader restores exactly what the project's own writer archived", async () => {
-  const home = path.join(tmp, 'home')
-  await makeHome(home, { scale: 0.005 })
-  const zipPath = path.join(tmp, 'backup.zip')
+/**
+ * Archives a generated home with the project's own writer and a manifest listing what it wrote (`extend` adds to
+ * that manifest); returns the listed files.
+ */
+async function archiveHome(
+  name: string,
+  scale: number,
+  writerOptions: { compressionLevel: number; threads: number },
+  extend: (files: FileRecord[]) => Partial<Manifest> & { files: FileRecord[] } = files => ({ files })
+): Promise<{ home: string; zipPath: string; files: FileRecord[] }> {
+  const home = path.join(tmp, `${name}-home`)
+  await makeHome(home, { scale })
+  const zipPath = path.join(tmp, `${name}.zip`)
   const out = createWriteStream(zipPath)
-  const writer = new ZipWriter(out, { compressionLevel: 6, threads: 2 })
-  const files = await collectTree(writer, home, 'home/')
-  const manifest = { ...(await manifestFor([])), files }
+  const writer = new ZipWriter(out, writerOptions)
+  const manifest = { ...(await manifestFor([])), ...extend(await collectTree(writer, home, 'home/')) }
   await writer.addBuffer(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)))
   await writer.finish()
   await finished(out)
+  return { home, zipPath, files: manifest.files }
+}
+
+test("the reader restores exactly what the project's own writer archived", async () => {
+  const { home, zipPath, files } = await archiveHome('backup', 0.005, { compressionLevel: 6, threads: 2 })
 
   const archive = await openBackupArchive(zipPath)
   try {
@@ -44,17 +57,12 @@ test("the reader restores exactly what the project's own writer archived", async
 })
 
 test("an opened archive keeps one record per entry: the manifest's files are its entries, with every recorded field", async () => {
-  const home = path.join(tmp, 'one-record-home')
-  await makeHome(home, { scale: 0.002 })
-  const zipPath = path.join(tmp, 'one-record.zip')
-  const out = createWriteStream(zipPath)
-  const writer = new ZipWriter(out, { compressionLevel: 1, threads: 1 })
-  const files = (await collectTree(writer, home, 'home/')).map(f => ({ ...f, owner: 0 }))
   const owners = [{ uid: 0, gid: 0, user: 'root', group: 'root' }]
-  const manifest = { ...(await manifestFor([])), formatVersion: 2, owners, files }
-  await writer.addBuffer(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)))
-  await writer.finish()
-  await finished(out)
+  const { zipPath, files } = await archiveHome('one-record', 0.002, { compressionLevel: 1, threads: 1 }, listed => ({
+    formatVersion: 2,
+    owners,
+    files: listed.map(f => ({ ...f, owner: 0 }))
+  }))
 
   const archive = await openBackupArchive(zipPath)
   try {

@@ -1,4 +1,4 @@
-import type { EntryLocation } from '../zip/entry-content.js'
+import { isSmallEntry, type EntryLocation } from '../zip/entry-content.js'
 import type { FileRecord } from '../format/manifest.js'
 
 /**
@@ -177,6 +177,19 @@ export class EntryTable implements Iterable<ArchiveEntry> {
       if (this.nameStarts[i + 1] - this.nameStarts[i] >= shortest && this.startsWith(i, bytes)) rows.push(i)
     }
     return rows
+  }
+
+  /** Rows whose name starts with any of `prefixes`, each once, in archive order. */
+  rowsUnderAny(prefixes: readonly string[]): number[] {
+    const wanted = prefixes.map(p => Buffer.from(p, 'utf8'))
+    const rows: number[] = []
+    for (let i = 0; i < this.rows; i++) if (wanted.some(p => this.startsWith(i, p))) rows.push(i)
+    return rows
+  }
+
+  /** Whether row `i` is read and inflated in one piece (isSmallEntry), without making its entry. */
+  isSmall(i: number): boolean {
+    return isSmallEntry({ compressedSize: this.compressedSize(i), size: this.size(i) })
   }
 
   /** Entries whose name starts with `prefix` (the prefix's own entry too), in archive order. */

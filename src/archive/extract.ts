@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { IntegrityError, RestoreError } from '../shared/errors.js'
 import type { Progress } from '../shared/progress.js'
 import { isInside, linkEscapeReason, pathKey } from './entry-safety.js'
-import { isSmallEntry, smallEntryScratch } from '../zip/entry-content.js'
+import { smallEntryScratch } from '../zip/entry-content.js'
 import { FileCreateError, FileCreatorPool } from './file-creator-pool.js'
 import { runInLanes } from './run-bounded.js'
 import { defaultThreads } from './verify.js'
@@ -113,7 +113,7 @@ export async function extractArchive(archive: BackupArchive, options: ExtractOpt
   const creator = options.creator ?? fileCreatorFor(options.threads)
   const lanes = runInLanes(
     files,
-    row => isSmallEntry({ compressedSize: table.compressedSize(row), size: table.size(row) }),
+    row => table.isSmall(row),
     row => {
       const entry = table.at(row)
       // Read here, inflated and checked by the worker that creates the file: the cores share that work.

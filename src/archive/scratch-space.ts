@@ -13,7 +13,7 @@ export class NotEnoughSpaceError extends XlrBackupError {}
 /** Bytes the entries under `prefixes` take once unpacked (each rounded up to a block), plus the margin. */
 export function unpackedBytes(entries: EntryTable, prefixes: readonly string[]): number {
   let bytes = MARGIN
-  for (const row of new Set(prefixes.flatMap(p => entries.rowsUnder(p)))) {
+  for (const row of entries.rowsUnderAny(prefixes)) {
     bytes += Math.max(BLOCK, Math.ceil(entries.size(row) / BLOCK) * BLOCK)
   }
   return bytes

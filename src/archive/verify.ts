@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import type { Progress } from '../shared/progress.js'
-import { isSmallEntry, smallEntryScratch } from '../zip/entry-content.js'
+import { smallEntryScratch } from '../zip/entry-content.js'
 import { runInLanes } from './run-bounded.js'
 import type { BackupArchive } from './backup-archive.js'
 
@@ -33,7 +33,7 @@ export async function verifyArchive(archive: BackupArchive, options: VerifyOptio
   const started = Date.now()
   const { prefixes } = options
   const table = archive.entries
-  const selected = [...new Set((prefixes ?? ['']).flatMap(p => table.rowsUnder(p)))]
+  const selected = table.rowsUnderAny(prefixes ?? [''])
   const withContent = selected
     .filter(row => table.type(row) !== 'directory')
     .sort((a, b) => table.localHeaderOffset(a) - table.localHeaderOffset(b))
@@ -41,7 +41,7 @@ export async function verifyArchive(archive: BackupArchive, options: VerifyOptio
   const scratch = smallEntryScratch()
   await runInLanes(
     withContent,
-    row => isSmallEntry({ compressedSize: table.compressedSize(row), size: table.size(row) }),
+    row => table.isSmall(row),
     row => {
       const entry = table.at(row)
       archive.readSmallSync(entry, scratch)
